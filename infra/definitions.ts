@@ -1,0 +1,101 @@
+/**
+ * The single source of truth for Patron's functions and data resources. Pure data, no CDK
+ * imports: the CDK stack (infra/stacks) and the embedded runtime (local/) both read it, so the
+ * two cannot drift.
+ */
+import { ENV } from '../layers/core/src/config.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpRoute {
+  method: HttpMethod;
+  /** API Gateway path template, e.g. `/customers/{id}`. */
+  path: string;
+}
+
+/** Which secret-bearing env vars a function needs (resolved from Secrets Manager in AWS). */
+export type SecretName = 'apiKeys' | 'piiHashKey' | 'webhookSecrets';
+
+export interface FunctionDefinition {
+  /** Logical name; also the folder under functions/. */
+  name: string;
+  entry: string;
+  description: string;
+  routes?: HttpRoute[];
+  /** Triggered by the mining queue (SQS event source mapping). */
+  queue?: 'mining';
+  /** Triggered on a schedule (EventBridge). */
+  schedule?: { rate: string };
+  table?: 'read' | 'readwrite';
+  miningQueue?: 'send';
+  artifactBucket?: 'read' | 'readwrite';
+  secrets?: SecretName[];
+  memoryMb?: number;
+  timeoutSeconds?: number;
+}
+
+export const FUNCTIONS: FunctionDefinition[] = [
+  {
+    name: 'webhook',
+    entry: 'functions/webhook/handler.ts',
+    description: 'Verifies, normalizes, deduplicates and stores provider webhooks as touchpoints',
+    routes: [{ method: 'POST', path: '/webhooks/{source}' }],
+    table: 'readwrite',
+    secrets: ['webhookSecrets', 'piiHashKey'],
+    memoryMb: 512,
+    timeoutSeconds: 10,
+  },
+  {
+    name: 'customers',
+    entry: 'functions/customers/handler.ts',
+    description: 'Customer 360, touchpoint history, lookup by email and erasure',
+    routes: [
+      { method: 'GET', path: '/customers' },
+      { method: 'GET', path: '/customers/{id}' },
+      { method: 'DELETE', path: '/customers/{id}' },
+      { method: 'GET', path: '/customers/{id}/touchpoints' },
+    ],
+    table: 'readwrite',
+    secrets: ['apiKeys', 'piiHashKey'],
+    memoryMb: 512,
+    timeoutSeconds: 10,
+  },
+  {
+    name: 'health',
+    entry: 'functions/health/handler.ts',
+    description: 'Liveness and table reachability',
+    routes: [{ method: 'GET', path: '/health' }],
+    table: 'read',
+    memoryMb: 256,
+    timeoutSeconds: 5,
+  },
+  {
+    name: 'openapi',
+    entry: 'functions/openapi/handler.ts',
+    description: 'OpenAPI document generated from the zod schemas',
+    routes: [{ method: 'GET', path: '/openapi.json' }],
+    memoryMb: 256,
+    timeoutSeconds: 5,
+  },
+];
+
+/** Single-table design: every entity shares one table; see layers/core/src/store/keys.ts. */
+export const TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+  globalSecondaryIndexes: [{ indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+} as const;
+
+export const MINING_QUEUE = {
+  /** Redeliveries before a message is parked in the DLQ. */
+  maxReceiveCount: 5,
+  batchSize: 10,
+} as const;
+
+/** Secret name -> the env vars that carry it. */
+export const SECRET_ENV: Record<SecretName, string[]> = {
+  apiKeys: [ENV.apiKeys],
+  piiHashKey: [ENV.piiHashKey],
+  webhookSecrets: Object.values(ENV.webhookSecret),
+};

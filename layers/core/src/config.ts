@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import type { SourceName } from './touchpoint.js';
+
+/**
+ * Environment variable names: the one list that infra/ (which sets them) and the code (which
+ * reads them) share. In AWS the secret-bearing ones hold a Secrets Manager ARN; locally they hold
+ * the value itself. Either way the code sees resolved values after `resolveConfig`.
+ */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  miningQueueUrl: 'MINING_QUEUE_URL',
+  artifactBucket: 'ARTIFACT_BUCKET',
+  apiKeys: 'API_KEYS',
+  piiHashKey: 'PII_HASH_KEY',
+  webhookSecret: {
+    generic: 'WEBHOOK_SECRET_GENERIC',
+    shopify: 'WEBHOOK_SECRET_SHOPIFY',
+    stripe: 'WEBHOOK_SECRET_STRIPE',
+    zendesk: 'WEBHOOK_SECRET_ZENDESK',
+  } satisfies Record<SourceName, string>,
+  /** Local mode only: where the AWS SDK clients point (DynamoDB Local, fauxqs). */
+  dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
+  sqsEndpoint: 'SQS_ENDPOINT',
+  s3Endpoint: 'S3_ENDPOINT',
+} as const;
+
+/** Names whose value may be a Secrets Manager ARN to be resolved at cold start. */
+export const SECRET_ENV_NAMES = [
+  ENV.apiKeys,
+  ENV.piiHashKey,
+  ...Object.values(ENV.webhookSecret),
+] as const;
+
+const commaList = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+  .pipe(z.array(z.string()).min(1, 'must hold at least one comma-separated value'));
+
+const optionalList = z.string().optional().transform((s) =>
+  s ? s.split(',').map((p) => p.trim()).filter(Boolean) : [],
+);
+
+// Keys spelled out (not ENV.x) so zod infers one field type per variable.
+export const ConfigSchema = z.object({
+  TABLE_NAME: z.string().min(1).optional(),
+  MINING_QUEUE_URL: z.string().min(1).optional(),
+  ARTIFACT_BUCKET: z.string().min(1).optional(),
+  API_KEYS: optionalList,
+  PII_HASH_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  WEBHOOK_SECRET_GENERIC: optionalList.pipe(
+    z.array(z.string().startsWith('whsec_', 'each secret must start with whsec_ (Standard Webhooks)')),
+  ),
+  WEBHOOK_SECRET_SHOPIFY: optionalList,
+  WEBHOOK_SECRET_STRIPE: optionalList,
+  WEBHOOK_SECRET_ZENDESK: optionalList,
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  SQS_ENDPOINT: z.url().optional(),
+  S3_ENDPOINT: z.url().optional(),
+});
+export { commaList };
+
+export interface Config {
+  tableName?: string;
+  miningQueueUrl?: string;
+  artifactBucket?: string;
+  /** SHA-256 hex digests of the accepted API keys: raw keys are never kept in memory longer than parsing. */
+  apiKeyHashes: string[];
+  piiHashKey?: string;
+  webhookSecrets: Record<SourceName, string[]>;
+  endpoints: { dynamodb?: string; sqs?: string; s3?: string };
+}
+
+type Env = Record<string, string | undefined>;
+export type SecretResolver = (arn: string) => Promise<string>;
+
+const isSecretArn = (v: string | undefined): v is string => !!v && v.startsWith('arn:aws:secretsmanager:');
+
+/**
+ * Replaces every secret-bearing variable that holds a Secrets Manager ARN by the secret's value.
+ * Called once per cold start; local mode has plain values and never calls the resolver.
+ */
+export async function resolveSecretEnv(env: Env, resolve: SecretResolver): Promise<Env> {
+  const out: Env = { ...env };
+  await Promise.all(
+    SECRET_ENV_NAMES.filter((name) => isSecretArn(env[name])).map(async (name) => {
+      out[name] = await resolve(env[name]!);
+    }),
+  );
+  return out;
+}
+
+/** Parses the environment once and fails fast, naming the variable that is wrong. */
+export function parseConfig(env: Env, hash: (key: string) => string): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)
+      .join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const c = parsed.data;
+  return {
+    tableName: c.TABLE_NAME,
+    miningQueueUrl: c.MINING_QUEUE_URL,
+    artifactBucket: c.ARTIFACT_BUCKET,
+    apiKeyHashes: c.API_KEYS.map((k) => (k.startsWith('sha256:') ? k.slice(7) : hash(k))),
+    piiHashKey: c.PII_HASH_KEY,
+    webhookSecrets: {
+      generic: c.WEBHOOK_SECRET_GENERIC,
+      shopify: c.WEBHOOK_SECRET_SHOPIFY,
+      stripe: c.WEBHOOK_SECRET_STRIPE,
+      zendesk: c.WEBHOOK_SECRET_ZENDESK,
+    },
+    endpoints: { dynamodb: c.DYNAMODB_ENDPOINT, sqs: c.SQS_ENDPOINT, s3: c.S3_ENDPOINT },
+  };
+}
+
+/** A required value, with a message that names the variable. */
+export function required<T>(value: T | undefined, envName: string): T {
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) {
+    throw new ConfigError(`Missing configuration: ${envName} is not set`);
+  }
+  return value;
+}
