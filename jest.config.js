@@ -4,7 +4,9 @@ const shared = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^@patron/core$': '<rootDir>/layers/core/src/index.ts',
-    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // Our TS sources import './x.js'; map to the .ts file, but leave packages' own
+    // '.json.js' modules (libphonenumber-js metadata) alone.
+    '^(\\.{1,2}/(?!.*\\.json\\.js$).*)\\.js$': '$1',
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true }],

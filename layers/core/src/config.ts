@@ -19,6 +19,8 @@ export const ENV = {
     stripe: 'WEBHOOK_SECRET_STRIPE',
     zendesk: 'WEBHOOK_SECRET_ZENDESK',
   } satisfies Record<SourceName, string>,
+  /** Region assumed for phone numbers written without a country code (ISO 3166 alpha-2, e.g. DE). */
+  defaultPhoneRegion: 'DEFAULT_PHONE_REGION',
   /** Local mode only: where the AWS SDK clients point (DynamoDB Local, fauxqs). */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   sqsEndpoint: 'SQS_ENDPOINT',
@@ -57,6 +59,7 @@ export const ConfigSchema = z.object({
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
   S3_ENDPOINT: z.url().optional(),
+  DEFAULT_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as DE').optional(),
 });
 export { commaList };
 

@@ -1,0 +1,36 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { PatronError } from '../errors.js';
+import { logger, metrics } from '../observability.js';
+import { json, type HttpResult } from './response.js';
+
+type Event = APIGatewayProxyEventV2;
+
+/**
+ * The one place errors become HTTP responses: typed domain errors keep their status and JSON
+ * body; anything else is logged with its stack and answers a bare 500 (no internals leak).
+ */
+export function errorsToHttp(): MiddlewareObj<Event, HttpResult> {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      if (error instanceof PatronError) {
+        request.response = json(error.status, error.toBody());
+        return;
+      }
+      logger.error('unhandled error', error as Error);
+      request.response = json(500, { error: 'internal_error', message: 'Internal server error' });
+    },
+  };
+}
+
+/** Wraps an HTTP handler with the house middleware, in the order that lets types flow. */
+export function httpHandler(fn: (event: Event, context: Context) => Promise<HttpResult>) {
+  return middy<Event, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(errorsToHttp())
+    .handler(fn);
+}

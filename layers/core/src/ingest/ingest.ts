@@ -1,0 +1,131 @@
+import type { CountryCode } from 'libphonenumber-js';
+import { BadRequestError, NotFoundError, PayloadTooLargeError, ValidationError, ConfigError } from '../errors.js';
+import { identityOf } from '../identity/normalize.js';
+import type { PiiHasher } from '../identity/pii-hasher.js';
+import { resolveCustomer } from '../identity/resolver.js';
+import type { CustomerStore } from '../store/customer-store.js';
+import { UpdateBuilder } from '../store/update-builder.js';
+import { normalizeInstant } from '../store/keys.js';
+import type { SourceName, StoredTouchpoint, Touchpoint } from '../touchpoint.js';
+import { getAdapter } from './sources/index.js';
+import type { Headers } from './sources/types.js';
+import { applyTouchpoint } from './aggregates.js';
+
+/** Larger bodies are refused before verification: no provider sends single events this big. */
+export const MAX_WEBHOOK_BYTES = 256 * 1024;
+
+export type DeliveryOutcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected';
+
+export interface IngestObserver {
+  delivery(source: string, outcome: DeliveryOutcome, detail: { eventType?: string; eventId?: string; customerId?: string; reason?: string }): void;
+}
+
+export interface IngestDeps {
+  store: CustomerStore;
+  hashPii: PiiHasher;
+  webhookSecrets: Record<SourceName, string[]>;
+  now: () => Date;
+  observer: IngestObserver;
+  defaultPhoneRegion?: CountryCode;
+}
+
+export type IngestResult =
+  | { status: 'stored' | 'duplicate'; touchpointId: string; customerId: string; type: Touchpoint['type']; eventType: string; merged: string[] }
+  | { status: 'ignored'; eventType: string; reason: string };
+
+/**
+ * One webhook delivery, end to end: size, signature on the raw body, JSON, provider payload to
+ * canonical touchpoint, identity resolution, and the idempotent write.
+ */
+export async function ingestWebhook(
+  deps: IngestDeps,
+  sourceName: string,
+  rawBody: string,
+  headers: Headers,
+): Promise<IngestResult> {
+  const adapter = getAdapter(sourceName);
+  if (!adapter) throw new NotFoundError(`Unknown webhook source '${sourceName}'`);
+  const source = adapter.name;
+  try {
+    if (Buffer.byteLength(rawBody, 'utf8') > MAX_WEBHOOK_BYTES) {
+      throw new PayloadTooLargeError(`Webhook body exceeds ${MAX_WEBHOOK_BYTES} bytes`);
+    }
+    const secrets = deps.webhookSecrets[source];
+    if (secrets.length === 0) throw new ConfigError(`No webhook secret configured for source '${source}'`);
+    const now = deps.now();
+    adapter.verify(rawBody, headers, secrets, now);
+
+    let payload: unknown;
+    try {
+      payload = JSON.parse(rawBody);
+    } catch {
+      throw new BadRequestError('Body is not valid JSON');
+    }
+    const adapted = adapter.adapt(payload, headers);
+    if (adapted.kind === 'ignored') {
+      deps.observer.delivery(source, 'ignored', { eventType: adapted.eventType, reason: adapted.reason });
+      return { status: 'ignored', eventType: adapted.eventType, reason: adapted.reason };
+    }
+
+    const result = await store(deps, source, adapted.touchpoint, adapted.dedupeKey, now);
+    deps.observer.delivery(source, result.status === 'stored' ? 'accepted' : 'duplicate', {
+      eventType: adapted.eventType,
+      eventId: adapted.dedupeKey,
+      customerId: result.customerId,
+    });
+    return { ...result, eventType: adapted.eventType };
+  } catch (error) {
+    if (!(error instanceof ConfigError) && error instanceof Error && 'status' in error) {
+      deps.observer.delivery(source, 'rejected', { reason: (error as { code?: string }).code });
+    }
+    throw error;
+  }
+}
+
+async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedupeKey: string, now: Date) {
+  const identity = identityOf(tp.customer, source, deps.defaultPhoneRegion);
+  if (identity.keys.length === 0) {
+    throw new ValidationError('The customer cannot be identified', [
+      { path: 'customer', message: `no usable identifier (unreadable: ${identity.dropped.join(', ') || 'none'})` },
+    ]);
+  }
+  const aliasHashes = identity.keys.map(deps.hashPii);
+  const nowIso = now.toISOString();
+  const merged: string[] = [];
+
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const resolution = await resolveCustomer(deps.store, aliasHashes, nowIso, { trustAliases: attempt === 0 });
+    merged.push(...resolution.merges.map((m) => m.mergedId));
+    const customerId = resolution.customerId;
+    const stored: StoredTouchpoint = {
+      id: `${source}:${dedupeKey}`,
+      customerId,
+      source,
+      dedupeKey,
+      type: tp.type,
+      occurredAt: normalizeInstant(tp.occurredAt),
+      receivedAt: nowIso,
+      data: tp.data as Record<string, unknown>,
+    };
+    const update = applyTouchpoint(new UpdateBuilder(), tp)
+      .addToSet('sources', [source])
+      .addToSet('aliasHashes', aliasHashes)
+      .addToSet('emails', identity.email ? [identity.email] : [])
+      .addToSet('phones', identity.phone ? [identity.phone] : [])
+      .addToSet('externalIds', identity.externalId ? [identity.externalId] : []);
+    if (tp.type === 'profile_updated') {
+      update.set('firstName', tp.customer.firstName).set('lastName', tp.customer.lastName);
+    } else {
+      update.setIfNotExists('firstName', tp.customer.firstName).setIfNotExists('lastName', tp.customer.lastName);
+    }
+
+    const outcome = await deps.store.writeTouchpoint(stored, update);
+    if (outcome === 'customer-moved') continue;
+    if (tp.type === 'consent_changed') {
+      // Applied on duplicates too: it is idempotent, and a crash after the write must not lose it.
+      await deps.store.applyConsent(customerId, tp.data.channel, { granted: tp.data.granted, at: stored.occurredAt, source });
+    }
+    return { status: outcome, touchpointId: stored.id, customerId, type: tp.type, merged };
+  }
+  throw new Error('Touchpoint write did not settle: the customer kept moving');
+}

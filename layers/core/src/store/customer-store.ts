@@ -1,0 +1,396 @@
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { ProfileItem } from '../customers/profile.js';
+import { EMPTY_PROFILE_MAPS } from '../customers/profile.js';
+import type { StoredTouchpoint, TouchpointType } from '../touchpoint.js';
+import { batchWrite, cancelledByCondition, isConditionalFailure, isTransactionCancelled, queryAll, type Item } from './dynamo.js';
+import {
+  ALIAS_SK,
+  ERASURE_AUDIT_PK,
+  PROFILE_SK,
+  TOUCHPOINT_PREFIX,
+  aliasPk,
+  customerPk,
+  mergeSk,
+  touchpointSk,
+} from './keys.js';
+import { UpdateBuilder } from './update-builder.js';
+
+export type WriteOutcome = 'stored' | 'duplicate' | 'customer-moved';
+
+export interface TouchpointPage {
+  items: StoredTouchpoint[];
+  lastKey?: Record<string, unknown>;
+}
+
+/** Counts the write capacity the adapter consumed, so the ingest benchmark can report it. */
+export interface CapacityMeter {
+  record(units: number | undefined): void;
+}
+
+/**
+ * All DynamoDB access for customers, aliases and touchpoints. Services call these methods;
+ * nothing else in the code base builds DynamoDB requests for these entities.
+ */
+export class CustomerStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly table: string,
+    private readonly meter?: CapacityMeter,
+  ) {}
+
+  private get capacity() {
+    return this.meter ? ({ ReturnConsumedCapacity: 'TOTAL' } as const) : {};
+  }
+
+  private recordCapacity(out: { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }) {
+    if (!this.meter) return;
+    const list = Array.isArray(out.ConsumedCapacity) ? out.ConsumedCapacity : [out.ConsumedCapacity];
+    for (const c of list) this.meter.record(c?.CapacityUnits);
+  }
+
+  async getProfile(customerId: string, consistent = false): Promise<ProfileItem | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: customerPk(customerId), sk: PROFILE_SK }, ConsistentRead: consistent }),
+    );
+    return out.Item as ProfileItem | undefined;
+  }
+
+  async getProfiles(customerIds: string[]): Promise<Map<string, ProfileItem>> {
+    const found = new Map<string, ProfileItem>();
+    for (const item of await this.batchGet(customerIds.map((id) => ({ pk: customerPk(id), sk: PROFILE_SK })))) {
+      const p = item as unknown as ProfileItem;
+      found.set(p.customerId, p);
+    }
+    return found;
+  }
+
+  /** alias hash -> customer id, for those that exist. */
+  async getAliases(hashes: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const item of await this.batchGet(hashes.map((h) => ({ pk: aliasPk(h), sk: ALIAS_SK })))) {
+      found.set(String(item.aliasHash), String(item.customerId));
+    }
+    return found;
+  }
+
+  private async batchGet(keys: Item[]): Promise<Item[]> {
+    const unique = [...new Map(keys.map((k) => [`${k.pk}|${k.sk}`, k])).values()];
+    const items: Item[] = [];
+    for (let i = 0; i < unique.length; i += 100) {
+      let pending: Item[] = unique.slice(i, i + 100);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+        const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }));
+        items.push(...((out.Responses?.[this.table] ?? []) as Item[]));
+        pending = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Item[];
+      }
+    }
+    return items;
+  }
+
+  /**
+   * Creates a customer with all its aliases in one transaction. Returns false when any alias
+   * was claimed meanwhile (a concurrent delivery for the same person won): resolve again.
+   */
+  async createCustomer(customerId: string, aliasHashes: string[], now: string): Promise<boolean> {
+    try {
+      const out = await this.doc.send(
+        new TransactWriteCommand({
+          ...this.capacity,
+          TransactItems: [
+            ...aliasHashes.map((h) => ({
+              Put: {
+                TableName: this.table,
+                Item: { pk: aliasPk(h), sk: ALIAS_SK, aliasHash: h, customerId, createdAt: now },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            })),
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  pk: customerPk(customerId),
+                  sk: PROFILE_SK,
+                  customerId,
+                  createdAt: now,
+                  ...EMPTY_PROFILE_MAPS,
+                  aliasHashes: new Set(aliasHashes),
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+      this.recordCapacity(out);
+      return true;
+    } catch (error) {
+      if (isTransactionCancelled(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Points an alias at a customer unless it already points elsewhere; returns the owner. */
+  async claimAlias(hash: string, customerId: string, now: string): Promise<string> {
+    try {
+      const out = await this.doc.send(
+        new PutCommand({
+          ...this.capacity,
+          TableName: this.table,
+          Item: { pk: aliasPk(hash), sk: ALIAS_SK, aliasHash: hash, customerId, createdAt: now },
+          ConditionExpression: 'attribute_not_exists(pk) OR customerId = :id',
+          ExpressionAttributeValues: { ':id': customerId },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      this.recordCapacity(out);
+      return customerId;
+    } catch (error) {
+      if (isConditionalFailure(error)) {
+        const existing = (error as { Item?: Record<string, { S?: string }> }).Item;
+        const owner = existing?.customerId?.S;
+        if (owner) return owner;
+        const again = await this.getAliases([hash]);
+        return again.get(hash) ?? customerId;
+      }
+      throw error;
+    }
+  }
+
+  async repointAliases(hashes: Iterable<string>, customerId: string, now: string): Promise<void> {
+    await batchWrite(
+      this.doc,
+      this.table,
+      [...hashes].map((h) => ({ PutRequest: { Item: { pk: aliasPk(h), sk: ALIAS_SK, aliasHash: h, customerId, createdAt: now } } })),
+    );
+  }
+
+  /**
+   * Stores a touchpoint and adds it to the profile aggregates atomically. The touchpoint's key
+   * is derived from the provider event, so a redelivery fails the condition: 'duplicate', and
+   * the aggregates are untouched. 'customer-moved' means the profile was merged or erased
+   * meanwhile: resolve the customer again.
+   */
+  async writeTouchpoint(tp: StoredTouchpoint, profileUpdate: UpdateBuilder): Promise<WriteOutcome> {
+    const u = profileUpdate;
+    const condition = `attribute_exists(${u.ref('pk')}) AND attribute_not_exists(${u.ref('mergedInto')})`;
+    try {
+      const out = await this.doc.send(
+        new TransactWriteCommand({
+          ...this.capacity,
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: { pk: customerPk(tp.customerId), sk: touchpointSk(tp.occurredAt, tp.source, tp.dedupeKey), ...tp },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.table,
+                Key: { pk: customerPk(tp.customerId), sk: PROFILE_SK },
+                ...u.params(),
+                ConditionExpression: condition,
+              },
+            },
+          ],
+        }),
+      );
+      this.recordCapacity(out);
+      return 'stored';
+    } catch (error) {
+      if (cancelledByCondition(error, 0)) return 'duplicate';
+      if (cancelledByCondition(error, 1)) return 'customer-moved';
+      throw error;
+    }
+  }
+
+  /** Latest-wins per channel, decided by occurredAt, so a late old event cannot undo a newer choice. */
+  async applyConsent(customerId: string, channel: string, value: { granted: boolean; at: string; source: string }): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: customerPk(customerId), sk: PROFILE_SK },
+          UpdateExpression: 'SET consent.#ch = :c',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(consent.#ch) OR consent.#ch.#at < :at)',
+          ExpressionAttributeNames: { '#ch': channel, '#at': 'at' },
+          ExpressionAttributeValues: { ':c': value, ':at': value.at },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async queryTouchpoints(
+    customerId: string,
+    opts: { limit: number; type?: TouchpointType; startKey?: Record<string, unknown> },
+  ): Promise<TouchpointPage> {
+    const items: Item[] = [];
+    let startKey = opts.startKey;
+    // A type filter is applied after the read, so keep reading until the page is full.
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tp)',
+          ExpressionAttributeValues: { ':pk': customerPk(customerId), ':tp': TOUCHPOINT_PREFIX, ...(opts.type ? { ':type': opts.type } : {}) },
+          ...(opts.type ? { FilterExpression: '#type = :type', ExpressionAttributeNames: { '#type': 'type' } } : {}),
+          ScanIndexForward: false,
+          Limit: opts.limit - items.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...((out.Items ?? []) as Item[]));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && items.length < opts.limit);
+    return { items: items.map(stripKeys), lastKey: startKey };
+  }
+
+  /** Oldest and newest touchpoint instants: two one-item reads along the sort key. */
+  async historySpan(customerId: string): Promise<{ first?: string; last?: string }> {
+    const edge = async (forward: boolean) => {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tp)',
+          ExpressionAttributeValues: { ':pk': customerPk(customerId), ':tp': TOUCHPOINT_PREFIX },
+          ProjectionExpression: 'occurredAt',
+          ScanIndexForward: forward,
+          Limit: 1,
+        }),
+      );
+      return out.Items?.[0]?.occurredAt as string | undefined;
+    };
+    const [first, last] = await Promise.all([edge(true), edge(false)]);
+    return { first, last };
+  }
+
+  async partitionItems(customerId: string, skPrefix?: string): Promise<Item[]> {
+    return queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :p)' : 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': customerPk(customerId), ...(skPrefix ? { ':p': skPrefix } : {}) },
+    });
+  }
+
+  /**
+   * First step of a merge, atomic: marks the loser as merged (only if it has not changed since
+   * it was read: `touchpointCount` is its version), adds its aggregates to the survivor and
+   * records the merge. The aggregates therefore move exactly once.
+   */
+  async commitMerge(args: {
+    survivorId: string;
+    loser: ProfileItem;
+    survivorUpdate: UpdateBuilder;
+    now: string;
+  }): Promise<boolean> {
+    const { survivorId, loser, survivorUpdate, now } = args;
+    const s = survivorUpdate;
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: { pk: customerPk(loser.customerId), sk: PROFILE_SK },
+                UpdateExpression: 'SET mergedInto = :s, mergedAt = :now, mergePending = :true',
+                ConditionExpression:
+                  'attribute_exists(pk) AND attribute_not_exists(mergedInto) AND ' +
+                  (loser.touchpointCount === undefined ? 'attribute_not_exists(touchpointCount)' : 'touchpointCount = :v'),
+                ExpressionAttributeValues: {
+                  ':s': survivorId,
+                  ':now': now,
+                  ':true': true,
+                  ...(loser.touchpointCount === undefined ? {} : { ':v': loser.touchpointCount }),
+                },
+              },
+            },
+            {
+              Update: {
+                TableName: this.table,
+                Key: { pk: customerPk(survivorId), sk: PROFILE_SK },
+                ...s.params(),
+                ConditionExpression: `attribute_exists(${s.ref('pk')}) AND attribute_not_exists(${s.ref('mergedInto')})`,
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  pk: customerPk(survivorId),
+                  sk: mergeSk(now, loser.customerId),
+                  mergedId: loser.customerId,
+                  survivorId,
+                  at: now,
+                  touchpointsMoved: loser.touchpointCount ?? 0,
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isTransactionCancelled(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Copies the loser's touchpoints into the survivor's partition, then deletes the originals. Idempotent. */
+  async moveTouchpoints(fromId: string, toId: string): Promise<number> {
+    const items = await this.partitionItems(fromId, TOUCHPOINT_PREFIX);
+    await batchWrite(this.doc, this.table, items.map((it) => ({ PutRequest: { Item: { ...it, pk: customerPk(toId), customerId: toId } } })));
+    await batchWrite(this.doc, this.table, items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })));
+    return items.length;
+  }
+
+  /** Replaces a merged profile by a PII-free tombstone that only redirects. */
+  async finishMerge(loserId: string, survivorId: string, mergedAt: string): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: customerPk(loserId), sk: PROFILE_SK, customerId: loserId, mergedInto: survivorId, mergedAt, ...EMPTY_PROFILE_MAPS },
+      }),
+    );
+  }
+
+  async deleteKeys(keys: { pk: string; sk: string }[]): Promise<void> {
+    await batchWrite(this.doc, this.table, keys.map((Key) => ({ DeleteRequest: { Key } })));
+  }
+
+  async deleteAliases(hashes: Iterable<string>): Promise<number> {
+    const keys = [...hashes].map((h) => ({ pk: aliasPk(h), sk: ALIAS_SK }));
+    await this.deleteKeys(keys);
+    return keys.length;
+  }
+
+  async putErasureAudit(record: Record<string, unknown> & { customerId: string; erasedAt: string }): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.table, Item: { pk: ERASURE_AUDIT_PK, sk: `${record.erasedAt}#${record.customerId}`, ...record } }),
+    );
+  }
+
+  /** A cheap reachability probe for /health. */
+  async ping(): Promise<void> {
+    await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
+  }
+}
+
+function stripKeys(item: Record<string, unknown>): StoredTouchpoint {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as unknown as StoredTouchpoint;
+}
