@@ -23,7 +23,7 @@ describe('applyTouchpoint', () => {
     const expr = u.expression();
     const values = Object.values(u.values);
     expect(expr).toMatch(/^SET .* ADD /);
-    expect(Object.values(u.names)).toEqual(expect.arrayContaining(['purchaseCount', 'revenue', 'k:EUR', 'k:coffee', 'k:kitchen', 'ownedProducts']));
+    expect(Object.values(u.names)).toEqual(expect.arrayContaining(['purchaseCount', 'revenue', 'EUR', 'coffee', 'kitchen', 'ownedProducts']));
     expect(values).toContain(2500);
     expect(values).toContain(3); // coffee units summed across two lines
     expect(values).toContainEqual(new Set(['p-coffee', 'COF-1', 'MUG-1', 'COF-2']));

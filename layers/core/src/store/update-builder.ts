@@ -9,15 +9,18 @@ export class UpdateBuilder {
   private readonly removes: string[] = [];
   readonly names: Record<string, string> = {};
   readonly values: Record<string, unknown> = {};
+  private readonly placeholders = new Map<string, string>();
   private counter = 0;
 
+  /** One placeholder per distinct name: map keys (e.g. a currency) may equal attribute names. */
   private name(n: string): string {
-    const key = `#${n.replace(/[^A-Za-z0-9_]/g, '_')}`;
-    const existing = Object.entries(this.names).find(([, v]) => v === n)?.[0];
+    const existing = this.placeholders.get(n);
     if (existing) return existing;
-    const unique = key in this.names ? `${key}_${this.counter++}` : key;
-    this.names[unique] = n;
-    return unique;
+    const readable = `#${n.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    const placeholder = readable in this.names ? `${readable}_${this.counter++}` : readable;
+    this.names[placeholder] = n;
+    this.placeholders.set(n, placeholder);
+    return placeholder;
   }
 
   private value(v: unknown): string {
@@ -27,7 +30,7 @@ export class UpdateBuilder {
   }
 
   private path(attribute: string, mapKey?: string): string {
-    return mapKey === undefined ? this.name(attribute) : `${this.name(attribute)}.${this.name(`k:${mapKey}`)}`;
+    return mapKey === undefined ? this.name(attribute) : `${this.name(attribute)}.${this.name(mapKey)}`;
   }
 
   /** Number attribute += n (created at n). */
