@@ -1,0 +1,307 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, SignatureError, ValidationError } from '../../../layers/core/src/errors.js';
+import {
+  ADAPTERS,
+  SATISFACTION_TRIGGER_BODY,
+  SATISFACTION_TRIGGER_TYPE,
+  zendeskAdapter,
+} from '../../../layers/core/src/ingest/sources/index.js';
+import type { Adapted } from '../../../layers/core/src/ingest/sources/types.js';
+import type { Touchpoint } from '../../../layers/core/src/touchpoint.js';
+
+const DIR = join(process.cwd(), 'events', 'zendesk');
+const jsonFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const readSample = (name: string, dir = DIR) => readFileSync(join(dir, name), 'utf8');
+const loadSample = (name: string, dir = DIR): Record<string, any> => JSON.parse(readSample(name, dir));
+
+const SECRET = 'dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3RzX29ubHk_zendesk01';
+const OTHER = 'an_old_zendesk_signing_secret_9999';
+const NOW = new Date('2025-04-01T12:00:00Z');
+const BODY = readSample('ticket-created.json');
+
+/** Zendesk's timestamp format: ISO 8601 at second precision. */
+const zendeskTime = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Independent signer: base64(HMAC-SHA256(timestamp + body)) computed with node:crypto directly. */
+function zendeskHeaders(body: string, secret = SECRET, at = NOW) {
+  const timestamp = zendeskTime(at);
+  return {
+    'x-zendesk-webhook-signature': createHmac('sha256', secret).update(timestamp + body).digest('base64'),
+    'x-zendesk-webhook-signature-timestamp': timestamp,
+  };
+}
+
+/** The delivery headers adapt sees besides the signature (every real delivery carries both). */
+const INVOCATION = {
+  'x-zendesk-webhook-invocation-id': '8350205582',
+  'x-zendesk-webhook-signature-timestamp': '2025-03-22T08:00:00Z',
+};
+
+function touchpointOf(result: Adapted): { dedupeKey: string; eventType: string; touchpoint: Touchpoint } {
+  if (result.kind !== 'touchpoint') throw new Error(`expected a touchpoint, got ignored: ${result.reason}`);
+  return result;
+}
+
+function validationIssues(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (e) {
+    if (e instanceof ValidationError) return e.issues.map((i) => i.path);
+    throw e;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('zendesk source: X-Zendesk-Webhook-Signature', () => {
+  it('accepts a body signed over timestamp + body with the signing secret', () => {
+    expect(() => zendeskAdapter.verify(BODY, zendeskHeaders(BODY), [SECRET], NOW)).not.toThrow();
+  });
+
+  it('accepts a body signed with the second of two configured secrets', () => {
+    expect(() => zendeskAdapter.verify(BODY, zendeskHeaders(BODY), [OTHER, SECRET], NOW)).not.toThrow();
+  });
+
+  it('finds the headers in the capitalisation Zendesk documents', () => {
+    const h = zendeskHeaders(BODY);
+    const headers = {
+      'X-Zendesk-Webhook-Signature': h['x-zendesk-webhook-signature'],
+      'X-Zendesk-Webhook-Signature-Timestamp': h['x-zendesk-webhook-signature-timestamp'],
+    };
+    expect(() => zendeskAdapter.verify(BODY, headers, [SECRET], NOW)).not.toThrow();
+  });
+
+  it('rejects a body signed with another secret', () => {
+    expect(() => zendeskAdapter.verify(BODY, zendeskHeaders(BODY, OTHER), [SECRET], NOW)).toThrow(SignatureError);
+  });
+
+  it('rejects a body changed after signing', () => {
+    const tampered = BODY.replace('"complaint"', '"compliment"');
+    expect(tampered).not.toBe(BODY);
+    expect(() => zendeskAdapter.verify(tampered, zendeskHeaders(BODY), [SECRET], NOW)).toThrow(SignatureError);
+  });
+
+  it('rejects a signature whose timestamp header was rewritten', () => {
+    const headers = {
+      ...zendeskHeaders(BODY),
+      'x-zendesk-webhook-signature-timestamp': zendeskTime(new Date(NOW.getTime() - 1000)),
+    };
+    expect(() => zendeskAdapter.verify(BODY, headers, [SECRET], NOW)).toThrow(/does not match/);
+  });
+
+  it.each(['x-zendesk-webhook-signature', 'x-zendesk-webhook-signature-timestamp'])(
+    'rejects a delivery without the %s header',
+    (name) => {
+      const headers: Record<string, string | undefined> = { ...zendeskHeaders(BODY) };
+      delete headers[name];
+      expect(() => zendeskAdapter.verify(BODY, headers, [SECRET], NOW)).toThrow(SignatureError);
+    },
+  );
+
+  it('accepts a timestamp four minutes old and rejects one more than five minutes old', () => {
+    const fresh = zendeskHeaders(BODY, SECRET, new Date(NOW.getTime() - 240_000));
+    const stale = zendeskHeaders(BODY, SECRET, new Date(NOW.getTime() - 301_000));
+    expect(() => zendeskAdapter.verify(BODY, fresh, [SECRET], NOW)).not.toThrow();
+    expect(() => zendeskAdapter.verify(BODY, stale, [SECRET], NOW)).toThrow(/too old/);
+  });
+
+  it('rejects a timestamp more than five minutes in the future', () => {
+    const future = zendeskHeaders(BODY, SECRET, new Date(NOW.getTime() + 301_000));
+    expect(() => zendeskAdapter.verify(BODY, future, [SECRET], NOW)).toThrow(/in the future/);
+  });
+
+  it('rejects a correctly signed timestamp that is not ISO 8601', () => {
+    const timestamp = String(Math.floor(NOW.getTime() / 1000));
+    const headers = {
+      'x-zendesk-webhook-signature': createHmac('sha256', SECRET).update(timestamp + BODY).digest('base64'),
+      'x-zendesk-webhook-signature-timestamp': timestamp,
+    };
+    expect(() => zendeskAdapter.verify(BODY, headers, [SECRET], NOW)).toThrow(/invalid signature timestamp/);
+  });
+
+  it('refuses to verify when no secret is configured', () => {
+    expect(() => zendeskAdapter.verify(BODY, zendeskHeaders(BODY), [], NOW)).toThrow(ConfigError);
+  });
+
+  it('signs deliveries its verifier accepts, with a second-precision timestamp', () => {
+    const headers = zendeskAdapter.sign(BODY, SECRET, new Date('2025-04-01T12:00:00.789Z'), 'inv-77');
+    expect(headers['x-zendesk-webhook-signature-timestamp']).toBe('2025-04-01T12:00:00Z');
+    expect(headers['x-zendesk-webhook-invocation-id']).toBe('inv-77');
+    expect(headers['x-zendesk-webhook-signature']).toBe(zendeskHeaders(BODY)['x-zendesk-webhook-signature']);
+    expect(() => zendeskAdapter.verify(BODY, headers, [SECRET], NOW)).not.toThrow();
+    expect(() => zendeskAdapter.verify(BODY, headers, [OTHER], NOW)).toThrow(SignatureError);
+  });
+});
+
+describe('zendesk source: sample events', () => {
+  const adaptSample = (name: string) => zendeskAdapter.adapt(loadSample(name), INVOCATION);
+
+  it('covers every sample in events/zendesk', () => {
+    expect(jsonFiles(DIR)).toEqual([
+      'satisfaction-bad.json',
+      'satisfaction-good.json',
+      'satisfaction-offered.json',
+      'satisfaction-score.json',
+      'ticket-created-question.json',
+      'ticket-created.json',
+      'ticket-status-pending.json',
+      'ticket-status-solved.json',
+      'unsupported-ticket-priority-changed.json',
+    ]);
+  });
+
+  it('maps ticket.created to ticket_opened, a complaint because of its tag', () => {
+    expect(touchpointOf(adaptSample('ticket-created.json'))).toEqual({
+      kind: 'touchpoint',
+      eventType: 'zen:event-type:ticket.created',
+      dedupeKey: 'cbe4028c-7239-495d-b020-f22348516046',
+      touchpoint: {
+        type: 'ticket_opened',
+        occurredAt: '2025-03-19T14:02:11.000Z',
+        customer: { externalId: '9001001' },
+        data: { ticketId: '35436', subject: 'Order #1042 arrived damaged', priority: 'high', complaint: true },
+      },
+    });
+  });
+
+  it('maps a ticket without the complaint tag to a ticket_opened that is not a complaint', () => {
+    expect(touchpointOf(adaptSample('ticket-created-question.json')).touchpoint).toEqual({
+      type: 'ticket_opened',
+      occurredAt: '2025-03-21T09:30:00.000Z',
+      customer: { externalId: '9001002' },
+      data: { ticketId: '35437', subject: 'Which grind size for a Chemex?', priority: 'low', complaint: false },
+    });
+  });
+
+  it('does not call an urgent problem ticket a complaint without the tag, but honours the tag in any case', () => {
+    const urgent = loadSample('ticket-created.json');
+    urgent.detail.tags = ['shipping_damage'];
+    urgent.detail.priority = 'URGENT';
+    expect(touchpointOf(zendeskAdapter.adapt(urgent, {})).touchpoint).toMatchObject({ data: { complaint: false } });
+    urgent.detail.tags = ['Complaint'];
+    expect(touchpointOf(zendeskAdapter.adapt(urgent, {})).touchpoint).toMatchObject({ data: { complaint: true } });
+  });
+
+  it('maps a status change to SOLVED to ticket_solved at the time of the change', () => {
+    expect(touchpointOf(adaptSample('ticket-status-solved.json'))).toEqual({
+      kind: 'touchpoint',
+      eventType: 'zen:event-type:ticket.status_changed',
+      dedupeKey: 'e3b1f2a4-6c7d-4e8f-9a0b-1c2d3e4f5a6b',
+      touchpoint: {
+        type: 'ticket_solved',
+        occurredAt: '2025-03-20T10:15:42.904Z',
+        customer: { externalId: '9001001' },
+        data: { ticketId: '35436' },
+      },
+    });
+  });
+
+  it('ignores a status change to anything but SOLVED', () => {
+    expect(adaptSample('ticket-status-pending.json')).toEqual({
+      kind: 'ignored',
+      eventType: 'zen:event-type:ticket.status_changed',
+      reason: expect.stringContaining('PENDING'),
+    });
+  });
+
+  it('maps a good satisfaction rating to score 5 with the requester email and id', () => {
+    expect(touchpointOf(adaptSample('satisfaction-good.json'))).toEqual({
+      kind: 'touchpoint',
+      eventType: SATISFACTION_TRIGGER_TYPE,
+      dedupeKey: '8350205582',
+      touchpoint: {
+        type: 'satisfaction_rated',
+        occurredAt: '2025-03-22T08:00:00.000Z',
+        customer: { email: 'ann@example.com', externalId: '9001001' },
+        data: { score: 5, ticketId: '35436', comment: 'Replacement arrived in two days, thank you!' },
+      },
+    });
+  });
+
+  it('maps a bad satisfaction rating to score 1 and drops the empty comment', () => {
+    expect(touchpointOf(adaptSample('satisfaction-bad.json')).touchpoint).toMatchObject({
+      customer: { email: 'bob@example.org', externalId: '9001002' },
+      data: { score: 1, ticketId: '35437' },
+    });
+    expect(touchpointOf(adaptSample('satisfaction-bad.json')).touchpoint.data).not.toHaveProperty('comment');
+  });
+
+  it('keeps a numeric 1-5 score as it is', () => {
+    expect(touchpointOf(adaptSample('satisfaction-score.json')).touchpoint).toMatchObject({
+      type: 'satisfaction_rated',
+      customer: { email: 'chloe@example.com', externalId: '9001003' },
+      data: { score: 4, ticketId: '35438', comment: 'Helpful, but slow to answer' },
+    });
+    const payload = loadSample('satisfaction-score.json');
+    payload.event.score = '2';
+    expect(touchpointOf(zendeskAdapter.adapt(payload, INVOCATION)).touchpoint).toMatchObject({ data: { score: 2 } });
+  });
+
+  it('dates a satisfaction rating by the signature timestamp, since the trigger body has no time', () => {
+    const headers = { ...INVOCATION, 'x-zendesk-webhook-signature-timestamp': '2025-03-23T09:30:00Z' };
+    const { touchpoint } = touchpointOf(zendeskAdapter.adapt(loadSample('satisfaction-good.json'), headers));
+    expect(touchpoint.occurredAt).toBe('2025-03-23T09:30:00.000Z');
+    const { 'x-zendesk-webhook-signature-timestamp': _, ...undated } = headers;
+    expect(validationIssues(() => zendeskAdapter.adapt(loadSample('satisfaction-good.json'), undated))).toEqual([
+      'touchpoint.occurredAt',
+    ]);
+  });
+
+  it('ignores a satisfaction survey that was offered but not answered', () => {
+    expect(adaptSample('satisfaction-offered.json')).toMatchObject({ kind: 'ignored' });
+  });
+
+  it('requires an event id: the payload id, else the invocation id header', () => {
+    const payload = loadSample('satisfaction-good.json');
+    expect(validationIssues(() => zendeskAdapter.adapt(payload, {}))).toEqual(['id']);
+  });
+
+  it('ignores a known event type it does not map, such as ticket.priority_changed', () => {
+    expect(adaptSample('unsupported-ticket-priority-changed.json')).toEqual({
+      kind: 'ignored',
+      eventType: 'zen:event-type:ticket.priority_changed',
+      reason: expect.stringContaining('not mapped'),
+    });
+  });
+
+  it('documents a trigger body that, once rendered, maps to satisfaction_rated', () => {
+    const rendered = SATISFACTION_TRIGGER_BODY.replaceAll('{{ticket.id}}', '35436')
+      .replace('{{ticket.requester.id}}', '9001001')
+      .replace('{{ticket.requester.email}}', 'ann@example.com')
+      .replace('{{satisfaction.current_rating}}', "Bad, I'm unsatisfied")
+      .replace('{{satisfaction.current_comment}}', 'Too slow');
+    const { touchpoint } = touchpointOf(zendeskAdapter.adapt(JSON.parse(rendered), INVOCATION));
+    expect(touchpoint).toMatchObject({
+      type: 'satisfaction_rated',
+      customer: { email: 'ann@example.com', externalId: '9001001' },
+      data: { score: 1, ticketId: '35436', comment: 'Too slow' },
+    });
+  });
+
+  it('is the adapter registered for the zendesk source', () => {
+    expect(ADAPTERS.zendesk).toBe(zendeskAdapter);
+  });
+});
+
+describe('zendesk source: invalid payloads', () => {
+  const INVALID = join(DIR, 'invalid');
+  const expectedPath: Record<string, string> = {
+    'missing-identity.json': 'detail.requester_id',
+    'bad-timestamp.json': 'time',
+    'score-out-of-range.json': 'event.score',
+    'missing-ticket-id.json': 'detail.id',
+  };
+
+  it('has an expected field path for every invalid sample', () => {
+    expect(jsonFiles(INVALID)).toEqual(Object.keys(expectedPath).sort());
+  });
+
+  it.each(Object.entries(expectedPath))('rejects %s with a ValidationError at %s', (name, path) => {
+    expect(validationIssues(() => zendeskAdapter.adapt(loadSample(name, INVALID), INVOCATION))).toContain(path);
+  });
+
+  it('ships a malformed.txt that is not JSON at all (the caller answers it as a parse error)', () => {
+    expect(() => JSON.parse(readSample('malformed.txt', INVALID))).toThrow(SyntaxError);
+  });
+});
