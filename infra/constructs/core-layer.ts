@@ -1,0 +1,87 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AssetHashType, DockerImage } from 'aws-cdk-lib';
+import { Architecture, Code, LayerVersion, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { buildSync } from 'esbuild';
+import { ESM_REQUIRE_BANNER, fromRoot } from './paths.js';
+
+/** The package name functions import; they mark it external and resolve it from /opt at run time. */
+export const CORE_PACKAGE = '@patron/core';
+
+/** Where Lambda's Node.js runtime looks for layer packages. */
+const PACKAGE_DIR = join('nodejs', 'node_modules', ...CORE_PACKAGE.split('/'));
+
+/**
+ * Bundles layers/core/src/index.ts into `<outputDir>/nodejs/node_modules/@patron/core/index.mjs`
+ * with a package.json so `import ... from '@patron/core'` resolves inside Lambda.
+ *
+ * The AWS SDK stays external: a copy in the layer would shadow the runtime's own and every
+ * function would load it from the layer, the slowest place to load it from.
+ */
+export function bundleCoreLayer(outputDir: string): void {
+  const packageDir = join(outputDir, PACKAGE_DIR);
+  mkdirSync(packageDir, { recursive: true });
+  const result = buildSync({
+    entryPoints: [fromRoot('layers', 'core', 'src', 'index.ts')],
+    outfile: join(packageDir, 'index.mjs'),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    minify: true,
+    sourcemap: true,
+    mainFields: ['module', 'main'],
+    external: ['@aws-sdk/*'],
+    tsconfig: fromRoot('tsconfig.json'),
+    banner: { js: ESM_REQUIRE_BANNER },
+    logLevel: 'warning',
+    absWorkingDir: fromRoot(),
+  });
+  if (result.errors.length > 0) {
+    throw new Error(`esbuild failed to bundle ${CORE_PACKAGE}: ${result.errors.map((e) => e.text).join('; ')}`);
+  }
+  const rootPackage = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version?: string };
+  const manifest = {
+    name: CORE_PACKAGE,
+    version: rootPackage.version ?? '0.0.0',
+    private: true,
+    type: 'module',
+    main: './index.mjs',
+    exports: { '.': './index.mjs' },
+  };
+  writeFileSync(join(packageDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+export interface CoreLayerProps {
+  /** @default a description naming the package */
+  readonly description?: string;
+}
+
+/** The `@patron/core` Lambda layer (Node.js 22, arm64), bundled locally with esbuild at synth time. */
+export class CoreLayer extends Construct {
+  readonly layer: LayerVersion;
+
+  constructor(scope: Construct, id: string, props: CoreLayerProps = {}) {
+    super(scope, id);
+    this.layer = new LayerVersion(this, 'Layer', {
+      description: props.description ?? `${CORE_PACKAGE}: shared Patron library (ESM bundle, AWS SDK external)`,
+      compatibleRuntimes: [Runtime.NODEJS_22_X],
+      compatibleArchitectures: [Architecture.ARM_64],
+      code: Code.fromAsset(fromRoot('layers', 'core'), {
+        // Hash the bundle, not the folder: a dependency bump changes the layer even if src/ did not.
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          // Never used: local bundling always succeeds or throws. Required by the type only.
+          image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
+          local: {
+            tryBundle(outputDir: string): boolean {
+              bundleCoreLayer(outputDir);
+              return true;
+            },
+          },
+        },
+      }),
+    });
+  }
+}

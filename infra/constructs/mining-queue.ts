@@ -1,0 +1,61 @@
+import { Duration } from 'aws-cdk-lib';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { FUNCTIONS, type FunctionDefinition, MINING_QUEUE } from '../definitions.js';
+import { DEFAULT_TIMEOUT_SECONDS } from './patron-function.js';
+
+/** AWS guidance: visibility timeout >= 6x the consumer's timeout (retries inside one receive). */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** Assumed consumer timeout while no function consumes the queue yet. */
+export const FALLBACK_CONSUMER_TIMEOUT_SECONDS = 60;
+
+/** 6 x the longest timeout among the functions triggered by the mining queue (6 x 60 s if none). */
+export function miningVisibilityTimeoutSeconds(functions: readonly FunctionDefinition[] = FUNCTIONS): number {
+  const consumerTimeouts = functions
+    .filter((f) => f.queue === 'mining')
+    .map((f) => f.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
+  const longest = consumerTimeouts.length > 0 ? Math.max(...consumerTimeouts) : FALLBACK_CONSUMER_TIMEOUT_SECONDS;
+  return VISIBILITY_TIMEOUT_FACTOR * longest;
+}
+
+export interface MiningQueueProps {
+  /** @default FUNCTIONS */
+  readonly functions?: readonly FunctionDefinition[];
+  /** When the scheduled mining run fires. @default once a day */
+  readonly runSchedule?: Schedule;
+}
+
+/** The mining work queue, its dead-letter queue and the daily scheduled run. */
+export class MiningQueue extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly scheduledRun: Rule;
+
+  constructor(scope: Construct, id: string, props: MiningQueueProps = {}) {
+    super(scope, id);
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+
+    this.queue = new Queue(this, 'Queue', {
+      visibilityTimeout: Duration.seconds(miningVisibilityTimeoutSeconds(props.functions)),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MINING_QUEUE.maxReceiveCount },
+      // SQS-managed SSE: EventBridge can deliver to it without a KMS key policy.
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+
+    // Placeholder until the mining scheduler function exists: the mining issue replaces this target
+    // with that function (which will fan the run out into per-segment messages).
+    this.scheduledRun = new Rule(this, 'ScheduledRun', {
+      description: 'Starts a Patron mining run',
+      schedule: props.runSchedule ?? Schedule.rate(Duration.days(1)),
+      targets: [new SqsQueue(this.queue, { message: RuleTargetInput.fromObject({ kind: 'scheduled-run' }) })],
+    });
+  }
+}

@@ -1,0 +1,53 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { PatronApi } from '../constructs/api.js';
+import { CoreLayer } from '../constructs/core-layer.js';
+import { PatronData } from '../constructs/data.js';
+import { PatronFunctions } from '../constructs/functions.js';
+import { MiningQueue } from '../constructs/mining-queue.js';
+import { PatronMonitoring } from '../constructs/monitoring.js';
+import { PatronSecrets } from '../constructs/secrets.js';
+
+export type PatronStackProps = StackProps;
+
+/**
+ * Everything Patron runs on. Functions, routes, triggers and access come from
+ * infra/definitions.ts; this stack only turns them into resources.
+ */
+export class PatronStack extends Stack {
+  readonly data: PatronData;
+  readonly mining: MiningQueue;
+  readonly secrets: PatronSecrets;
+  readonly coreLayer: CoreLayer;
+  readonly functions: PatronFunctions;
+  readonly api: PatronApi;
+  readonly monitoring: PatronMonitoring;
+
+  constructor(scope: Construct, id: string, props?: PatronStackProps) {
+    super(scope, id, {
+      description: 'Patron: serverless CRM integration and customer-mining backend',
+      ...props,
+    });
+
+    this.data = new PatronData(this, 'Data');
+    this.mining = new MiningQueue(this, 'Mining');
+    this.secrets = new PatronSecrets(this, 'Secrets');
+    this.coreLayer = new CoreLayer(this, 'CoreLayer');
+    this.functions = new PatronFunctions(this, 'Functions', {
+      coreLayer: this.coreLayer.layer,
+      data: this.data,
+      mining: this.mining,
+      secrets: this.secrets,
+    });
+    this.api = new PatronApi(this, 'Api', { functions: this.functions.all });
+    this.monitoring = new PatronMonitoring(this, 'Monitoring', {
+      functions: this.functions.all,
+      deadLetterQueue: this.mining.deadLetterQueue,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Patron HTTP API' });
+    new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'MiningQueueUrl', { value: this.mining.queue.queueUrl });
+    new CfnOutput(this, 'ArtifactBucketName', { value: this.data.artifactBucket.bucketName });
+  }
+}
