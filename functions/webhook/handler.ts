@@ -9,4 +9,4 @@ export const handler = httpHandler(async (event) => {
     ...(result.status === 'duplicate' ? { duplicate: true } : {}),
     ...(result.status === 'ignored' ? { ignored: true } : {}),
   });
-});
+}, { emitsMetrics: true });

@@ -3,6 +3,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { parseConfig, required, resolveSecretEnv, ENV, type Config } from './config.js';
 import type { CustomerDeps } from './customers/customer-service.js';
 import { sha256Hex } from './http/api-key.js';
+import { AliasCache } from './identity/alias-cache.js';
 import { createPiiHasher, type PiiHasher } from './identity/pii-hasher.js';
 import type { IngestDeps } from './ingest/ingest.js';
 import { createIngestObserver } from './observability.js';
@@ -47,6 +48,7 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
     webhookSecrets: config.webhookSecrets,
     now: () => new Date(),
     observer: createIngestObserver(),
+    aliasCache: new AliasCache(),
     defaultPhoneRegion: resolved[ENV.defaultPhoneRegion] as CountryCode | undefined,
   };
 }

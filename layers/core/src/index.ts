@@ -24,3 +24,4 @@ export * from './deps.js';
 export * from './openapi.js';
 export * from './ingest/sources/index.js';
 export * from './ingest/aggregates.js';
+export * from './identity/alias-cache.js';

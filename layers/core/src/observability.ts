@@ -12,9 +12,9 @@ export const metrics = new Metrics({ namespace: 'Patron', serviceName: 'patron' 
 export function createIngestObserver(log: Logger = logger, m: Metrics = metrics): IngestObserver {
   return {
     delivery(source, outcome, detail) {
-      const single = m.singleMetric();
-      single.addDimension('source', source);
-      single.addMetric(outcome, MetricUnit.Count, 1);
+      // One delivery per invocation: the dimension applies to this invocation's flush.
+      m.addDimension('source', source);
+      m.addMetric(outcome, MetricUnit.Count, 1);
       const entry = { source, outcome, ...detail };
       if (outcome === 'rejected') log.warn('webhook rejected', entry);
       else log.info('webhook processed', entry);

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { SHOPIFY_TOPICS } from '../../helpers/samples.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, SignatureError, ValidationError } from '../../../layers/core/src/errors.js';
@@ -116,18 +117,7 @@ describe('shopify source: X-Shopify-Hmac-Sha256 signature', () => {
 });
 
 describe('shopify source: sample deliveries', () => {
-  const topics: Record<string, string> = {
-    'orders-create.json': 'orders/create',
-    'orders-paid.json': 'orders/paid',
-    'orders-paid-jpy.json': 'orders/paid',
-    'orders-create-pending.json': 'orders/create',
-    'refunds-create.json': 'refunds/create',
-    'customers-create.json': 'customers/create',
-    'customers-update.json': 'customers/update',
-    'customers-email-marketing-consent-update.json': 'customers_email_marketing_consent/update',
-    'customers-marketing-consent-update.json': 'customers_marketing_consent/update',
-    'unsupported-orders-cancelled.json': 'orders/cancelled',
-  };
+  const topics = SHOPIFY_TOPICS;
 
   it('knows the topic of every sample, and sign infers the same topic from the body', () => {
     expect(jsonFiles(DIR)).toEqual(Object.keys(topics).sort());

@@ -209,10 +209,10 @@ describe('zendesk source: sample events', () => {
     expect(touchpointOf(adaptSample('satisfaction-good.json'))).toEqual({
       kind: 'touchpoint',
       eventType: SATISFACTION_TRIGGER_TYPE,
-      dedupeKey: '8350205582',
+      dedupeKey: 'satisfaction:35436:2025-03-28T09:12:00Z',
       touchpoint: {
         type: 'satisfaction_rated',
-        occurredAt: '2025-03-22T08:00:00.000Z',
+        occurredAt: '2025-03-28T09:12:00.000Z',
         customer: { email: 'ann@example.com', externalId: '9001001' },
         data: { score: 5, ticketId: '35436', comment: 'Replacement arrived in two days, thank you!' },
       },
@@ -238,23 +238,22 @@ describe('zendesk source: sample events', () => {
     expect(touchpointOf(zendeskAdapter.adapt(payload, INVOCATION)).touchpoint).toMatchObject({ data: { score: 2 } });
   });
 
-  it('dates a satisfaction rating by the signature timestamp, since the trigger body has no time', () => {
-    const headers = { ...INVOCATION, 'x-zendesk-webhook-signature-timestamp': '2025-03-23T09:30:00Z' };
-    const { touchpoint } = touchpointOf(zendeskAdapter.adapt(loadSample('satisfaction-good.json'), headers));
-    expect(touchpoint.occurredAt).toBe('2025-03-23T09:30:00.000Z');
-    const { 'x-zendesk-webhook-signature-timestamp': _, ...undated } = headers;
-    expect(validationIssues(() => zendeskAdapter.adapt(loadSample('satisfaction-good.json'), undated))).toEqual([
-      'touchpoint.occurredAt',
-    ]);
+  it('dates a rating by the ticket time in the body, so a retry (new signature timestamp) keeps its key', () => {
+    const first = { ...INVOCATION, 'x-zendesk-webhook-signature-timestamp': '2025-03-28T09:13:00Z' };
+    const retry = { ...INVOCATION, 'x-zendesk-webhook-signature-timestamp': '2025-03-28T09:20:00Z' };
+    const a = touchpointOf(zendeskAdapter.adapt(loadSample('satisfaction-good.json'), first));
+    const b = touchpointOf(zendeskAdapter.adapt(loadSample('satisfaction-good.json'), retry));
+    expect(a.touchpoint.occurredAt).toBe('2025-03-28T09:12:00.000Z');
+    expect(b.dedupeKey).toBe(a.dedupeKey);
+  });
+
+  it('rejects a satisfaction body without its time', () => {
+    const { time: _, ...undated } = loadSample('satisfaction-good.json');
+    expect(validationIssues(() => zendeskAdapter.adapt(undated, INVOCATION))).toEqual(['time']);
   });
 
   it('ignores a satisfaction survey that was offered but not answered', () => {
     expect(adaptSample('satisfaction-offered.json')).toMatchObject({ kind: 'ignored' });
-  });
-
-  it('requires an event id: the payload id, else the invocation id header', () => {
-    const payload = loadSample('satisfaction-good.json');
-    expect(validationIssues(() => zendeskAdapter.adapt(payload, {}))).toEqual(['id']);
   });
 
   it('ignores a known event type it does not map, such as ticket.priority_changed', () => {
@@ -267,6 +266,7 @@ describe('zendesk source: sample events', () => {
 
   it('documents a trigger body that, once rendered, maps to satisfaction_rated', () => {
     const rendered = SATISFACTION_TRIGGER_BODY.replaceAll('{{ticket.id}}', '35436')
+      .replace('{{ticket.updated_at_with_timestamp}}', '2025-03-28T09:12:00Z')
       .replace('{{ticket.requester.id}}', '9001001')
       .replace('{{ticket.requester.email}}', 'ann@example.com')
       .replace('{{satisfaction.current_rating}}', "Bad, I'm unsatisfied")

@@ -26,11 +26,13 @@ export function errorsToHttp(): MiddlewareObj<Event, HttpResult> {
   };
 }
 
-/** Wraps an HTTP handler with the house middleware, in the order that lets types flow. */
-export function httpHandler(fn: (event: Event, context: Context) => Promise<HttpResult>) {
-  return middy<Event, HttpResult>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
-    .use(errorsToHttp())
-    .handler(fn);
+/**
+ * Wraps an HTTP handler with the house middleware, in the order that lets types flow.
+ * `emitsMetrics` adds the EMF flush; functions that record none leave it off (an empty flush
+ * only prints a warning).
+ */
+export function httpHandler(fn: (event: Event, context: Context) => Promise<HttpResult>, opts: { emitsMetrics?: boolean } = {}) {
+  const chain = middy<Event, HttpResult>().use(injectLambdaContext(logger, { resetKeys: true }));
+  if (opts.emitsMetrics) chain.use(logMetrics(metrics));
+  return chain.use(errorsToHttp()).handler(fn);
 }

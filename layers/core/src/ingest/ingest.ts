@@ -3,6 +3,7 @@ import { BadRequestError, NotFoundError, PayloadTooLargeError, ValidationError, 
 import { identityOf } from '../identity/normalize.js';
 import type { PiiHasher } from '../identity/pii-hasher.js';
 import { resolveCustomer } from '../identity/resolver.js';
+import type { AliasCache } from '../identity/alias-cache.js';
 import type { CustomerStore } from '../store/customer-store.js';
 import { UpdateBuilder } from '../store/update-builder.js';
 import { normalizeInstant } from '../store/keys.js';
@@ -27,6 +28,7 @@ export interface IngestDeps {
   now: () => Date;
   observer: IngestObserver;
   defaultPhoneRegion?: CountryCode;
+  aliasCache?: AliasCache;
 }
 
 export type IngestResult =
@@ -94,7 +96,10 @@ async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedup
   const merged: string[] = [];
 
   for (let attempt = 0; attempt < 5; attempt++) {
-    const resolution = await resolveCustomer(deps.store, aliasHashes, nowIso, { trustAliases: attempt === 0 });
+    const cached = attempt === 0 ? deps.aliasCache?.lookup(aliasHashes) : undefined;
+    const resolution = cached
+      ? { customerId: cached, merges: [] }
+      : await resolveCustomer(deps.store, aliasHashes, nowIso, { trustAliases: attempt === 0 });
     merged.push(...resolution.merges.map((m) => m.mergedId));
     const customerId = resolution.customerId;
     const stored: StoredTouchpoint = {
@@ -120,7 +125,11 @@ async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedup
     }
 
     const outcome = await deps.store.writeTouchpoint(stored, update);
-    if (outcome === 'customer-moved') continue;
+    if (outcome === 'customer-moved') {
+      deps.aliasCache?.forget(aliasHashes);
+      continue;
+    }
+    deps.aliasCache?.remember(aliasHashes, customerId);
     if (tp.type === 'consent_changed') {
       // Applied on duplicates too: it is idempotent, and a crash after the write must not lose it.
       await deps.store.applyConsent(customerId, tp.data.channel, { granted: tp.data.granted, at: stored.occurredAt, source });

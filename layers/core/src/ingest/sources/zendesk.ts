@@ -35,8 +35,9 @@ import type { Adapted, Headers, SourceAdapter } from './types.js';
  * ours to define. It uses the same envelope so one parser serves both; see
  * SATISFACTION_TRIGGER_BODY. `{{satisfaction.current_rating}}` renders as text starting with
  * "Good" or "Bad" (scored 5 and 1); a numeric 1-5 `score` (newer CSAT scales) is used as is.
- * Trigger bodies carry no event id, so the invocation id header stands in for it, and the
- * signature timestamp for the event time.
+ * Trigger bodies carry no event id, so the body carries the ticket's update time
+ * (`{{ticket.updated_at_with_timestamp}}`) and the dedupe key is ticket + that time: stable across
+ * Zendesk's retries, unlike the signature timestamp, which is new on every attempt.
  *
  * Identity: the event payloads carry only `requester_id` (used as externalId); the requester's
  * email is used when present (the satisfaction trigger body includes it).
@@ -48,6 +49,7 @@ export const SATISFACTION_TRIGGER_TYPE = 'patron:ticket.satisfaction_rated';
 export const SATISFACTION_TRIGGER_BODY = `{
   "type": "${SATISFACTION_TRIGGER_TYPE}",
   "subject": "zen:ticket:{{ticket.id}}",
+  "time": "{{ticket.updated_at_with_timestamp}}",
   "detail": {
     "id": "{{ticket.id}}",
     "requester_id": "{{ticket.requester.id}}",
@@ -216,9 +218,10 @@ export const zendeskAdapter: SourceAdapter = {
         if (score === undefined) {
           return { kind: 'ignored', eventType: type, reason: 'satisfaction offered but not rated yet' };
         }
-        return result(type, eventIdOf(p.id, headers), {
+        if (!p.time) return fieldError('time', 'is required: the trigger body must carry {{ticket.updated_at_with_timestamp}}');
+        return result(type, p.id ?? `satisfaction:${p.detail.id}:${p.time}`, {
           type: 'satisfaction_rated',
-          occurredAt: p.time ?? getHeader(headers, 'x-zendesk-webhook-signature-timestamp'),
+          occurredAt: p.time,
           customer: requester(p.detail),
           data: { score, ticketId: p.detail.id, comment: rated.event.comment },
         });
