@@ -72,7 +72,7 @@ describe('customers API', () => {
 
   it('serves health and an OpenAPI document generated from the schemas', async () => {
     const health = await fetch(`${stackInfo().baseUrl}/health`);
-    const doc = await (await fetch(`${stackInfo().baseUrl}/openapi.json`)).json();
+    const doc = (await (await fetch(`${stackInfo().baseUrl}/openapi.json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, { properties: object }> } };
     expect(health.status).toBe(200);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/webhooks/{source}', '/customers/{id}', '/customers/{id}/touchpoints']));
     expect(doc.components.schemas.Customer360.properties).toHaveProperty('averageSatisfaction');
