@@ -1,0 +1,894 @@
+/**
+ * A seeded synthetic customer base for the demo: a few latent customer types, each with its own
+ * rhythm of purchases, support contacts, subscriptions and marketing engagement, over about two
+ * years ending at `asOf`. The same seed always gives the same population.
+ *
+ * Everything is a canonical `Touchpoint` plus the source it will be delivered from (a purchase
+ * paid through Stripe gets a `ch_` order id, one from the Shopify store a numeric one), so the
+ * deliveries module only has to render each event in its provider's shape.
+ */
+import { Faker, base, en } from '@faker-js/faker';
+import type { CustomerRef, SourceName, Touchpoint, TouchpointType } from '../../layers/core/src/touchpoint.js';
+import {
+  CATALOG, CATEGORIES, COFFEE_SUBSCRIPTION, CURRENCY, MEMBERSHIP, SHOP_PRODUCTS, productBySku,
+  type Category, type Product,
+} from './catalog.js';
+import { Rng } from './random.js';
+
+export const LATENT_TYPES = ['loyal_big_spender', 'bargain_hunter', 'lapsing', 'new', 'complainer'] as const;
+export type LatentType = (typeof LATENT_TYPES)[number];
+
+export interface ProviderIds {
+  /** Shopify customer id (numeric string). */
+  shopify: string;
+  /** Stripe customer id, `cus_...`. */
+  stripe: string;
+  /** Zendesk requester (end user) id (numeric string). */
+  zendesk: string;
+}
+
+export interface DemoCustomer {
+  /** Stable within a population: `cust-00042`. */
+  key: string;
+  /** The type the customer was generated from. For tests and the summary; never sent anywhere. */
+  latentType: LatentType;
+  firstName: string;
+  lastName: string;
+  email: string;
+  /** E.164, from the fictional 555-01xx range; about half of the customers have one. */
+  phone?: string;
+  address1: string;
+  zip: string;
+  city: string;
+  country: string;
+  ids: ProviderIds;
+  /** Chronological. */
+  events: DemoEvent[];
+}
+
+/** What a provider payload needs beyond the canonical touchpoint (shipping, the discount, ...). */
+export interface EventMeta {
+  shippingMinor?: number;
+  discountMinor?: number;
+  discountCode?: string;
+  /** Stripe subscription and invoice behind a recurring charge or a payment failure. */
+  subscriptionId?: string;
+  invoiceId?: string;
+  priceId?: string;
+  interval?: 'month' | 'year';
+  /** For a refund: the refunded purchase's line items and whether it returns the whole order. */
+  refundItems?: Array<{ sku: string; quantity: number; amountMinor: number }>;
+  refundOf?: { occurredAt: string; totalMinor: number };
+  subscriptionStartedAt?: string;
+  cancellation?: { reason: string; feedback?: string };
+  declineCode?: string;
+  attempt?: number;
+  ticket?: { description: string; tags: string[]; status: 'open' | 'solved'; openedAt: string };
+}
+
+export interface DemoEvent {
+  customerKey: string;
+  /** Position in the customer's timeline (before sorting), for stable ids. */
+  seq: number;
+  source: SourceName;
+  touchpoint: Touchpoint;
+  meta: EventMeta;
+}
+
+export interface Campaign {
+  id: string;
+  kind: 'newsletter' | 'promo' | 'launch';
+  sentAt: number;
+  url: string;
+}
+
+export interface Population {
+  seed: number;
+  asOf: Date;
+  catalog: readonly Product[];
+  campaigns: Campaign[];
+  customers: DemoCustomer[];
+}
+
+export interface PopulationOptions {
+  seed: number;
+  customers?: number;
+  asOf: Date;
+}
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const HISTORY_DAYS = 730;
+
+type ShopCategory = Exclude<Category, 'subscriptions'>;
+type Weights5 = [number, number, number, number, number];
+
+interface TypeProfile {
+  share: number;
+  /** First appearance, in days before asOf. */
+  startDays: [number, number];
+  /** Median over customers of their mean inter-purchase gap, in days. */
+  gapDays: number;
+  gapShape: number;
+  extraItems: number;
+  /** >0 prefers expensive products, <0 cheap ones. */
+  priceTilt: number;
+  extraQuantity: number;
+  categories: Record<ShopCategory, number>;
+  membership: number;
+  tiers: [basic: number, plus: number, premium: number];
+  coffeeSubscription: number;
+  cancelSubscription: number;
+  /** Share of shop purchases paid through a Stripe payment link (single items only). */
+  stripeShare: number;
+  emailOptIn: number;
+  smsOptIn: number;
+  emailOptOut: number;
+  smsOptOut: number;
+  open: Record<Campaign['kind'], number>;
+  click: Record<Campaign['kind'], number>;
+  visitsPerMonth: number;
+  visitBeforePurchase: number;
+  inquiriesPerYear: number;
+  couponPerPurchase: number;
+  couponsPerYear: number;
+  discount: [number, number];
+  ticketPerPurchase: number;
+  ticketsPerYear: number;
+  complaintShare: number;
+  rateProbability: number;
+  /** Weights of the scores 1..5. */
+  scores: Weights5;
+  refundPerPurchase: number;
+  paymentFailurePerCharge: number;
+  profileUpdatesPerYear: number;
+}
+
+const EVEN: Record<ShopCategory, number> = {
+  coffee: 1, tea: 1, kitchen: 1, books: 1, outdoor: 1, electronics: 1, home: 1,
+};
+
+export const PROFILES: Record<LatentType, TypeProfile> = {
+  loyal_big_spender: {
+    share: 0.16, startDays: [560, 730], gapDays: 56, gapShape: 2.5, extraItems: 1.6, priceTilt: 0.8,
+    extraQuantity: 0.25,
+    categories: { ...EVEN, coffee: 3.5, kitchen: 2.5, tea: 1.5, books: 1.2, home: 1.5 },
+    membership: 0.75, tiers: [0.2, 0.45, 0.35], coffeeSubscription: 0.35, cancelSubscription: 0.05,
+    stripeShare: 0.35, emailOptIn: 0.95, smsOptIn: 0.6, emailOptOut: 0.02, smsOptOut: 0.03,
+    open: { newsletter: 0.45, promo: 0.4, launch: 0.55 }, click: { newsletter: 0.3, promo: 0.25, launch: 0.45 },
+    visitsPerMonth: 0.08, visitBeforePurchase: 0.12, inquiriesPerYear: 0.1,
+    couponPerPurchase: 0.03, couponsPerYear: 0.1, discount: [0.1, 0.1],
+    ticketPerPurchase: 0.03, ticketsPerYear: 0.2, complaintShare: 0.1, rateProbability: 0.6,
+    scores: [0.01, 0.02, 0.07, 0.3, 0.6], refundPerPurchase: 0.02, paymentFailurePerCharge: 0.015,
+    profileUpdatesPerYear: 0.3,
+  },
+  bargain_hunter: {
+    share: 0.3, startDays: [150, 730], gapDays: 72, gapShape: 2, extraItems: 0.3, priceTilt: -1.1,
+    extraQuantity: 0.35,
+    categories: { ...EVEN, coffee: 2, tea: 2, electronics: 1.6, outdoor: 0.8, books: 0.6 },
+    membership: 0.08, tiers: [1, 0, 0], coffeeSubscription: 0, cancelSubscription: 0.25,
+    stripeShare: 0.3, emailOptIn: 0.97, smsOptIn: 0.55, emailOptOut: 0.04, smsOptOut: 0.05,
+    open: { newsletter: 0.15, promo: 0.5, launch: 0.15 }, click: { newsletter: 0.08, promo: 0.6, launch: 0.1 },
+    visitsPerMonth: 0.12, visitBeforePurchase: 0.15, inquiriesPerYear: 0.15,
+    couponPerPurchase: 0.5, couponsPerYear: 0.4, discount: [0.1, 0.25],
+    ticketPerPurchase: 0.03, ticketsPerYear: 0.2, complaintShare: 0.15, rateProbability: 0.45,
+    scores: [0.04, 0.06, 0.2, 0.35, 0.35], refundPerPurchase: 0.04, paymentFailurePerCharge: 0.03,
+    profileUpdatesPerYear: 0.2,
+  },
+  lapsing: {
+    share: 0.22, startDays: [420, 730], gapDays: 66, gapShape: 2, extraItems: 0.9, priceTilt: 0.1,
+    extraQuantity: 0.15,
+    categories: { ...EVEN, coffee: 2.2, kitchen: 1.5, outdoor: 1.3 },
+    membership: 0.35, tiers: [0.5, 0.4, 0.1], coffeeSubscription: 0.22, cancelSubscription: 1,
+    stripeShare: 0.35, emailOptIn: 0.9, smsOptIn: 0.45, emailOptOut: 0.3, smsOptOut: 0.2,
+    open: { newsletter: 0.3, promo: 0.25, launch: 0.3 }, click: { newsletter: 0.15, promo: 0.15, launch: 0.2 },
+    visitsPerMonth: 0.06, visitBeforePurchase: 0.12, inquiriesPerYear: 0.1,
+    couponPerPurchase: 0.08, couponsPerYear: 0.3, discount: [0.1, 0.15],
+    ticketPerPurchase: 0.04, ticketsPerYear: 0.25, complaintShare: 0.3, rateProbability: 0.5,
+    scores: [0.1, 0.15, 0.3, 0.3, 0.15], refundPerPurchase: 0.05, paymentFailurePerCharge: 0.03,
+    profileUpdatesPerYear: 0.15,
+  },
+  new: {
+    share: 0.18, startDays: [20, 92], gapDays: 28, gapShape: 2, extraItems: 0.8, priceTilt: 0,
+    extraQuantity: 0.1,
+    categories: { ...EVEN, coffee: 2, tea: 1.4, kitchen: 1.4 },
+    membership: 0.12, tiers: [0.7, 0.25, 0.05], coffeeSubscription: 0.08, cancelSubscription: 0.02,
+    stripeShare: 0.35, emailOptIn: 0.9, smsOptIn: 0.5, emailOptOut: 0.03, smsOptOut: 0.03,
+    open: { newsletter: 0.5, promo: 0.4, launch: 0.5 }, click: { newsletter: 0.25, promo: 0.25, launch: 0.3 },
+    visitsPerMonth: 1, visitBeforePurchase: 0.5, inquiriesPerYear: 0.8,
+    couponPerPurchase: 0.25, couponsPerYear: 0.5, discount: [0.1, 0.1],
+    ticketPerPurchase: 0.12, ticketsPerYear: 0.2, complaintShare: 0.1, rateProbability: 0.55,
+    scores: [0.02, 0.03, 0.1, 0.35, 0.5], refundPerPurchase: 0.03, paymentFailurePerCharge: 0.02,
+    profileUpdatesPerYear: 0.5,
+  },
+  complainer: {
+    share: 0.14, startDays: [240, 730], gapDays: 80, gapShape: 2, extraItems: 0.8, priceTilt: 0.2,
+    extraQuantity: 0.15,
+    categories: { ...EVEN, electronics: 2, kitchen: 1.8, outdoor: 1.3 },
+    membership: 0.2, tiers: [0.5, 0.4, 0.1], coffeeSubscription: 0.12, cancelSubscription: 0.4,
+    stripeShare: 0.3, emailOptIn: 0.8, smsOptIn: 0.4, emailOptOut: 0.2, smsOptOut: 0.15,
+    open: { newsletter: 0.15, promo: 0.15, launch: 0.15 }, click: { newsletter: 0.05, promo: 0.08, launch: 0.08 },
+    visitsPerMonth: 0.06, visitBeforePurchase: 0.12, inquiriesPerYear: 0.6,
+    couponPerPurchase: 0.1, couponsPerYear: 0.5, discount: [0.1, 0.15],
+    ticketPerPurchase: 0.35, ticketsPerYear: 0.9, complaintShare: 0.75, rateProbability: 0.75,
+    scores: [0.55, 0.25, 0.14, 0.04, 0.02], refundPerPurchase: 0.25, paymentFailurePerCharge: 0.04,
+    profileUpdatesPerYear: 0.2,
+  },
+};
+
+const CITIES: Array<[city: string, country: string]> = [
+  ['Berlin', 'DE'], ['Hamburg', 'DE'], ['Munich', 'DE'], ['Cologne', 'DE'], ['Leipzig', 'DE'],
+  ['Amsterdam', 'NL'], ['Utrecht', 'NL'], ['Rotterdam', 'NL'], ['Vienna', 'AT'], ['Graz', 'AT'],
+  ['Brussels', 'BE'], ['Ghent', 'BE'], ['Paris', 'FR'], ['Lyon', 'FR'], ['Dublin', 'IE'],
+  ['Copenhagen', 'DK'], ['Milan', 'IT'], ['Barcelona', 'ES'], ['Lisbon', 'PT'], ['Zurich', 'CH'],
+];
+
+/**
+ * US area codes. 555-0100 to 555-0199 is reserved for fiction in every one of them, so phones
+ * are valid E.164 numbers that belong to nobody.
+ */
+const AREA_CODES = [
+  201, 202, 203, 205, 206, 207, 208, 212, 213, 214, 215, 216, 217, 301, 302, 303, 304, 305, 307,
+  308, 309, 310, 312, 313, 314, 315, 316, 317, 318, 319, 401, 402, 404, 405, 406, 407, 408, 409,
+  410, 412, 413, 414, 415, 417, 419, 501, 502, 503, 504, 505, 507, 508, 509, 510, 512, 513, 515,
+  516, 517, 518, 520, 601, 602, 603, 605, 606, 607, 608, 609, 610, 612, 614, 615, 616, 617, 618,
+  619, 701, 702, 703, 704, 706, 707, 708, 712, 713, 714, 715, 716, 717, 718, 719,
+];
+
+const EMAIL_DOMAINS = ['example.com', 'example.org', 'example.net'] as const;
+
+const COUPONS: Array<[code: string, pct: number]> = [
+  ['WELCOME10', 0.1], ['SPRING15', 0.15], ['FLASH20', 0.2], ['BREW10', 0.1], ['CYBER25', 0.25],
+  ['SUMMER15', 0.15], ['TEATIME10', 0.1], ['BUNDLE20', 0.2],
+];
+
+const COMPLAINT_SUBJECTS = [
+  'Grinder arrived damaged', 'Order arrived two weeks late', 'Wrong item in my parcel',
+  'Charged twice for one order', 'Beans tasted stale', 'Power bank stopped charging',
+  'Kettle leaks from the lid', 'Still waiting for my refund', 'Courier left parcel in the rain',
+];
+const QUESTION_SUBJECTS = [
+  'Where is my order?', 'How do I pause my subscription?', 'Grind size for a French press?',
+  'Can I change my delivery address?', 'Do you offer gift wrapping?', 'Invoice for my company',
+  'Which filters fit the 02 dripper?',
+];
+const INQUIRY_TOPICS = ['wholesale', 'gift cards', 'corporate gifts', 'shipping times', 'product question', 'events'];
+const REFUND_NOTES = ['Arrived damaged', 'Not as described', 'Arrived too late', 'Changed their mind', 'Duplicate order', 'Wrong item sent'];
+/** Stripe's cancellation feedback values, as a customer picks them in the billing portal. */
+const CANCEL_FEEDBACK = ['too_expensive', 'unused', 'customer_service', 'switched_service', 'low_quality'] as const;
+const BLOG_POSTS = ['how-to-dial-in-espresso', 'a-guide-to-green-tea', 'five-weekend-hikes', 'slow-mornings'];
+
+/** Time-of-day weights (UTC hours 0..23): people shop in the evening and at lunch. */
+const HOUR_WEIGHTS = [
+  0.3, 0.15, 0.1, 0.1, 0.1, 0.2, 0.5, 1, 1.5, 2, 2.2, 2.4, 3, 2.8, 2.4, 2.2, 2.4, 2.8, 3.4, 4, 4.2, 3.6, 2.4, 1,
+];
+
+const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString();
+
+export function generatePopulation(options: PopulationOptions): Population {
+  const { seed, asOf } = options;
+  const count = options.customers ?? 2500;
+  if (!Number.isInteger(count) || count < 1) throw new Error('customers must be a positive integer');
+  const end = Math.floor(asOf.getTime() / 1000) * 1000;
+  const rng = new Rng(seed, 'population');
+  const faker = new Faker({ locale: [en, base] });
+  faker.seed(seed);
+
+  const campaigns = makeCampaigns(new Rng(seed, 'campaigns'), end);
+  const types = assignTypes(rng, count);
+  const phones = rng.shuffle(
+    AREA_CODES.flatMap((a) => Array.from({ length: 100 }, (_, i) => `+1${a}5550${100 + i}`)),
+  );
+  // Customer ids depend on the seed alone (the same people every run); activity ids (orders,
+  // tickets, subscriptions) on asOf too, since the history is regenerated for each asOf.
+  const customerIds = new UniqueIds(new Rng(seed, 'customer-ids'));
+  const ids = new UniqueIds(new Rng(seed, `activity-ids:${end}`));
+  const usedEmails = new Set<string>();
+
+  const customers: DemoCustomer[] = [];
+  for (let i = 0; i < count; i++) {
+    const type = types[i]!;
+    const firstName = faker.person.firstName();
+    const lastName = faker.person.lastName();
+    const address1 = faker.location.streetAddress();
+    const zip = faker.location.zipCode('#####');
+    const email = uniqueEmail(rng, firstName, lastName, usedEmails);
+    const [city, country] = rng.pick(CITIES);
+    const phone = rng.chance(0.5) ? phones.pop() : undefined;
+    const customer: DemoCustomer = {
+      key: `cust-${String(i + 1).padStart(5, '0')}`,
+      latentType: type,
+      firstName,
+      lastName,
+      email,
+      ...(phone ? { phone } : {}),
+      address1,
+      zip,
+      city,
+      country,
+      ids: { shopify: customerIds.shopifyCustomer(), stripe: customerIds.stripe('cus_', 14), zendesk: customerIds.zendeskUser() },
+      events: [],
+    };
+    new Timeline(new Rng(seed, `customer:${i}`), customer, PROFILES[type], end, campaigns, ids).build();
+    customers.push(customer);
+  }
+  return { seed, asOf: new Date(end), catalog: CATALOG, campaigns, customers };
+}
+
+/** Every event of the population, oldest first (ties keep customer order). */
+export function allEvents(population: Population): DemoEvent[] {
+  const events = population.customers.flatMap((c) => c.events);
+  return events
+    .map((e, i) => ({ e, i, t: Date.parse(e.touchpoint.occurredAt) }))
+    .sort((a, b) => a.t - b.t || a.i - b.i)
+    .map((x) => x.e);
+}
+
+/**
+ * The identity a delivery of this kind carries for the customer, which is what its adapter
+ * reads back: Shopify orders hold the whole customer, Stripe charges and invoices an email and
+ * the `cus_` id, Stripe subscriptions and Zendesk ticket events nothing but the provider's id
+ * (identity resolution links those through the deliveries that carry both).
+ */
+export function customerRef(c: DemoCustomer, source: SourceName, type: TouchpointType): CustomerRef {
+  const phone = c.phone ? { phone: c.phone } : {};
+  switch (source) {
+    case 'generic':
+      return { email: c.email, ...phone, firstName: c.firstName, lastName: c.lastName };
+    case 'shopify':
+      return { email: c.email, ...phone, externalId: c.ids.shopify, firstName: c.firstName, lastName: c.lastName };
+    case 'stripe':
+      return type === 'subscription_started' || type === 'subscription_cancelled'
+        ? { externalId: c.ids.stripe }
+        : { email: c.email, ...phone, externalId: c.ids.stripe };
+    case 'zendesk':
+      return type === 'satisfaction_rated' ? { email: c.email, externalId: c.ids.zendesk } : { externalId: c.ids.zendesk };
+  }
+}
+
+function assignTypes(rng: Rng, count: number): LatentType[] {
+  const types: LatentType[] = [];
+  let assigned = 0;
+  LATENT_TYPES.forEach((type, i) => {
+    const n = i === LATENT_TYPES.length - 1 ? count - assigned : Math.round(PROFILES[type].share * count);
+    for (let k = 0; k < n && assigned < count; k++, assigned++) types.push(type);
+  });
+  return rng.shuffle(types);
+}
+
+function uniqueEmail(rng: Rng, first: string, last: string, used: Set<string>): string {
+  const clean = (s: string) => s.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]/g, '');
+  const local = [clean(first) || 'customer', clean(last)].filter(Boolean).join(rng.pick(['.', '_', '']));
+  const domain = rng.pick(EMAIL_DOMAINS);
+  for (let n = 0; ; n++) {
+    const email = `${local}${n === 0 ? '' : n + 1}@${domain}`;
+    if (!used.has(email)) {
+      used.add(email);
+      return email;
+    }
+  }
+}
+
+function makeCampaigns(rng: Rng, end: number): Campaign[] {
+  const campaigns: Campaign[] = [];
+  let t = end - HISTORY_DAYS * DAY + rng.uniform(3, 10) * DAY;
+  while (t < end - 2 * DAY) {
+    const sentAt = utcDay(t) + 9 * HOUR + rng.int(0, 59) * MINUTE;
+    const kind = rng.weighted(['newsletter', 'promo', 'launch'] as const, (k) => ({ newsletter: 4, promo: 4, launch: 1.5 })[k]);
+    const date = new Date(sentAt).toISOString().slice(0, 10);
+    const url =
+      kind === 'promo'
+        ? `https://shop.example.com/collections/sale?utm_campaign=${date}`
+        : kind === 'launch'
+          ? `https://shop.example.com/products/${rng.pick(SHOP_PRODUCTS).handle}?utm_campaign=${date}`
+          : `https://shop.example.com/blogs/journal/${rng.pick(BLOG_POSTS)}?utm_campaign=${date}`;
+    campaigns.push({ id: `cmp_${date.replaceAll('-', '')}_${kind}`, kind, sentAt, url });
+    t += rng.uniform(30, 44) * DAY;
+  }
+  return campaigns;
+}
+
+const utcDay = (ms: number) => Math.floor(ms / DAY) * DAY;
+
+/** Provider ids, unique across the population. */
+class UniqueIds {
+  private readonly used = new Set<string>();
+  constructor(private readonly rng: Rng) {}
+
+  private unique(make: () => string): string {
+    for (;;) {
+      const id = make();
+      if (!this.used.has(id)) {
+        this.used.add(id);
+        return id;
+      }
+    }
+  }
+  shopifyCustomer = () => this.unique(() => `72${this.rng.digits(11)}`);
+  shopifyOrder = () => this.unique(() => `58${this.rng.digits(11)}`);
+  zendeskUser = () => this.unique(() => `39${this.rng.digits(10)}`);
+  ticket = () => this.unique(() => this.rng.digits(6));
+  /** 62^14 and more: a collision is out of reach, so these skip the bookkeeping. */
+  stripe = (prefix: string, length: number) => `${prefix}${this.rng.chars(length)}`;
+}
+
+const SHOP_CATEGORIES = CATEGORIES.filter((c): c is ShopCategory => c !== 'subscriptions');
+const PRODUCTS_BY_CATEGORY = new Map(SHOP_CATEGORIES.map((cat) => [cat, SHOP_PRODUCTS.filter((p) => p.category === cat)]));
+/** Per type profile and category: product weights tilted towards expensive or cheap products. */
+const PRICE_WEIGHTS = new Map(
+  Object.values(PROFILES).map((p) => [
+    p,
+    new Map(SHOP_CATEGORIES.map((cat) => [cat, PRODUCTS_BY_CATEGORY.get(cat)!.map((x) => (x.priceMinor / 2500) ** p.priceTilt)])),
+  ]),
+);
+
+interface Basket {
+  items: Array<{ product: Product; quantity: number }>;
+}
+
+/** Builds one customer's timeline. */
+class Timeline {
+  private readonly events: Array<{ at: number; event: DemoEvent }> = [];
+  private readonly start: number;
+  /** Last day the customer is a buyer (lapsing customers stop months before asOf). */
+  private readonly activeUntil: number;
+  private readonly categoryWeightList: number[];
+  private readonly priceWeights: Map<ShopCategory, number[]>;
+  private readonly gapDays: number;
+  /** One object per (source, type), shared by the customer's touchpoints: treat as read-only. */
+  private readonly refs = new Map<string, CustomerRef>();
+  private emailConsent: Array<[from: number, to: number]> = [];
+
+  constructor(
+    private readonly rng: Rng,
+    private readonly c: DemoCustomer,
+    private readonly p: TypeProfile,
+    private readonly end: number,
+    private readonly campaigns: Campaign[],
+    private readonly ids: UniqueIds,
+  ) {
+    this.start = end - rng.uniform(p.startDays[0], p.startDays[1]) * DAY;
+    if (c.latentType === 'lapsing') {
+      const churnDaysAgo = rng.uniform(95, 330);
+      this.activeUntil = Math.max(end - churnDaysAgo * DAY, this.start + 150 * DAY);
+    } else {
+      this.activeUntil = end;
+    }
+    // Per-customer taste: the type's category weights times a personal gamma factor, so every
+    // customer has favourites but the type's profile still shows through.
+    const w = { ...p.categories };
+    for (const cat of Object.keys(w) as ShopCategory[]) w[cat] *= rng.gamma(1.5, 1);
+    this.categoryWeightList = SHOP_CATEGORIES.map((cat) => w[cat]);
+    this.priceWeights = PRICE_WEIGHTS.get(p)!;
+    this.gapDays = rng.logNormal(p.gapDays, 0.3);
+  }
+
+  build(): void {
+    this.signup();
+    this.purchases();
+    this.subscriptions();
+    this.supportTickets();
+    this.consentChanges();
+    this.emails();
+    this.browsing();
+    this.profileUpdates();
+    this.c.events = this.events
+      .filter((e) => e.at <= this.end)
+      .sort((a, b) => a.at - b.at || a.event.seq - b.event.seq)
+      .map((e) => e.event);
+  }
+
+  private emit(source: SourceName, at: number, tp: DistributiveOmit<Touchpoint, 'occurredAt' | 'customer'>, meta: EventMeta = {}): Touchpoint {
+    const seconds = Math.floor(at / 1000) * 1000;
+    const refKey = `${source}:${tp.type}`;
+    let customer = this.refs.get(refKey);
+    if (!customer) this.refs.set(refKey, (customer = customerRef(this.c, source, tp.type)));
+    const touchpoint = { ...tp, occurredAt: iso(seconds), customer } as Touchpoint;
+    this.events.push({ at: seconds, event: { customerKey: this.c.key, seq: this.events.length, source, touchpoint, meta } });
+    return touchpoint;
+  }
+
+  /** A moment on the given day, following the daily shopping rhythm. */
+  private onDay(ms: number): number {
+    const hour = this.rng.weightedIndex(HOUR_WEIGHTS);
+    return utcDay(ms) + hour * HOUR + this.rng.int(0, 3599) * 1000;
+  }
+
+  private years(from: number, to: number) {
+    return Math.max(0, to - from) / (365 * DAY);
+  }
+
+  private signup(): void {
+    const at = this.start - this.rng.uniform(1, 60) * MINUTE;
+    this.emit('generic', at, {
+      type: 'profile_updated',
+      data: { firstName: this.c.firstName, lastName: this.c.lastName, city: this.c.city, country: this.c.country, signup: true },
+    });
+    if (this.rng.chance(this.p.emailOptIn)) {
+      this.emit('generic', at + 30_000, { type: 'consent_changed', data: { channel: 'email', granted: true } });
+      this.emailConsent.push([at + 30_000, Number.POSITIVE_INFINITY]);
+    }
+    if (this.c.phone && this.rng.chance(this.p.smsOptIn)) {
+      this.emit('generic', at + 45_000, { type: 'consent_changed', data: { channel: 'sms', granted: true } });
+    }
+  }
+
+  // ---- purchases -------------------------------------------------------------------------
+
+  private purchases(): void {
+    const isNew = this.c.latentType === 'new';
+    let t = this.start + (isNew ? this.rng.uniform(0, 4) : this.rng.uniform(0, 10)) * DAY;
+    const span = this.activeUntil - this.start;
+    while (t <= this.activeUntil) {
+      this.purchase(this.onDay(t));
+      let gap = this.rng.gamma(this.p.gapShape, this.gapDays);
+      if (this.c.latentType === 'lapsing') {
+        // Purchases thin out over the second half of a lapsing customer's life.
+        const progress = (t - this.start) / span;
+        gap *= 1 + 5 * Math.max(0, progress - 0.45) ** 1.5;
+      }
+      t += Math.max(1, gap) * DAY;
+    }
+    if (this.c.latentType === 'lapsing') this.lapse();
+  }
+
+  private basket(): Basket {
+    const n = Math.min(6, 1 + this.rng.poisson(this.p.extraItems));
+    const items = new Map<string, { product: Product; quantity: number }>();
+    const add = (product: Product) => {
+      const existing = items.get(product.sku);
+      if (existing) existing.quantity += 1;
+      else items.set(product.sku, { product, quantity: 1 + (this.rng.chance(this.p.extraQuantity) ? this.rng.int(1, 2) : 0) });
+    };
+    const primary = this.pickProduct();
+    add(primary);
+    let last = primary;
+    while (items.size < n) {
+      const companions = last.companions.length ? last.companions : primary.companions;
+      const next =
+        companions.length && this.rng.chance(0.65) ? productBySku(this.rng.pick(companions)) : this.pickProduct();
+      if (items.has(next.sku) && items.size >= 2) break;
+      add(next);
+      last = next;
+    }
+    return { items: [...items.values()] };
+  }
+
+  private pickProduct(): Product {
+    const cat = SHOP_CATEGORIES[this.rng.weightedIndex(this.categoryWeightList)]!;
+    const candidates = PRODUCTS_BY_CATEGORY.get(cat)!;
+    return candidates[this.rng.weightedIndex(this.priceWeights.get(cat)!)]!;
+  }
+
+  private purchase(at: number): void {
+    const basket = this.basket();
+    const subtotal = basket.items.reduce((s, i) => s + i.product.priceMinor * i.quantity, 0);
+    let discountMinor = 0;
+    let discountCode: string | undefined;
+    if (this.rng.chance(this.p.couponPerPurchase)) {
+      const [code, pct] = this.pickCoupon();
+      discountCode = code;
+      discountMinor = Math.round(subtotal * pct);
+      this.emit('generic', at - this.rng.uniform(0.2, 48) * HOUR, {
+        type: 'coupon_requested',
+        data: { code, ...this.campaignRef(at) },
+      });
+    }
+    const single = basket.items.length === 1 && basket.items[0]!.quantity === 1;
+    const source: SourceName = !discountCode && single && this.rng.chance(this.p.stripeShare) ? 'stripe' : 'shopify';
+    if (source === 'shopify' && this.rng.chance(this.p.visitBeforePurchase)) {
+      this.emit('generic', at - this.rng.uniform(3, 90) * MINUTE, {
+        type: 'web_visit',
+        data: { url: `https://shop.example.com/products/${basket.items[0]!.product.handle}` },
+      });
+    }
+    const shippingMinor = source === 'shopify' && subtotal - discountMinor < 4000 ? 490 : 0;
+    const totalMinor = subtotal - discountMinor + shippingMinor;
+    const orderId = source === 'shopify' ? this.ids.shopifyOrder() : this.ids.stripe('ch_3', 24);
+    const purchase = this.emit(
+      source,
+      at,
+      {
+        type: 'purchase',
+        data: {
+          orderId,
+          currency: CURRENCY,
+          totalMinor,
+          items: basket.items.map(({ product, quantity }) => ({
+            sku: product.sku,
+            productId: product.productId,
+            name: product.name,
+            category: product.category,
+            quantity,
+            unitPriceMinor: product.priceMinor,
+          })),
+        },
+      },
+      { shippingMinor, discountMinor, ...(discountCode ? { discountCode } : {}) },
+    );
+
+    if (this.rng.chance(this.p.refundPerPurchase)) {
+      this.refund(source, at + this.rng.uniform(2, 25) * DAY, purchase, basket, discountMinor, subtotal);
+    }
+    if (this.rng.chance(this.p.ticketPerPurchase)) {
+      this.ticket(this.onDay(at + this.rng.uniform(1, 12) * DAY), this.rng.chance(this.p.complaintShare));
+    }
+  }
+
+  private refund(source: SourceName, at: number, purchase: Touchpoint, basket: Basket, discount: number, subtotal: number): void {
+    if (purchase.type !== 'purchase') return;
+    const full = basket.items.length === 1 || this.rng.chance(0.5);
+    const refunded = full ? basket.items : [this.rng.pick(basket.items)];
+    // A partial refund returns the item's share of the discounted price.
+    const scale = subtotal > 0 ? (subtotal - discount) / subtotal : 1;
+    const refundItems = refunded.map(({ product, quantity }) => ({
+      sku: product.sku,
+      quantity,
+      amountMinor: Math.round(product.priceMinor * quantity * scale),
+    }));
+    const amountMinor = full ? purchase.data.totalMinor : refundItems.reduce((s, i) => s + i.amountMinor, 0);
+    if (amountMinor <= 0) return;
+    this.emit(
+      source,
+      at,
+      {
+        type: 'refund',
+        // Shopify keeps the merchant's note; Stripe's charge.refunded event carries no reason.
+        data: { orderId: purchase.data.orderId, currency: CURRENCY, amountMinor, ...(source === 'shopify' ? { reason: this.rng.pick(REFUND_NOTES) } : {}) },
+      },
+      { refundItems, refundOf: { occurredAt: purchase.occurredAt, totalMinor: purchase.data.totalMinor } },
+    );
+  }
+
+  private pickCoupon(): [string, number] {
+    const [lo, hi] = this.p.discount;
+    const fitting = COUPONS.filter(([, pct]) => pct >= lo && pct <= hi);
+    return this.rng.pick(fitting.length ? fitting : COUPONS);
+  }
+
+  private campaignRef(at: number): { campaignId?: string } {
+    const campaign = this.campaignBefore(at);
+    return campaign ? { campaignId: campaign.id } : {};
+  }
+
+  private campaignBefore(at: number): Campaign | undefined {
+    let found: Campaign | undefined;
+    for (const c of this.campaigns) if (c.sentAt <= at && c.kind === 'promo') found = c;
+    return found && at - found.sentAt < 21 * DAY ? found : undefined;
+  }
+
+  /** The end of a lapsing customer: a complaint or a bad rating near the last purchase. */
+  private lapse(): void {
+    const at = this.onDay(this.activeUntil - this.rng.uniform(0, 40) * DAY);
+    if (this.rng.chance(0.75)) this.ticket(at, true, [1, 2]);
+    else this.ticket(at, false, [1, 2], 1);
+    if (this.rng.chance(0.1)) {
+      // Some leave after a refund they had to ask for.
+      this.ticket(this.onDay(at + this.rng.uniform(3, 20) * DAY), true, [1, 1]);
+    }
+  }
+
+  // ---- subscriptions ---------------------------------------------------------------------
+
+  private subscriptions(): void {
+    const lifeEnd = this.activeUntil;
+    if (this.rng.chance(this.p.membership)) {
+      const tier = (['basic', 'plus', 'premium'] as const)[this.rng.weightedIndex(this.p.tiers)]!;
+      const from = this.start + this.rng.uniform(0, Math.min(150, (lifeEnd - this.start) / DAY / 2)) * DAY;
+      this.subscription(MEMBERSHIP[tier], from);
+    }
+    if (this.rng.chance(this.p.coffeeSubscription)) {
+      const from = this.start + this.rng.uniform(10, Math.max(20, Math.min(300, (lifeEnd - this.start) / DAY - 60))) * DAY;
+      this.subscription(COFFEE_SUBSCRIPTION, from);
+    }
+  }
+
+  private subscription(product: Product, from: number): void {
+    const sub = product.subscription!;
+    const subscriptionId = this.ids.stripe('sub_1', 23);
+    const startedAt = this.onDay(from);
+    this.emit(
+      'stripe',
+      startedAt,
+      {
+        type: 'subscription_started',
+        data: { subscriptionId, productId: product.productId, plan: sub.plan, currency: CURRENCY, amountMinor: product.priceMinor },
+      },
+      { subscriptionId, priceId: sub.priceId, interval: sub.interval },
+    );
+    let cancelAt = Number.POSITIVE_INFINITY;
+    let cancelReason = 'cancellation_requested';
+    let feedback: string | undefined;
+    let failBeforeCancel = false;
+    if (this.c.latentType === 'lapsing' && this.rng.chance(this.p.cancelSubscription)) {
+      cancelAt = this.activeUntil + this.rng.uniform(-30, 20) * DAY;
+      failBeforeCancel = this.rng.chance(0.5);
+      if (failBeforeCancel) cancelReason = 'payment_failed';
+    } else if (this.rng.chance(this.p.cancelSubscription)) {
+      cancelAt = startedAt + this.rng.uniform(60, 500) * DAY;
+    }
+    cancelAt = Math.max(cancelAt, startedAt + DAY);
+    if (cancelReason === 'cancellation_requested' && this.rng.chance(0.6)) {
+      feedback = this.c.latentType === 'complainer' || this.c.latentType === 'lapsing'
+        ? this.rng.pick(['customer_service', 'low_quality', 'too_expensive', 'switched_service'])
+        : this.rng.pick(CANCEL_FEEDBACK);
+    }
+
+    const period = (n: number) => {
+      const d = new Date(startedAt);
+      if (sub.interval === 'month') d.setUTCMonth(d.getUTCMonth() + n);
+      else d.setUTCFullYear(d.getUTCFullYear() + n);
+      return d.getTime();
+    };
+    let lastCharge = startedAt;
+    for (let n = 0; ; n++) {
+      const due = n === 0 ? startedAt + this.rng.int(2, 20) * 1000 : period(n);
+      if (due > this.end || due >= cancelAt) break;
+      const invoiceId = this.ids.stripe('in_1', 23);
+      const meta = { subscriptionId, invoiceId, priceId: sub.priceId, interval: sub.interval };
+      const finalFailure = failBeforeCancel && n > 0 && period(n + 1) >= cancelAt;
+      if (finalFailure || (n > 0 && this.rng.chance(this.p.paymentFailurePerCharge))) {
+        this.emit('stripe', due, {
+          type: 'payment_failed',
+          // The invoice event carries no decline reason (that lives on the payment intent).
+          data: { invoiceId, currency: CURRENCY, amountMinor: product.priceMinor },
+        }, { ...meta, declineCode: this.rng.pick(['card_declined', 'insufficient_funds', 'expired_card']), attempt: 1 });
+        if (finalFailure) {
+          cancelAt = due + this.rng.uniform(3, 14) * DAY;
+          break;
+        }
+        // Smart retries succeed a few days later.
+        this.subscriptionCharge(product, due + this.rng.uniform(2, 5) * DAY, meta);
+      } else {
+        this.subscriptionCharge(product, due, meta);
+      }
+      lastCharge = due;
+    }
+    if (cancelAt <= this.end && Number.isFinite(cancelAt)) {
+      this.emit('stripe', Math.max(cancelAt, lastCharge + MINUTE), {
+        type: 'subscription_cancelled',
+        // Stripe's customer feedback when given, else why the subscription ended.
+        data: { subscriptionId, productId: product.productId, reason: feedback ?? cancelReason },
+      }, { subscriptionId, priceId: sub.priceId, interval: sub.interval, subscriptionStartedAt: iso(startedAt), cancellation: { reason: cancelReason, ...(feedback ? { feedback } : {}) } });
+    }
+  }
+
+  private subscriptionCharge(product: Product, at: number, meta: EventMeta): void {
+    this.emit(
+      'stripe',
+      at,
+      {
+        type: 'purchase',
+        data: {
+          orderId: this.ids.stripe('ch_3', 24),
+          currency: CURRENCY,
+          totalMinor: product.priceMinor,
+          items: [{ sku: product.sku, productId: product.productId, name: product.name, category: product.category, quantity: 1, unitPriceMinor: product.priceMinor }],
+        },
+      },
+      { ...meta, shippingMinor: 0, discountMinor: 0 },
+    );
+  }
+
+  // ---- support ---------------------------------------------------------------------------
+
+  private supportTickets(): void {
+    const until = Math.min(this.end, this.activeUntil + 30 * DAY);
+    const n = this.rng.poisson(this.p.ticketsPerYear * this.years(this.start, until));
+    for (let i = 0; i < n; i++) {
+      this.ticket(this.onDay(this.rng.uniform(this.start, until)), this.rng.chance(this.p.complaintShare));
+    }
+  }
+
+  /** A Zendesk ticket: opened, usually solved, sometimes rated. */
+  private ticket(at: number, complaint: boolean, scoreRange?: [number, number], rateProbability = this.p.rateProbability): void {
+    const ticketId = this.ids.ticket();
+    const subject = this.rng.pick(complaint ? COMPLAINT_SUBJECTS : QUESTION_SUBJECTS);
+    const priority = complaint ? this.rng.pick(['normal', 'high', 'high', 'urgent']) : this.rng.pick(['low', 'normal', 'normal']);
+    const tags = complaint ? ['complaint', subject.split(' ')[0]!.toLowerCase()] : ['question'];
+    const description = complaint
+      ? `${subject}. I expected better from you and would like this sorted out.`
+      : `${subject} Thanks in advance!`;
+    const openedAt = iso(at);
+    const ticket = { description, tags, openedAt };
+    this.emit('zendesk', at, { type: 'ticket_opened', data: { ticketId, subject, priority, complaint } }, { ticket: { ...ticket, status: 'open' } });
+    const resolutionHours = this.rng.gamma(1.5, complaint ? 60 : 20);
+    const solvedAt = at + Math.max(0.2, resolutionHours) * HOUR;
+    if (this.rng.chance(complaint ? 0.9 : 0.97)) {
+      this.emit('zendesk', solvedAt, { type: 'ticket_solved', data: { ticketId } }, { ticket: { ...ticket, status: 'solved' } });
+      if (this.rng.chance(rateProbability)) {
+        let score = this.rng.weightedIndex(this.p.scores) + 1;
+        if (scoreRange) score = this.rng.int(scoreRange[0], scoreRange[1]);
+        else if (complaint) score = Math.max(1, score - 1);
+        this.emit(
+          'zendesk',
+          solvedAt + this.rng.uniform(1, 36) * HOUR,
+          { type: 'satisfaction_rated', data: { score, ticketId, ...(score <= 2 && this.rng.chance(0.5) ? { comment: 'Took far too long.' } : score >= 4 && this.rng.chance(0.3) ? { comment: 'Quick and friendly, thanks!' } : {}) } },
+          { ticket: { ...ticket, status: 'solved' } },
+        );
+      }
+    }
+  }
+
+  // ---- marketing -------------------------------------------------------------------------
+
+  private consentChanges(): void {
+    const type = this.c.latentType;
+    if (this.emailConsent.length && this.rng.chance(this.p.emailOptOut)) {
+      const at =
+        type === 'lapsing'
+          ? this.activeUntil + this.rng.uniform(0, 90) * DAY
+          : this.rng.uniform(this.start + 7 * DAY, this.end);
+      if (at <= this.end) {
+        this.emit('generic', at, { type: 'consent_changed', data: { channel: 'email', granted: false } });
+        this.emailConsent[0]![1] = at;
+      }
+    }
+    const smsGranted = this.events.some(({ event: { touchpoint: tp } }) => tp.type === 'consent_changed' && tp.data.channel === 'sms');
+    if (smsGranted && this.rng.chance(this.p.smsOptOut)) {
+      this.emit('generic', this.rng.uniform(this.start + 7 * DAY, this.end), { type: 'consent_changed', data: { channel: 'sms', granted: false } });
+    }
+  }
+
+  private emails(): void {
+    const consented = (t: number) => this.emailConsent.some(([from, to]) => t >= from && t < to);
+    for (const campaign of this.campaigns) {
+      if (!consented(campaign.sentAt)) continue;
+      let open = this.p.open[campaign.kind];
+      if (campaign.sentAt > this.activeUntil) open *= 0.12;
+      if (this.c.latentType === 'new' && campaign.sentAt - this.start < 30 * DAY) open = Math.min(0.9, open * 1.4);
+      if (!this.rng.chance(open)) continue;
+      const openedAt = campaign.sentAt + this.rng.exponential(5) * HOUR;
+      const messageId = `<${this.rng.chars(20, '0123456789abcdef')}@mail.example.com>`;
+      this.emit('generic', openedAt, { type: 'email_opened', data: { campaignId: campaign.id, messageId } });
+      if (this.rng.chance(this.p.click[campaign.kind])) {
+        this.emit('generic', openedAt + this.rng.uniform(0.2, 15) * MINUTE, {
+          type: 'email_clicked',
+          data: { campaignId: campaign.id, messageId, url: campaign.url },
+        });
+      }
+    }
+  }
+
+  private browsing(): void {
+    const until = Math.min(this.end, this.activeUntil + 45 * DAY);
+    const months = this.years(this.start, until) * 12;
+    const visits = this.rng.poisson(this.p.visitsPerMonth * months);
+    for (let i = 0; i < visits; i++) {
+      const at = this.onDay(this.rng.uniform(this.start, until));
+      const r = this.rng.next();
+      const url =
+        this.c.latentType === 'bargain_hunter' && r < 0.5
+          ? 'https://shop.example.com/collections/sale'
+          : r < 0.75
+            ? `https://shop.example.com/products/${this.pickProduct().handle}`
+            : `https://shop.example.com/collections/${this.pickProduct().category}`;
+      this.emit('generic', at, { type: 'web_visit', data: { url } });
+    }
+    const inquiries = this.rng.poisson(this.p.inquiriesPerYear * this.years(this.start, until)) + (this.c.latentType === 'new' && this.rng.chance(0.3) ? 1 : 0);
+    for (let i = 0; i < inquiries; i++) {
+      const at = this.onDay(this.rng.uniform(this.start - 2 * DAY, until));
+      this.emit('generic', at, { type: 'inquiry', data: { url: 'https://shop.example.com/pages/contact', topic: this.rng.pick(INQUIRY_TOPICS) } });
+    }
+    const coupons = this.rng.poisson(this.p.couponsPerYear * this.years(this.start, until));
+    for (let i = 0; i < coupons; i++) {
+      const at = this.onDay(this.rng.uniform(this.start, until));
+      this.emit('generic', at, { type: 'coupon_requested', data: { code: this.pickCoupon()[0], ...this.campaignRef(at) } });
+    }
+  }
+
+  private profileUpdates(): void {
+    const n = this.rng.poisson(this.p.profileUpdatesPerYear * this.years(this.start, this.end));
+    for (let i = 0; i < n; i++) {
+      const at = this.rng.uniform(this.start + DAY, this.end);
+      const [city, country] = this.rng.pick(CITIES);
+      const data = this.rng.chance(0.6)
+        ? { city, country }
+        : { preferences: { roast: this.rng.pick(['light', 'medium', 'dark']), newsletter: this.rng.pick(['weekly', 'monthly']) } };
+      this.emit('generic', at, { type: 'profile_updated', data });
+    }
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
