@@ -99,7 +99,6 @@ export function buildDeliveries(population: Population, options: DeliveryOptions
 // ---------------------------------------------------------------------------------------------
 
 const SHOP_DOMAIN = 'patron-demo.myshopify.com';
-const SHOP_URL = 'https://shop.example.com';
 const STRIPE_API_VERSION = '2024-06-20';
 const ZENDESK_ACCOUNT = 10000001;
 const ZENDESK_AGENTS = ['360099887766', '360099887767', '360099887768', '360099887769'];
