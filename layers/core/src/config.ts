@@ -19,6 +19,10 @@ export const ENV = {
     stripe: 'WEBHOOK_SECRET_STRIPE',
     zendesk: 'WEBHOOK_SECRET_ZENDESK',
   } satisfies Record<SourceName, string>,
+  /** Mining: parallel scan segments per run, customers in the model sample, days a flag stays valid. */
+  miningShards: 'MINING_SHARDS',
+  miningSampleSize: 'MINING_SAMPLE_SIZE',
+  flagTtlDays: 'FLAG_TTL_DAYS',
   /** Region assumed for phone numbers written without a country code (ISO 3166 alpha-2, e.g. DE). */
   defaultPhoneRegion: 'DEFAULT_PHONE_REGION',
   /** Local mode only: where the AWS SDK clients point (DynamoDB Local, fauxqs). */
@@ -59,6 +63,9 @@ export const ConfigSchema = z.object({
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
   S3_ENDPOINT: z.url().optional(),
+  MINING_SHARDS: z.coerce.number().int().min(1).max(256).default(4),
+  MINING_SAMPLE_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(50_000),
+  FLAG_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   DEFAULT_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as DE').optional(),
 });
 export { commaList };
@@ -72,6 +79,7 @@ export interface Config {
   piiHashKey?: string;
   webhookSecrets: Record<SourceName, string[]>;
   endpoints: { dynamodb?: string; sqs?: string; s3?: string };
+  mining: { shards: number; sampleSize: number; flagTtlDays: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -116,6 +124,7 @@ export function parseConfig(env: Env, hash: (key: string) => string): Config {
       zendesk: c.WEBHOOK_SECRET_ZENDESK,
     },
     endpoints: { dynamodb: c.DYNAMODB_ENDPOINT, sqs: c.SQS_ENDPOINT, s3: c.S3_ENDPOINT },
+    mining: { shards: c.MINING_SHARDS, sampleSize: c.MINING_SAMPLE_SIZE, flagTtlDays: c.FLAG_TTL_DAYS },
   };
 }
 

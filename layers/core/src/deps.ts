@@ -9,9 +9,16 @@ import type { IngestDeps } from './ingest/ingest.js';
 import { createIngestObserver } from './observability.js';
 import { CustomerStore, type CapacityMeter } from './store/customer-store.js';
 import { createDocumentClient } from './store/dynamo.js';
+import { ArtifactStore } from './store/artifact-store.js';
+import { MiningStore } from './store/mining-store.js';
+import { MessageQueue } from './store/queue.js';
+import type { MiningEngine, MiningJobDeps } from './mining-job/job.js';
 
 export interface AppDeps extends IngestDeps, CustomerDeps {
   config: Config;
+  runs: MiningStore;
+  /** The mining job's clients; built on first use, since only mining functions have a bucket and queue. */
+  miningJob(engine: MiningEngine<any>): MiningJobDeps;
 }
 
 let current: Promise<AppDeps> | undefined;
@@ -41,7 +48,17 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
   const config = parseConfig(resolved, sha256Hex);
   const doc = createDocumentClient(config.endpoints.dynamodb);
   const store = new CustomerStore(doc, required(config.tableName, ENV.tableName), meter);
+  const runs = new MiningStore(doc, store.table);
   return {
+    runs,
+    miningJob: (engine) => ({
+      runs,
+      engine,
+      artifacts: ArtifactStore.create(required(config.artifactBucket, ENV.artifactBucket), config.endpoints.s3),
+      queue: MessageQueue.create(required(config.miningQueueUrl, ENV.miningQueueUrl), config.endpoints.sqs),
+      now: () => new Date(),
+      settings: { defaultShards: config.mining.shards, sampleSize: config.mining.sampleSize, flagTtlDays: config.mining.flagTtlDays },
+    }),
     config,
     store,
     hashPii: lazyHasher(config),

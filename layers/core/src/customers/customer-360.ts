@@ -33,6 +33,18 @@ export const Customer360 = z
     sourceSystems: z.array(z.string()),
     mergedFrom: z.array(z.string()),
     createdAt: z.string(),
+    mining: z
+      .object({
+        runId: z.string(),
+        segment: z.string(),
+        clvMinor: z.number().int(),
+        pAlive: z.number(),
+        churnRisk: z.number(),
+        expectedPurchases: z.number(),
+        scoredAt: z.string(),
+      })
+      .nullable()
+      .meta({ description: 'From the latest mining run that scored this customer; null before any run' }),
   })
   .meta({ id: 'Customer360' });
 export type Customer360 = z.infer<typeof Customer360>;
@@ -42,7 +54,7 @@ const money = (m: Record<string, number>) =>
   Object.entries(m).sort(([a], [b]) => a.localeCompare(b)).map(([currency, amountMinor]) => ({ currency, amountMinor }));
 
 /** Shapes the stored profile (plus the history span) into the public customer 360. */
-export function toCustomer360(p: ProfileItem, span: { first?: string; last?: string }): Customer360 {
+export function toCustomer360(p: ProfileItem, span: { first?: string; last?: string }, mining: Customer360['mining'] = null): Customer360 {
   const purchases = p.purchaseCount ?? 0;
   const solved = new Set(p.solvedTicketIds ?? []);
   const cancelled = new Set(p.cancelledSubscriptions ?? []);
@@ -76,5 +88,6 @@ export function toCustomer360(p: ProfileItem, span: { first?: string; last?: str
     sourceSystems: sorted(p.sources),
     mergedFrom: p.mergedFrom ?? [],
     createdAt: p.createdAt,
+    mining,
   };
 }

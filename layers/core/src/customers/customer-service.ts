@@ -3,6 +3,7 @@ import { normalizeEmail } from '../identity/normalize.js';
 import type { PiiHasher } from '../identity/pii-hasher.js';
 import { liveOwners } from '../identity/resolver.js';
 import type { CustomerStore } from '../store/customer-store.js';
+import type { MiningStore } from '../store/mining-store.js';
 import { customerPk } from '../store/keys.js';
 import type { StoredTouchpoint, TouchpointType } from '../touchpoint.js';
 import { toCustomer360, type Customer360 } from './customer-360.js';
@@ -10,6 +11,8 @@ import type { ProfileItem } from './profile.js';
 
 export interface CustomerDeps {
   store: CustomerStore;
+  /** When present, the 360 includes the latest mining results (segment, CLV, P(alive)). */
+  runs?: MiningStore;
   hashPii: PiiHasher;
   now: () => Date;
 }
@@ -24,7 +27,15 @@ async function liveProfile(deps: CustomerDeps, customerId: string): Promise<Prof
 
 export async function getCustomer(deps: CustomerDeps, customerId: string): Promise<Customer360> {
   const profile = await liveProfile(deps, customerId);
-  return toCustomer360(profile, await deps.store.historySpan(profile.customerId));
+  const [span, mining] = await Promise.all([
+    deps.store.historySpan(profile.customerId),
+    deps.runs?.customerMining(profile.customerId),
+  ]);
+  return toCustomer360(
+    profile,
+    span,
+    mining ? { runId: mining.runId, segment: mining.segment, clvMinor: mining.clvMinor, pAlive: mining.pAlive, churnRisk: mining.churnRisk, expectedPurchases: mining.expectedPurchases, scoredAt: mining.scoredAt } : null,
+  );
 }
 
 export async function findCustomersByEmail(deps: CustomerDeps, email: string): Promise<Customer360[]> {

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { BadRequestError, NotFoundError } from '../errors.js';
+import { liveOwners } from '../identity/resolver.js';
+import type { CustomerStore } from '../store/customer-store.js';
+import { customerPk } from '../store/keys.js';
+import { FLAGS_INDEX, flagsIndexPk, flagsIndexSk, FLAG_SK_PREFIX, type FlagItem, type MiningStore, type RunRecord } from '../store/mining-store.js';
+
+export const FLAG_TYPES = ['churn-risk', 'up-sell', 'cross-sell'] as const;
+
+export const FlagQuery = z.object({
+  type: z.enum(FLAG_TYPES).optional(),
+  segment: z.string().min(1).optional(),
+  minScore: z.coerce.number().min(0).max(1).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().min(1).optional(),
+});
+export type FlagQuery = z.infer<typeof FlagQuery>;
+
+export const FlagSchema = z
+  .object({
+    customerId: z.string(),
+    runId: z.string(),
+    type: z.enum(FLAG_TYPES),
+    score: z.number().min(0).max(1),
+    reasons: z.array(z.string()),
+    suggestions: z.array(z.string()).optional(),
+    expectedValueMinor: z.number().int(),
+    segment: z.string(),
+    createdAt: z.string(),
+    expiresAt: z.number().int().meta({ description: 'Epoch seconds after which the flag is stale' }),
+  })
+  .meta({ id: 'Flag' });
+
+export interface FlagDeps {
+  runs: MiningStore;
+  store: CustomerStore;
+  now: () => Date;
+}
+
+type Cursor = Partial<Record<(typeof FLAG_TYPES)[number], Record<string, unknown> | null>>;
+const encode = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
+function decode(cursor: string): Cursor {
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Cursor;
+  } catch {
+    throw new BadRequestError('cursor is not valid');
+  }
+}
+
+async function latestRun(deps: FlagDeps): Promise<string> {
+  const runId = await deps.runs.latestRunId();
+  if (!runId) throw new NotFoundError('No mining run has completed yet: POST /mining-runs starts one');
+  return runId;
+}
+
+/**
+ * Flags of the latest completed run, best first, read from the score-ordered index. Without a
+ * type, the three types' index pages are merged by score and the cursor remembers each one's place.
+ */
+export async function listFlags(deps: FlagDeps, q: FlagQuery): Promise<{ runId: string; items: FlagItem[]; nextCursor: string | null }> {
+  const runId = await latestRun(deps);
+  const types = q.type ? [q.type] : [...FLAG_TYPES];
+  const cursor: Cursor = q.cursor ? decode(q.cursor) : {};
+  const nowEpoch = Math.floor(deps.now().getTime() / 1000);
+  const pages = await Promise.all(
+    types.map(async (type) => {
+      if (cursor[type] === null) return { type, items: [] as FlagItem[], lastKey: undefined };
+      const page = await deps.runs.flagsByScore({ runId, type, minScore: q.minScore, segment: q.segment, nowEpoch, limit: q.limit, startKey: cursor[type] });
+      return { type, ...page };
+    }),
+  );
+  const merged = pages
+    .flatMap((p) => p.items)
+    .sort((a, b) => b.score - a.score || a.customerId.localeCompare(b.customerId))
+    .slice(0, q.limit);
+  const next: Cursor = {};
+  let more = false;
+  for (const page of pages) {
+    const returned = merged.filter((f) => f.type === page.type);
+    const last = returned.at(-1);
+    const exhausted = !page.lastKey && returned.length === page.items.length;
+    if (exhausted) next[page.type] = null;
+    else {
+      more = true;
+      // Resume after the last flag of this type we returned (or where we already were).
+      next[page.type] = last
+        ? { pk: customerPk(last.customerId), sk: `${FLAG_SK_PREFIX}${last.type}`, gsi1pk: flagsIndexPk(runId, last.type), gsi1sk: flagsIndexSk(last.score, last.customerId) }
+        : cursor[page.type];
+    }
+  }
+  return { runId, items: merged, nextCursor: more ? encode(next) : null };
+}
+
+/** The customer's flags from the latest completed run only: older runs' flags never mix in. */
+export async function customerFlags(deps: FlagDeps, customerId: string): Promise<{ customerId: string; runId: string | null; items: FlagItem[] }> {
+  const live = (await liveOwners(deps.store, [customerId], deps.now().toISOString())).get(customerId);
+  if (!live || !(await deps.store.getProfile(live))) throw new NotFoundError(`Customer '${customerId}' not found`);
+  const runId = (await deps.runs.latestRunId()) ?? null;
+  const nowEpoch = Math.floor(deps.now().getTime() / 1000);
+  const items = runId ? (await deps.runs.customerFlags(live)).filter((f) => f.runId === runId && f.expiresAt > nowEpoch) : [];
+  return { customerId: live, runId, items: items.sort((a, b) => b.score - a.score) };
+}
+
+export async function latestSegments(deps: FlagDeps): Promise<{ runId: string; completedAt?: string; k?: unknown; segments: unknown }> {
+  const runId = await latestRun(deps);
+  const run = await deps.runs.getRun(runId, false);
+  return { runId, completedAt: run?.completedAt, k: run?.summary?.k, segments: run?.summary?.segments ?? [] };
+}
+
+/** The public view of a run: progress, counts, timings, segment table, errors. */
+export function runView(run: RunRecord) {
+  return {
+    runId: run.runId,
+    trigger: run.trigger,
+    phase: run.phase,
+    shards: {
+      total: run.totalShards,
+      extracted: run.extractedShards?.size ?? 0,
+      scored: run.scoredShards?.size ?? 0,
+    },
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+    completedAt: run.completedAt ?? null,
+    timingsMs: run.timingsMs ?? {},
+    summary: run.summary ?? null,
+    errors: run.errors ?? [],
+  };
+}
+
+export async function getRunView(deps: { runs: MiningStore }, runId: string) {
+  const run = await deps.runs.getRun(runId, false);
+  if (!run) throw new NotFoundError(`Mining run '${runId}' not found`);
+  return runView(run);
+}
+export { FLAGS_INDEX };

@@ -1,0 +1,286 @@
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { batchWrite, isConditionalFailure, type Item } from './dynamo.js';
+import { customerPk, PROFILE_SK, TOUCHPOINT_PREFIX } from './keys.js';
+
+/**
+ * Keys of the mining job's items, in the same table:
+ *
+ *   RUN#<runId>        RUN                    the run record (phase, shards, counts, segments, errors)
+ *   RUN#LATEST         RUN                    pointer to the newest completed run
+ *   CUST#<id>          FLAG#<type>            the customer's flag of that type, newest run wins
+ *   CUST#<id>          MINING                 segment, CLV, P(alive) from the newest run
+ *   gsi1: FLAGS#<runId>#<type> / <score>#<id>  flags of one run and type, ordered by score
+ */
+export const runPk = (runId: string) => `RUN#${runId}`;
+export const RUN_SK = 'RUN';
+export const LATEST_RUN_PK = 'RUN#LATEST';
+export const FLAG_SK_PREFIX = 'FLAG#';
+export const MINING_SK = 'MINING';
+export const flagsIndexPk = (runId: string, type: string) => `FLAGS#${runId}#${type}`;
+/** Fixed-width score so the index sorts numerically; the id breaks ties and keeps keys unique. */
+export const flagsIndexSk = (score: number, customerId: string) => `${score.toFixed(6)}#${customerId}`;
+export const FLAGS_INDEX = 'gsi1';
+
+export type RunPhase = 'extracting' | 'fitting' | 'scoring' | 'finalizing' | 'completed' | 'failed';
+
+export interface RunError {
+  phase: string;
+  shard?: number;
+  message: string;
+  at: string;
+}
+
+export interface RunRecord {
+  runId: string;
+  trigger: string;
+  phase: RunPhase;
+  totalShards: number;
+  extractedShards?: Set<string>;
+  scoredShards?: Set<string>;
+  createdAt: string;
+  updatedAt: string;
+  completedAt?: string;
+  shardStats?: Record<string, { customers: number; touchpoints?: number; flags?: Record<string, number>; segments?: Record<string, number>; ms?: number }>;
+  timingsMs?: Record<string, number>;
+  summary?: Record<string, unknown>;
+  errors?: RunError[];
+}
+
+export interface FlagItem {
+  customerId: string;
+  runId: string;
+  type: string;
+  score: number;
+  reasons: string[];
+  suggestions?: string[];
+  expectedValueMinor: number;
+  segment: string;
+  createdAt: string;
+  /** Epoch seconds: DynamoDB TTL removes stale flags (lazily, so reads filter too). */
+  expiresAt: number;
+}
+
+export interface CustomerMiningItem {
+  customerId: string;
+  runId: string;
+  segment: string;
+  clvMinor: number;
+  pAlive: number;
+  expectedPurchases: number;
+  churnRisk: number;
+  scoredAt: string;
+}
+
+export class MiningStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  async createRun(run: RunRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.table, Item: { pk: runPk(run.runId), sk: RUN_SK, ...run }, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+  }
+
+  async getRun(runId: string, consistent = true): Promise<RunRecord | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: runPk(runId), sk: RUN_SK }, ConsistentRead: consistent }));
+    return out.Item as RunRecord | undefined;
+  }
+
+  /** Marks a shard done for a phase (set union: idempotent) and returns the run as it is now. */
+  async markShard(runId: string, phase: 'extractedShards' | 'scoredShards', shard: number, stats: Record<string, unknown>, now: string): Promise<RunRecord> {
+    const out = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: runPk(runId), sk: RUN_SK },
+        UpdateExpression: 'ADD #set :shard SET shardStats.#s = :stats, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#set': phase, '#s': `${phase}:${shard}` },
+        ExpressionAttributeValues: { ':shard': new Set([String(shard)]), ':stats': stats, ':now': now },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return out.Attributes as RunRecord;
+  }
+
+  /** Moves the run forward; a phase never goes back, so a redelivered message cannot rewind it. */
+  async advance(runId: string, to: RunPhase, from: RunPhase[], extra: Record<string, unknown> = {}, now = new Date().toISOString()): Promise<boolean> {
+    const sets = Object.keys(extra).map((k, i) => `#e${i} = :e${i}`);
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: runPk(runId), sk: RUN_SK },
+          UpdateExpression: `SET phase = :to, updatedAt = :now${sets.length ? ', ' + sets.join(', ') : ''}`,
+          ConditionExpression: `phase IN (${from.map((_, i) => `:f${i}`).join(', ')})`,
+          ExpressionAttributeNames: Object.fromEntries(Object.keys(extra).map((k, i) => [`#e${i}`, k])),
+          ExpressionAttributeValues: {
+            ':to': to,
+            ':now': now,
+            ...Object.fromEntries(from.map((f, i) => [`:f${i}`, f])),
+            ...Object.fromEntries(Object.values(extra).map((v, i) => [`:e${i}`, v])),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async recordError(runId: string, error: RunError): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: runPk(runId), sk: RUN_SK },
+        UpdateExpression: 'SET #errors = list_append(if_not_exists(#errors, :empty), :e), updatedAt = :now',
+        ExpressionAttributeNames: { '#errors': 'errors' },
+        ExpressionAttributeValues: { ':empty': [], ':e': [error], ':now': error.at },
+      }),
+    );
+  }
+
+  async setTiming(runId: string, phase: string, ms: number): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: runPk(runId), sk: RUN_SK },
+        UpdateExpression: 'SET timingsMs.#p = :ms',
+        ExpressionAttributeNames: { '#p': phase },
+        ExpressionAttributeValues: { ':ms': ms },
+      }),
+    );
+  }
+
+  /** Points LATEST at this run unless a newer run (ULIDs sort by time) already completed. */
+  async publishLatest(runId: string, completedAt: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: LATEST_RUN_PK, sk: RUN_SK, runId, completedAt },
+          ConditionExpression: 'attribute_not_exists(runId) OR runId <= :id',
+          ExpressionAttributeValues: { ':id': runId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+    }
+  }
+
+  async latestRunId(): Promise<string | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: LATEST_RUN_PK, sk: RUN_SK } }));
+    return out.Item?.runId as string | undefined;
+  }
+
+  /**
+   * One parallel-scan segment of customer partitions. Scan segments split by partition key, so
+   * every item of one customer arrives in the same segment: a shard is a set of whole customers.
+   */
+  async *scanCustomerItems(segment: number, totalSegments: number): AsyncGenerator<Item[]> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new ScanCommand({
+          TableName: this.table,
+          Segment: segment,
+          TotalSegments: totalSegments,
+          FilterExpression: 'begins_with(pk, :cust) AND (sk = :profile OR begins_with(sk, :tp))',
+          ExpressionAttributeValues: { ':cust': 'CUST#', ':profile': PROFILE_SK, ':tp': TOUCHPOINT_PREFIX },
+          ExclusiveStartKey,
+        }),
+      );
+      yield (page.Items ?? []) as Item[];
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+
+  /**
+   * Writes one run's flags and per-customer results. Keys are per customer and type, so a
+   * redelivered shard overwrites itself, and a newer run's flag replaces an older one's.
+   */
+  async writeResults(flags: FlagItem[], mining: CustomerMiningItem[]): Promise<void> {
+    await batchWrite(this.doc, this.table, [
+      ...flags.map((f) => ({
+        PutRequest: {
+          Item: {
+            pk: customerPk(f.customerId),
+            sk: `${FLAG_SK_PREFIX}${f.type}`,
+            gsi1pk: flagsIndexPk(f.runId, f.type),
+            gsi1sk: flagsIndexSk(f.score, f.customerId),
+            ...f,
+          },
+        },
+      })),
+      ...mining.map((m) => ({ PutRequest: { Item: { pk: customerPk(m.customerId), sk: MINING_SK, ...m } } })),
+    ]);
+  }
+
+  async customerFlags(customerId: string): Promise<FlagItem[]> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)',
+        ExpressionAttributeValues: { ':pk': customerPk(customerId), ':f': FLAG_SK_PREFIX },
+      }),
+    );
+    return (out.Items ?? []).map((i) => stripIndexKeys<FlagItem>(i));
+  }
+
+  async customerMining(customerId: string): Promise<CustomerMiningItem | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: customerPk(customerId), sk: MINING_SK } }));
+    return out.Item ? stripIndexKeys<CustomerMiningItem>(out.Item) : undefined;
+  }
+
+  /** Flags of one run and type, highest score first, straight from the index (no scan). */
+  async flagsByScore(args: {
+    runId: string;
+    type: string;
+    minScore?: number;
+    segment?: string;
+    nowEpoch: number;
+    limit: number;
+    startKey?: Record<string, unknown>;
+  }): Promise<{ items: FlagItem[]; lastKey?: Record<string, unknown> }> {
+    const items: FlagItem[] = [];
+    let startKey = args.startKey;
+    const filters = ['expiresAt > :now', ...(args.segment ? ['#segment = :segment'] : [])];
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: FLAGS_INDEX,
+          KeyConditionExpression: args.minScore !== undefined ? 'gsi1pk = :pk AND gsi1sk >= :min' : 'gsi1pk = :pk',
+          FilterExpression: filters.join(' AND '),
+          ExpressionAttributeNames: args.segment ? { '#segment': 'segment' } : undefined,
+          ExpressionAttributeValues: {
+            ':pk': flagsIndexPk(args.runId, args.type),
+            ':now': args.nowEpoch,
+            ...(args.minScore !== undefined ? { ':min': args.minScore.toFixed(6) } : {}),
+            ...(args.segment ? { ':segment': args.segment } : {}),
+          },
+          ScanIndexForward: false,
+          Limit: args.limit - items.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(out.Items ?? []).map((i) => stripIndexKeys<FlagItem>(i)));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && items.length < args.limit);
+    return { items, lastKey: startKey };
+  }
+}
+
+function stripIndexKeys<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
+  return rest as T;
+}
