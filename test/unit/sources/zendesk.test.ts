@@ -148,6 +148,10 @@ describe('zendesk source: sample events', () => {
       'ticket-status-pending.json',
       'ticket-status-solved.json',
       'unsupported-ticket-priority-changed.json',
+      'unsupported-user-active-changed.json',
+      'user-created.json',
+      'user-identity-changed.json',
+      'user-identity-created.json',
     ]);
   });
 
@@ -284,6 +288,144 @@ describe('zendesk source: sample events', () => {
   });
 });
 
+describe('zendesk source: user events', () => {
+  const adaptSample = (name: string) => zendeskAdapter.adapt(loadSample(name), INVOCATION);
+
+  it('maps user.created to profile_updated with the email and the Zendesk user id, keyed by the event id', () => {
+    expect(touchpointOf(adaptSample('user-created.json'))).toEqual({
+      kind: 'touchpoint',
+      eventType: 'zen:event-type:user.created',
+      dedupeKey: '3f6c2a71-8d4e-4b9a-a5c0-2e7d91b4f806',
+      touchpoint: {
+        type: 'profile_updated',
+        occurredAt: '2025-03-19T14:01:58.000Z',
+        customer: { email: 'ann@example.com', externalId: '9001001' },
+        data: { role: 'end-user' },
+      },
+    });
+  });
+
+  it('links the requester id of ticket events to the same identifiers', () => {
+    const user = touchpointOf(adaptSample('user-created.json')).touchpoint;
+    const ticket = touchpointOf(adaptSample('ticket-created.json')).touchpoint;
+    expect(ticket.customer.externalId).toBe(user.customer.externalId);
+    expect(user.customer.email).toBe('ann@example.com');
+    expect(Date.parse(user.occurredAt)).toBeLessThanOrEqual(Date.parse(ticket.occurredAt));
+  });
+
+  it.each([
+    ['absent', undefined],
+    ['null', null],
+    ['empty', ''],
+  ])('maps a user whose email is %s with the Zendesk id alone', (_, email) => {
+    const payload = loadSample('user-created.json');
+    if (email === undefined) delete payload.detail.email;
+    else payload.detail.email = email;
+    expect(touchpointOf(zendeskAdapter.adapt(payload, INVOCATION)).touchpoint).toEqual({
+      type: 'profile_updated',
+      occurredAt: '2025-03-19T14:01:58.000Z',
+      customer: { externalId: '9001001' },
+      data: { role: 'end-user' },
+    });
+  });
+
+  it('accepts a numeric user id and falls back on the event time when the user has no created_at', () => {
+    const payload = loadSample('user-created.json');
+    payload.detail.id = 9001001;
+    delete payload.detail.created_at;
+    const { touchpoint } = touchpointOf(zendeskAdapter.adapt(payload, INVOCATION));
+    expect(touchpoint).toMatchObject({ occurredAt: '2025-03-19T14:01:58.412Z', customer: { externalId: '9001001' } });
+  });
+
+  it('uses the invocation id when the event has no id', () => {
+    const { id: _, ...anonymous } = loadSample('user-created.json');
+    expect(touchpointOf(zendeskAdapter.adapt(anonymous, INVOCATION)).dedupeKey).toBe('8350205582');
+  });
+
+  it.each(['agent', 'admin'])('ignores a user created as %s: staff, not a customer', (role) => {
+    const payload = loadSample('user-created.json');
+    payload.detail.role = role;
+    expect(zendeskAdapter.adapt(payload, INVOCATION)).toEqual({
+      kind: 'ignored',
+      eventType: 'zen:event-type:user.created',
+      reason: expect.stringContaining('not a customer'),
+    });
+  });
+
+  it('maps a primary email identity created on a user to profile_updated with that email', () => {
+    expect(touchpointOf(adaptSample('user-identity-created.json'))).toEqual({
+      kind: 'touchpoint',
+      eventType: 'zen:event-type:user.identity_created',
+      dedupeKey: 'b81d4e27-0c3a-4f65-9e12-6a7b8c9d0e1f',
+      touchpoint: {
+        type: 'profile_updated',
+        occurredAt: '2025-03-24T08:15:41.090Z',
+        customer: { email: 'chloe@example.com', externalId: '9001003' },
+        data: { role: 'end-user', primaryEmail: 'added' },
+      },
+    });
+  });
+
+  it('maps an identity change that leaves a primary email to profile_updated with the current value', () => {
+    expect(touchpointOf(adaptSample('user-identity-changed.json')).touchpoint).toEqual({
+      type: 'profile_updated',
+      occurredAt: '2025-03-26T17:48:03.771Z',
+      customer: { email: 'bob@example.org', externalId: '9001002' },
+      data: { role: 'end-user', primaryEmail: 'changed' },
+    });
+    const changed = loadSample('user-identity-changed.json');
+    changed.event.previous = { id: '27730456088', primary: true, type: 'email', value: 'bob@old.example.org' };
+    changed.event.current = { id: '27730456088', primary: true, type: 'email', value: 'bob.new@example.org' };
+    expect(touchpointOf(zendeskAdapter.adapt(changed, INVOCATION)).touchpoint.customer).toEqual({
+      email: 'bob.new@example.org',
+      externalId: '9001002',
+    });
+  });
+
+  it('ignores identities that are not the primary email', () => {
+    const secondary = loadSample('user-identity-created.json');
+    secondary.event.identity.primary = false;
+    expect(zendeskAdapter.adapt(secondary, INVOCATION)).toMatchObject({ kind: 'ignored', reason: expect.stringContaining('secondary email') });
+    const phone = loadSample('user-identity-created.json');
+    phone.event.identity = { id: '27730456102', primary: true, type: 'phone_number', value: '+14155550103' };
+    expect(zendeskAdapter.adapt(phone, INVOCATION)).toMatchObject({ kind: 'ignored', reason: expect.stringContaining('phone_number') });
+    const demoted = loadSample('user-identity-changed.json');
+    demoted.event.current.primary = false;
+    expect(zendeskAdapter.adapt(demoted, INVOCATION)).toMatchObject({ kind: 'ignored', eventType: 'zen:event-type:user.identity_changed' });
+  });
+
+  it('rejects an identity event without its identity, naming the field', () => {
+    const created = loadSample('user-identity-created.json');
+    created.event = {};
+    expect(validationIssues(() => zendeskAdapter.adapt(created, INVOCATION))).toEqual(['event.identity']);
+    const changed = loadSample('user-identity-changed.json');
+    changed.event.current.value = '';
+    expect(validationIssues(() => zendeskAdapter.adapt(changed, INVOCATION))).toEqual(['event.current.value']);
+  });
+
+  it("accepts the slash spelling of Zendesk's event reference (zen:event-type/user.identity_changed)", () => {
+    const payload = loadSample('user-identity-changed.json');
+    payload.type = 'zen:event-type/user.identity_changed';
+    const adapted = touchpointOf(zendeskAdapter.adapt(payload, INVOCATION));
+    expect(adapted.eventType).toBe('zen:event-type/user.identity_changed');
+    expect(adapted.touchpoint.type).toBe('profile_updated');
+  });
+
+  it('ignores an unrelated user event such as user.active_changed', () => {
+    expect(adaptSample('unsupported-user-active-changed.json')).toEqual({
+      kind: 'ignored',
+      eventType: 'zen:event-type:user.active_changed',
+      reason: expect.stringContaining('not mapped'),
+    });
+  });
+
+  it.each(['user.name_changed', 'user.deleted', 'user.merged', 'user.identity_deleted'])('ignores zen:event-type:%s', (kind) => {
+    const payload = loadSample('user-created.json');
+    payload.type = `zen:event-type:${kind}`;
+    expect(zendeskAdapter.adapt(payload, INVOCATION)).toMatchObject({ kind: 'ignored' });
+  });
+});
+
 describe('zendesk source: invalid payloads', () => {
   const INVALID = join(DIR, 'invalid');
   const expectedPath: Record<string, string> = {
@@ -291,6 +433,8 @@ describe('zendesk source: invalid payloads', () => {
     'bad-timestamp.json': 'time',
     'score-out-of-range.json': 'event.score',
     'missing-ticket-id.json': 'detail.id',
+    'user-missing-id.json': 'detail.id',
+    'user-bad-email.json': 'touchpoint.customer.email',
   };
 
   it('has an expected field path for every invalid sample', () => {

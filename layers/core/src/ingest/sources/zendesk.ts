@@ -25,6 +25,9 @@ import type { Adapted, Headers, SourceAdapter } from './types.js';
  *   zen:event-type:ticket.created                       -> ticket_opened
  *   zen:event-type:ticket.status_changed to SOLVED      -> ticket_solved (other statuses ignored)
  *   patron:ticket.satisfaction_rated (trigger, below)   -> satisfaction_rated
+ *   zen:event-type:user.created                         -> profile_updated (end users only)
+ *   zen:event-type:user.identity_created / _changed     -> profile_updated, when the identity is
+ *                                                          the user's primary email (else ignored)
  *
  * Complaints: a ticket is a complaint when it carries the tag `complaint` (or `complaints`).
  * Ticket type (question/incident/problem/task) and priority say how urgent or what kind of work
@@ -39,8 +42,18 @@ import type { Adapted, Headers, SourceAdapter } from './types.js';
  * (`{{ticket.updated_at_with_timestamp}}`) and the dedupe key is ticket + that time: stable across
  * Zendesk's retries, unlike the signature timestamp, which is new on every attempt.
  *
- * Identity: the event payloads carry only `requester_id` (used as externalId); the requester's
- * email is used when present (the satisfaction trigger body includes it).
+ * Identity: the ticket event payloads carry only `requester_id` (used as externalId); the
+ * requester's email is used when present (the satisfaction trigger body includes it). User events
+ * are what links the two: their envelope has `subject: "zen:user:<id>"` and a `detail` holding
+ * the user's `id`, `email`, `external_id`, `role`, `organization_id`, `default_group_id`,
+ * `created_at` and `updated_at` (no name: Zendesk's user event detail does not carry one, so these
+ * touchpoints set no first or last name). user.created gives { email, externalId: id }, so the
+ * requester id of later tickets resolves to the customer the email already belongs to. The
+ * identity events carry the identity in `event` ({ identity } when created, { current, previous }
+ * when changed; each { id, type, value, primary }); only a primary email identity is mapped, with
+ * its value as the email. Agents and admins are staff, not customers: their user events are
+ * ignored. Zendesk's event reference spells a few user types `zen:event-type/user...`; both
+ * spellings are accepted. Dedupe key: the event id.
  */
 
 export const SATISFACTION_TRIGGER_TYPE = 'patron:ticket.satisfaction_rated';
@@ -63,6 +76,9 @@ export const SATISFACTION_TRIGGER_BODY = `{
 
 const TICKET_CREATED = 'zen:event-type:ticket.created';
 const STATUS_CHANGED = 'zen:event-type:ticket.status_changed';
+const USER_CREATED = 'zen:event-type:user.created';
+const USER_IDENTITY_CREATED = 'zen:event-type:user.identity_created';
+const USER_IDENTITY_CHANGED = 'zen:event-type:user.identity_changed';
 
 const Text = z
   .string()
@@ -103,6 +119,34 @@ const Envelope = z.looseObject({
 });
 
 const StatusEvent = z.looseObject({ current: z.string().min(1), previous: Text });
+
+/** `detail` of a user event: a subset of the user resource, ids as strings. */
+const UserDetail = z.looseObject({
+  id: Id,
+  email: Text,
+  role: Text,
+  created_at: IsoDateTime.nullish(),
+  updated_at: IsoDateTime.nullish(),
+});
+
+const UserEnvelope = z.looseObject({
+  type: z.string().min(1),
+  id: Text,
+  time: IsoDateTime.nullish(),
+  detail: UserDetail,
+});
+
+/** A user identity as the identity events carry it. */
+const Identity = z.looseObject({
+  type: z.string().trim().min(1),
+  value: Text,
+  primary: z.boolean().nullish(),
+});
+const IdentityCreatedEvent = z.looseObject({ event: z.looseObject({ identity: Identity }) });
+const IdentityChangedEvent = z.looseObject({ event: z.looseObject({ current: Identity, previous: Identity.nullish() }) });
+
+/** Roles that make a Zendesk user staff rather than a customer. */
+const STAFF_ROLES = new Set(['agent', 'admin']);
 
 const SatisfactionEvent = z.looseObject({
   score: z.union([z.number(), z.string()]).nullish(),
@@ -149,6 +193,48 @@ function eventIdOf(id: string | undefined, headers: Headers): string {
   return eventId;
 }
 
+/** The user's email and Zendesk id: what links the requester id of tickets to the person. */
+function userRef(userId: string, email: string | undefined): CustomerRef {
+  return { ...(email ? { email } : {}), externalId: userId };
+}
+
+/** `zen:event-type/user.x` (as Zendesk's reference spells some types) read as `zen:event-type:user.x`. */
+const canonicalType = (type: string) => type.replace(/^zen:event-type\//, 'zen:event-type:');
+
+function adaptUserEvent(type: string, payload: unknown, headers: Headers): Adapted {
+  const p = parsePayload(UserEnvelope, payload, 'Zendesk user event');
+  const d = p.detail;
+  const role = d.role?.toLowerCase();
+  if (role && STAFF_ROLES.has(role)) {
+    return { kind: 'ignored', eventType: type, reason: `user ${d.id} is ${role === 'admin' ? 'an admin' : 'an agent'}, not a customer` };
+  }
+  const kind = canonicalType(type);
+  if (kind === USER_CREATED) {
+    return result(type, eventIdOf(p.id, headers), {
+      type: 'profile_updated',
+      occurredAt: d.created_at ?? p.time,
+      customer: userRef(d.id, d.email),
+      data: { role },
+    });
+  }
+  const identity =
+    kind === USER_IDENTITY_CREATED
+      ? parsePayload(IdentityCreatedEvent, payload, 'Zendesk identity event').event.identity
+      : parsePayload(IdentityChangedEvent, payload, 'Zendesk identity event').event.current;
+  const path = kind === USER_IDENTITY_CREATED ? 'event.identity' : 'event.current';
+  if (identity.type.toLowerCase() !== 'email' || !identity.primary) {
+    const what = identity.primary ? `a primary ${identity.type}` : `a secondary ${identity.type}`;
+    return { kind: 'ignored', eventType: type, reason: `identity is ${what} identity, not the primary email` };
+  }
+  if (!identity.value) return fieldError(`${path}.value`, 'is required for an email identity');
+  return result(type, eventIdOf(p.id, headers), {
+    type: 'profile_updated',
+    occurredAt: p.time ?? d.updated_at,
+    customer: userRef(d.id, identity.value),
+    data: { role, primaryEmail: kind === USER_IDENTITY_CREATED ? 'added' : 'changed' },
+  });
+}
+
 const result = (eventType: string, dedupeKey: string, candidate: unknown): Adapted => ({
   kind: 'touchpoint',
   eventType,
@@ -179,7 +265,7 @@ export const zendeskAdapter: SourceAdapter = {
     const envelope = z.looseObject({ type: z.string().min(1) });
     const { type } = parsePayload(envelope, payload, 'Zendesk event');
 
-    switch (type) {
+    switch (canonicalType(type)) {
       case TICKET_CREATED: {
         const p = parsePayload(Envelope, payload, 'Zendesk ticket event');
         const d = p.detail;
@@ -226,6 +312,11 @@ export const zendeskAdapter: SourceAdapter = {
           data: { score, ticketId: p.detail.id, comment: rated.event.comment },
         });
       }
+
+      case USER_CREATED:
+      case USER_IDENTITY_CREATED:
+      case USER_IDENTITY_CHANGED:
+        return adaptUserEvent(type, payload, headers);
 
       default:
         return { kind: 'ignored', eventType: type, reason: `event type ${type} is not mapped` };
