@@ -5,9 +5,9 @@
  *    (amounts summed, category units summed), as in the CLV literature;
  *  - negative amounts are refunds (CustomerHistory.refunds), not purchases;
  *  - customers without a purchase on or before `asOf` are left out.
- * Output is sorted by customer id (numeric ids numerically), purchases by date.
+ * The grouping is the core's `historiesFromTransactions` (customers sorted by id, purchases by date).
  */
-import type { CustomerHistory, PurchaseEvent } from '../layers/core/src/mining/types.js';
+import { historiesFromTransactions, type CustomerHistory, type TransactionRow } from '../layers/core/src/mining/index.js';
 import type { TxRow } from './readers.js';
 
 export interface HistoryStats {
@@ -29,25 +29,11 @@ export function lastDate(rows: readonly TxRow[]): Date | null {
   return Number.isFinite(max) ? new Date(max) : null;
 }
 
-export function compareIds(a: string, b: string): number {
-  const na = /^\d+$/.test(a);
-  const nb = /^\d+$/.test(b);
-  if (na && nb) {
-    const d = Number(a) - Number(b);
-    if (d !== 0) return d;
-  } else if (na !== nb) {
-    return na ? -1 : 1;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 export function buildHistories(rows: readonly TxRow[], asOf: Date): { histories: CustomerHistory[]; stats: HistoryStats } {
   const cutoff = asOf.getTime();
-  interface Acc {
-    days: Map<number, PurchaseEvent>;
-    refunds: { date: Date; amountMinor: number }[];
-  }
-  const byCustomer = new Map<string, Acc>();
+  const purchases: TransactionRow[] = [];
+  const refundsBy = new Map<string, { date: Date; amountMinor: number }[]>();
+  const seen = new Set<string>();
   let rowsAfterAsOf = 0;
   let refunds = 0;
   let first = Infinity;
@@ -58,42 +44,32 @@ export function buildHistories(rows: readonly TxRow[], asOf: Date): { histories:
       rowsAfterAsOf++;
       continue;
     }
-    let acc = byCustomer.get(r.customerId);
-    if (!acc) {
-      acc = { days: new Map(), refunds: [] };
-      byCustomer.set(r.customerId, acc);
-    }
+    seen.add(r.customerId);
     if (r.amountMinor !== undefined && r.amountMinor < 0) {
-      acc.refunds.push({ date: r.date, amountMinor: -r.amountMinor });
+      let list = refundsBy.get(r.customerId);
+      if (!list) refundsBy.set(r.customerId, (list = []));
+      list.push({ date: r.date, amountMinor: -r.amountMinor });
       refunds++;
       continue;
     }
     if (t < first) first = t;
     if (t > last) last = t;
-    let ev = acc.days.get(t);
-    if (!ev) {
-      ev = { date: r.date, categories: {} };
-      acc.days.set(t, ev);
-    }
-    if (r.amountMinor !== undefined) ev.amountMinor = (ev.amountMinor ?? 0) + r.amountMinor;
-    if (r.categories) {
-      for (const [c, n] of Object.entries(r.categories)) ev.categories[c] = (ev.categories[c] ?? 0) + n;
+    const cats = r.categories ? Object.entries(r.categories) : [];
+    if (cats.length === 0) {
+      purchases.push({ customerId: r.customerId, date: r.date, ...(r.amountMinor !== undefined ? { amountMinor: r.amountMinor } : {}) });
+    } else {
+      // the amount goes on the first category row only, so the day's total stays right
+      cats.forEach(([category, quantity], i) =>
+        purchases.push({ customerId: r.customerId, date: r.date, category, quantity, ...(i === 0 && r.amountMinor !== undefined ? { amountMinor: r.amountMinor } : {}) }),
+      );
     }
   }
-  const histories: CustomerHistory[] = [];
-  let withoutPurchases = 0;
+  const histories = historiesFromTransactions(purchases);
   let purchaseDays = 0;
-  for (const id of [...byCustomer.keys()].sort(compareIds)) {
-    const acc = byCustomer.get(id)!;
-    if (acc.days.size === 0) {
-      withoutPurchases++;
-      continue;
-    }
-    const purchases = [...acc.days.values()].sort((p, q) => p.date.getTime() - q.date.getTime());
-    purchaseDays += purchases.length;
-    const h: CustomerHistory = { customerId: id, purchases };
-    if (acc.refunds.length > 0) h.refunds = acc.refunds.sort((p, q) => p.date.getTime() - q.date.getTime());
-    histories.push(h);
+  for (const h of histories) {
+    purchaseDays += h.purchases.length;
+    const list = refundsBy.get(h.customerId);
+    if (list) h.refunds = list.sort((p, q) => p.date.getTime() - q.date.getTime());
   }
   return {
     histories,
@@ -102,7 +78,7 @@ export function buildHistories(rows: readonly TxRow[], asOf: Date): { histories:
       rowsAfterAsOf,
       refunds,
       customers: histories.length,
-      customersWithoutPurchases: withoutPurchases,
+      customersWithoutPurchases: seen.size - histories.length,
       purchaseDays,
       firstDate: Number.isFinite(first) ? new Date(first) : null,
       lastDate: Number.isFinite(last) ? new Date(last) : null,

@@ -3,7 +3,7 @@
  * features.csv, summary.json, segments.svg.
  */
 import path from 'node:path';
-import type { CustomerHistory, MiningOptions, MiningResult } from '../layers/core/src/mining/types.js';
+import { mine as coreMine, type CustomerHistory, type MiningOptions, type MiningResult } from '../layers/core/src/mining/index.js';
 import { Opts, parse, type OptionSpec } from './args.js';
 import { CliError, InputError, UsageError } from './errors.js';
 import { makeDir, readText, writeText } from './files.js';
@@ -73,19 +73,6 @@ export interface MineDeps {
   mine?: MineFn;
 }
 
-async function loadMine(): Promise<MineFn> {
-  // Resolved at run time so the CLI (and `patron clv`) work before the pipeline lands.
-  const spec = '../layers/core/src/mining/index.js';
-  let mod: { mine?: unknown };
-  try {
-    mod = (await import(spec)) as { mine?: unknown };
-  } catch (err) {
-    throw new CliError(`the mining pipeline is not available (${spec}: ${(err as Error).message.split('\n')[0]})`);
-  }
-  if (typeof mod.mine !== 'function') throw new CliError(`the mining pipeline is not available (${spec} exports no mine())`);
-  return mod.mine as MineFn;
-}
-
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
 export async function runMine(argv: readonly string[], io: Io, deps: MineDeps = {}): Promise<number> {
@@ -122,7 +109,7 @@ export async function runMine(argv: readonly string[], io: Io, deps: MineDeps = 
   timings.read = read.end(`${fmt(parsed.rows.length)} rows (${parsed.layout}), ${fmt(histories.length)} customers, ${fmt(stats.purchaseDays)} purchase days`);
 
   // mine
-  const mine = deps.mine ?? (await loadMine());
+  const mine = deps.mine ?? coreMine;
   const minePhase = progress.phase('mine');
   const options: MiningOptions = {
     asOf,
@@ -149,7 +136,7 @@ export async function runMine(argv: readonly string[], io: Io, deps: MineDeps = 
           title: 'Customer segments',
           subtitle: `${fmt(result.customers.length)} customers · ${path.basename(file)} · as of ${asOf.toISOString().slice(0, 10)}`,
           valueMetric: ctx.hasAmounts ? 'clv' : 'purchases',
-          currency: histories.find((h) => h.currency)?.currency,
+          currency: format === 'cdnow' ? 'USD' : histories.find((h) => h.currency)?.currency,
         }),
     ],
   ];
@@ -179,7 +166,7 @@ export async function runMine(argv: readonly string[], io: Io, deps: MineDeps = 
   write.end(`5 files in ${outDir}`);
 
   io.stdout.write(
-    `${fmt(result.customers.length)} customers, ${result.segments.length} segments (k=${result.k}), ${fmt(result.flags.length)} flags → ${path.join(outDir, '')}{customers.csv,flags.csv,features.csv,summary.json,segments.svg}\n`,
+    `${fmt(result.customers.length)} customers, ${result.segments.length} segments (k=${result.k}), ${fmt(result.flags.length)} flags; wrote ${outDir}: customers.csv flags.csv features.csv summary.json segments.svg\n`,
   );
   return 0;
 }

@@ -15,6 +15,7 @@ export interface SvgOptions {
   subtitle?: string;
   /** 'clv' colours by meanClv (currency), 'purchases' by meanExpectedPurchases. */
   valueMetric: 'clv' | 'purchases';
+  /** ISO code for the legend; 'USD' shows as $, none shows plain numbers. */
   currency?: string;
 }
 
@@ -67,7 +68,7 @@ const pct = (share: number): string => `${(share * 100).toFixed(share < 0.1 ? 1 
 
 function fmtValue(v: number, metric: SvgOptions['valueMetric'], currency?: string): string {
   if (metric === 'purchases') return v.toFixed(v < 10 ? 2 : 1);
-  const sym = currency === undefined || currency === 'USD' ? '$' : `${currency} `;
+  const sym = currency === undefined ? '' : currency === 'USD' ? '$' : `${currency} `;
   return `${sym}${Math.abs(v) >= 1000 ? int(v) : v.toFixed(2)}`;
 }
 
@@ -75,7 +76,7 @@ function fmtTick(v: number): string {
   return Number.isInteger(v) ? int(v) : v.toFixed(v < 1 ? 2 : 1);
 }
 
-interface Placed {
+export interface Placed {
   p: SegmentProfile;
   cx: number;
   cy: number;
@@ -88,7 +89,9 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
   const segs = profiles.filter((p) => p.size > 0);
   const value = (p: SegmentProfile): number => (opts.valueMetric === 'clv' ? (p.meanClv ?? 0) : p.meanExpectedPurchases);
   const values = segs.map(value);
-  const vMin = Math.min(...values, Infinity);
+  // colour domain from 0 (or the lowest negative value) to the highest mean, so that nearly
+  // equal segments get nearly equal colours instead of the two ends of the ramp
+  const vMin = Math.min(0, ...values);
   const vMax = Math.max(...values, -Infinity);
   const tOf = (v: number): number => (vMax > vMin ? (v - vMin) / (vMax - vMin) : 0.5);
   const maxSize = Math.max(1, ...segs.map((p) => p.size));
@@ -151,42 +154,16 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
   }
   out.push(`</g>`);
 
-  // labels: inside big bubbles, beside small ones; nudged apart vertically
-  interface Label {
-    b: Placed;
-    x: number;
-    y: number;
-    anchor: 'start' | 'middle' | 'end';
-    inside: boolean;
-  }
-  const labels: Label[] = placed.map((b) => {
-    const inside = b.r >= 40;
-    if (inside) return { b, x: b.cx, y: b.cy - 4, anchor: 'middle', inside };
-    const right = b.cx + b.r + 6 + 150 < PLOT.right;
-    return { b, x: right ? b.cx + b.r + 6 : b.cx - b.r - 6, y: b.cy - 4, anchor: right ? 'start' : 'end', inside };
-  });
-  const outside = labels.filter((l) => !l.inside).sort((a, b) => a.y - b.y);
-  const boxOf = (l: Label): [number, number] => (l.anchor === 'start' ? [l.x, l.x + 150] : [l.x - 150, l.x]);
-  for (let pass = 0; pass < 4; pass++) {
-    for (let i = 1; i < outside.length; i++) {
-      for (let j = 0; j < i; j++) {
-        const a = outside[j]!;
-        const c = outside[i]!;
-        const [a0, a1] = boxOf(a);
-        const [c0, c1] = boxOf(c);
-        if (a1 < c0 || c1 < a0) continue;
-        if (c.y - a.y < 30) c.y = a.y + 30;
-      }
-    }
-  }
+  // labels: greedy placement, biggest bubbles first, choosing among inside / around-the-bubble
+  // positions the one that overlaps least with labels already placed, other bubbles and the frame
+  const labels = placeLabels(placed);
   out.push(`<g class="labels">`);
   for (const l of labels) {
     const inkOnBubble = luminance(l.b.colour) > 0.55 ? '#1f2933' : '#ffffff';
-    const fill = l.inside ? inkOnBubble : '#1f2933';
-    const sub2 = `${int(l.b.p.size)} · ${pct(l.b.p.share)}`;
-    const y = Math.min(PLOT.bottom - 18, Math.max(PLOT.top + 12, l.y));
+    const halo = l.inside ? '' : ' stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"';
+    if (l.leader) out.push(`<line class="leader" x1="${f1(l.leader[0])}" y1="${f1(l.leader[1])}" x2="${f1(l.leader[2])}" y2="${f1(l.leader[3])}" stroke="#9aa5b1" stroke-width="1"/>`);
     out.push(
-      `<text class="label" data-segment="${escapeXml(l.b.p.name)}" x="${f1(l.x)}" y="${f1(y)}" text-anchor="${l.anchor}" fill="${fill}"><tspan font-weight="700" font-size="13">${escapeXml(l.b.p.name)}</tspan><tspan x="${f1(l.x)}" dy="15" font-size="11">${escapeXml(sub2)}</tspan></text>`,
+      `<text class="label" data-segment="${escapeXml(l.b.p.name)}" x="${f1(l.x)}" y="${f1(l.y + 12)}" text-anchor="${l.anchor}" fill="${l.inside ? inkOnBubble : '#1f2933'}"${halo}><tspan font-weight="700" font-size="13">${escapeXml(l.b.p.name)}</tspan><tspan x="${f1(l.x)}" dy="15" font-size="11">${escapeXml(`${int(l.b.p.size)} · ${pct(l.b.p.share)}`)}</tspan></text>`,
     );
   }
   out.push(`</g>`);
@@ -201,7 +178,10 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
   bySize.forEach((b, i) => {
     const y = PLOT.top + 8 + i * rowH;
     const w = Math.max(2, (b.p.size / maxSize) * barMax);
-    out.push(`<text x="${panelX}" y="${f1(y + 10)}" font-size="12" fill="#323f4b">${escapeXml(b.p.name)}</text>`);
+    const valueNote = `${opts.valueMetric === 'clv' ? 'mean CLV' : 'expected purchases'} ${fmtValue(b.value, opts.valueMetric, opts.currency)}`;
+    out.push(
+      `<text x="${panelX}" y="${f1(y + 10)}" font-size="12" fill="#323f4b"><tspan font-weight="600">${escapeXml(b.p.name)}</tspan><tspan dx="6" fill="#7b8794" font-size="11">(${escapeXml(valueNote)})</tspan></text>`,
+    );
     out.push(`<rect class="size-bar" data-segment="${escapeXml(b.p.name)}" x="${panelX}" y="${f1(y + 15)}" width="${f1(w)}" height="${f1(Math.min(14, rowH - 20))}" rx="2" fill="${b.colour}"/>`);
     out.push(`<text x="${f1(panelX + w + 6)}" y="${f1(y + 26)}" font-size="11" fill="#52606d">${int(b.p.size)} (${pct(b.p.share)})</text>`);
   });
@@ -225,6 +205,94 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
   if (segs.length === 0) out.push(`<text x="${midX}" y="${midY}" text-anchor="middle" fill="#7b8794">no customers</text>`);
   out.push(`</svg>`);
   return out.join('\n') + '\n';
+}
+
+interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+interface Label {
+  b: Placed;
+  /** Text anchor point and the TOP of the two-line label box. */
+  x: number;
+  y: number;
+  anchor: 'start' | 'middle' | 'end';
+  inside: boolean;
+  box: Box;
+  leader?: [number, number, number, number];
+}
+
+const LABEL_H = 30;
+
+/** Rough text width: 13px bold name / 11px size line. */
+function labelWidth(p: SegmentProfile): number {
+  return Math.max(p.name.length * 7.6, `${int(p.size)} · ${pct(p.share)}`.length * 6.2) + 4;
+}
+
+function overlap(a: Box, b: Box): number {
+  const w = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
+  const h = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+/** Approximate area of a box inside a circle (box ∩ circle's bounding square × π/4). */
+function circleOverlap(box: Box, c: Placed): number {
+  return overlap(box, { x0: c.cx - c.r, y0: c.cy - c.r, x1: c.cx + c.r, y1: c.cy + c.r }) * (Math.PI / 4);
+}
+
+function candidates(b: Placed): Omit<Label, 'b'>[] {
+  const w = labelWidth(b.p);
+  const h = LABEL_H;
+  const out: Omit<Label, 'b'>[] = [];
+  const at = (x: number, y: number, anchor: Label['anchor'], inside: boolean, leader?: Label['leader']): void => {
+    const x0 = anchor === 'start' ? x : anchor === 'end' ? x - w : x - w / 2;
+    out.push({ x, y, anchor, inside, box: { x0, y0: y, x1: x0 + w, y1: y + h }, ...(leader ? { leader } : {}) });
+  };
+  if (w <= 1.9 * b.r && b.r >= 24) at(b.cx, b.cy - h / 2, 'middle', true);
+  for (const gap of [6, 40]) {
+    const d = b.r + gap;
+    const lead = (ex: number, ey: number): Label['leader'] | undefined => {
+      if (gap < 20) return undefined;
+      const len = Math.hypot(ex - b.cx, ey - b.cy) || 1;
+      return [b.cx + ((ex - b.cx) / len) * b.r, b.cy + ((ey - b.cy) / len) * b.r, ex, ey];
+    };
+    at(b.cx + d, b.cy - h / 2, 'start', false, lead(b.cx + d - 2, b.cy));
+    at(b.cx - d, b.cy - h / 2, 'end', false, lead(b.cx - d + 2, b.cy));
+    at(b.cx, b.cy - d - h, 'middle', false, lead(b.cx, b.cy - d));
+    at(b.cx, b.cy + d, 'middle', false, lead(b.cx, b.cy + d));
+    const k = d * Math.SQRT1_2;
+    at(b.cx + k, b.cy - k - h, 'start', false, lead(b.cx + k, b.cy - k));
+    at(b.cx - k, b.cy - k - h, 'end', false, lead(b.cx - k, b.cy - k));
+    at(b.cx + k, b.cy + k, 'start', false, lead(b.cx + k, b.cy + k));
+    at(b.cx - k, b.cy + k, 'end', false, lead(b.cx - k, b.cy + k));
+  }
+  return out;
+}
+
+export function placeLabels(placed: readonly Placed[]): Label[] {
+  const frame: Box = { x0: PLOT.left + 2, y0: PLOT.top + 2, x1: PLOT.right - 2, y1: PLOT.bottom - 2 };
+  const done: Label[] = [];
+  for (const b of placed) {
+    let best: Label | undefined;
+    let bestScore = Infinity;
+    candidates(b).forEach((c, order) => {
+      const area = (c.box.x1 - c.box.x0) * (c.box.y1 - c.box.y0);
+      let score = order * 0.5 + (c.leader ? 50 : 0);
+      score += (area - overlap(c.box, frame)) * 20; // outside the plot
+      for (const l of done) score += overlap(c.box, l.box) * 20;
+      for (const o of placed) if (o !== b) score += circleOverlap(c.box, o) * (c.inside ? 3 : 1);
+      if (!c.inside) score += circleOverlap(c.box, b) * 2;
+      if (score < bestScore) {
+        bestScore = score;
+        best = { b, ...c };
+      }
+    });
+    done.push(best!);
+  }
+  return done;
 }
 
 function f1(n: number): string {

