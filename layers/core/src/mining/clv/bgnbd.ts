@@ -394,6 +394,12 @@ function expectedWhileAlive({ r, alpha, a, b }: BgNbdParams, t: number, x: numbe
     () => `BG/NBD 2F1 series (A=${A}, a=${a}, c=${c}, z=${z})`,
   );
   const u = (a - 1) * s;
+  if (!(u > -1)) {
+    // 1 + (a−1)S <= 0, which happens when c = a+b+x−1 < 0 (x = 0 with a + b < 1) and t is
+    // large: the log form above is undefined (it returned NaN). Evaluate the bracket directly;
+    // it then exceeds 1, so there is no cancellation to guard against.
+    return (c / (a - 1)) * (1 - Math.pow(1 - z, a - 1) * (1 + u));
+  }
   const lnOnePlusUOverAm1 = u === 0 ? s : s * (log1p(u) / u); // ln(1+(a−1)S)/(a−1)
   const lOverAm1 = log1p(-z) + lnOnePlusUOverAm1;
   const l = (a - 1) * lOverAm1;
