@@ -13,6 +13,8 @@ export type Category = (typeof CATEGORIES)[number];
 
 export interface Subscription {
   interval: 'month' | 'year';
+  /** Intervals between charges (Stripe's `recurring.interval_count`); default 1. */
+  intervalCount?: number;
   /** The plan name a helpdesk or CRM shows: basic/plus/premium for the membership. */
   plan: string;
   /** Stripe price id. */
@@ -81,7 +83,7 @@ const SUBSCRIPTION_ROWS: Array<[sku: string, name: string, priceMinor: number, p
   ['MEM-BASIC-Y', 'Patron membership basic (yearly)', 3900, 'prod_QzB4s1cM3mb3r0', { interval: 'year', plan: 'basic', priceId: 'price_1QzB4s1cYrly0000aBcDeF01' }],
   ['MEM-PLUS-Y', 'Patron membership plus (yearly)', 7900, 'prod_QzP1usM3mb3r00', { interval: 'year', plan: 'plus', priceId: 'price_1QzP1usYrly00000aBcDeF02' }],
   ['MEM-PREM-Y', 'Patron membership premium (yearly)', 14900, 'prod_QzPr3mM3mb3r00', { interval: 'year', plan: 'premium', priceId: 'price_1QzPr3mYrly00000aBcDeF03' }],
-  ['SUB-COF-M', 'Coffee subscription, 500 g a month', 2490, 'prod_QzC0ff33Sub000', { interval: 'month', plan: 'monthly', priceId: 'price_1QzC0ff33Mnth0000aBcDe04' }],
+  ['SUB-COF-2M', 'Coffee subscription, 1 kg every two months', 4490, 'prod_QzC0ff33Sub000', { interval: 'month', intervalCount: 2, plan: 'bimonthly', priceId: 'price_1QzC0ff332Mth0000aBcDe04' }],
 ];
 
 const slug = (name: string) =>
@@ -119,7 +121,7 @@ export const MEMBERSHIP: Record<'basic' | 'plus' | 'premium', Product> = {
   plus: BY_SKU.get('MEM-PLUS-Y')!,
   premium: BY_SKU.get('MEM-PREM-Y')!,
 };
-export const COFFEE_SUBSCRIPTION: Product = BY_SKU.get('SUB-COF-M')!;
+export const COFFEE_SUBSCRIPTION: Product = BY_SKU.get('SUB-COF-2M')!;
 
 export function productBySku(sku: string): Product {
   const p = BY_SKU.get(sku);

@@ -2,9 +2,10 @@
  * Turns the population's events into webhook deliveries, each rendered the way its provider
  * sends it (the shapes of events/<source>/*.json): purchases as Shopify orders/paid or Stripe
  * charge.succeeded, refunds where the purchase was paid, subscriptions and payment failures
- * from Stripe, tickets and ratings from Zendesk, and marketing, web and consent events through
- * the generic source (Patron's canonical schema). A customer carries the same email and the
- * same provider ids everywhere, so identity resolution can put them back together.
+ * from Stripe, tickets, ratings and the requester's user.created from Zendesk, and marketing,
+ * web and consent events through the generic source (Patron's canonical schema). A customer
+ * carries the same email and the same provider ids everywhere, so identity resolution can put
+ * them back together.
  *
  * Bodies are rendered once; signatures are made at send time (`signDelivery`), since Stripe,
  * Zendesk and Standard Webhooks refuse timestamps more than 5 minutes old.
@@ -83,7 +84,7 @@ export function signDelivery(d: PendingDelivery, secrets: WebhookSecrets, now: D
 
 /**
  * Renders the deliveries lazily, oldest event first: the default population's bodies weigh
- * over 100 MB together (Shopify orders are big), so the sender pulls them one at a time. The
+ * nearly 60 MB together (Shopify orders are big), so the sender pulls them one at a time. The
  * sequence is deterministic for a given population.
  */
 export function* renderDeliveries(population: Population, options: DeliveryOptions = {}): Generator<PendingDelivery> {
@@ -666,9 +667,10 @@ class Renderer {
   private subscription(c: DemoCustomer, e: DemoEvent, tp: Extract<Touchpoint, { type: 'subscription_started' }>) {
     const at = unix(tp.occurredAt);
     const interval = e.meta.interval ?? 'month';
+    const intervalCount = e.meta.intervalCount ?? 1;
     const periodEnd = new Date(at * 1000);
-    if (interval === 'month') periodEnd.setUTCMonth(periodEnd.getUTCMonth() + 1);
-    else periodEnd.setUTCFullYear(periodEnd.getUTCFullYear() + 1);
+    if (interval === 'month') periodEnd.setUTCMonth(periodEnd.getUTCMonth() + intervalCount);
+    else periodEnd.setUTCFullYear(periodEnd.getUTCFullYear() + intervalCount);
     const id = tp.data.subscriptionId;
     const amount = tp.data.amountMinor ?? 0;
     const sub = {
@@ -708,7 +710,7 @@ class Renderer {
               metadata: {},
               nickname: tp.data.plan ?? null,
               product: tp.data.productId,
-              recurring: { aggregate_usage: null, interval, interval_count: 1, usage_type: 'licensed' },
+              recurring: { aggregate_usage: null, interval, interval_count: intervalCount, usage_type: 'licensed' },
               tax_behavior: 'inclusive',
               type: 'recurring',
               unit_amount: amount,
@@ -786,17 +788,33 @@ class Renderer {
     const tp = e.touchpoint;
     const at = Date.parse(tp.occurredAt);
     const headers = { 'user-agent': 'Zendesk Webhook' };
-    const envelope = (type: string, detail: Record<string, unknown>, event: Record<string, unknown>) => ({
+    const envelope = (type: string, detail: Record<string, unknown>, event: Record<string, unknown>, subject = 'ticket') => ({
       account_id: ZENDESK_ACCOUNT,
       detail,
       event,
       id: this.uuid(),
-      subject: `zen:ticket:${String(detail.id)}`,
+      subject: `zen:${subject}:${String(detail.id)}`,
       time: this.zendeskTime(at),
       type,
-      zendesk_event_version: '2022-11-06',
+      // The version Zendesk's reference shows for user events, and the one the ticket samples carry.
+      zendesk_event_version: subject === 'user' ? '2022-06-20' : '2022-11-06',
     });
     switch (tp.type) {
+      case 'profile_updated': {
+        // zen:event-type:user.created: the end user behind the requester id, with their email.
+        const detail = {
+          created_at: zendeskSeconds(at),
+          default_group_id: '0',
+          email: c.email,
+          external_id: '',
+          id: c.ids.zendesk,
+          organization_id: '0',
+          role: 'end-user',
+          updated_at: zendeskSeconds(at),
+        };
+        const body = envelope('zen:event-type:user.created', detail, {}, 'user');
+        return this.pending('zendesk', e, body.id, body.type, body, headers);
+      }
       case 'ticket_opened': {
         const ticket = e.meta.ticket;
         const detail = {

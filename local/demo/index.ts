@@ -9,7 +9,10 @@
 import { ENV } from '../../layers/core/src/config.js';
 import type { SourceName } from '../../layers/core/src/touchpoint.js';
 import { renderDeliveries, webhookSecretsFrom, type PendingDelivery, type WebhookSecrets } from './deliveries.js';
-import { LATENT_TYPES, allEvents, generatePopulation, type DemoCustomer, type DemoEvent, type LatentType, type Population } from './population.js';
+import {
+  DEFAULT_CUSTOMERS, LATENT_TYPES, allEvents, generatePopulation,
+  type DemoCustomer, type DemoEvent, type LatentType, type Population,
+} from './population.js';
 import { sendDeliveries, type SendResult } from './send.js';
 
 export interface DemoOptions {
@@ -17,7 +20,14 @@ export interface DemoOptions {
   /** The stack's environment: webhook secrets and API_KEYS. */
   env: Record<string, string | undefined>;
   seed?: number;
+  /** Default: $PATRON_DEMO_CUSTOMERS, else DEFAULT_CUSTOMERS (2,000). */
   customers?: number;
+  /**
+   * How much low-signal activity (web visits, campaign emails, coupon requests outside a
+   * purchase, profile updates) to generate: see PopulationOptions.volume. Default:
+   * $PATRON_DEMO_VOLUME, else 1 (about 23,000 touchpoints for 2,000 customers).
+   */
+  volume?: number;
   /** End of the generated history. Default: today 00:00 UTC, so reruns on one day repeat exactly. */
   asOf?: Date;
   log?: (line: string) => void;
@@ -32,6 +42,7 @@ export interface DemoContext {
   env: Record<string, string | undefined>;
   seed: number;
   customers: number;
+  volume: number;
   asOf: Date;
   log: (line: string) => void;
   concurrency: number;
@@ -63,6 +74,7 @@ export interface DemoStep {
 
 export interface DemoResult {
   seed: number;
+  volume: number;
   asOf: string;
   customers: number;
   customersByType: Record<LatentType, number>;
@@ -100,12 +112,12 @@ export const generateStep: DemoStep = {
   name: 'generate',
   async run(ctx) {
     const started = performance.now();
-    ctx.population = generatePopulation({ seed: ctx.seed, customers: ctx.customers, asOf: ctx.asOf });
+    ctx.population = generatePopulation({ seed: ctx.seed, customers: ctx.customers, volume: ctx.volume, asOf: ctx.asOf });
     ctx.events = allEvents(ctx.population);
     ctx.generationMs = performance.now() - started;
     const s = summarize(ctx);
     ctx.log(
-      `Demo: ${fmt(s.customers)} synthetic customers (seed ${ctx.seed}), ${fmt(s.touchpoints)} touchpoints over two years up to ${ctx.asOf.toISOString().slice(0, 10)}, generated in ${secs(s.generationMs)}`,
+      `Demo: ${fmt(s.customers)} synthetic customers (seed ${ctx.seed}${ctx.volume === 1 ? '' : `, volume ${ctx.volume}`}), ${fmt(s.touchpoints)} touchpoints over two years up to ${ctx.asOf.toISOString().slice(0, 10)}, generated in ${secs(s.generationMs)}`,
     );
     for (const t of LATENT_TYPES) {
       ctx.log(`  ${LABELS[t].padEnd(20)} ${fmt(s.customersByType[t]).padStart(6)} customers ${fmt(s.touchpointsByType[t]).padStart(8)} touchpoints`);
@@ -236,7 +248,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     env: options.env,
     seed: options.seed ?? 42,
-    customers: options.customers ?? 2500,
+    customers: options.customers ?? envNumber('PATRON_DEMO_CUSTOMERS', Number.isInteger) ?? DEFAULT_CUSTOMERS,
+    volume: options.volume ?? envNumber('PATRON_DEMO_VOLUME', Number.isFinite) ?? 1,
     asOf: options.asOf ?? today,
     log: options.log ?? console.log,
     concurrency: options.concurrency ?? 16,
@@ -246,6 +259,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   };
   for (const step of DEMO_STEPS) await step.run(ctx);
   return summarize(ctx);
+}
+
+/** A positive number from the environment, for `npm start` (which passes no options). */
+function envNumber(name: string, valid: (n: number) => boolean): number | undefined {
+  const raw = process.env[name]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!valid(n) || n <= 0) throw new Error(`${name} must be a positive ${valid === Number.isInteger ? 'integer' : 'number'}, got "${raw}"`);
+  return n;
 }
 
 export function summarize(ctx: DemoContext): DemoResult {
@@ -263,6 +285,7 @@ export function summarize(ctx: DemoContext): DemoResult {
   const send = ctx.send;
   return {
     seed: ctx.seed,
+    volume: ctx.volume,
     asOf: population.asOf.toISOString(),
     customers: population.customers.length,
     customersByType,

@@ -6,6 +6,13 @@
  * Everything is a canonical `Touchpoint` plus the source it will be delivered from (a purchase
  * paid through Stripe gets a `ch_` order id, one from the Shopify store a numeric one), so the
  * deliveries module only has to render each event in its provider's shape.
+ *
+ * Size: the default 2,000 customers make about 23,000 touchpoints, which the local stack takes a
+ * few minutes to ingest. The informative kinds (purchases with their items, refunds, tickets,
+ * ratings, subscriptions, payment failures, consent changes, inquiries) follow the type
+ * profiles and do not depend on `volume`; the low-signal ones (web visits, campaign emails,
+ * coupon requests outside a purchase, generic profile updates) are thinned by it (see
+ * PopulationOptions).
  */
 import { Faker, base, en } from '@faker-js/faker';
 import type { CustomerRef, SourceName, Touchpoint, TouchpointType } from '../../layers/core/src/touchpoint.js';
@@ -56,6 +63,7 @@ export interface EventMeta {
   invoiceId?: string;
   priceId?: string;
   interval?: 'month' | 'year';
+  intervalCount?: number;
   /** For a refund: the refunded purchase's line items and whether it returns the whole order. */
   refundItems?: Array<{ sku: string; quantity: number; amountMinor: number }>;
   refundOf?: { occurredAt: string; totalMinor: number };
@@ -92,11 +100,25 @@ export interface Population {
 
 export interface PopulationOptions {
   seed: number;
+  /** Default DEFAULT_CUSTOMERS. */
   customers?: number;
   asOf: Date;
+  /**
+   * How much low-signal activity to keep: web visits, campaign emails (opens and the clicks
+   * that follow), coupon requests outside a purchase and profile updates. Each is kept with
+   * probability min(1, LOW_SIGNAL_SHARE * volume): the default 1 keeps a tenth of what the type
+   * profiles describe (every kind still shows, and so do the types' differences); 10 or more
+   * keeps all of it. The other kinds do not depend on it.
+   */
+  volume?: number;
 }
 
+export const DEFAULT_CUSTOMERS = 2000;
+/** The share of the profiles' low-signal activity kept at volume 1. */
+export const LOW_SIGNAL_SHARE = 0.1;
+
 const DAY = 86_400_000;
+const SECOND = 1000;
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 const HISTORY_DAYS = 730;
@@ -151,68 +173,68 @@ const EVEN: Record<ShopCategory, number> = {
 
 export const PROFILES: Record<LatentType, TypeProfile> = {
   loyal_big_spender: {
-    share: 0.16, startDays: [560, 730], gapDays: 56, gapShape: 2.5, extraItems: 1.6, priceTilt: 0.8,
+    share: 0.16, startDays: [560, 730], gapDays: 90, gapShape: 2.5, extraItems: 1.6, priceTilt: 0.8,
     extraQuantity: 0.25,
     categories: { ...EVEN, coffee: 3.5, kitchen: 2.5, tea: 1.5, books: 1.2, home: 1.5 },
-    membership: 0.75, tiers: [0.2, 0.45, 0.35], coffeeSubscription: 0.35, cancelSubscription: 0.05,
+    membership: 0.75, tiers: [0.2, 0.45, 0.35], coffeeSubscription: 0.22, cancelSubscription: 0.05,
     stripeShare: 0.35, emailOptIn: 0.95, smsOptIn: 0.6, emailOptOut: 0.02, smsOptOut: 0.03,
-    open: { newsletter: 0.45, promo: 0.4, launch: 0.55 }, click: { newsletter: 0.3, promo: 0.25, launch: 0.45 },
+    open: { newsletter: 0.45, promo: 0.4, launch: 0.55 }, click: { newsletter: 0.3, promo: 0.15, launch: 0.45 },
     visitsPerMonth: 0.08, visitBeforePurchase: 0.12, inquiriesPerYear: 0.1,
     couponPerPurchase: 0.03, couponsPerYear: 0.1, discount: [0.1, 0.1],
     ticketPerPurchase: 0.03, ticketsPerYear: 0.2, complaintShare: 0.1, rateProbability: 0.6,
-    scores: [0.01, 0.02, 0.07, 0.3, 0.6], refundPerPurchase: 0.02, paymentFailurePerCharge: 0.015,
+    scores: [0.01, 0.02, 0.07, 0.3, 0.6], refundPerPurchase: 0.02, paymentFailurePerCharge: 0.02,
     profileUpdatesPerYear: 0.3,
   },
   bargain_hunter: {
-    share: 0.3, startDays: [150, 730], gapDays: 72, gapShape: 2, extraItems: 0.3, priceTilt: -1.1,
+    share: 0.3, startDays: [150, 730], gapDays: 160, gapShape: 2, extraItems: 0.3, priceTilt: -1.1,
     extraQuantity: 0.35,
     categories: { ...EVEN, coffee: 2, tea: 2, electronics: 1.6, outdoor: 0.8, books: 0.6 },
     membership: 0.08, tiers: [1, 0, 0], coffeeSubscription: 0, cancelSubscription: 0.25,
     stripeShare: 0.3, emailOptIn: 0.97, smsOptIn: 0.55, emailOptOut: 0.04, smsOptOut: 0.05,
-    open: { newsletter: 0.15, promo: 0.5, launch: 0.15 }, click: { newsletter: 0.08, promo: 0.6, launch: 0.1 },
+    open: { newsletter: 0.15, promo: 0.7, launch: 0.15 }, click: { newsletter: 0.08, promo: 0.8, launch: 0.1 },
     visitsPerMonth: 0.12, visitBeforePurchase: 0.15, inquiriesPerYear: 0.15,
     couponPerPurchase: 0.5, couponsPerYear: 0.4, discount: [0.1, 0.25],
     ticketPerPurchase: 0.03, ticketsPerYear: 0.2, complaintShare: 0.15, rateProbability: 0.45,
-    scores: [0.04, 0.06, 0.2, 0.35, 0.35], refundPerPurchase: 0.04, paymentFailurePerCharge: 0.03,
+    scores: [0.04, 0.06, 0.2, 0.35, 0.35], refundPerPurchase: 0.04, paymentFailurePerCharge: 0.04,
     profileUpdatesPerYear: 0.2,
   },
   lapsing: {
-    share: 0.22, startDays: [420, 730], gapDays: 66, gapShape: 2, extraItems: 0.9, priceTilt: 0.1,
+    share: 0.22, startDays: [420, 730], gapDays: 130, gapShape: 2, extraItems: 0.9, priceTilt: 0.1,
     extraQuantity: 0.15,
     categories: { ...EVEN, coffee: 2.2, kitchen: 1.5, outdoor: 1.3 },
-    membership: 0.35, tiers: [0.5, 0.4, 0.1], coffeeSubscription: 0.22, cancelSubscription: 1,
+    membership: 0.35, tiers: [0.5, 0.4, 0.1], coffeeSubscription: 0.13, cancelSubscription: 1,
     stripeShare: 0.35, emailOptIn: 0.9, smsOptIn: 0.45, emailOptOut: 0.3, smsOptOut: 0.2,
     open: { newsletter: 0.3, promo: 0.25, launch: 0.3 }, click: { newsletter: 0.15, promo: 0.15, launch: 0.2 },
     visitsPerMonth: 0.06, visitBeforePurchase: 0.12, inquiriesPerYear: 0.1,
     couponPerPurchase: 0.08, couponsPerYear: 0.3, discount: [0.1, 0.15],
     ticketPerPurchase: 0.04, ticketsPerYear: 0.25, complaintShare: 0.3, rateProbability: 0.5,
-    scores: [0.1, 0.15, 0.3, 0.3, 0.15], refundPerPurchase: 0.05, paymentFailurePerCharge: 0.03,
+    scores: [0.1, 0.15, 0.3, 0.3, 0.15], refundPerPurchase: 0.05, paymentFailurePerCharge: 0.04,
     profileUpdatesPerYear: 0.15,
   },
   new: {
-    share: 0.18, startDays: [20, 92], gapDays: 28, gapShape: 2, extraItems: 0.8, priceTilt: 0,
+    share: 0.18, startDays: [20, 92], gapDays: 50, gapShape: 2, extraItems: 0.8, priceTilt: 0,
     extraQuantity: 0.1,
     categories: { ...EVEN, coffee: 2, tea: 1.4, kitchen: 1.4 },
-    membership: 0.12, tiers: [0.7, 0.25, 0.05], coffeeSubscription: 0.08, cancelSubscription: 0.02,
+    membership: 0.12, tiers: [0.7, 0.25, 0.05], coffeeSubscription: 0.05, cancelSubscription: 0.02,
     stripeShare: 0.35, emailOptIn: 0.9, smsOptIn: 0.5, emailOptOut: 0.03, smsOptOut: 0.03,
     open: { newsletter: 0.5, promo: 0.4, launch: 0.5 }, click: { newsletter: 0.25, promo: 0.25, launch: 0.3 },
     visitsPerMonth: 1, visitBeforePurchase: 0.5, inquiriesPerYear: 0.8,
     couponPerPurchase: 0.25, couponsPerYear: 0.5, discount: [0.1, 0.1],
     ticketPerPurchase: 0.12, ticketsPerYear: 0.2, complaintShare: 0.1, rateProbability: 0.55,
-    scores: [0.02, 0.03, 0.1, 0.35, 0.5], refundPerPurchase: 0.03, paymentFailurePerCharge: 0.02,
+    scores: [0.02, 0.03, 0.1, 0.35, 0.5], refundPerPurchase: 0.03, paymentFailurePerCharge: 0.03,
     profileUpdatesPerYear: 0.5,
   },
   complainer: {
-    share: 0.14, startDays: [240, 730], gapDays: 80, gapShape: 2, extraItems: 0.8, priceTilt: 0.2,
+    share: 0.14, startDays: [240, 730], gapDays: 160, gapShape: 2, extraItems: 0.8, priceTilt: 0.2,
     extraQuantity: 0.15,
     categories: { ...EVEN, electronics: 2, kitchen: 1.8, outdoor: 1.3 },
-    membership: 0.2, tiers: [0.5, 0.4, 0.1], coffeeSubscription: 0.12, cancelSubscription: 0.4,
+    membership: 0.2, tiers: [0.5, 0.4, 0.1], coffeeSubscription: 0.07, cancelSubscription: 0.4,
     stripeShare: 0.3, emailOptIn: 0.8, smsOptIn: 0.4, emailOptOut: 0.2, smsOptOut: 0.15,
     open: { newsletter: 0.15, promo: 0.15, launch: 0.15 }, click: { newsletter: 0.05, promo: 0.08, launch: 0.08 },
     visitsPerMonth: 0.06, visitBeforePurchase: 0.12, inquiriesPerYear: 0.6,
     couponPerPurchase: 0.1, couponsPerYear: 0.5, discount: [0.1, 0.15],
     ticketPerPurchase: 0.35, ticketsPerYear: 0.9, complaintShare: 0.75, rateProbability: 0.75,
-    scores: [0.55, 0.25, 0.14, 0.04, 0.02], refundPerPurchase: 0.25, paymentFailurePerCharge: 0.04,
+    scores: [0.55, 0.25, 0.14, 0.04, 0.02], refundPerPurchase: 0.25, paymentFailurePerCharge: 0.055,
     profileUpdatesPerYear: 0.2,
   },
 };
@@ -268,8 +290,11 @@ const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString()
 
 export function generatePopulation(options: PopulationOptions): Population {
   const { seed, asOf } = options;
-  const count = options.customers ?? 2500;
+  const count = options.customers ?? DEFAULT_CUSTOMERS;
   if (!Number.isInteger(count) || count < 1) throw new Error('customers must be a positive integer');
+  const volume = options.volume ?? 1;
+  if (!Number.isFinite(volume) || volume <= 0) throw new Error('volume must be a positive number');
+  const keep = Math.min(1, LOW_SIGNAL_SHARE * volume);
   const end = Math.floor(asOf.getTime() / 1000) * 1000;
   const rng = new Rng(seed, 'population');
   const faker = new Faker({ locale: [en, base] });
@@ -310,7 +335,8 @@ export function generatePopulation(options: PopulationOptions): Population {
       ids: { shopify: customerIds.shopifyCustomer(), stripe: customerIds.stripe('cus_', 14), zendesk: customerIds.zendeskUser() },
       events: [],
     };
-    new Timeline(new Rng(seed, `customer:${i}`), customer, PROFILES[type], end, campaigns, ids).build();
+    const lowSignal = { rng: new Rng(seed, `customer:${i}:low-signal`), keep };
+    new Timeline(new Rng(seed, `customer:${i}`), customer, PROFILES[type], end, campaigns, ids, lowSignal).build();
     customers.push(customer);
   }
   return { seed, asOf: new Date(end), catalog: CATALOG, campaigns, customers };
@@ -329,7 +355,8 @@ export function allEvents(population: Population): DemoEvent[] {
  * The identity a delivery of this kind carries for the customer, which is what its adapter
  * reads back: Shopify orders hold the whole customer, Stripe charges and invoices an email and
  * the `cus_` id, Stripe subscriptions and Zendesk ticket events nothing but the provider's id
- * (identity resolution links those through the deliveries that carry both).
+ * (identity resolution links those through the deliveries that carry both: for Zendesk, the
+ * user.created event, profile_updated here, and the satisfaction trigger body).
  */
 export function customerRef(c: DemoCustomer, source: SourceName, type: TouchpointType): CustomerRef {
   const phone = c.phone ? { phone: c.phone } : {};
@@ -343,7 +370,9 @@ export function customerRef(c: DemoCustomer, source: SourceName, type: Touchpoin
         ? { externalId: c.ids.stripe }
         : { email: c.email, ...phone, externalId: c.ids.stripe };
     case 'zendesk':
-      return type === 'satisfaction_rated' ? { email: c.email, externalId: c.ids.zendesk } : { externalId: c.ids.zendesk };
+      return type === 'satisfaction_rated' || type === 'profile_updated'
+        ? { email: c.email, externalId: c.ids.zendesk }
+        : { externalId: c.ids.zendesk };
   }
 }
 
@@ -447,6 +476,11 @@ class Timeline {
     private readonly end: number,
     private readonly campaigns: Campaign[],
     private readonly ids: UniqueIds,
+    /**
+     * The low-signal kinds draw from their own stream, so `volume` (which sets `keep`, the
+     * probability of keeping each) leaves every other event of the customer as it is.
+     */
+    private readonly lowSignal: { rng: Rng; keep: number },
   ) {
     this.start = end - rng.uniform(p.startDays[0], p.startDays[1]) * DAY;
     if (c.latentType === 'lapsing') {
@@ -473,6 +507,7 @@ class Timeline {
     this.emails();
     this.browsing();
     this.profileUpdates();
+    this.zendeskUser();
     this.c.events = this.events
       .filter((e) => e.at <= this.end)
       .sort((a, b) => a.at - b.at || a.event.seq - b.event.seq)
@@ -490,9 +525,9 @@ class Timeline {
   }
 
   /** A moment on the given day, following the daily shopping rhythm. */
-  private onDay(ms: number): number {
-    const hour = this.rng.weightedIndex(HOUR_WEIGHTS);
-    return utcDay(ms) + hour * HOUR + this.rng.int(0, 3599) * 1000;
+  private onDay(ms: number, rng = this.rng): number {
+    const hour = rng.weightedIndex(HOUR_WEIGHTS);
+    return utcDay(ms) + hour * HOUR + rng.int(0, 3599) * 1000;
   }
 
   private years(from: number, to: number) {
@@ -501,10 +536,13 @@ class Timeline {
 
   private signup(): void {
     const at = this.start - this.rng.uniform(1, 60) * MINUTE;
-    this.emit('generic', at, {
-      type: 'profile_updated',
-      data: { firstName: this.c.firstName, lastName: this.c.lastName, city: this.c.city, country: this.c.country, signup: true },
-    });
+    // A low-signal profile update (the consent events below carry the name too).
+    if (this.lowSignal.rng.chance(this.lowSignal.keep)) {
+      this.emit('generic', at, {
+        type: 'profile_updated',
+        data: { firstName: this.c.firstName, lastName: this.c.lastName, city: this.c.city, country: this.c.country, signup: true },
+      });
+    }
     if (this.rng.chance(this.p.emailOptIn)) {
       this.emit('generic', at + 30_000, { type: 'consent_changed', data: { channel: 'email', granted: true } });
       this.emailConsent.push([at + 30_000, Number.POSITIVE_INFINITY]);
@@ -555,10 +593,10 @@ class Timeline {
     return { items: [...items.values()] };
   }
 
-  private pickProduct(): Product {
-    const cat = SHOP_CATEGORIES[this.rng.weightedIndex(this.categoryWeightList)]!;
+  private pickProduct(rng = this.rng): Product {
+    const cat = SHOP_CATEGORIES[rng.weightedIndex(this.categoryWeightList)]!;
     const candidates = PRODUCTS_BY_CATEGORY.get(cat)!;
-    return candidates[this.rng.weightedIndex(this.priceWeights.get(cat)!)]!;
+    return candidates[rng.weightedIndex(this.priceWeights.get(cat)!)]!;
   }
 
   private purchase(at: number): void {
@@ -577,8 +615,9 @@ class Timeline {
     }
     const single = basket.items.length === 1 && basket.items[0]!.quantity === 1;
     const source: SourceName = !discountCode && single && this.rng.chance(this.p.stripeShare) ? 'stripe' : 'shopify';
-    if (source === 'shopify' && this.rng.chance(this.p.visitBeforePurchase)) {
-      this.emit('generic', at - this.rng.uniform(3, 90) * MINUTE, {
+    const noise = this.lowSignal.rng;
+    if (source === 'shopify' && noise.chance(this.p.visitBeforePurchase * this.lowSignal.keep)) {
+      this.emit('generic', at - noise.uniform(3, 90) * MINUTE, {
         type: 'web_visit',
         data: { url: `https://shop.example.com/products/${basket.items[0]!.product.handle}` },
       });
@@ -641,10 +680,10 @@ class Timeline {
     );
   }
 
-  private pickCoupon(): [string, number] {
+  private pickCoupon(rng = this.rng): [string, number] {
     const [lo, hi] = this.p.discount;
     const fitting = COUPONS.filter(([, pct]) => pct >= lo && pct <= hi);
-    return this.rng.pick(fitting.length ? fitting : COUPONS);
+    return rng.pick(fitting.length ? fitting : COUPONS);
   }
 
   private campaignRef(at: number): { campaignId?: string } {
@@ -686,6 +725,7 @@ class Timeline {
 
   private subscription(product: Product, from: number): void {
     const sub = product.subscription!;
+    const every = sub.intervalCount ?? 1;
     const subscriptionId = this.ids.stripe('sub_1', 23);
     const startedAt = this.onDay(from);
     this.emit(
@@ -695,7 +735,7 @@ class Timeline {
         type: 'subscription_started',
         data: { subscriptionId, productId: product.productId, plan: sub.plan, currency: CURRENCY, amountMinor: product.priceMinor },
       },
-      { subscriptionId, priceId: sub.priceId, interval: sub.interval },
+      { subscriptionId, priceId: sub.priceId, interval: sub.interval, intervalCount: every },
     );
     let cancelAt = Number.POSITIVE_INFINITY;
     let cancelReason = 'cancellation_requested';
@@ -717,8 +757,8 @@ class Timeline {
 
     const period = (n: number) => {
       const d = new Date(startedAt);
-      if (sub.interval === 'month') d.setUTCMonth(d.getUTCMonth() + n);
-      else d.setUTCFullYear(d.getUTCFullYear() + n);
+      if (sub.interval === 'month') d.setUTCMonth(d.getUTCMonth() + n * every);
+      else d.setUTCFullYear(d.getUTCFullYear() + n * every);
       return d.getTime();
     };
     let lastCharge = startedAt;
@@ -726,7 +766,7 @@ class Timeline {
       const due = n === 0 ? startedAt + this.rng.int(2, 20) * 1000 : period(n);
       if (due > this.end || due >= cancelAt) break;
       const invoiceId = this.ids.stripe('in_1', 23);
-      const meta = { subscriptionId, invoiceId, priceId: sub.priceId, interval: sub.interval };
+      const meta = { subscriptionId, invoiceId, priceId: sub.priceId, interval: sub.interval, intervalCount: every };
       const finalFailure = failBeforeCancel && n > 0 && period(n + 1) >= cancelAt;
       if (finalFailure || (n > 0 && this.rng.chance(this.p.paymentFailurePerCharge))) {
         this.emit('stripe', due, {
@@ -750,7 +790,7 @@ class Timeline {
         type: 'subscription_cancelled',
         // Stripe's customer feedback when given, else why the subscription ended.
         data: { subscriptionId, productId: product.productId, reason: feedback ?? cancelReason },
-      }, { subscriptionId, priceId: sub.priceId, interval: sub.interval, subscriptionStartedAt: iso(startedAt), cancellation: { reason: cancelReason, ...(feedback ? { feedback } : {}) } });
+      }, { subscriptionId, priceId: sub.priceId, interval: sub.interval, intervalCount: every, subscriptionStartedAt: iso(startedAt), cancellation: { reason: cancelReason, ...(feedback ? { feedback } : {}) } });
     }
   }
 
@@ -811,6 +851,21 @@ class Timeline {
     }
   }
 
+  /**
+   * Zendesk's user.created for a customer who will have tickets, so that the requester id of
+   * their ticket events resolves to the customer their email belongs to. The end user appears in
+   * Zendesk (help centre sign-in, a chat) up to a month before the first ticket, not before the
+   * customer's first appearance, and in any case one to ten minutes before that ticket.
+   */
+  private zendeskUser(): void {
+    let firstTicket = Number.POSITIVE_INFINITY;
+    for (const { at, event } of this.events) if (event.source === 'zendesk' && at <= this.end) firstTicket = Math.min(firstTicket, at);
+    if (!Number.isFinite(firstTicket)) return;
+    const early = Math.max(this.start, firstTicket - this.rng.uniform(1, 30) * DAY);
+    const at = Math.min(early, firstTicket - this.rng.int(60, 600) * SECOND);
+    this.emit('zendesk', at, { type: 'profile_updated', data: { role: 'end-user' } });
+  }
+
   // ---- marketing -------------------------------------------------------------------------
 
   private consentChanges(): void {
@@ -831,19 +886,23 @@ class Timeline {
     }
   }
 
+  /** Low-signal: campaign emails opened and clicked. */
   private emails(): void {
+    const { rng, keep } = this.lowSignal;
     const consented = (t: number) => this.emailConsent.some(([from, to]) => t >= from && t < to);
     for (const campaign of this.campaigns) {
       if (!consented(campaign.sentAt)) continue;
+      // Campaigns go to a segment of the list: the low-signal share decides who got this one.
+      if (!rng.chance(keep)) continue;
       let open = this.p.open[campaign.kind];
       if (campaign.sentAt > this.activeUntil) open *= 0.12;
       if (this.c.latentType === 'new' && campaign.sentAt - this.start < 30 * DAY) open = Math.min(0.9, open * 1.4);
-      if (!this.rng.chance(open)) continue;
-      const openedAt = campaign.sentAt + this.rng.exponential(5) * HOUR;
-      const messageId = `<${this.rng.chars(20, '0123456789abcdef')}@mail.example.com>`;
+      if (!rng.chance(open)) continue;
+      const openedAt = campaign.sentAt + rng.exponential(5) * HOUR;
+      const messageId = `<${rng.chars(20, '0123456789abcdef')}@mail.example.com>`;
       this.emit('generic', openedAt, { type: 'email_opened', data: { campaignId: campaign.id, messageId } });
-      if (this.rng.chance(this.p.click[campaign.kind])) {
-        this.emit('generic', openedAt + this.rng.uniform(0.2, 15) * MINUTE, {
+      if (rng.chance(this.p.click[campaign.kind])) {
+        this.emit('generic', openedAt + rng.uniform(0.2, 15) * MINUTE, {
           type: 'email_clicked',
           data: { campaignId: campaign.id, messageId, url: campaign.url },
         });
@@ -851,19 +910,21 @@ class Timeline {
     }
   }
 
+  /** Web visits and coupon requests (low-signal), and contact-form inquiries. */
   private browsing(): void {
+    const { rng, keep } = this.lowSignal;
     const until = Math.min(this.end, this.activeUntil + 45 * DAY);
     const months = this.years(this.start, until) * 12;
-    const visits = this.rng.poisson(this.p.visitsPerMonth * months);
+    const visits = rng.poisson(this.p.visitsPerMonth * months * keep);
     for (let i = 0; i < visits; i++) {
-      const at = this.onDay(this.rng.uniform(this.start, until));
-      const r = this.rng.next();
+      const at = this.onDay(rng.uniform(this.start, until), rng);
+      const r = rng.next();
       const url =
         this.c.latentType === 'bargain_hunter' && r < 0.5
           ? 'https://shop.example.com/collections/sale'
           : r < 0.75
-            ? `https://shop.example.com/products/${this.pickProduct().handle}`
-            : `https://shop.example.com/collections/${this.pickProduct().category}`;
+            ? `https://shop.example.com/products/${this.pickProduct(rng).handle}`
+            : `https://shop.example.com/collections/${this.pickProduct(rng).category}`;
       this.emit('generic', at, { type: 'web_visit', data: { url } });
     }
     const inquiries = this.rng.poisson(this.p.inquiriesPerYear * this.years(this.start, until)) + (this.c.latentType === 'new' && this.rng.chance(0.3) ? 1 : 0);
@@ -871,21 +932,24 @@ class Timeline {
       const at = this.onDay(this.rng.uniform(this.start - 2 * DAY, until));
       this.emit('generic', at, { type: 'inquiry', data: { url: 'https://shop.example.com/pages/contact', topic: this.rng.pick(INQUIRY_TOPICS) } });
     }
-    const coupons = this.rng.poisson(this.p.couponsPerYear * this.years(this.start, until));
+    // Coupons asked for outside a purchase (those redeemed with one come with the purchase).
+    const coupons = rng.poisson(this.p.couponsPerYear * this.years(this.start, until) * keep);
     for (let i = 0; i < coupons; i++) {
-      const at = this.onDay(this.rng.uniform(this.start, until));
-      this.emit('generic', at, { type: 'coupon_requested', data: { code: this.pickCoupon()[0], ...this.campaignRef(at) } });
+      const at = this.onDay(rng.uniform(this.start, until), rng);
+      this.emit('generic', at, { type: 'coupon_requested', data: { code: this.pickCoupon(rng)[0], ...this.campaignRef(at) } });
     }
   }
 
+  /** Low-signal: later profile updates (city, preferences). */
   private profileUpdates(): void {
-    const n = this.rng.poisson(this.p.profileUpdatesPerYear * this.years(this.start, this.end));
+    const { rng, keep } = this.lowSignal;
+    const n = rng.poisson(this.p.profileUpdatesPerYear * this.years(this.start, this.end) * keep);
     for (let i = 0; i < n; i++) {
-      const at = this.rng.uniform(this.start + DAY, this.end);
-      const [city, country] = this.rng.pick(CITIES);
-      const data = this.rng.chance(0.6)
+      const at = rng.uniform(this.start + DAY, this.end);
+      const [city, country] = rng.pick(CITIES);
+      const data = rng.chance(0.6)
         ? { city, country }
-        : { preferences: { roast: this.rng.pick(['light', 'medium', 'dark']), newsletter: this.rng.pick(['weekly', 'monthly']) } };
+        : { preferences: { roast: rng.pick(['light', 'medium', 'dark']), newsletter: rng.pick(['weekly', 'monthly']) } };
       this.emit('generic', at, { type: 'profile_updated', data });
     }
   }

@@ -1,3 +1,4 @@
+import { identityOf } from '../../../layers/core/src/identity/normalize.js';
 import { ADAPTERS } from '../../../layers/core/src/ingest/sources/index.js';
 import { Touchpoint, type SourceName } from '../../../layers/core/src/touchpoint.js';
 import {
@@ -45,6 +46,7 @@ const KINDS = [
   'zendesk patron:ticket.satisfaction_rated satisfaction_rated',
   'zendesk zen:event-type:ticket.created ticket_opened',
   'zendesk zen:event-type:ticket.status_changed ticket_solved',
+  'zendesk zen:event-type:user.created profile_updated',
 ];
 
 const kind = (d: PendingDelivery) => `${d.source} ${d.eventType} ${d.touchpoint.type}`;
@@ -136,7 +138,10 @@ describe('buildDeliveries', () => {
         emails.push(o.billing_details?.email, o.receipt_email, o.customer_email);
         ids.push(o.customer);
       }
-      if (d.source === 'zendesk') {
+      if (d.source === 'zendesk' && String(body.subject).startsWith('zen:user:')) {
+        emails.push(body.detail.email);
+        ids.push(body.detail.id);
+      } else if (d.source === 'zendesk') {
         emails.push(body.detail.requester_email);
         ids.push(body.detail.requester_id);
       }
@@ -191,6 +196,60 @@ describe('round trip through the real adapters', () => {
       expect(adapted.kind === 'touchpoint' ? adapted.touchpoint.type : 'ignored').toBe(pending.expect.type);
     }
     expect(mismatches.slice(0, 2)).toEqual([]);
+  });
+
+  it("resolves each customer's deliveries to one person: Zendesk requester ids link through user.created", () => {
+    // The identifiers each delivery carries once adapted, keyed as identity resolution keys them.
+    const keyed = deliveries.map((pending) => {
+      const d = signDelivery(pending, SECRETS, now);
+      const adapted = ADAPTERS[d.source].adapt(JSON.parse(d.body), d.headers);
+      const keys = adapted.kind === 'touchpoint' ? identityOf(adapted.touchpoint.customer, d.source).keys : [];
+      return { pending, keys: keys.map((k) => `${k.kind}:${k.value}`) };
+    });
+    /** Union-find over identifiers that share a delivery: customer key -> the people they resolve to. */
+    const resolve = (list: typeof keyed) => {
+      const parent = new Map<string, string>();
+      const find = (k: string): string => {
+        let root = k;
+        for (let up = parent.get(root); up !== undefined && up !== root; up = parent.get(root)) root = up;
+        return root;
+      };
+      for (const { keys } of list) {
+        for (const k of keys) if (!parent.has(k)) parent.set(k, k);
+        for (const k of keys.slice(1)) parent.set(find(k), find(keys[0]!));
+      }
+      const people = new Map<string, Set<string>>();
+      for (const { pending, keys } of list) {
+        for (const k of keys) {
+          const set = people.get(pending.expect.customerKey) ?? new Set<string>();
+          set.add(find(k));
+          people.set(pending.expect.customerKey, set);
+        }
+      }
+      return people;
+    };
+
+    const people = resolve(keyed);
+    const split = [...people].filter(([, roots]) => roots.size !== 1).map(([key]) => key);
+    expect(split).toEqual([]);
+    const roots = [...people.values()].map((r) => [...r][0]);
+    expect(new Set(roots).size).toBe(people.size); // and no two customers resolve to one person
+
+    // Without the user.created deliveries, customers whose tickets were never rated stay split.
+    const withoutUsers = resolve(keyed.filter(({ pending }) => pending.eventType !== 'zen:event-type:user.created'));
+    expect([...withoutUsers.values()].filter((r) => r.size > 1).length).toBeGreaterThan(20);
+  });
+
+  it("sends a customer's Zendesk user.created before their first ticket", () => {
+    const firstZendesk = new Map<string, PendingDelivery>();
+    for (const d of deliveries) if (d.source === 'zendesk' && !firstZendesk.has(d.expect.customerKey)) firstZendesk.set(d.expect.customerKey, d);
+    expect(firstZendesk.size).toBeGreaterThan(100);
+    expect([...firstZendesk.values()].filter((d) => d.eventType !== 'zen:event-type:user.created').map((d) => d.expect.customerKey)).toEqual([]);
+    const users = deliveries.filter((d) => d.eventType === 'zen:event-type:user.created');
+    expect(users).toHaveLength(firstZendesk.size);
+    const body = JSON.parse(users[0]!.body) as Record<string, any>;
+    expect(body).toMatchObject({ type: 'zen:event-type:user.created', subject: `zen:user:${body.detail.id}`, event: {} });
+    expect(Object.keys(body.detail).sort()).toEqual(['created_at', 'default_group_id', 'email', 'external_id', 'id', 'organization_id', 'role', 'updated_at']);
   });
 
   it('keeps type, time, amounts and identity equal for purchases and refunds', () => {

@@ -2,6 +2,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { Touchpoint } from '../../../layers/core/src/touchpoint.js';
 import { CATALOG, CATEGORIES } from '../../../local/demo/catalog.js';
 import {
+  DEFAULT_CUSTOMERS,
   LATENT_TYPES,
   PROFILES,
   allEvents,
@@ -28,6 +29,15 @@ beforeAll(() => {
 const touchpoints = (c: DemoCustomer) => c.events.map((e) => e.touchpoint);
 const ofType = (t: LatentType) => population.customers.filter((c) => c.latentType === t);
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+
+/**
+ * Kinds `volume` thins: web visits, campaign emails and generic profile updates. (Coupon requests
+ * outside a purchase are thinned too, but look like those made for one: tests leave coupons out.)
+ */
+function isLowSignal(source: string, tp: Touchpoint): boolean {
+  if (tp.type === 'web_visit' || tp.type === 'email_opened' || tp.type === 'email_clicked') return true;
+  return tp.type === 'profile_updated' && source === 'generic';
+}
 
 function revenue(c: DemoCustomer): number {
   let sum = 0;
@@ -67,9 +77,20 @@ describe('generatePopulation', () => {
     expect(generationCpuMs).toBeLessThan(5000);
   });
 
-  it('has at least 2,000 customers and 20,000 touchpoints by default', () => {
-    expect(population.customers.length).toBe(2500);
-    expect(allEvents(population).length).toBeGreaterThanOrEqual(20_000);
+  it('has at least 2,000 customers and 20,000 touchpoints by default, and not much more than that', () => {
+    expect(population.customers.length).toBe(DEFAULT_CUSTOMERS);
+    expect(population.customers.length).toBeGreaterThanOrEqual(2000);
+    const n = allEvents(population).length;
+    expect(n).toBeGreaterThanOrEqual(20_000);
+    // Every touchpoint is a webhook the local stack ingests at some 80/s: this keeps npm start in minutes.
+    expect(n).toBeLessThanOrEqual(25_000);
+  });
+
+  it('is made mostly of the informative kinds (purchases, tickets, ratings, subscriptions, consent)', () => {
+    const events = allEvents(population);
+    const low = events.filter((e) => isLowSignal(e.source, e.touchpoint)).length;
+    expect(low / events.length).toBeLessThan(0.2);
+    expect(events.filter((e) => e.touchpoint.type === 'purchase').length).toBeGreaterThan(8000);
   });
 
   it('produces only touchpoints the canonical schema accepts', () => {
@@ -110,6 +131,33 @@ describe('generatePopulation', () => {
   });
 });
 
+describe('volume', () => {
+  const small = (volume?: number) => generatePopulation({ seed: 3, customers: 300, asOf: AS_OF, ...(volume === undefined ? {} : { volume }) });
+  const informative = (p: Population) =>
+    p.customers.map((c) =>
+      c.events
+        .filter((e) => !isLowSignal(e.source, e.touchpoint) && e.touchpoint.type !== 'coupon_requested')
+        .map((e) => [e.source, e.touchpoint, e.meta]),
+    );
+  const lowSignalCount = (p: Population) => allEvents(p).filter((e) => isLowSignal(e.source, e.touchpoint)).length;
+
+  it('scales the low-signal kinds and leaves every other event as it is', () => {
+    const lean = small();
+    const rich = small(4);
+    expect(informative(rich)).toEqual(informative(lean));
+    expect(rich.customers.map((c) => c.email)).toEqual(lean.customers.map((c) => c.email));
+    const ratio = lowSignalCount(rich) / lowSignalCount(lean);
+    expect(ratio).toBeGreaterThan(3);
+    expect(ratio).toBeLessThan(5);
+  });
+
+  it('rejects a volume that is not a positive number', () => {
+    for (const volume of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => generatePopulation({ seed: 3, customers: 5, asOf: AS_OF, volume })).toThrow(/volume/);
+    }
+  });
+});
+
 describe('identities', () => {
   it('gives every customer a unique email on an example domain only', () => {
     const emails = population.customers.map((c) => c.email);
@@ -135,6 +183,33 @@ describe('identities', () => {
       }
     }
     expect(wrong.slice(0, 3)).toEqual([]);
+  });
+
+  it('creates the Zendesk user of every customer with tickets, with their email, before the first ticket', () => {
+    const wrong: unknown[] = [];
+    let withTickets = 0;
+    for (const c of population.customers) {
+      const zendesk = c.events.filter((e) => e.source === 'zendesk');
+      const users = zendesk.filter((e) => e.touchpoint.type === 'profile_updated');
+      const tickets = zendesk.filter((e) => e.touchpoint.type !== 'profile_updated');
+      if (tickets.length === 0) {
+        if (users.length) wrong.push([c.key, 'user without tickets']);
+        continue;
+      }
+      withTickets++;
+      const [user] = users;
+      if (users.length !== 1 || !user) {
+        wrong.push([c.key, `${users.length} users`]);
+        continue;
+      }
+      if (JSON.stringify(user.touchpoint.customer) !== JSON.stringify({ email: c.email, externalId: c.ids.zendesk })) wrong.push([c.key, user.touchpoint.customer]);
+      const firstTicket = Math.min(...tickets.map((e) => Date.parse(e.touchpoint.occurredAt)));
+      const createdAt = Date.parse(user.touchpoint.occurredAt);
+      if (!(createdAt < firstTicket && createdAt >= firstTicket - 31 * DAY)) wrong.push([c.key, user.touchpoint.occurredAt]);
+      if (c.events.indexOf(user) > c.events.indexOf(tickets[0]!)) wrong.push([c.key, 'user after ticket']);
+    }
+    expect(wrong.slice(0, 3)).toEqual([]);
+    expect(withTickets).toBeGreaterThan(population.customers.length * 0.4);
   });
 
   it('gives every customer distinct provider ids', () => {

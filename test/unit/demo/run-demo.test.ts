@@ -93,6 +93,7 @@ describe('runDemo', () => {
     });
 
     expect(result.customers).toBe(60);
+    expect(result.volume).toBe(1);
     const deliveries = Object.values(result.deliveriesBySource).reduce((a, b) => a + b, 0);
     expect(deliveries).toBe(result.touchpoints);
     expect(result.send).toMatchObject({ sent: deliveries, accepted: deliveries, duplicates: 0, ignored: 0, rejected: 0, failed: 0 });
@@ -127,6 +128,35 @@ describe('runDemo', () => {
     });
     expect(result.showcase?.warning).toMatch(/500/);
     expect(lines.some((l) => l.startsWith('warning: could not show a customer 360'))).toBe(true);
+  }, 60_000);
+
+  it('takes the number of customers and the volume from PATRON_DEMO_CUSTOMERS and PATRON_DEMO_VOLUME when not given', async () => {
+    const saved = { customers: process.env.PATRON_DEMO_CUSTOMERS, volume: process.env.PATRON_DEMO_VOLUME };
+    const lines: string[] = [];
+    const run = () =>
+      runDemo({
+        baseUrl: 'http://demo.test',
+        env: ENV,
+        seed: 5,
+        asOf: new Date('2026-11-01T00:00:00Z'),
+        log: (l) => lines.push(l),
+        progress: false,
+        fetch: fakeStack(() => json(200, { customers: [CUSTOMER_360] })).fetchImpl,
+      });
+    try {
+      process.env.PATRON_DEMO_CUSTOMERS = '15';
+      process.env.PATRON_DEMO_VOLUME = '2.5';
+      const result = await run();
+      expect(result).toMatchObject({ customers: 15, volume: 2.5 });
+      expect(lines[0]).toMatch(/15 synthetic customers \(seed 5, volume 2\.5\)/);
+      process.env.PATRON_DEMO_CUSTOMERS = 'many';
+      await expect(run()).rejects.toThrow(/PATRON_DEMO_CUSTOMERS must be a positive integer, got "many"/);
+    } finally {
+      for (const [name, value] of [['PATRON_DEMO_CUSTOMERS', saved.customers], ['PATRON_DEMO_VOLUME', saved.volume]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   }, 60_000);
 
   it('runs its steps from one exported list, where mining can add its own', () => {
