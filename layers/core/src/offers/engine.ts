@@ -1,0 +1,64 @@
+import { DEFAULT_RULES, type RuleSetConfig } from './config.js';
+import type { CustomerFacts } from './facts.js';
+import { RULES } from './rules/index.js';
+import type { Decision, Evaluation, Finding, OfferRequest, RegisteredOffer } from './schema.js';
+
+/**
+ * Runs every enabled rule of the rule set against a proposed offer and aggregates the findings.
+ *
+ * - A rule's `severity` setting replaces the severity of its findings.
+ * - A rule marked `overridable` (by default only high-value-penalty) whose finding is a block
+ *   becomes a warning when the offer carries `override` with an actor and a reason; the message
+ *   says who overrode it and why, and the evidence records it.
+ * - Findings are sorted block first, then in rule order; the decision is the worst severity
+ *   (allow when there are none).
+ *
+ * Pure and deterministic: no I/O, no clock (pass `now`), inputs are not modified. Expects a
+ * parsed `OfferRequest`, facts built by the store and a parsed rule set (`parseRuleSet`).
+ */
+export function evaluateOffer(
+  offer: OfferRequest,
+  facts: CustomerFacts,
+  activeOffers: readonly RegisteredOffer[],
+  config: RuleSetConfig = DEFAULT_RULES,
+  now: Date | string,
+): Evaluation {
+  const at = typeof now === 'string' ? new Date(now) : now;
+  if (Number.isNaN(at.getTime())) throw new TypeError(`evaluateOffer: invalid now ${String(now)}`);
+  const override = validOverride(offer);
+  const findings: Finding[] = [];
+  for (const rule of RULES) {
+    const settings = config.rules[rule.name];
+    if (!settings.enabled) continue;
+    for (const f of rule.check(offer, facts, activeOffers, config, at)) {
+      const severity = settings.severity ?? f.severity;
+      if (severity === 'block' && settings.overridable && override) {
+        findings.push({
+          ...f,
+          severity: 'warn',
+          message: `${f.message} Overridden by ${override.actor}: "${override.reason}".`,
+          evidence: { ...f.evidence, overridden: { actor: override.actor, reason: override.reason, severity: 'block' } },
+        });
+      } else {
+        findings.push({ ...f, severity });
+      }
+    }
+  }
+  // Array.prototype.sort is stable: rule order is kept within each severity.
+  findings.sort((a, b) => rank(b.severity) - rank(a.severity));
+  return { decision: decide(findings), findings };
+}
+
+/** The worst severity of the findings; allow when there are none. */
+export function decide(findings: readonly Pick<Finding, 'severity'>[]): Decision {
+  if (findings.some((f) => f.severity === 'block')) return 'block';
+  return findings.length ? 'warn' : 'allow';
+}
+
+const rank = (s: Finding['severity']) => (s === 'block' ? 1 : 0);
+
+function validOverride(offer: OfferRequest): { actor: string; reason: string } | undefined {
+  const actor = offer.override?.actor?.trim();
+  const reason = offer.override?.reason?.trim();
+  return actor && reason ? { actor, reason } : undefined;
+}

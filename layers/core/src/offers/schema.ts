@@ -1,0 +1,153 @@
+import { z } from 'zod';
+
+/**
+ * The contract of the offer rules engine: what an employee, campaign or system proposes to do to
+ * a customer (`OfferRequest`), what is already on record (`RegisteredOffer`), and what the engine
+ * answers (`Finding`s aggregated into a `Decision`). Field names are the ones of the public API.
+ */
+
+export const OFFER_KINDS = ['offer', 'upsell', 'cross-sell', 'retention', 'penalty', 'fee', 'collection', 'service', 'message'] as const;
+export type OfferKind = (typeof OFFER_KINDS)[number];
+
+/** Kinds that sell the customer a product: they must name the product (`productId`). */
+export const SELLING_KINDS = ['offer', 'upsell', 'cross-sell', 'retention'] as const satisfies readonly OfferKind[];
+/** Kinds that take money from the customer or chase it. */
+export const PENALTY_KINDS = ['penalty', 'fee', 'collection'] as const satisfies readonly OfferKind[];
+
+export const OFFER_CHANNELS = ['email', 'sms', 'phone', 'mail', 'branch', 'in-app'] as const;
+export type OfferChannel = (typeof OFFER_CHANNELS)[number];
+
+export const OFFER_STATUSES = ['active', 'accepted', 'declined', 'withdrawn', 'expired'] as const;
+export type OfferStatus = (typeof OFFER_STATUSES)[number];
+
+/** A calendar date (`2026-11-23`, read as UTC) or an ISO date-time with offset. */
+export const IsoDate = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
+  error: 'must be an ISO date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:mm:ssZ)',
+});
+
+/**
+ * Price and conditions. The named fields are the common ones; any other field is kept as long as
+ * it is a number or a string (e.g. `"period": "2026-11"` for a monthly fee), and takes part in
+ * term comparisons like the named ones.
+ */
+export const OfferTerms = z
+  .object({
+    amount: z.number().optional(),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').optional(),
+    rate: z.number().optional(),
+    termMonths: z.number().int().nonnegative().optional(),
+    discountPercent: z.number().min(0).max(100).optional(),
+  })
+  .catchall(z.union([z.number(), z.string()]))
+  .meta({ id: 'OfferTerms' });
+export type OfferTerms = z.infer<typeof OfferTerms>;
+
+export const OfferOverride = z
+  .object({
+    actor: z.string().trim().min(1, 'names the person taking responsibility'),
+    reason: z.string().trim().min(1, 'says why the finding is overridden'),
+  })
+  .meta({ id: 'OfferOverride', description: 'A person accepting an overridable block, with the reason; recorded in the audit trail' });
+export type OfferOverride = z.infer<typeof OfferOverride>;
+
+const nonEmpty = z.string().trim().min(1);
+
+const offerFields = {
+  customerId: nonEmpty.optional(),
+  email: z.email().optional(),
+  kind: z.enum(OFFER_KINDS),
+  productId: nonEmpty.optional(),
+  productFamily: nonEmpty.optional(),
+  terms: OfferTerms.optional(),
+  channel: z.enum(OFFER_CHANNELS),
+  campaignId: nonEmpty.optional(),
+  team: nonEmpty.optional(),
+  validFrom: IsoDate.optional(),
+  validUntil: IsoDate.optional(),
+  exclusionGroup: nonEmpty.optional(),
+  /** For discounts: false = must not be combined with another discount on the same product/family. */
+  stackable: z.boolean().optional(),
+  /** Treatment level; `standard` and `premium` are the known ones. */
+  tier: z.union([z.enum(['standard', 'premium']), nonEmpty]).optional(),
+  override: OfferOverride.optional(),
+};
+
+/**
+ * A proposed offer or action. Strict: an unknown (e.g. misspelt) field is a validation error
+ * rather than silently ignored, since an ignored `productid` would let a conflict through.
+ */
+export const OfferRequest = z
+  .strictObject(offerFields)
+  .superRefine((o, ctx) => {
+    if (!o.customerId && !o.email) {
+      ctx.addIssue({ code: 'custom', path: ['customerId'], message: 'customerId or email is required' });
+    }
+    if ((SELLING_KINDS as readonly string[]).includes(o.kind) && !o.productId) {
+      ctx.addIssue({ code: 'custom', path: ['productId'], message: `is required for kind ${o.kind}` });
+    }
+    if (o.validFrom && o.validUntil && windowStart(o.validFrom) > windowEnd(o.validUntil)) {
+      ctx.addIssue({ code: 'custom', path: ['validUntil'], message: 'must not be before validFrom' });
+    }
+  })
+  .meta({ id: 'OfferRequest' });
+export type OfferRequest = z.infer<typeof OfferRequest>;
+
+/** An offer as the store keeps it. */
+export const RegisteredOffer = z
+  .object({
+    id: z.string(),
+    customerId: z.string(),
+    kind: z.enum(OFFER_KINDS),
+    productId: z.string().optional(),
+    productFamily: z.string().optional(),
+    terms: OfferTerms.optional(),
+    channel: z.enum(OFFER_CHANNELS),
+    campaignId: z.string().optional(),
+    team: z.string().optional(),
+    validFrom: IsoDate.optional(),
+    validUntil: IsoDate.optional(),
+    exclusionGroup: z.string().optional(),
+    stackable: z.boolean().optional(),
+    tier: z.string().optional(),
+    status: z.enum(OFFER_STATUSES),
+    createdAt: z.string(),
+    createdBy: z.string().optional(),
+    override: OfferOverride.optional(),
+  })
+  .meta({ id: 'RegisteredOffer' });
+export type RegisteredOffer = z.infer<typeof RegisteredOffer>;
+
+export const SEVERITIES = ['warn', 'block'] as const;
+export const Severity = z.enum(SEVERITIES);
+export type Severity = z.infer<typeof Severity>;
+
+export const Finding = z
+  .object({
+    rule: z.string(),
+    severity: Severity,
+    message: z.string().meta({ description: 'A sentence a person understands, with the numbers' }),
+    evidence: z.record(z.string(), z.unknown()).meta({ description: 'The conflicting offer id, touchpoint date, flag score or numbers' }),
+  })
+  .meta({ id: 'OfferFinding' });
+export type Finding = z.infer<typeof Finding>;
+
+export const Decision = z.enum(['allow', 'warn', 'block']).meta({ id: 'OfferDecision', description: 'The worst finding severity; allow when there is none' });
+export type Decision = z.infer<typeof Decision>;
+
+export const Evaluation = z.object({ decision: Decision, findings: z.array(Finding) }).meta({ id: 'OfferEvaluation' });
+export type Evaluation = z.infer<typeof Evaluation>;
+
+// ---- validity windows (shared with the rules) ----
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+/** First instant of a validity bound: a calendar date starts at 00:00 UTC. */
+export function windowStart(d: string): number {
+  return Date.parse(DATE_ONLY.test(d) ? `${d}T00:00:00Z` : d);
+}
+
+/** Last instant of a validity bound: a calendar date is valid through 23:59:59.999 UTC. */
+export function windowEnd(d: string): number {
+  return DATE_ONLY.test(d) ? Date.parse(`${d}T00:00:00Z`) + DAY_MS - 1 : Date.parse(d);
+}
