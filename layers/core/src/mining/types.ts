@@ -63,6 +63,10 @@ export interface CustomerFeatures {
   paymentFailures90d: number;
   activeSubscriptions: number;
   emailEngagement90d: number;
+  /** Subscriptions cancelled in the last 90 days (a churn signal). */
+  cancellations90d?: number;
+  /** Distinct purchase days up to asOf (= frequency + 1 for buyers, 0 without purchases). */
+  transactions?: number;
   categoryShares: Record<string, number>;
 }
 

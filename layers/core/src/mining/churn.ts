@@ -1,0 +1,335 @@
+/**
+ * Churn risk in [0, 1]: the probability that a customer makes no purchase in the next
+ * `horizonDays`, adjusted for service signals.
+ *
+ * 1. Base probability: a logistic model on
+ *      [ logit P(no purchase in the horizon | x, t_x, T)   (BG/NBD, clv/probabilityOfNoPurchases),
+ *        one-time buyer (x = 0),
+ *        ln(1 + days since the last purchase),
+ *        ln(1 + x) ]
+ *    calibrated by a BACKTEST on the customers' own history: the histories are cut at
+ *    asOf − h (h = min(horizon, half the observed span)), the features are recomputed at the
+ *    cut, the label is "no purchase in (cut, asOf]", and the weights are fitted by (lightly
+ *    L2-regularised) maximum likelihood. No label after asOf is ever used. The BG/NBD term
+ *    carries the purchase-rate heterogeneity; the other terms fix what the model gets wrong
+ *    on real data — BG/NBD says a one-time buyer is alive for sure (P(alive) = 1 at x = 0) and
+ *    so ranks them too low against lapsed repeat buyers.
+ *    Fallbacks: no usable backtest → the BG/NBD probability itself; no BG/NBD fit → the same
+ *    backtest without the BG/NBD term; neither → a recency curve (see RECENCY_FALLBACK).
+ *    On CDNOW (calibration to 1997-09-30, churn = no purchase in the 39 weeks to 1998-06-30)
+ *    this reaches ROC-AUC 0.768 on the full cohort, against 0.759 for recency alone and 0.747
+ *    for the BG/NBD probability alone (test/unit/mining/churn.test.ts).
+ *
+ * 2. Service signals (absent from CDNOW, present in Patron's own data) multiply the ODDS of
+ *    the base probability, each bounded, the product bounded to [0.5, 8] (CHURN_SIGNAL_ODDS):
+ *      complaints in the last 90 days      ×1.5 each, at most ×3
+ *      average satisfaction (1-5)          <= 2: ×2;  <= 3: ×1.4;  >= 4.5: ×0.85
+ *      payment failures in the last 90 d   ×1.6 each, at most ×3
+ *      subscriptions cancelled, last 90 d  ×2 for one, ×2.5 for more
+ *      refunds in the last 90 days         ×1.3 each, at most ×2
+ *      email opens/clicks in the last 90 d >= 3: ×0.8;  1-2: ×0.9
+ *    The weights are judgement, not fitted (no labelled service data exists yet): a complaint
+ *    or a failed payment is a strong but not decisive sign, engagement a mild reassurance.
+ */
+import { pAlive, probabilityOfNoPurchases, type BgNbdParams } from './clv/bgnbd.js';
+import type { TimeUnit } from './clv/cdnow.js';
+import { dayNumber, daysIn, purchaseDays, DAY_MS } from './features.js';
+import { fmt, formatMoney, plural } from './format.js';
+import { fitLogistic, rocAuc } from './metrics.js';
+import { deriveSeed, mulberry32, sampleIndices } from './random.js';
+import type { CustomerFeatures, CustomerHistory, Flag } from './types.js';
+
+const { exp, log, log1p, min, max, round } = Math;
+
+export interface ChurnWeights {
+  intercept: number;
+  logitNoPurchase: number;
+  oneTimer: number;
+  logDaysSince: number;
+  logRepeats: number;
+}
+
+export interface ChurnModel {
+  horizonDays: number;
+  unit: TimeUnit;
+  weights: ChurnWeights;
+  calibration: 'backtest' | 'bg-nbd' | 'recency';
+  backtest?: { cutoff: string; horizonDays: number; customers: number; churned: number; auc: number };
+}
+
+/** Logistic slope and midpoint (days) of the last-resort recency curve. */
+export const RECENCY_FALLBACK = { slope: 2, midpointDays: 90 };
+
+export const CHURN_SIGNAL_ODDS = {
+  complaintEach: 1.5,
+  complaintMax: 3,
+  satisfactionVeryLow: 2,
+  satisfactionLow: 1.4,
+  satisfactionHigh: 0.85,
+  paymentFailureEach: 1.6,
+  paymentFailureMax: 3,
+  cancellationOne: 2,
+  cancellationMore: 2.5,
+  refundEach: 1.3,
+  refundMax: 2,
+  emailEngagedHigh: 0.8,
+  emailEngaged: 0.9,
+  totalMin: 0.5,
+  totalMax: 8,
+} as const;
+
+const EPS = 1e-6;
+const clampP = (p: number) => min(1 - EPS, max(EPS, p));
+const logit = (p: number) => log(clampP(p) / (1 - clampP(p)));
+const expit = (z: number) => 1 / (1 + exp(-z));
+
+/** What the churn model needs of a customer (CustomerFeatures has all of it). */
+export interface ChurnInputs {
+  frequency: number;
+  recency: number;
+  T: number;
+  daysSinceLastPurchase: number;
+}
+
+/** BG/NBD P(no purchase in the next `horizonDays`), times in the model's unit. */
+export function noPurchaseProbability(bgnbd: BgNbdParams, horizonDays: number, unit: TimeUnit, f: ChurnInputs): number {
+  return probabilityOfNoPurchases(bgnbd, horizonDays / daysIn(unit), f.frequency, f.recency, f.T);
+}
+
+function featureVector(p0: number | undefined, f: ChurnInputs): number[] {
+  return [p0 === undefined ? 0 : logit(p0), f.frequency === 0 ? 1 : 0, log1p(max(0, f.daysSinceLastPurchase)), log1p(f.frequency)];
+}
+
+function linear(w: ChurnWeights, v: readonly number[]): number {
+  return w.intercept + w.logitNoPurchase * v[0]! + w.oneTimer * v[1]! + w.logDaysSince * v[2]! + w.logRepeats * v[3]!;
+}
+
+/** Base churn probability (before service signals) and the BG/NBD probability it used. */
+export function baseChurnProbability(
+  model: ChurnModel,
+  bgnbd: BgNbdParams | undefined,
+  f: ChurnInputs,
+): { base: number; noPurchase?: number } {
+  const p0 = bgnbd && model.calibration !== 'recency' ? noPurchaseProbability(bgnbd, model.horizonDays, model.unit, f) : undefined;
+  return { base: expit(linear(model.weights, featureVector(p0, f))), noPurchase: p0 };
+}
+
+export interface ChurnCalibrationInput {
+  histories: readonly CustomerHistory[];
+  asOf: Date;
+  unit: TimeUnit;
+  bgnbd?: BgNbdParams;
+  horizonDays: number;
+  /** Customers used by the backtest (default 50 000, seeded sample beyond that). */
+  maxCustomers?: number;
+  seed?: number;
+}
+
+const MODEL_ONLY: ChurnWeights = { intercept: 0, logitNoPurchase: 1, oneTimer: 0, logDaysSince: 0, logRepeats: 0 };
+
+function recencyWeights(): ChurnWeights {
+  const { slope, midpointDays } = RECENCY_FALLBACK;
+  return { intercept: -slope * log1p(midpointDays), logitNoPurchase: 0, oneTimer: 0, logDaysSince: slope, logRepeats: 0 };
+}
+
+/** Fit the churn model by the backtest described in the module comment. */
+export function fitChurnModel(input: ChurnCalibrationInput): ChurnModel {
+  const { asOf, unit, bgnbd, horizonDays } = input;
+  const asOfDay = dayNumber(asOf);
+  const perUnit = daysIn(unit);
+  const fallback = (): ChurnModel =>
+    bgnbd
+      ? { horizonDays, unit, weights: { ...MODEL_ONLY }, calibration: 'bg-nbd' }
+      : { horizonDays, unit, weights: recencyWeights(), calibration: 'recency' };
+
+  let hs = input.histories;
+  const cap = input.maxCustomers ?? 50_000;
+  if (hs.length > cap) {
+    const idx = sampleIndices(hs.length, cap, mulberry32(deriveSeed(input.seed ?? 42, 'churn-backtest')));
+    hs = Array.from(idx, (i) => input.histories[i]!);
+  }
+  const all = hs.map((h) => purchaseDays(h.purchases, asOfDay).map((d) => d.day));
+  let earliest = asOfDay;
+  for (const days of all) if (days.length > 0 && days[0]! < earliest) earliest = days[0]!;
+  const h = min(horizonDays, Math.floor((asOfDay - earliest) / 2));
+  if (h < 14) return fallback();
+  const cut = asOfDay - h;
+
+  const X: number[][] = [];
+  const y: number[] = [];
+  for (const days of all) {
+    if (days.length === 0 || days[0]! > cut) continue;
+    let last = days[0]!;
+    let x = 0;
+    let future = false;
+    for (let i = 1; i < days.length; i++) {
+      if (days[i]! <= cut) {
+        x++;
+        last = days[i]!;
+      } else {
+        future = true;
+        break;
+      }
+    }
+    const f: ChurnInputs = { frequency: x, recency: (last - days[0]!) / perUnit, T: (cut - days[0]!) / perUnit, daysSinceLastPurchase: cut - last };
+    const p0 = bgnbd ? probabilityOfNoPurchases(bgnbd, h / perUnit, f.frequency, f.recency, f.T) : undefined;
+    X.push(featureVector(p0, f));
+    y.push(future ? 0 : 1);
+  }
+  const churned = y.reduce((s, v) => s + v, 0);
+  if (X.length < 100 || churned < 20 || X.length - churned < 20) return fallback();
+
+  // Without BG/NBD the first column is all zeros: drop it from the fit.
+  const cols = bgnbd ? [0, 1, 2, 3] : [1, 2, 3];
+  const w = fitLogistic(
+    X.map((v) => cols.map((c) => v[c]!)),
+    y,
+    { l2: 1e-4 },
+  );
+  const full = [0, 0, 0, 0];
+  cols.forEach((c, j) => (full[c] = w[j + 1]!));
+  const weights: ChurnWeights = { intercept: w[0]!, logitNoPurchase: full[0]!, oneTimer: full[1]!, logDaysSince: full[2]!, logRepeats: full[3]! };
+  if (!Object.values(weights).every(Number.isFinite)) return fallback();
+  const auc = rocAuc(
+    X.map((v) => linear(weights, v)),
+    y,
+  );
+  return {
+    horizonDays,
+    unit,
+    weights,
+    calibration: 'backtest',
+    backtest: { cutoff: new Date(cut * DAY_MS).toISOString().slice(0, 10), horizonDays: h, customers: X.length, churned, auc },
+  };
+}
+
+export interface ChurnSignal {
+  signal: 'complaints' | 'satisfaction' | 'payment-failures' | 'cancellations' | 'refunds' | 'email-engagement';
+  odds: number;
+  reason: string;
+}
+
+/** Service signals of a customer and their bounded odds multipliers (see the module comment). */
+export function churnSignals(f: CustomerFeatures): { multiplier: number; signals: ChurnSignal[] } {
+  const o = CHURN_SIGNAL_ODDS;
+  const signals: ChurnSignal[] = [];
+  if (f.complaints90d > 0) {
+    signals.push({
+      signal: 'complaints',
+      odds: min(o.complaintMax, o.complaintEach ** f.complaints90d),
+      reason: `${plural(f.complaints90d, 'complaint')} in the last 90 days`,
+    });
+  }
+  if (f.averageSatisfaction !== null) {
+    const s = f.averageSatisfaction;
+    const odds = s <= 2 ? o.satisfactionVeryLow : s <= 3 ? o.satisfactionLow : s >= 4.5 ? o.satisfactionHigh : 1;
+    if (odds !== 1) signals.push({ signal: 'satisfaction', odds, reason: `average satisfaction ${fmt(s, 1)}/5` });
+  }
+  if (f.paymentFailures90d > 0) {
+    signals.push({
+      signal: 'payment-failures',
+      odds: min(o.paymentFailureMax, o.paymentFailureEach ** f.paymentFailures90d),
+      reason: `${plural(f.paymentFailures90d, 'failed payment')} in the last 90 days`,
+    });
+  }
+  const cancelled = f.cancellations90d ?? 0;
+  if (cancelled > 0) {
+    signals.push({
+      signal: 'cancellations',
+      odds: cancelled === 1 ? o.cancellationOne : o.cancellationMore,
+      reason: `${plural(cancelled, 'subscription')} cancelled in the last 90 days`,
+    });
+  }
+  if (f.refunds90d > 0) {
+    signals.push({
+      signal: 'refunds',
+      odds: min(o.refundMax, o.refundEach ** f.refunds90d),
+      reason: `${plural(f.refunds90d, 'refund')} in the last 90 days`,
+    });
+  }
+  if (f.emailEngagement90d > 0) {
+    signals.push({
+      signal: 'email-engagement',
+      odds: f.emailEngagement90d >= 3 ? o.emailEngagedHigh : o.emailEngaged,
+      reason: `${plural(f.emailEngagement90d, 'email open/click', 'email opens/clicks')} in the last 90 days`,
+    });
+  }
+  let m = 1;
+  for (const s of signals) m *= s.odds;
+  return { multiplier: min(o.totalMax, max(o.totalMin, m)), signals };
+}
+
+/** p with its odds multiplied by `multiplier`. */
+export function adjustOdds(p: number, multiplier: number): number {
+  if (multiplier === 1) return p;
+  const q = clampP(p);
+  const odds = (q / (1 - q)) * multiplier;
+  return odds / (1 + odds);
+}
+
+export interface ChurnAssessment {
+  /** Final risk in [0, 1]. */
+  risk: number;
+  /** Before service signals. */
+  base: number;
+  /** BG/NBD P(no purchase in the horizon), when the model was fitted. */
+  noPurchase?: number;
+  /** BG/NBD P(alive), when the model was fitted. */
+  pAlive?: number;
+  multiplier: number;
+  signals: ChurnSignal[];
+}
+
+export function assessChurn(model: ChurnModel, bgnbd: BgNbdParams | undefined, f: CustomerFeatures): ChurnAssessment {
+  const { base, noPurchase } = baseChurnProbability(model, bgnbd, f);
+  const { multiplier, signals } = churnSignals(f);
+  const alive = bgnbd ? pAlive(bgnbd, f.frequency, f.recency, f.T) : undefined;
+  return { risk: adjustOdds(base, multiplier), base, noPurchase, pAlive: alive, multiplier, signals };
+}
+
+export interface ChurnFlagInput {
+  features: CustomerFeatures;
+  churn: ChurnAssessment;
+  horizonDays: number;
+  /** The customer's CLV (minor units; 0 without amounts). */
+  clvMinor: number;
+  currency?: string;
+}
+
+/**
+ * A churn-risk flag when the risk reaches `threshold` (customers who never bought are not
+ * flagged). expectedValueMinor = value at risk = risk × CLV: the share of the customer's
+ * expected future value that churn would take. (CLV already discounts customers who are
+ * probably gone, so long-lost customers rank low and recently-lapsed valuable ones high.)
+ */
+export function churnFlag(input: ChurnFlagInput, threshold: number): Flag | null {
+  const { features: f, churn } = input;
+  if (!hasPurchase(f)) return null;
+  if (churn.risk < threshold) return null;
+  const reasons: string[] = [];
+  const days = f.daysSinceLastPurchase;
+  if (f.frequency === 0) {
+    reasons.push(`only one purchase, ${plural(days, 'day')} ago`);
+  } else if (f.typicalGapDays !== null && f.typicalGapDays > 0) {
+    reasons.push(`no purchase for ${plural(days, 'day')}, ${fmt(days / f.typicalGapDays, 1)}x their usual gap of ${plural(round(f.typicalGapDays), 'day')}`);
+  } else {
+    reasons.push(`no purchase for ${plural(days, 'day')}`);
+  }
+  if (churn.pAlive !== undefined && f.frequency > 0) reasons.push(`P(alive) ${fmt(churn.pAlive)}`);
+  if (churn.noPurchase !== undefined) reasons.push(`P(no purchase in the next ${input.horizonDays} days) ${fmt(churn.noPurchase)} (BG/NBD)`);
+  for (const s of churn.signals) if (s.odds > 1) reasons.push(s.reason);
+  const atRisk = round(churn.risk * input.clvMinor);
+  if (atRisk > 0) reasons.push(`CLV at risk ${formatMoney(atRisk, input.currency)}`);
+  return {
+    customerId: f.customerId,
+    type: 'churn-risk',
+    score: churn.risk,
+    reasons,
+    expectedValueMinor: atRisk,
+  };
+}
+
+/** Features from computeFeatures always carry `transactions`; others count as buyers. */
+function hasPurchase(f: CustomerFeatures): boolean {
+  return (f.transactions ?? 1) > 0;
+}

@@ -1,0 +1,621 @@
+/**
+ * The mining pipeline, split so the AWS job can run it sharded:
+ *
+ *   fitModels(sample)            → MiningModel (plain JSON: scaling parameters, centroids and
+ *                                  segment names, BG/NBD and Gamma-Gamma parameters, churn
+ *                                  weights, association rules, peer statistics)
+ *   scoreCustomers(shard, model) → scored customers + flags for that shard (memory ∝ shard)
+ *   mine(all)                    = fitModels(bounded seeded sample of all) + scoreCustomers(all)
+ *
+ * Per customer: features → BG/NBD P(alive), expected purchases over the CLV horizon and CLV
+ * (Gamma-Gamma spend when amounts exist and enough repeat buyers; else the customer's own
+ * average order; 0 without amounts) → churn risk → scaled RFM-T row → nearest centroid →
+ * segment → flags (churn-risk, up-sell, cross-sell). Flags are plain objects without run ids
+ * or expiry (the job adds those). Deterministic for a fixed seed.
+ */
+import { conditionalExpectedPurchases, fitBgNbd, ModelFitError, pAlive as bgPAlive, type BgNbdParams } from './clv/bgnbd.js';
+import type { TimeUnit } from './clv/cdnow.js';
+import { conditionalExpectedAverageSpend, fitGammaGamma, type GammaGammaParams } from './clv/gamma-gamma.js';
+import { basketsFromHistories } from './association.js';
+import { assessChurn, churnFlag, fitChurnModel, type ChurnAssessment, type ChurnModel } from './churn.js';
+import { fitCrossSell, suggestCrossSell, type CrossSellModel, type CrossSellOptions } from './cross-sell.js';
+import { computeFeatures, dayNumber, daysIn, historiesHaveAmounts, median } from './features.js';
+import { fitKMeans, chooseK } from './kmeans.js';
+import { createMatrix } from './matrix.js';
+import { deriveSeed, mulberry32, sampleIndices } from './random.js';
+import { fitScaler, scaleRow, unscaleRow, type ColumnSpec, type ScalerParams } from './scaling.js';
+import { nameSegments, quantileGrid, type SegmentProfile } from './segments.js';
+import type { CustomerFeatures, CustomerHistory, Flag, MiningOptions, MiningResult, ScoredCustomer, Segment } from './types.js';
+import { fitUpSellStats, ownedProducts, upSellFlag, type UpSellOptions, type UpSellStats } from './up-sell.js';
+
+const { max, min, round } = Math;
+
+/** MiningOptions plus the pipeline's own knobs (all optional). */
+export interface PipelineOptions extends MiningOptions {
+  /** Customers `mine` fits the models on (seeded sample beyond that; default 100 000). */
+  sampleSize?: number;
+  /** Churn = no purchase within this many days (default 182). */
+  churnHorizonDays?: number;
+  /** Churn-risk flags from this risk up (default 0.6). */
+  churnThreshold?: number;
+  /** Gamma-Gamma is fitted only with at least this many repeat buyers (default 30). */
+  minRepeatBuyersForSpend?: number;
+  crossSell?: CrossSellOptions & {
+    /** Suggestions per customer (default 5). */
+    limit?: number;
+    /** No flag when the best suggestion's probability is below this (default 0.02). */
+    minProbability?: number;
+  };
+  upSell?: UpSellOptions;
+}
+
+export interface ClvSettings {
+  horizonPeriods: number;
+  periodsPerUnit: number;
+  margin: number;
+  discountRatePerPeriod: number;
+  /** horizonPeriods / periodsPerUnit: the horizon in model units. */
+  horizonUnits: number;
+}
+
+/** Everything scoring needs, as plain JSON-safe data. */
+export interface MiningModel {
+  version: 1;
+  asOf: string;
+  unit: TimeUnit;
+  seed: number;
+  hasAmounts: boolean;
+  /** Customers the model was fitted on. */
+  sampleSize: number;
+  /** Of those, customers without a purchase (segment 'Prospects', not clustered). */
+  prospects: number;
+  featureNames: string[];
+  scaler: ScalerParams;
+  k: number;
+  kSelection?: { k: number; silhouette: number }[];
+  centroids: number[][];
+  /** Names, centroid summaries (original units) and sample sizes. */
+  segments: Segment[];
+  /** k-means inertia on the fit sample. */
+  fitInertia: number;
+  bgnbd?: { r: number; alpha: number; a: number; b: number; logLikelihood: number; iterations: number };
+  gammaGamma?: { p: number; q: number; v: number; logLikelihood: number; iterations: number };
+  clv: ClvSettings;
+  /** Median typical inter-purchase gap of the sample (days). */
+  populationGapDays: number;
+  churn: ChurnModel;
+  churnThreshold: number;
+  crossSell?: CrossSellModel;
+  crossSellLimit: number;
+  crossSellMinProbability: number;
+  upSell: UpSellStats;
+  upSellOptions: UpSellOptions;
+  /** Why a model part was left out or fell back (e.g. Gamma-Gamma with too few repeat buyers). */
+  notes: string[];
+}
+
+export interface ShardResult {
+  customers: ScoredCustomer[];
+  flags: Flag[];
+  /** Scaled k-means rows, same order as customers (views on one buffer). */
+  scaledFeatures: Float64Array[];
+  segmentSizes: Record<string, number>;
+  /** Σ squared distances of the shard's rows to their centroid (buyers; prospects are not clustered). */
+  inertia: number;
+  timingsMs: Record<string, number>;
+}
+
+/** Segment of customers without any purchase up to asOf (kept out of k-means). */
+export const PROSPECTS_SEGMENT = 'Prospects';
+
+const WEEK_MONTHS = 12 / 52;
+const DAY_MONTHS = 12 / 365.25;
+
+function clvSettings(options: MiningOptions, unit: TimeUnit): ClvSettings {
+  const c = options.clv ?? {
+    horizonPeriods: 12,
+    periodsPerUnit: unit === 'weeks' ? WEEK_MONTHS : DAY_MONTHS,
+    margin: 1,
+    discountRatePerPeriod: 0.01,
+  };
+  return { ...c, horizonUnits: c.horizonPeriods / c.periodsPerUnit };
+}
+
+function columnsFor(hasAmounts: boolean): ColumnSpec[] {
+  const cols: ColumnSpec[] = [
+    { name: 'daysSinceLastPurchase', log: true },
+    { name: 'frequency', log: true },
+  ];
+  if (hasAmounts) cols.push({ name: 'averageOrderValue', log: true });
+  cols.push({ name: 'tenureDays', log: false });
+  return cols;
+}
+
+function rawRow(f: CustomerFeatures, cols: readonly ColumnSpec[], out: Float64Array): Float64Array {
+  for (let j = 0; j < cols.length; j++) out[j] = f[cols[j]!.name as 'frequency'] as number;
+  return out;
+}
+
+/** Per-customer model outputs shared by fitting and scoring. */
+interface Valued {
+  features: CustomerFeatures;
+  pAlive: number;
+  expectedPurchases: number;
+  clvMinor: number;
+  churn: ChurnAssessment;
+}
+
+interface ValueContext {
+  asOf: Date;
+  unit: TimeUnit;
+  bgnbd?: BgNbdParams;
+  gammaGamma?: GammaGammaParams;
+  hasAmounts: boolean;
+  clv: ClvSettings;
+  churn: ChurnModel;
+  /** Typical gap (days) of the population, for the no-BG/NBD fallback. */
+  populationGapDays: number;
+}
+
+/**
+ * Σ_i (E[Y(τ_i)] − E[Y(τ_{i−1})]) / (1+d)^i and E[Y(horizon)]: the discounted expected
+ * purchases of clv/customerLifetimeValue, so that CLV = margin × spend × this sum exactly.
+ */
+function discountedPurchases(bg: BgNbdParams, s: ClvSettings, x: number, tx: number, T: number): { discounted: number; total: number } {
+  let previous = 0;
+  let discount = 1;
+  let discounted = 0;
+  for (let i = 1; i <= s.horizonPeriods; i++) {
+    const cumulative = conditionalExpectedPurchases(bg, i / s.periodsPerUnit, x, tx, T);
+    discount /= 1 + s.discountRatePerPeriod;
+    discounted += (cumulative - previous) * discount;
+    previous = cumulative;
+  }
+  return { discounted, total: previous };
+}
+
+function valueCustomer(f: CustomerFeatures, ctx: ValueContext): Valued {
+  const churn = assessChurn(ctx.churn, ctx.bgnbd, f);
+  const buyer = (f.transactions ?? 1) > 0;
+  if (!buyer) return { features: f, pAlive: 0, expectedPurchases: 0, clvMinor: 0, churn };
+  const s = ctx.clv;
+  let alive: number;
+  let expected: number;
+  let discounted: number;
+  if (ctx.bgnbd) {
+    alive = churn.pAlive ?? bgPAlive(ctx.bgnbd, f.frequency, f.recency, f.T);
+    const d = discountedPurchases(ctx.bgnbd, s, f.frequency, f.recency, f.T);
+    expected = d.total;
+    discounted = d.discounted;
+  } else {
+    // Without BG/NBD: alive ≈ 1 − base churn risk, purchases at the customer's usual pace.
+    alive = 1 - churn.base;
+    const gap = f.typicalGapDays ?? ctx.populationGapDays;
+    expected = (alive * s.horizonUnits * daysIn(ctx.unit)) / max(1, gap);
+    discounted = expected / (1 + s.discountRatePerPeriod) ** (s.horizonPeriods / 2);
+  }
+  let spend = 0;
+  if (ctx.hasAmounts) {
+    spend = ctx.gammaGamma ? conditionalExpectedAverageSpend(ctx.gammaGamma, f.frequency, f.monetary) : f.averageOrderValue;
+  }
+  return { features: f, pAlive: alive, expectedPurchases: expected, clvMinor: s.margin * spend * discounted, churn };
+}
+
+function summary<T extends { logLikelihood: number; iterations: number }>(fit: T, keys: readonly (keyof T)[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys) out[k as string] = fit[k] as number;
+  out.logLikelihood = fit.logLikelihood;
+  out.iterations = fit.iterations;
+  return out;
+}
+
+function timer(timings: Record<string, number>) {
+  let t = performance.now();
+  return (phase: string) => {
+    const now = performance.now();
+    timings[phase] = (timings[phase] ?? 0) + (now - t);
+    t = now;
+  };
+}
+
+/** fitModels with per-phase timings. */
+export function fitModelsTimed(sample: readonly CustomerHistory[], options: PipelineOptions): { model: MiningModel; timingsMs: Record<string, number> } {
+  const timingsMs: Record<string, number> = {};
+  const lap = timer(timingsMs);
+  const progress = options.onProgress ?? (() => {});
+  const unit = options.unit ?? 'weeks';
+  const seed = options.seed ?? 42;
+  const asOf = options.asOf;
+  const notes: string[] = [];
+  if (sample.length === 0) throw new RangeError('fitModels needs at least one customer');
+
+  progress('features', 0, sample.length);
+  const features = sample.map((h) => computeFeatures(h, asOf, unit));
+  const hasAmounts = historiesHaveAmounts(sample);
+  lap('features');
+
+  // BG/NBD on everyone who bought.
+  const buyers = features.filter((f) => (f.transactions ?? 1) > 0);
+  let bgnbd: MiningModel['bgnbd'];
+  progress('bgnbd', 0, 1);
+  try {
+    const fit = fitBgNbd(buyers, { penalizer: options.penalizer ?? 0, requireConvergence: false });
+    if (!fit.converged) notes.push(`BG/NBD: optimiser stopped after ${fit.iterations} iterations without meeting its tolerance`);
+    bgnbd = summary(fit, ['r', 'alpha', 'a', 'b']) as MiningModel['bgnbd'];
+  } catch (e) {
+    if (!(e instanceof ModelFitError)) throw e;
+    notes.push(`BG/NBD not fitted (${e.reason}): ${e.message}`);
+  }
+  lap('bgnbd');
+
+  // Gamma-Gamma on repeat buyers with spend.
+  let gammaGamma: MiningModel['gammaGamma'];
+  if (hasAmounts) {
+    const repeat = buyers.filter((f) => f.frequency > 0 && f.monetary > 0);
+    const minRepeat = options.minRepeatBuyersForSpend ?? 30;
+    if (repeat.length < minRepeat) {
+      notes.push(`Gamma-Gamma not fitted: ${repeat.length} repeat buyers with spend (< ${minRepeat}); CLV uses each customer's own average order`);
+    } else {
+      try {
+        const fit = fitGammaGamma(repeat, { penalizer: options.penalizer ?? 0, requireConvergence: false });
+        if (fit.q > 1) gammaGamma = summary(fit, ['p', 'q', 'v']) as MiningModel['gammaGamma'];
+        else notes.push(`Gamma-Gamma fit has q = ${fit.q} <= 1 (no finite mean spend); CLV uses each customer's own average order`);
+      } catch (e) {
+        if (!(e instanceof ModelFitError)) throw e;
+        notes.push(`Gamma-Gamma not fitted (${e.reason}): ${e.message}`);
+      }
+    }
+  } else {
+    notes.push('no purchase amounts: monetary features, Gamma-Gamma and CLV are left out (CLV = 0)');
+  }
+  lap('gammaGamma');
+
+  const churnHorizonDays = options.churnHorizonDays ?? 182;
+  const churn = fitChurnModel({ histories: sample, asOf, unit, bgnbd, horizonDays: churnHorizonDays, seed });
+  if (churn.calibration !== 'backtest') notes.push(`churn: no usable backtest, calibration = ${churn.calibration}`);
+  lap('churnCalibration');
+
+  const gaps = features.map((f) => f.typicalGapDays).filter((g): g is number => g !== null);
+  const ctx: ValueContext = {
+    asOf,
+    unit,
+    bgnbd,
+    gammaGamma,
+    hasAmounts,
+    clv: clvSettings(options, unit),
+    churn,
+    populationGapDays: gaps.length > 0 ? median(gaps) : churnHorizonDays,
+  };
+  progress('clv', 0, features.length);
+  const valued = features.map((f) => valueCustomer(f, ctx));
+  lap('clv');
+
+  // Scaling and k-means, on buyers only: customers without a purchase are 'Prospects'.
+  const buyerIdx: number[] = [];
+  features.forEach((f, i) => {
+    if ((f.transactions ?? 1) > 0) buyerIdx.push(i);
+  });
+  if (buyerIdx.length === 0) throw new RangeError('fitModels needs at least one customer with a purchase before asOf');
+  const cols = columnsFor(hasAmounts);
+  const raw = createMatrix(buyerIdx.length, cols.length);
+  buyerIdx.forEach((fi, i) => rawRow(features[fi]!, cols, raw.data.subarray(i * cols.length, (i + 1) * cols.length)));
+  const scaler = fitScaler(raw, cols);
+  const scaled = createMatrix(raw.rows, raw.cols);
+  for (let i = 0; i < raw.rows; i++) {
+    scaleRow(scaler, raw.data.subarray(i * raw.cols, (i + 1) * raw.cols), scaled.data.subarray(i * raw.cols, (i + 1) * raw.cols));
+  }
+  lap('scaling');
+  let k = options.k;
+  let kSelection: MiningModel['kSelection'];
+  if (k === undefined) {
+    progress('chooseK', 0, 1);
+    const [lo, hi] = options.kRange ?? [3, 8];
+    if (scaled.rows > lo) {
+      const chosen = chooseK(scaled, { kRange: [lo, min(hi, scaled.rows - 1)], seed: deriveSeed(seed, 'k') });
+      k = chosen.k;
+      kSelection = chosen.scores;
+    } else {
+      k = min(lo, scaled.rows);
+    }
+  }
+  k = min(k, scaled.rows);
+  lap('chooseK');
+  progress('kmeans', 0, 1);
+  const km = fitKMeans(scaled, k, { seed: deriveSeed(seed, 'kmeans') });
+  lap('kmeans');
+
+  // Names from centroid profiles in original units.
+  const byName = (name: string) => cols.findIndex((c) => c.name === name);
+  const profiles: SegmentProfile[] = km.centroids.map((c) => {
+    const u = unscaleRow(scaler, c);
+    return {
+      recencyDays: u[byName('daysSinceLastPurchase')]!,
+      frequency: u[byName('frequency')]!,
+      monetary: hasAmounts ? u[byName('averageOrderValue')]! : undefined,
+      tenureDays: u[byName('tenureDays')]!,
+    };
+  });
+  const buyerFeatures = buyerIdx.map((i) => features[i]!);
+  const names = nameSegments(profiles, {
+    recencyDays: quantileGrid(buyerFeatures.map((f) => f.daysSinceLastPurchase)),
+    frequency: quantileGrid(buyerFeatures.map((f) => f.frequency)),
+    monetary: hasAmounts ? quantileGrid(buyerFeatures.map((f) => f.averageOrderValue)) : undefined,
+    tenureDays: quantileGrid(buyerFeatures.map((f) => f.tenureDays)),
+  });
+  // Segment of every sample customer (prospects included).
+  const segmentOf = new Array<string>(features.length).fill(PROSPECTS_SEGMENT);
+  buyerIdx.forEach((fi, i) => (segmentOf[fi] = names[km.assignments[i]!]!));
+  const sizes = new Array<number>(k).fill(0);
+  const sumsClv = new Array<number>(k).fill(0);
+  const sumsAlive = new Array<number>(k).fill(0);
+  const sumsRisk = new Array<number>(k).fill(0);
+  const sumsExpected = new Array<number>(k).fill(0);
+  km.assignments.forEach((c, i) => {
+    const v = valued[buyerIdx[i]!]!;
+    sizes[c]!++;
+    sumsClv[c]! += v.clvMinor;
+    sumsAlive[c]! += v.pAlive;
+    sumsRisk[c]! += v.churn.risk;
+    sumsExpected[c]! += v.expectedPurchases;
+  });
+  const segments: Segment[] = km.centroids.map((c, j) => {
+    const u = unscaleRow(scaler, c);
+    const centroid: Record<string, number> = {};
+    cols.forEach((col, t) => (centroid[col.name] = u[t]!));
+    const n = max(1, sizes[j]!);
+    centroid.meanClvMinor = sumsClv[j]! / n;
+    centroid.meanPAlive = sumsAlive[j]! / n;
+    centroid.meanChurnRisk = sumsRisk[j]! / n;
+    centroid.meanExpectedPurchases = sumsExpected[j]! / n;
+    return { id: j, name: names[j]!, size: sizes[j]!, centroid };
+  });
+  lap('segments');
+
+  // Cross-sell: rules from the sample's baskets, segment popularity from its customers.
+  let crossSell: CrossSellModel | undefined;
+  const baskets = basketsFromHistories(sample, asOf);
+  if (baskets.length > 0) {
+    crossSell = fitCrossSell(
+      baskets,
+      dayNumber(asOf),
+      features.map((f, i) => ({ segment: segmentOf[i]!, categories: Object.keys(f.categoryShares) })),
+      options.crossSell,
+    );
+  } else {
+    notes.push('no categories on purchases: no association rules, no cross-sell');
+  }
+  lap('association');
+
+  const lines = options.productTiers ?? [];
+  const upSell = fitUpSellStats(
+    features.map((f, i) => ({
+      segment: segmentOf[i]!,
+      features: f,
+      owned: lines.length > 0 ? ownedProducts(sample[i]!, asOf) : new Set<string>(),
+    })),
+    lines,
+    hasAmounts,
+  );
+  lap('upSellStats');
+
+  const model: MiningModel = {
+    version: 1,
+    asOf: asOf.toISOString(),
+    unit,
+    seed,
+    hasAmounts,
+    sampleSize: sample.length,
+    prospects: features.length - buyerIdx.length,
+    featureNames: cols.map((c) => c.name),
+    scaler,
+    k,
+    kSelection,
+    centroids: km.centroids,
+    segments,
+    fitInertia: km.inertia,
+    bgnbd,
+    gammaGamma,
+    clv: ctx.clv,
+    populationGapDays: ctx.populationGapDays,
+    churn,
+    churnThreshold: options.churnThreshold ?? 0.6,
+    crossSell,
+    crossSellLimit: options.crossSell?.limit ?? 5,
+    crossSellMinProbability: options.crossSell?.minProbability ?? 0.02,
+    upSell,
+    upSellOptions: options.upSell ?? {},
+    notes,
+  };
+  return { model, timingsMs };
+}
+
+/** Fit every model on a (bounded) sample of customers. The result is plain JSON. */
+export function fitModels(sample: readonly CustomerHistory[], options: PipelineOptions): MiningModel {
+  return fitModelsTimed(sample, options).model;
+}
+
+/** Segment count, names and model summaries of a fitted model (for the job's run record). */
+export function describeModel(model: MiningModel): { k: number; segments: Segment[]; models: MiningResult['models'] } {
+  return { k: model.k, segments: model.segments, models: { bgnbd: model.bgnbd, gammaGamma: model.gammaGamma } };
+}
+
+const FLAG_ORDER: Record<Flag['type'], number> = { 'churn-risk': 0, 'up-sell': 1, 'cross-sell': 2 };
+
+/** Flags grouped by type (churn, up-sell, cross-sell), each by expected value, then score. */
+export function compareFlags(a: Flag, b: Flag): number {
+  return (
+    FLAG_ORDER[a.type] - FLAG_ORDER[b.type] ||
+    b.expectedValueMinor - a.expectedValueMinor ||
+    b.score - a.score ||
+    (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0)
+  );
+}
+
+/**
+ * Score one shard with a fitted model: features, CLV, churn, segment and flags per customer.
+ * `model` may come straight from JSON (e.g. S3). Memory is proportional to the shard.
+ */
+export function scoreCustomers(histories: readonly CustomerHistory[], model: MiningModel, options: Partial<PipelineOptions> = {}): ShardResult {
+  const timingsMs: Record<string, number> = {};
+  const lap = timer(timingsMs);
+  const progress = options.onProgress ?? (() => {});
+  const asOf = new Date(model.asOf);
+  const unit = model.unit;
+  const ctx: ValueContext = {
+    asOf,
+    unit,
+    bgnbd: model.bgnbd,
+    gammaGamma: model.gammaGamma,
+    hasAmounts: model.hasAmounts,
+    clv: model.clv,
+    churn: model.churn,
+    populationGapDays: model.populationGapDays,
+  };
+  const cols = columnsFor(model.hasAmounts);
+  const d = cols.length;
+  const k = model.centroids.length;
+  const flat = new Float64Array(k * d);
+  model.centroids.forEach((c, j) => flat.set(c, j * d));
+  const names = model.segments.map((s) => s.name);
+  const lines = model.upSell.tiers;
+  const n = histories.length;
+  const scaledBuf = new Float64Array(n * d);
+  const raw = new Float64Array(d);
+  const customers: ScoredCustomer[] = new Array(n);
+  const scaledFeatures: Float64Array[] = new Array(n);
+  const flags: Flag[] = [];
+  const segmentSizes: Record<string, number> = {};
+  for (const name of names) segmentSizes[name] = 0;
+  let inertia = 0;
+  const tFlags = { ms: 0 };
+
+  for (let i = 0; i < n; i++) {
+    if (i % 10_000 === 0) progress('score', i, n);
+    const h = histories[i]!;
+    const f = computeFeatures(h, asOf, unit);
+    const v = valueCustomer(f, ctx);
+    const buyer = (f.transactions ?? 1) > 0;
+    const z = scaledBuf.subarray(i * d, (i + 1) * d);
+    scaleRow(model.scaler, rawRow(f, cols, raw), z);
+    let segment = PROSPECTS_SEGMENT;
+    if (buyer) {
+      let best = 0;
+      let bestD = Number.POSITIVE_INFINITY;
+      for (let c = 0; c < k; c++) {
+        let s = 0;
+        for (let t = 0; t < d; t++) {
+          const diff = z[t]! - flat[c * d + t]!;
+          s += diff * diff;
+        }
+        if (s < bestD) {
+          bestD = s;
+          best = c;
+        }
+      }
+      inertia += bestD;
+      segment = names[best]!;
+    }
+    segmentSizes[segment] = (segmentSizes[segment] ?? 0) + 1;
+    scaledFeatures[i] = z;
+    customers[i] = {
+      customerId: h.customerId,
+      segment,
+      features: f,
+      pAlive: v.pAlive,
+      expectedPurchases: v.expectedPurchases,
+      clvMinor: v.clvMinor,
+      churnRisk: v.churn.risk,
+    };
+
+    const t0 = performance.now();
+    const churn = churnFlag(
+      { features: f, churn: v.churn, horizonDays: model.churn.horizonDays, clvMinor: v.clvMinor, currency: h.currency },
+      model.churnThreshold,
+    );
+    if (churn) flags.push(churn);
+    if (buyer) {
+      const up = upSellFlag(
+        {
+          features: f,
+          segment,
+          pAlive: model.bgnbd ? v.pAlive : undefined,
+          expectedPurchases: v.expectedPurchases,
+          owned: lines.length > 0 ? ownedProducts(h, asOf) : new Set(),
+          currency: h.currency,
+        },
+        model.upSell,
+        model.upSellOptions,
+      );
+      if (up) flags.push(up);
+      const cross = model.crossSell ? crossSellFlag(model, f, v, segment, h.currency) : null;
+      if (cross) flags.push(cross);
+    }
+    tFlags.ms += performance.now() - t0;
+  }
+  progress('score', n, n);
+  lap('score');
+  timingsMs.score = (timingsMs.score ?? 0) - tFlags.ms;
+  timingsMs.flags = tFlags.ms;
+  flags.sort(compareFlags);
+  return { customers, flags, scaledFeatures, segmentSizes, inertia, timingsMs };
+}
+
+function crossSellFlag(model: MiningModel, f: CustomerFeatures, v: Valued, segment: string, currency?: string): Flag | null {
+  const cs = model.crossSell!;
+  // Suggestions to customers who are still around.
+  if (v.pAlive < 0.5 || v.churn.risk >= 0.8) return null;
+  const bought = new Set(Object.keys(f.categoryShares));
+  const suggestions = suggestCrossSell(cs, bought, { segment, limit: model.crossSellLimit });
+  if (suggestions.length === 0 || suggestions[0]!.probability < model.crossSellMinProbability) return null;
+  let none = 1;
+  let value = 0;
+  const lineValue = model.hasAmounts ? f.averageOrderValue / max(1, cs.categoriesPerBasket) : 0;
+  for (const s of suggestions) {
+    none *= 1 - s.probability;
+    value += s.probability * lineValue;
+  }
+  const reasons = suggestions.slice(0, 3).map((s) => `${s.category}: ${s.reasons.join('; ')}`);
+  reasons.push(`P(at least one suggestion in the next basket) ${(1 - none).toFixed(2)}`);
+  return {
+    customerId: f.customerId,
+    type: 'cross-sell',
+    score: min(1, max(0, 1 - none)),
+    reasons,
+    expectedValueMinor: round(value),
+    suggestions: suggestions.map((s) => s.category),
+  };
+}
+
+/**
+ * Everything in one call: fitModels on a bounded seeded sample (options.sampleSize, default
+ * 100 000) of `histories`, then scoreCustomers on all of them. Deterministic for a fixed seed
+ * (apart from timingsMs).
+ */
+export function mine(histories: readonly CustomerHistory[], options: PipelineOptions): MiningResult {
+  const seed = options.seed ?? 42;
+  const cap = options.sampleSize ?? 100_000;
+  const t0 = performance.now();
+  const sample =
+    histories.length > cap ? Array.from(sampleIndices(histories.length, cap, mulberry32(deriveSeed(seed, 'fit-sample'))), (i) => histories[i]!) : histories;
+  const sampling = performance.now() - t0;
+  const { model, timingsMs: fitTimings } = fitModelsTimed(sample, options);
+  const shard = scoreCustomers(histories, model, options);
+  const timingsMs: Record<string, number> = { sampling };
+  for (const [k, v] of Object.entries(fitTimings)) timingsMs[`fit.${k}`] = v;
+  for (const [k, v] of Object.entries(shard.timingsMs)) timingsMs[k] = v;
+  timingsMs.total = performance.now() - t0;
+  return {
+    customers: shard.customers,
+    flags: shard.flags,
+    segments: [
+      ...model.segments.map((s) => ({ ...s, size: shard.segmentSizes[s.name] ?? 0 })),
+      ...(shard.segmentSizes[PROSPECTS_SEGMENT] ? [{ id: -1, name: PROSPECTS_SEGMENT, size: shard.segmentSizes[PROSPECTS_SEGMENT], centroid: {} }] : []),
+    ],
+    k: model.k,
+    inertia: shard.inertia,
+    featureNames: model.featureNames,
+    scaledFeatures: shard.scaledFeatures,
+    models: { bgnbd: model.bgnbd, gammaGamma: model.gammaGamma },
+    timingsMs,
+  };
+}

@@ -1,0 +1,22 @@
+/** Loaders for the shared public data sets (read in place from ../shared/datasets, never copied). */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { TransactionRow } from '../../../layers/core/src/mining/features.js';
+
+export const GROCERIES_CSV = path.resolve(process.cwd(), '../shared/datasets/groceries/Groceries_dataset.csv');
+
+/** Groceries_dataset.csv: `Member_number,Date,itemDescription`, dates DD-MM-YYYY; item = category. */
+export function groceriesRows(): TransactionRow[] {
+  const lines = readFileSync(GROCERIES_CSV, 'utf8').split(/\r?\n/);
+  if (lines[0]?.trim() !== 'Member_number,Date,itemDescription') throw new Error(`unexpected header: ${lines[0]}`);
+  const rows: TransactionRow[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    const [member, date, item] = line.split(',');
+    const m = /^(\d{2})-(\d{2})-(\d{4})$/.exec(date ?? '');
+    if (!member || !m || !item) throw new Error(`line ${i + 1}: cannot parse "${line}"`);
+    rows.push({ customerId: member, date: new Date(Date.UTC(Number(m[3]), Number(m[2]) - 1, Number(m[1]))), category: item });
+  }
+  return rows;
+}

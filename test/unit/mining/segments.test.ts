@@ -1,0 +1,103 @@
+import {
+  hungarian,
+  nameSegments,
+  percentileRank,
+  quantileGrid,
+  SEGMENT_NAMES,
+  type PopulationQuantiles,
+  type SegmentProfile,
+} from '../../../layers/core/src/mining/segments.js';
+import { mulberry32 } from '../../../layers/core/src/mining/random.js';
+
+/** A population: recency 0-720 days, repeats 0-40 (60% one-time buyers), AOV 10-200, tenure 0-1000. */
+function population(): PopulationQuantiles {
+  const u = mulberry32(1);
+  const n = 5000;
+  const rec: number[] = [];
+  const freq: number[] = [];
+  const aov: number[] = [];
+  const ten: number[] = [];
+  for (let i = 0; i < n; i++) {
+    rec.push(u() * 720);
+    freq.push(u() < 0.6 ? 0 : Math.floor(u() * 40));
+    aov.push(10 + u() * 190);
+    ten.push(u() * 1000);
+  }
+  return { recencyDays: quantileGrid(rec), frequency: quantileGrid(freq), monetary: quantileGrid(aov), tenureDays: quantileGrid(ten) };
+}
+
+const crafted: Record<string, SegmentProfile> = {
+  champions: { recencyDays: 10, frequency: 35, monetary: 180, tenureDays: 700 },
+  lost: { recencyDays: 650, frequency: 0, monetary: 30, tenureDays: 680 },
+  newcomers: { recencyDays: 5, frequency: 0, monetary: 90, tenureDays: 5 },
+  cantLose: { recencyDays: 500, frequency: 35, monetary: 190, tenureDays: 950 },
+  hibernating: { recencyDays: 380, frequency: 6, monetary: 50, tenureDays: 500 },
+  potential: { recencyDays: 40, frequency: 12, monetary: 100, tenureDays: 250 },
+};
+
+describe('segment naming', () => {
+  const pop = population();
+
+  it('names crafted centroids after their RFM profile', () => {
+    const keys = Object.keys(crafted);
+    const names = nameSegments(
+      keys.map((k) => crafted[k]!),
+      pop,
+    );
+    expect(Object.fromEntries(keys.map((k, i) => [k, names[i]]))).toEqual({
+      champions: 'Champions',
+      lost: 'Lost',
+      newcomers: 'New',
+      cantLose: "Can't lose them",
+      hibernating: 'Hibernating',
+      potential: 'Potential loyalists',
+    });
+  });
+
+  it('uses every name at most once, and disambiguates beyond eight clusters', () => {
+    const u = mulberry32(2);
+    const profiles = Array.from({ length: 10 }, () => ({
+      recencyDays: u() * 720,
+      frequency: u() * 40,
+      monetary: 10 + u() * 190,
+      tenureDays: u() * 1000,
+    }));
+    const eight = nameSegments(profiles.slice(0, 8), pop);
+    expect(new Set(eight)).toEqual(new Set(SEGMENT_NAMES));
+    const ten = nameSegments(profiles, pop);
+    expect(new Set(ten).size).toBe(10);
+    expect(ten.filter((n) => n.includes('(higher value)')).length).toBe(2);
+  });
+
+  it('works without amounts', () => {
+    const names = nameSegments(
+      [
+        { recencyDays: 10, frequency: 35, tenureDays: 700 },
+        { recencyDays: 650, frequency: 0, tenureDays: 680 },
+        { recencyDays: 5, frequency: 0, tenureDays: 5 },
+      ],
+      { ...pop, monetary: undefined },
+    );
+    expect(names).toEqual(['Champions', 'Lost', 'New']);
+  });
+});
+
+describe('percentileRank', () => {
+  it('uses the mid-rank for values shared by many customers', () => {
+    const grid = quantileGrid([0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5]);
+    expect(percentileRank(grid, 0)).toBeCloseTo(0.25, 1);
+    expect(percentileRank(grid, 5)).toBe(1);
+    expect(percentileRank(grid, -1)).toBe(0);
+  });
+});
+
+describe('hungarian', () => {
+  it('finds the minimum-cost assignment', () => {
+    // greedy row by row gives 1 + 3 + 8 = 12; the optimum is 2 + 3 + 4 = 9
+    expect(hungarian([
+      [1, 2, 9],
+      [2, 7, 3],
+      [4, 8, 9],
+    ])).toEqual([1, 2, 0]);
+  });
+});
