@@ -150,6 +150,7 @@ export async function runMine(argv: readonly string[], io: Io, deps: MineDeps = 
   const flagRows = result.flags.reduce((n, f) => n + (f.type === 'cross-sell' && f.suggestions && f.suggestions.length > 0 ? f.suggestions.length : 1), 0);
   const summary = summaryJson(result, ctx, {
     input: { file, format, layout: parsed.layout },
+    unit,
     asOf,
     options: { k: k ?? null, seed: seed ?? null, unit, asOfDefaulted: asOfFlag === undefined },
     counts: {

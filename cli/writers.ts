@@ -127,6 +127,8 @@ export function segmentProfiles(result: MiningResult, ctx: WriteContext): Segmen
 
 export interface SummaryInput {
   input: { file: string; format: string; layout: string };
+  /** Time unit of the models and of frequency/recency/T. */
+  unit: string;
   asOf: Date;
   options: Record<string, unknown>;
   counts: Record<string, number | null>;
@@ -141,6 +143,12 @@ export function summaryJson(result: MiningResult, ctx: WriteContext, extra: Summ
     input: extra.input,
     asOf: extra.asOf.toISOString().slice(0, 10),
     options: extra.options,
+    units: {
+      time: extra.unit,
+      segmentMoney: ctx.hasAmounts ? 'major units (meanMonetary, meanClv, totalClv)' : 'none (no amounts in the input)',
+      models: `as fitted by the pipeline: BG/NBD alpha per ${extra.unit.replace(/s$/, '')}; Gamma-Gamma v in minor units`,
+      centroid: 'original feature units (money in minor units)',
+    },
     k: result.k,
     inertia: result.inertia,
     segments: profiles.map((p) => ({ ...p, centroid: result.segments.find((s) => s.name === p.name)?.centroid ?? {} })),

@@ -55,6 +55,7 @@ describe('mine output writers', () => {
     const s = JSON.parse(
       summaryJson(sampleResult(), { hasAmounts: true }, {
         input: { file: 'f.txt', format: 'cdnow', layout: 'cdnow-sample' },
+        unit: 'weeks',
         asOf: new Date('1997-09-30T00:00:00Z'),
         options: { k: 2 },
         counts: { rows: 10 },
@@ -64,6 +65,7 @@ describe('mine output writers', () => {
     expect(s.k).toBe(2);
     expect(s.inertia).toBe(3.5);
     expect(s.asOf).toBe('1997-09-30');
+    expect(s.units.time).toBe('weeks');
     expect(s.segments).toHaveLength(2);
     expect(s.segments[0].centroid).toEqual({ frequency: 4.5 });
     expect(s.models.bgnbd.r).toBe(0.24);
