@@ -35,3 +35,4 @@ export * from './mining-job/job.js';
 export * from './flags/flag-service.js';
 export * from './mining/index.js';
 export * from './mining-job/engine.js';
+export * from './mining/index.js';
