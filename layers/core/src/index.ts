@@ -34,5 +34,3 @@ export * from './mining-job/messages.js';
 export * from './mining-job/job.js';
 export * from './flags/flag-service.js';
 export * from './mining/index.js';
-export * from './mining-job/engine.js';
-export * from './mining/index.js';
