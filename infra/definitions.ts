@@ -61,6 +61,45 @@ export const FUNCTIONS: FunctionDefinition[] = [
     timeoutSeconds: 10,
   },
   {
+    name: 'mining-runs',
+    entry: 'functions/mining-runs/handler.ts',
+    description: 'Starts a mining run and reports its progress',
+    routes: [
+      { method: 'POST', path: '/mining-runs' },
+      { method: 'GET', path: '/mining-runs/{id}' },
+    ],
+    table: 'readwrite',
+    miningQueue: 'send',
+    secrets: ['apiKeys'],
+    memoryMb: 256,
+    timeoutSeconds: 10,
+  },
+  {
+    name: 'mining-worker',
+    entry: 'functions/mining-worker/handler.ts',
+    description: 'Runs the mining phases (extract, fit, score, finalize) from the mining queue',
+    queue: 'mining',
+    table: 'readwrite',
+    miningQueue: 'send',
+    artifactBucket: 'readwrite',
+    memoryMb: 2048,
+    timeoutSeconds: 300,
+  },
+  {
+    name: 'flags',
+    entry: 'functions/flags/handler.ts',
+    description: 'Ranked cross-sell, up-sell and churn-risk flags and the latest segments',
+    routes: [
+      { method: 'GET', path: '/flags' },
+      { method: 'GET', path: '/customers/{id}/flags' },
+      { method: 'GET', path: '/segments' },
+    ],
+    table: 'read',
+    secrets: ['apiKeys'],
+    memoryMb: 512,
+    timeoutSeconds: 10,
+  },
+  {
     name: 'health',
     entry: 'functions/health/handler.ts',
     description: 'Liveness and table reachability',
@@ -90,7 +129,10 @@ export const TABLE = {
 export const MINING_QUEUE = {
   /** Redeliveries before a message is parked in the DLQ. */
   maxReceiveCount: 5,
-  batchSize: 10,
+  /** Shard messages are heavy (a whole scan segment each): one per invocation keeps memory bounded. */
+  batchSize: 1,
+  /** What the daily EventBridge rule puts on the queue (see mining-job/messages.ts). */
+  scheduledMessage: { kind: 'start', trigger: 'schedule' },
 } as const;
 
 /** Secret name -> the env vars that carry it. */

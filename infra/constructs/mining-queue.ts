@@ -50,12 +50,12 @@ export class MiningQueue extends Construct {
       enforceSSL: true,
     });
 
-    // Placeholder until the mining scheduler function exists: the mining issue replaces this target
-    // with that function (which will fan the run out into per-segment messages).
+    // The schedule only drops a `start` message; the mining worker creates the run and fans it out
+    // into per-shard messages, exactly as for POST /mining-runs.
     this.scheduledRun = new Rule(this, 'ScheduledRun', {
       description: 'Starts a Patron mining run',
       schedule: props.runSchedule ?? Schedule.rate(Duration.days(1)),
-      targets: [new SqsQueue(this.queue, { message: RuleTargetInput.fromObject({ kind: 'scheduled-run' }) })],
+      targets: [new SqsQueue(this.queue, { message: RuleTargetInput.fromObject(MINING_QUEUE.scheduledMessage) })],
     });
   }
 }

@@ -34,3 +34,4 @@ export * from './mining-job/messages.js';
 export * from './mining-job/job.js';
 export * from './flags/flag-service.js';
 export * from './mining/index.js';
+export * from './mining-job/engine.js';

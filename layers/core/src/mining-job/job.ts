@@ -224,11 +224,17 @@ async function finalize(deps: MiningJobDeps, run: RunRecord): Promise<void> {
     flags: merge('flags'),
     k: described.k,
     models: described.models,
-    segments: described.segments.map((s) => ({
+    segments: [
+      ...described.segments.map((s) => ({ name: s.name, centroid: s.centroid as Record<string, number> | undefined })),
+      // Groups the engine keeps outside k-means (e.g. prospects without a purchase) still count.
+      ...Object.keys(segmentSizes)
+        .filter((name) => !described.segments.some((s) => s.name === name))
+        .map((name) => ({ name, centroid: undefined })),
+    ].map((s) => ({
       name: s.name,
       size: segmentSizes[s.name] ?? 0,
       share: customers ? (segmentSizes[s.name] ?? 0) / customers : 0,
-      centroid: s.centroid,
+      ...(s.centroid ? { centroid: s.centroid } : {}),
     })),
   };
   const timingsMs = {

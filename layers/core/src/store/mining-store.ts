@@ -121,7 +121,7 @@ export class MiningStore {
           Key: { pk: runPk(runId), sk: RUN_SK },
           UpdateExpression: `SET phase = :to, updatedAt = :now${sets.length ? ', ' + sets.join(', ') : ''}`,
           ConditionExpression: `phase IN (${from.map((_, i) => `:f${i}`).join(', ')})`,
-          ExpressionAttributeNames: Object.fromEntries(Object.keys(extra).map((k, i) => [`#e${i}`, k])),
+          ...(sets.length ? { ExpressionAttributeNames: Object.fromEntries(Object.keys(extra).map((k, i) => [`#e${i}`, k])) } : {}),
           ExpressionAttributeValues: {
             ':to': to,
             ':now': now,

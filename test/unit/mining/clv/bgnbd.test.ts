@@ -330,3 +330,13 @@ describe('BG/NBD fitting robustness', () => {
     expect(same.converged).toBe(true);
   });
 });
+
+describe('conditional expected purchases with little dropout heterogeneity (large a, b)', () => {
+  it('stays finite where the 2F1 series exceeds the double range, and near the less extreme equivalent', () => {
+    const extreme = conditionalExpectedPurchases({ r: 2, alpha: 10, a: 1696.73, b: 103932.5 }, 50, 5, 59, 60);
+    const milder = conditionalExpectedPurchases({ r: 2, alpha: 10, a: 169.673, b: 10393.25 }, 50, 5, 59, 60);
+    expect(Number.isFinite(extreme)).toBe(true);
+    expect(extreme).toBeGreaterThan(0);
+    expect(extreme).toBeCloseTo(milder, 2);
+  });
+});

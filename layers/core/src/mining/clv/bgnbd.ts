@@ -16,7 +16,7 @@
  */
 import { ModelFitError } from './errors.js';
 import { nelderMead } from './optimize.js';
-import { expit, lbeta, lgamma, logaddexp, sumSeries } from './special.js';
+import { expit, lbeta, lgamma, logaddexp, logSumSeries, SeriesConvergenceError, sumSeries } from './special.js';
 
 export { ModelFitError } from './errors.js';
 export type { ModelFitFailure } from './errors.js';
@@ -386,13 +386,30 @@ function expectedWhileAlive({ r, alpha, a, b }: BgNbdParams, t: number, x: numbe
   const A = a + b - 1 - r;
   const c = a + b + x - 1;
   if (c <= 0 && Number.isInteger(c)) throw new RangeError(`BG/NBD expectation undefined: a+b+x-1 = ${c}`);
-  const s = sumSeries(
-    (A * z) / c,
-    (n) => (((A + n + 1) * (a + n)) / ((c + n + 1) * (n + 2))) * z,
-    z,
-    {},
-    () => `BG/NBD 2F1 series (A=${A}, a=${a}, c=${c}, z=${z})`,
-  );
+  let s: number;
+  try {
+    s = sumSeries(
+      (A * z) / c,
+      (n) => (((A + n + 1) * (a + n)) / ((c + n + 1) * (n + 2))) * z,
+      z,
+      {},
+      () => `BG/NBD 2F1 series (A=${A}, a=${a}, c=${c}, z=${z})`,
+    );
+  } catch (error) {
+    // With large a (little heterogeneity in dropout, e.g. a fit on a homogeneous sample) S can
+    // exceed the double range although the bracket stays in [0, 1]: redo it in log space,
+    // where every term is positive (A, a, c > 0 here).
+    if (!(error instanceof SeriesConvergenceError && A > 0 && a > 1 && c > 0)) throw error;
+    const lnS = logSumSeries(
+      log((A * z) / c),
+      (n) => log(A + n + 1) + log(a + n) - log(c + n + 1) - log(n + 2) + log(z),
+      z,
+      {},
+      () => `BG/NBD log-space 2F1 series (A=${A}, a=${a}, c=${c}, z=${z})`,
+    );
+    const l = (a - 1) * log1p(-z) + logaddexp(0, log(a - 1) + lnS);
+    return (-c / (a - 1)) * expm1(l);
+  }
   const u = (a - 1) * s;
   if (!(u > -1)) {
     // 1 + (a−1)S <= 0, which happens when c = a+b+x−1 < 0 (x = 0 with a + b < 1) and t is

@@ -128,6 +128,34 @@ export function sumSeries(
 }
 
 /**
+ * ln Σ_{n>=0} t_n for a series of POSITIVE terms given in log space: ln t_0 = `logFirst`,
+ * ln t_{n+1} = ln t_n + logRatio(n). For sums whose value exceeds the double range (e^709), which
+ * {@link sumSeries} cannot hold; same tail-bound stopping rule.
+ */
+export function logSumSeries(
+  logFirst: number,
+  logRatio: (n: number) => number,
+  z: number,
+  opts: Hyp2f1Options = {},
+  label: () => string = () => 'series',
+): number {
+  const logTol = log(opts.tolerance ?? 1e-15);
+  const maxTerms = opts.maxTerms ?? 1_000_000;
+  let logTerm = logFirst;
+  let logSum = logFirst;
+  const az = abs(z);
+  for (let n = 0; n < maxTerms; n++) {
+    const lq = logRatio(n);
+    logTerm += lq;
+    logSum = logaddexp(logSum, logTerm);
+    if (!Number.isFinite(logSum)) throw new SeriesConvergenceError(`${label()}: non-finite log-sum after ${n + 1} terms`);
+    const rho = max(exp(lq), az);
+    if (rho < 1 && logTerm + log(rho) - log1p(-rho) <= logTol + logSum) return logSum;
+  }
+  throw new SeriesConvergenceError(`${label()}: no convergence in ${maxTerms} terms`);
+}
+
+/**
  * Gauss hypergeometric function ₂F₁(a, b; c; z) = Σ_n (a)_n (b)_n / ((c)_n n!) zⁿ by direct
  * summation (see {@link sumSeries} for the convergence guard), for real parameters and
  * |z| < 1, c not a non-positive integer.

@@ -1,0 +1,108 @@
+import { jest } from '@jest/globals';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { runDemo } from '../../local/demo/index.js';
+import { api, sqsClient, stackInfo } from '../helpers/stack.js';
+
+jest.setTimeout(240_000);
+
+async function waitForRun(runId: string, done: (run: any) => boolean = (r) => r.phase === 'completed' || r.phase === 'failed') {
+  for (let i = 0; i < 600; i++) {
+    const run = await (await api(`/mining-runs/${runId}`)).json();
+    if (done(run)) return run;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`run ${runId} did not finish`);
+}
+
+async function startRun(shards = 3) {
+  const res = await api('/mining-runs', { method: 'POST', body: JSON.stringify({ shards }), headers: { 'content-type': 'application/json' } });
+  expect(res.status).toBe(202);
+  return (await res.json()).runId as string;
+}
+
+describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
+  let run: any;
+
+  beforeAll(async () => {
+    await runDemo({ baseUrl: stackInfo().baseUrl, env: stackInfo().env, seed: 7, customers: 300, progress: false, log: () => {} });
+    run = await waitForRun(await startRun());
+  });
+
+  it('completes every phase over every shard and reports counts, timings and segments', () => {
+    expect(run.phase).toBe('completed');
+    expect(run.shards).toEqual({ total: 3, extracted: 3, scored: 3 });
+    expect(run.errors).toEqual([]);
+    expect(run.summary.customers).toBeGreaterThanOrEqual(300);
+    expect(run.summary.segments.length).toBeGreaterThanOrEqual(run.summary.k);
+    const sizes = run.summary.segments.reduce((n: number, s: any) => n + s.size, 0);
+    expect(sizes).toBe(run.summary.customers);
+    expect(run.timingsMs).toEqual(expect.objectContaining({ fit: expect.any(Number), extract: expect.any(Number), score: expect.any(Number), total: expect.any(Number) }));
+  });
+
+  it('serves flags of the latest run ordered by score, with reasons', async () => {
+    const page = await (await api('/flags?type=churn-risk&limit=20')).json();
+    expect(page.runId).toBe(run.runId);
+    expect(page.items.length).toBeGreaterThan(0);
+    const scores = page.items.map((f: any) => f.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(page.items.every((f: any) => f.type === 'churn-risk' && f.reasons.length > 0)).toBe(true);
+  });
+
+  it('pages through all types merged by score without repeating a flag', async () => {
+    const first = await (await api('/flags?limit=7')).json();
+    const second = await (await api(`/flags?limit=7&cursor=${first.nextCursor}`)).json();
+    const ids = [...first.items, ...second.items].map((f: any) => `${f.type}:${f.customerId}`);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(second.items[0].score).toBeLessThanOrEqual(first.items.at(-1).score);
+  });
+
+  it('filters by minScore and segment', async () => {
+    const high = await (await api('/flags?minScore=0.8&limit=200')).json();
+    expect(high.items.every((f: any) => f.score >= 0.8)).toBe(true);
+    const segment = run.summary.segments[0].name;
+    const inSegment = await (await api(`/flags?segment=${encodeURIComponent(segment)}&limit=50`)).json();
+    expect(inSegment.items.every((f: any) => f.segment === segment)).toBe(true);
+  });
+
+  it('shows segment, CLV and P(alive) in the customer 360 and the customer\'s own flags', async () => {
+    const [flag] = (await (await api('/flags?type=churn-risk&limit=1')).json()).items;
+    const customer = await (await api(`/customers/${flag.customerId}`)).json();
+    const own = await (await api(`/customers/${flag.customerId}/flags`)).json();
+    expect(customer.mining).toMatchObject({ runId: run.runId, segment: flag.segment });
+    expect(customer.mining.pAlive).toBeGreaterThanOrEqual(0);
+    expect(own.items.map((f: any) => f.type)).toContain('churn-risk');
+    expect(own.items.every((f: any) => f.runId === run.runId)).toBe(true);
+  });
+
+  it('serves the latest completed run\'s segment table', async () => {
+    const segments = await (await api('/segments')).json();
+    expect(segments.runId).toBe(run.runId);
+    expect(segments.segments.map((s: any) => s.name)).toEqual(run.summary.segments.map((s: any) => s.name));
+  });
+
+  it('treats a redelivered score message as a no-op on a completed run', async () => {
+    const before = await (await api('/flags?limit=200')).json();
+    await sqsClient().send(new SendMessageCommand({ QueueUrl: stackInfo().miningQueueUrl, MessageBody: JSON.stringify({ kind: 'score', runId: run.runId, shard: 0 }) }));
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await (await api(`/mining-runs/${run.runId}`)).json();
+    const flags = await (await api('/flags?limit=200')).json();
+    expect(after.summary).toEqual(run.summary);
+    expect(flags.items).toEqual(before.items);
+  });
+
+  it('a newer run replaces the older one\'s flags and is not blocked by a poison message', async () => {
+    await sqsClient().send(new SendMessageCommand({ QueueUrl: stackInfo().miningQueueUrl, MessageBody: '{"kind":"score","runId":"no-such-run","shard":0}' }));
+    await sqsClient().send(new SendMessageCommand({ QueueUrl: stackInfo().miningQueueUrl, MessageBody: 'not json' }));
+    const second = await waitForRun(await startRun(2));
+    expect(second.phase).toBe('completed');
+    const page = await (await api('/flags?limit=50')).json();
+    expect(page.runId).toBe(second.runId);
+    expect(page.items.every((f: any) => f.runId === second.runId)).toBe(true);
+  });
+
+  it('422 for a bad run request and 404 for an unknown run', async () => {
+    const bad = await api('/mining-runs', { method: 'POST', body: JSON.stringify({ shards: 0 }) });
+    expect(bad.status).toBe(422);
+    expect((await api('/mining-runs/01NOPE')).status).toBe(404);
+  });
+});
