@@ -20,3 +20,25 @@ export function groceriesRows(): TransactionRow[] {
   }
   return rows;
 }
+
+export const CDNOW_MASTER = path.resolve(process.cwd(), '../shared/datasets/cdnow/CDNOW_master.txt');
+
+/**
+ * CDNOW_master.txt (`customer_id date number_of_cds dollar_value`, dates YYYYMMDD) as
+ * transaction rows with amounts in cents. A lean parser for speed under jest; the strict one
+ * is clv/cdnow.ts parseCdnowMaster.
+ */
+export function cdnowRows(): TransactionRow[] {
+  const rows: TransactionRow[] = [];
+  for (const line of readFileSync(CDNOW_MASTER, 'utf8').split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length !== 4 || f[0] === 'customer_id') continue;
+    const ymd = f[1]!;
+    rows.push({
+      customerId: f[0]!,
+      date: new Date(Date.UTC(+ymd.slice(0, 4), +ymd.slice(4, 6) - 1, +ymd.slice(6, 8))),
+      amountMinor: Math.round(Number(f[3]) * 100),
+    });
+  }
+  return rows;
+}

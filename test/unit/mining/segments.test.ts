@@ -9,7 +9,7 @@ import {
 } from '../../../layers/core/src/mining/segments.js';
 import { mulberry32 } from '../../../layers/core/src/mining/random.js';
 
-/** A population: recency 0-720 days, repeats 0-40 (60% one-time buyers), AOV 10-200, tenure 0-1000. */
+/** A population: recency 0-720 days, repeats (40% one-time buyers, the rest 1 + exponential, mean 6), AOV 10-200, tenure 0-1000. */
 function population(): PopulationQuantiles {
   const u = mulberry32(1);
   const n = 5000;
@@ -19,7 +19,7 @@ function population(): PopulationQuantiles {
   const ten: number[] = [];
   for (let i = 0; i < n; i++) {
     rec.push(u() * 720);
-    freq.push(u() < 0.6 ? 0 : Math.floor(u() * 40));
+    freq.push(u() < 0.4 ? 0 : 1 + Math.floor(-Math.log(1 - u()) * 6));
     aov.push(10 + u() * 190);
     ten.push(u() * 1000);
   }
@@ -31,7 +31,7 @@ const crafted: Record<string, SegmentProfile> = {
   lost: { recencyDays: 650, frequency: 0, monetary: 30, tenureDays: 680 },
   newcomers: { recencyDays: 5, frequency: 0, monetary: 90, tenureDays: 5 },
   cantLose: { recencyDays: 500, frequency: 35, monetary: 190, tenureDays: 950 },
-  hibernating: { recencyDays: 380, frequency: 6, monetary: 50, tenureDays: 500 },
+  hibernating: { recencyDays: 380, frequency: 1, monetary: 50, tenureDays: 500 },
   potential: { recencyDays: 40, frequency: 12, monetary: 100, tenureDays: 250 },
 };
 

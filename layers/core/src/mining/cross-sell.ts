@@ -14,8 +14,11 @@
  *  - customers like them: the share of the customer's segment that bought c breaks ties
  *    (probabilities equal to 1e-4).
  *
- * Measured on the Groceries data (test/unit/mining/cross-sell.test.ts): this ranking beats
- * "most popular items not bought yet" on hit rate@5 and precision@5 (numbers in that test).
+ * Measured on the Groceries data, last shopping day held out (test/unit/mining/cross-sell.test.ts):
+ * hit rate@5 0.4773 and precision@5 0.1148 against 0.4714 and 0.1133 for "most popular items
+ * not bought yet" — a small win, not statistically significant (p ≈ 0.19), on data whose
+ * baskets show almost no co-occurrence structure. Half-life and z were chosen on the
+ * second-to-last day (validation), not on the test day.
  */
 import type { AssociationOptions, AssociationRule } from './association.js';
 import { mineAssociationRules } from './association.js';

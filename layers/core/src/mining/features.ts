@@ -20,12 +20,18 @@ export type { TimeUnit } from './clv/cdnow.js';
 export const DAY_MS = 86_400_000;
 export const WINDOW_DAYS = 90;
 
-const { floor } = Math;
+// Module-level aliases: under jest (node:vm contexts) every global lookup (Math, Number,
+// Object, Date, ...) goes through the context's interceptor, which is slow in hot loops.
+const { floor, max } = Math;
+const { isFinite } = Number;
+const { entries } = Object;
+const DateCtor = Date;
+const MapCtor = Map;
 
 /** UTC day number (days since 1970-01-01). */
 export function dayNumber(d: Date): number {
   const ms = d.getTime();
-  if (!Number.isFinite(ms)) throw new RangeError('invalid date');
+  if (!isFinite(ms)) throw new RangeError('invalid date');
   return floor(ms / DAY_MS);
 }
 
@@ -44,20 +50,20 @@ export interface PurchaseDay {
 
 /** Purchases up to `asOfDay` grouped by UTC day, ascending. */
 export function purchaseDays(purchases: readonly PurchaseEvent[], asOfDay: number): PurchaseDay[] {
-  const byDay = new Map<number, PurchaseDay>();
+  const byDay = new MapCtor<number, PurchaseDay>();
   for (const p of purchases) {
     const day = dayNumber(p.date);
     if (day > asOfDay) continue;
     let d = byDay.get(day);
     if (!d) {
-      d = { day, amountMinor: 0, hasAmount: false, categories: new Map(), products: [] };
+      d = { day, amountMinor: 0, hasAmount: false, categories: new MapCtor(), products: [] };
       byDay.set(day, d);
     }
     if (p.amountMinor !== undefined) {
       d.amountMinor += p.amountMinor;
       d.hasAmount = true;
     }
-    for (const [c, units] of Object.entries(p.categories)) d.categories.set(c, (d.categories.get(c) ?? 0) + units);
+    for (const [c, units] of entries(p.categories)) d.categories.set(c, (d.categories.get(c) ?? 0) + units);
     if (p.products) d.products.push(...p.products);
   }
   const days = [...byDay.values()];
@@ -134,7 +140,7 @@ export function featuresFromDays(history: CustomerHistory, days: readonly Purcha
   let tenureDays = 0;
   let daysSinceLastPurchase = 0;
   let typicalGapDays: number | null = null;
-  const units = new Map<string, number>();
+  const units = new MapCtor<string, number>();
   let totalUnits = 0;
 
   if (n > 0) {
@@ -201,7 +207,7 @@ export function featuresFromDays(history: CustomerHistory, days: readonly Purcha
     complaints90d: countRecent(history.tickets, asOfDay, (t) => t.complaint),
     averageSatisfaction: ratingCount > 0 ? ratingSum / ratingCount : null,
     paymentFailures90d: countRecentDates(history.paymentFailures, asOfDay),
-    activeSubscriptions: Math.max(0, started - cancelled),
+    activeSubscriptions: max(0, started - cancelled),
     emailEngagement90d: countRecent(history.emailEvents, asOfDay),
     cancellations90d: countRecent(history.subscriptionsCancelled, asOfDay),
     transactions: n,
@@ -232,17 +238,17 @@ export interface TransactionRow {
  * purchases by date.
  */
 export function historiesFromTransactions(rows: Iterable<TransactionRow>): CustomerHistory[] {
-  const byCustomer = new Map<string, Map<number, PurchaseEvent>>();
+  const byCustomer = new MapCtor<string, Map<number, PurchaseEvent>>();
   for (const row of rows) {
     const day = dayNumber(row.date);
     let days = byCustomer.get(row.customerId);
     if (!days) {
-      days = new Map();
+      days = new MapCtor();
       byCustomer.set(row.customerId, days);
     }
     let e = days.get(day);
     if (!e) {
-      e = { date: new Date(day * DAY_MS), categories: {} };
+      e = { date: new DateCtor(day * DAY_MS), categories: {} };
       days.set(day, e);
     }
     if (row.amountMinor !== undefined) e.amountMinor = (e.amountMinor ?? 0) + row.amountMinor;

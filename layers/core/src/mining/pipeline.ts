@@ -105,6 +105,12 @@ export interface ShardResult {
   timingsMs: Record<string, number>;
 }
 
+/**
+ * Nelder-Mead budget of the BG/NBD and Gamma-Gamma fits (CDNOW converges in ~300-400): a fit
+ * that runs off towards a boundary stops here instead of at the library's 10 000.
+ */
+const FIT_ITERATIONS = 3000;
+
 /** Segment of customers without any purchase up to asOf (kept out of k-means). */
 export const PROSPECTS_SEGMENT = 'Prospects';
 
@@ -158,6 +164,35 @@ interface ValueContext {
 }
 
 /**
+ * E[Y(t) | x, t_x, T] in the limit a, b → ∞ with a/(a+b) = p fixed (every customer drops out
+ * with the same probability p after each purchase):
+ *   P(alive) · (1/p) · (1 − ((α+T)/(α+T+p·t))^{r+x}),
+ * P(alive) as in the BG/NBD (a/(b+x−1) → p/(1−p)). Fits on data without visible dropout run
+ * off to a, b in the millions, where the 2F1 series of the exact formula overflows; there
+ * the limit is exact to many digits.
+ */
+function expectedPurchasesFixedDropout(bg: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+  const { r, alpha, a, b } = bg;
+  const p = a / (a + b);
+  const alive = x === 0 ? 1 : 1 / (1 + (p / (1 - p)) * ((alpha + T) / (alpha + tx)) ** (r + x));
+  return (alive / p) * -Math.expm1(-(r + x) * Math.log1p((p * t) / (alpha + T)));
+}
+
+/** a + b beyond which the fixed-dropout limit replaces the exact series. */
+const DEGENERATE_AB = 1e4;
+
+function expectedPurchasesSafe(bg: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+  if (bg.a + bg.b > DEGENERATE_AB) return expectedPurchasesFixedDropout(bg, t, x, tx, T);
+  try {
+    const v = conditionalExpectedPurchases(bg, t, x, tx, T);
+    if (Number.isFinite(v)) return v;
+  } catch {
+    // the series did not converge: fall through to the limit
+  }
+  return expectedPurchasesFixedDropout(bg, t, x, tx, T);
+}
+
+/**
  * Σ_i (E[Y(τ_i)] − E[Y(τ_{i−1})]) / (1+d)^i and E[Y(horizon)]: the discounted expected
  * purchases of clv/customerLifetimeValue, so that CLV = margin × spend × this sum exactly.
  */
@@ -166,7 +201,7 @@ function discountedPurchases(bg: BgNbdParams, s: ClvSettings, x: number, tx: num
   let discount = 1;
   let discounted = 0;
   for (let i = 1; i <= s.horizonPeriods; i++) {
-    const cumulative = conditionalExpectedPurchases(bg, i / s.periodsPerUnit, x, tx, T);
+    const cumulative = expectedPurchasesSafe(bg, i / s.periodsPerUnit, x, tx, T);
     discount /= 1 + s.discountRatePerPeriod;
     discounted += (cumulative - previous) * discount;
     previous = cumulative;
@@ -239,8 +274,14 @@ export function fitModelsTimed(sample: readonly CustomerHistory[], options: Pipe
   let bgnbd: MiningModel['bgnbd'];
   progress('bgnbd', 0, 1);
   try {
-    const fit = fitBgNbd(buyers, { penalizer: options.penalizer ?? 0, requireConvergence: false });
+    const fit = fitBgNbd(buyers, { penalizer: options.penalizer ?? 0, requireConvergence: false, maxIterations: FIT_ITERATIONS });
     if (!fit.converged) notes.push(`BG/NBD: optimiser stopped after ${fit.iterations} iterations without meeting its tolerance`);
+    if (fit.a + fit.b > DEGENERATE_AB) {
+      notes.push(
+        `BG/NBD: a = ${fit.a.toPrecision(3)}, b = ${fit.b.toPrecision(3)}: no dropout heterogeneity visible; ` +
+          `expected purchases use the fixed-dropout limit p = ${(fit.a / (fit.a + fit.b)).toPrecision(3)}`,
+      );
+    }
     bgnbd = summary(fit, ['r', 'alpha', 'a', 'b']) as MiningModel['bgnbd'];
   } catch (e) {
     if (!(e instanceof ModelFitError)) throw e;
@@ -257,9 +298,14 @@ export function fitModelsTimed(sample: readonly CustomerHistory[], options: Pipe
       notes.push(`Gamma-Gamma not fitted: ${repeat.length} repeat buyers with spend (< ${minRepeat}); CLV uses each customer's own average order`);
     } else {
       try {
-        const fit = fitGammaGamma(repeat, { penalizer: options.penalizer ?? 0, requireConvergence: false });
-        if (fit.q > 1) gammaGamma = summary(fit, ['p', 'q', 'v']) as MiningModel['gammaGamma'];
-        else notes.push(`Gamma-Gamma fit has q = ${fit.q} <= 1 (no finite mean spend); CLV uses each customer's own average order`);
+        const fit = fitGammaGamma(repeat, { penalizer: options.penalizer ?? 0, requireConvergence: false, maxIterations: FIT_ITERATIONS });
+        if (!fit.converged) {
+          notes.push(`Gamma-Gamma did not converge in ${fit.iterations} iterations (p=${fit.p.toPrecision(3)}, q=${fit.q.toPrecision(3)}); CLV uses each customer's own average order`);
+        } else if (fit.q > 1) {
+          gammaGamma = summary(fit, ['p', 'q', 'v']) as MiningModel['gammaGamma'];
+        } else {
+          notes.push(`Gamma-Gamma fit has q = ${fit.q} <= 1 (no finite mean spend); CLV uses each customer's own average order`);
+        }
       } catch (e) {
         if (!(e instanceof ModelFitError)) throw e;
         notes.push(`Gamma-Gamma not fitted (${e.reason}): ${e.message}`);

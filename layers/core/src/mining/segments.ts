@@ -21,8 +21,9 @@
  *   Lost                  0.05  0.15  0.20  0.60   one or two purchases, long ago
  *
  * and clusters get names by a minimum-cost assignment (Hungarian algorithm) on the weighted
- * squared distance to the prototypes (weights R 2, F 1.5, M 0.6, T 0.6 — recency and frequency
- * are the primary RFM axes; M is left out when there are no amounts), so each name is used once and the overall fit is best rather
+ * squared distance to the prototypes (weights R 2, F 1.5, M 0.3, T 0.6: recency and frequency
+ * decide, as in the usual RF segment maps; money mostly separates Champions / Can't lose them
+ * from their neighbours; M is left out without amounts), so each name is used once and the overall fit is best rather
  * than greedy. With more than 8 clusters names are reused, and the clusters sharing a name are
  * told apart by value ("Loyal (higher value)" / "Loyal (lower value)", or numbered beyond two).
  */
@@ -50,7 +51,7 @@ const PROTOTYPES: readonly (readonly [number, number, number, number])[] = [
   [0.35, 0.25, 0.3, 0.5],
   [0.05, 0.15, 0.2, 0.6],
 ];
-const WEIGHTS = [2, 1.5, 0.6, 0.6] as const;
+const WEIGHTS = [2, 1.5, 0.3, 0.6] as const;
 
 /** A cluster profile in original units. */
 export interface SegmentProfile {

@@ -12,7 +12,7 @@
  * failed payments.
  */
 import { DAY_MS } from './features.js';
-import { mulberry32, normal } from './random.js';
+import { gammaVariate, mulberry32, normal } from './random.js';
 import type { CustomerHistory, PurchaseEvent } from './types.js';
 
 const { exp, floor, imul, log, max, min, round } = Math;
@@ -53,6 +53,10 @@ const SPECS: Record<SyntheticType, TypeSpec> = {
   occasional: { gap: 100, firstFrom: 300, firstTo: 1000, stopFrom: 0, stopTo: 0, aov: 2500, maxPurchases: 200, favourites: ['tea', 'mugs'] },
   lost: { gap: 60, firstFrom: 400, firstTo: 1000, stopFrom: 0, stopTo: 0, aov: 3500, maxPurchases: 2, favourites: ['gift-cards', 'mugs'] },
 };
+
+/** Gamma-Gamma shape parameters of the synthetic spend (p: within customer, q: across). */
+const SPEND_P = 6;
+const SPEND_Q = 4;
 
 const CATEGORIES = ['coffee', 'filters', 'tea', 'teapot', 'mugs', 'gift-cards', 'chocolate', 'grinder'];
 /** Planted associations: buying the key makes the value likely in the same basket. */
@@ -120,9 +124,11 @@ function generate(i: number, type: SyntheticType, u: () => number, asOfDay: numb
   const spec = SPECS[type];
   const first = asOfDay - round(spec.firstFrom + u() * (spec.firstTo - spec.firstFrom));
   const stop = spec.stopTo !== 0 ? asOfDay - round(spec.stopFrom + u() * (spec.stopTo - spec.stopFrom)) : asOfDay;
-  // Personal rate and basket size around the type's.
+  // Personal rate around the type's. Spend as the Gamma-Gamma model has it: order values
+  // ~ Gamma(p, ν), ν ~ Gamma(q, v) across customers, v set so the type's mean is spec.aov.
   const gap = spec.gap * exp(0.35 * normal(u));
-  const aov = spec.aov * exp(0.3 * normal(u));
+  const nu = gammaVariate(SPEND_Q, u) / ((spec.aov * (SPEND_Q - 1)) / SPEND_P);
+  const aov = SPEND_P / nu;
   const purchases: PurchaseEvent[] = [];
   let d = first;
   while (d <= min(stop, asOfDay) && purchases.length < spec.maxPurchases) {
@@ -133,7 +139,7 @@ function generate(i: number, type: SyntheticType, u: () => number, asOfDay: numb
     if (comp && u() < comp[1]) categories[comp[0]] = 1;
     if (u() < 0.1) categories[CATEGORIES[floor(u() * CATEGORIES.length)]!] = 1;
     const e: PurchaseEvent = { date: day(d), categories };
-    if (!opts.withoutAmounts) e.amountMinor = max(100, round(aov * exp(0.25 * normal(u))));
+    if (!opts.withoutAmounts) e.amountMinor = max(100, round(gammaVariate(SPEND_P, u) / nu));
     purchases.push(e);
     d += max(1, round(-log(1 - u()) * gap));
   }

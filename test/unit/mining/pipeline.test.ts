@@ -1,0 +1,115 @@
+import { describeModel, fitModels, mine, PROSPECTS_SEGMENT, scoreCustomers, type MiningModel } from '../../../layers/core/src/mining/pipeline.js';
+import { SYNTHETIC_TIERS, syntheticHistories, syntheticType, type SyntheticType } from '../../../layers/core/src/mining/synthetic.js';
+import type { CustomerHistory } from '../../../layers/core/src/mining/types.js';
+
+const asOf = new Date(Date.UTC(2026, 0, 1));
+const N = 1200;
+const SEED = 5;
+const histories: CustomerHistory[] = [
+  ...syntheticHistories(N, { seed: SEED, asOf }),
+  // a contact who never bought: a prospect
+  { customerId: 'p0000001', purchases: [], tickets: [{ date: new Date(Date.UTC(2025, 11, 1)), complaint: false }] },
+];
+const typeOf = new Map(histories.slice(0, N).map((h, i) => [h.customerId, syntheticType(SEED, i)]));
+// Six planted types, six segments (chooseK is exercised below and in kmeans.test.ts).
+const options = { asOf, seed: 3, productTiers: SYNTHETIC_TIERS, k: 6 };
+
+describe('mine (end to end on a synthetic base with planted types)', () => {
+  const result = mine(histories, options);
+
+  it('scores every customer, with named segments, and times every phase', () => {
+    expect(result.customers.map((c) => c.customerId)).toEqual(histories.map((h) => h.customerId));
+    expect(result.scaledFeatures).toHaveLength(histories.length);
+    expect(result.featureNames).toEqual(['daysSinceLastPurchase', 'frequency', 'averageOrderValue', 'tenureDays']);
+    const names = result.segments.map((s) => s.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(result.segments.reduce((s, seg) => s + seg.size, 0)).toBe(histories.length);
+    expect(result.k).toBe(6);
+    expect(result.models.bgnbd).toBeDefined();
+    expect(result.models.gammaGamma).toBeDefined();
+    for (const phase of ['fit.features', 'fit.bgnbd', 'fit.gammaGamma', 'fit.clv', 'fit.chooseK', 'fit.kmeans', 'fit.association', 'score', 'flags', 'total']) {
+      expect(result.timingsMs[phase]).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('puts customers who never bought in Prospects, unflagged', () => {
+    const p = result.customers.find((c) => c.customerId === 'p0000001')!;
+    expect(p).toMatchObject({ segment: PROSPECTS_SEGMENT, clvMinor: 0, pAlive: 0 });
+    expect(result.flags.some((f) => f.customerId === 'p0000001')).toBe(false);
+  });
+
+  it('emits well-formed flags: scores in [0, 1], reasons, churn ranked by value at risk', () => {
+    expect(result.flags.length).toBeGreaterThan(0);
+    for (const f of result.flags) {
+      expect(f.score).toBeGreaterThanOrEqual(0);
+      expect(f.score).toBeLessThanOrEqual(1);
+      expect(f.reasons.length).toBeGreaterThan(0);
+      expect(f.reasons.every((r) => r.length > 0)).toBe(true);
+      expect(Number.isInteger(f.expectedValueMinor) && f.expectedValueMinor >= 0).toBe(true);
+    }
+    const churn = result.flags.filter((f) => f.type === 'churn-risk');
+    for (let i = 1; i < churn.length; i++) expect(churn[i - 1]!.expectedValueMinor).toBeGreaterThanOrEqual(churn[i]!.expectedValueMinor);
+    for (const type of ['churn-risk', 'up-sell', 'cross-sell'] as const) expect(result.flags.some((f) => f.type === type)).toBe(true);
+    expect(result.flags.filter((f) => f.type === 'up-sell' && f.suggestions?.length).length).toBeGreaterThan(0);
+  });
+
+  it('finds the planted types: value, churn and segments line up with them', () => {
+    const by = (t: SyntheticType) => result.customers.filter((c) => typeOf.get(c.customerId) === t);
+    const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+    const clv = (t: SyntheticType) => mean(by(t).map((c) => c.clvMinor));
+    const risk = (t: SyntheticType) => mean(by(t).map((c) => c.churnRisk));
+    expect(clv('champion')).toBeGreaterThan(clv('loyal'));
+    expect(clv('loyal')).toBeGreaterThan(clv('lost'));
+    expect(risk('lost')).toBeGreaterThan(0.9);
+    expect(risk('champion')).toBeLessThan(0.2);
+    const churnFlagged = new Set(result.flags.filter((f) => f.type === 'churn-risk').map((f) => f.customerId));
+    const share = (t: SyntheticType) => by(t).filter((c) => churnFlagged.has(c.customerId)).length / by(t).length;
+    expect(share('at-risk')).toBeGreaterThan(0.3);
+    expect(share('champion')).toBeLessThan(0.05);
+    const segmentsOf = (t: SyntheticType) => {
+      const counts = new Map<string, number>();
+      for (const c of by(t)) counts.set(c.segment, (counts.get(c.segment) ?? 0) + 1);
+      return [...counts.entries()].sort((a, b) => b[1] - a[1]);
+    };
+    const shareIn = (t: SyntheticType, names: string[]) =>
+      segmentsOf(t).reduce((s, [name, n]) => s + (names.includes(name) ? n : 0), 0) / by(t).length;
+    expect(segmentsOf('champion')[0]![0]).toBe('Champions');
+    expect(segmentsOf('new')[0]![0]).toBe('New');
+    expect(shareIn('lost', ['Lost', 'Hibernating', 'At risk', "Can't lose them"])).toBeGreaterThan(0.95);
+    expect(shareIn('loyal', ['Champions', 'Loyal', 'Potential loyalists'])).toBeGreaterThan(0.9);
+  });
+});
+
+describe('fitModels + scoreCustomers (the sharded path)', () => {
+  const whole = mine(histories, options);
+  const model = fitModels(histories, options);
+  const fromJson = JSON.parse(JSON.stringify(model)) as MiningModel;
+
+  it('reproduces mine exactly from a JSON round-tripped model, shard by shard (and is deterministic for a seed)', () => {
+    const a = scoreCustomers(histories.slice(0, 700), fromJson);
+    const b = scoreCustomers(histories.slice(700), fromJson);
+    expect([...a.customers, ...b.customers]).toEqual(whole.customers);
+    const flags = [...a.flags, ...b.flags];
+    expect(new Set(flags.map((f) => JSON.stringify(f)))).toEqual(new Set(whole.flags.map((f) => JSON.stringify(f))));
+    expect(a.inertia + b.inertia).toBeCloseTo(whole.inertia, 6);
+  });
+
+  it('describes itself for the run record', () => {
+    const d = describeModel(fromJson);
+    expect(d.k).toBe(model.k);
+    expect(d.segments.map((s) => s.name)).toEqual(model.segments.map((s) => s.name));
+    expect(d.models.bgnbd!.r).toBeGreaterThan(0);
+  });
+});
+
+describe('mine without amounts, k chosen by silhouette', () => {
+  it('leaves out monetary features, Gamma-Gamma and CLV, and picks k in kRange', () => {
+    const r = mine(syntheticHistories(600, { seed: 2, asOf, withoutAmounts: true }), { asOf, seed: 1, kRange: [3, 5] });
+    expect(r.featureNames).toEqual(['daysSinceLastPurchase', 'frequency', 'tenureDays']);
+    expect(r.models.gammaGamma).toBeUndefined();
+    expect(r.customers.every((c) => c.clvMinor === 0)).toBe(true);
+    expect(r.flags.every((f) => f.expectedValueMinor === 0 && f.score >= 0 && f.score <= 1)).toBe(true);
+    expect(r.k).toBeGreaterThanOrEqual(3);
+    expect(r.k).toBeLessThanOrEqual(5);
+  });
+});
