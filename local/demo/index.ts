@@ -14,6 +14,7 @@ import {
   type DemoCustomer, type DemoEvent, type LatentType, type Population,
 } from './population.js';
 import { sendDeliveries, type SendResult } from './send.js';
+import { miningStep, type MiningReport } from './mining-report.js';
 
 export interface DemoOptions {
   baseUrl: string;
@@ -57,6 +58,7 @@ export interface DemoContext {
   redeliveryPool: PendingDelivery[];
   redelivery?: SendResult;
   showcase?: Showcase;
+  mining?: MiningReport;
 }
 
 export interface Showcase {
@@ -239,7 +241,7 @@ export const showcaseStep: DemoStep = {
  * its own step here (e.g. run the mining job over the stored touchpoints and print the
  * segments and rules it found), reading `ctx.population` for the latent types to compare with.
  */
-export const DEMO_STEPS: DemoStep[] = [generateStep, sendStep, redeliverStep, showcaseStep];
+export const DEMO_STEPS: DemoStep[] = [generateStep, sendStep, redeliverStep, showcaseStep, miningStep];
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const today = new Date();

@@ -182,13 +182,13 @@ describe('mining queue', () => {
     expect(resources[logicalId(stack.mining.deadLetterQueue)]!.Properties!.MessageRetentionPeriod).toBe(14 * 24 * 3600);
   });
 
-  it('is fed daily by a scheduled run message until the scheduler function exists', () => {
+  it('is fed daily by a start message that the mining worker turns into a run', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 day)',
       Targets: [
         Match.objectLike({
           Arn: { 'Fn::GetAtt': [logicalId(stack.mining.queue), 'Arn'] },
-          Input: JSON.stringify({ kind: 'scheduled-run' }),
+          Input: JSON.stringify(MINING_QUEUE.scheduledMessage),
         }),
       ],
     });

@@ -159,7 +159,7 @@ describe('runDemo', () => {
     }
   }, 60_000);
 
-  it('runs its steps from one exported list, where mining can add its own', () => {
-    expect(DEMO_STEPS.map((s) => s.name)).toEqual(['generate', 'send', 'redeliver', 'showcase']);
+  it('runs its steps from one exported list, ending with the mining run', () => {
+    expect(DEMO_STEPS.map((s) => s.name)).toEqual(['generate', 'send', 'redeliver', 'showcase', 'mining']);
   });
 });
