@@ -47,28 +47,46 @@ export function mineAssociationRules(baskets: Iterable<Iterable<string>>, opts: 
   const minCountOpt = opts.minCount ?? 2;
   const maxAnte = opts.maxAntecedent ?? 2;
 
-  // Items → ids, baskets → sorted unique id arrays.
+  // Items → ids; baskets → sorted unique ids in one flat buffer (no per-basket allocation).
   const ids = new Map<string, number>();
   const names: string[] = [];
-  const encoded: Int32Array[] = [];
+  let flat = new Int32Array(1 << 12);
+  let len = 0;
+  const offsetList: number[] = [0];
+  let stamp = new Int32Array(64);
+  let basketNo = 0;
   for (const b of baskets) {
-    const set = new Set<number>();
+    basketNo++;
+    const start = len;
     for (const item of b) {
       let id = ids.get(item);
       if (id === undefined) {
         id = names.length;
         ids.set(item, id);
         names.push(item);
+        if (id >= stamp.length) {
+          const grown = new Int32Array(stamp.length * 2);
+          grown.set(stamp);
+          stamp = grown;
+        }
       }
-      set.add(id);
+      if (stamp[id] === basketNo) continue; // duplicate within the basket
+      stamp[id] = basketNo;
+      if (len === flat.length) {
+        const grown = new Int32Array(flat.length * 2);
+        grown.set(flat);
+        flat = grown;
+      }
+      flat[len++] = id;
     }
-    if (set.size > 0) encoded.push(Int32Array.from(set).sort());
-    else encoded.push(new Int32Array(0));
+    if (len - start > 1) flat.subarray(start, len).sort();
+    offsetList.push(len);
   }
-  const N = encoded.length;
+  const offsets = Int32Array.from(offsetList);
+  const N = offsets.length - 1;
   const m = names.length;
   const itemCount = new Float64Array(m);
-  for (const b of encoded) for (const i of b) itemCount[i]!++;
+  for (let i = 0; i < len; i++) itemCount[flat[i]!]!++;
   const itemCounts: Record<string, number> = {};
   for (const i of [...names.keys()].sort((a, b) => (names[a]! < names[b]! ? -1 : 1))) itemCounts[names[i]!] = itemCount[i]!;
   if (N === 0) return { baskets: 0, itemCounts, rules: [] };
@@ -77,19 +95,28 @@ export function mineAssociationRules(baskets: Iterable<Iterable<string>>, opts: 
   const frequent = new Uint8Array(m);
   for (let i = 0; i < m; i++) if (itemCount[i]! >= minCount) frequent[i] = 1;
 
-  // Pairs of frequent items.
-  const pairCount = new Map<number, number>();
-  for (const b of encoded) {
-    for (let x = 0; x < b.length; x++) {
-      const a = b[x]!;
+  // Pairs of frequent items: a dense m×m table for catalogues up to 2 000 categories, a map beyond.
+  const dense = m <= 2000 ? new Int32Array(m * m) : undefined;
+  const sparse = new Map<number, number>();
+  for (let bi = 0; bi < N; bi++) {
+    const end = offsets[bi + 1]!;
+    for (let x = offsets[bi]!; x < end; x++) {
+      const a = flat[x]!;
       if (!frequent[a]) continue;
-      for (let y = x + 1; y < b.length; y++) {
-        const c = b[y]!;
+      for (let y = x + 1; y < end; y++) {
+        const c = flat[y]!;
         if (!frequent[c]) continue;
         const key = a * m + c;
-        pairCount.set(key, (pairCount.get(key) ?? 0) + 1);
+        if (dense) dense[key]!++;
+        else sparse.set(key, (sparse.get(key) ?? 0) + 1);
       }
     }
+  }
+  const pairCount = new Map<number, number>();
+  if (dense) {
+    for (let key = 0; key < dense.length; key++) if (dense[key]! > 0) pairCount.set(key, dense[key]!);
+  } else {
+    for (const [key, n] of sparse) pairCount.set(key, n);
   }
   const frequentPairs = new Set<number>();
   for (const [key, n] of pairCount) if (n >= minCount) frequentPairs.add(key);
@@ -97,16 +124,18 @@ export function mineAssociationRules(baskets: Iterable<Iterable<string>>, opts: 
   // Triples whose three pairs are all frequent (Apriori pruning).
   const tripleCount = new Map<number, number>();
   if (maxAnte >= 2 && frequentPairs.size > 0) {
-    for (const b of encoded) {
-      if (b.length < 3) continue;
-      for (let x = 0; x < b.length; x++) {
-        const a = b[x]!;
+    for (let bi = 0; bi < N; bi++) {
+      const start = offsets[bi]!;
+      const end = offsets[bi + 1]!;
+      if (end - start < 3) continue;
+      for (let x = start; x < end; x++) {
+        const a = flat[x]!;
         if (!frequent[a]) continue;
-        for (let y = x + 1; y < b.length; y++) {
-          const c = b[y]!;
+        for (let y = x + 1; y < end; y++) {
+          const c = flat[y]!;
           if (!frequentPairs.has(a * m + c)) continue;
-          for (let z = y + 1; z < b.length; z++) {
-            const e = b[z]!;
+          for (let z = y + 1; z < end; z++) {
+            const e = flat[z]!;
             if (!frequentPairs.has(a * m + e) || !frequentPairs.has(c * m + e)) continue;
             const key = (a * m + c) * m + e;
             tripleCount.set(key, (tripleCount.get(key) ?? 0) + 1);
@@ -171,18 +200,19 @@ export function basketsFromHistories(histories: Iterable<CustomerHistory>, asOf?
   const limit = asOf ? dayNumber(asOf) : Number.POSITIVE_INFINITY;
   const out: { day: number; items: string[] }[] = [];
   for (const h of histories) {
-    const byDay = new Map<number, Set<string>>();
+    // Purchases are usually one per day already; merge the few that share a day.
+    const byDay = new Map<number, string[]>();
     for (const p of h.purchases) {
       const day = dayNumber(p.date);
       if (day > limit) continue;
-      let s = byDay.get(day);
-      if (!s) {
-        s = new Set();
-        byDay.set(day, s);
+      let items = byDay.get(day);
+      if (!items) {
+        items = [];
+        byDay.set(day, items);
       }
-      for (const [c, units] of Object.entries(p.categories)) if (units > 0) s.add(c);
+      for (const c in p.categories) if (p.categories[c]! > 0 && !items.includes(c)) items.push(c);
     }
-    for (const [day, s] of byDay) if (s.size > 0) out.push({ day, items: [...s] });
+    for (const [day, items] of byDay) if (items.length > 0) out.push({ day, items });
   }
   return out;
 }

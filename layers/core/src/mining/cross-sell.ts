@@ -87,13 +87,17 @@ export function fitCrossSell(
   const weights = new Map<string, number>();
   let totalWeight = 0;
   let totalItems = 0;
-  for (const b of baskets) {
+  const lastBasket = new Map<string, number>(); // counts an item once per basket
+  baskets.forEach((b, bi) => {
     const w = halfLifeDays > 0 ? pow(0.5, max(0, asOfDay - b.day) / halfLifeDays) : 1;
     totalWeight += w;
-    const seen = new Set(b.items);
-    totalItems += seen.size;
-    for (const item of seen) weights.set(item, (weights.get(item) ?? 0) + w);
-  }
+    for (const item of b.items) {
+      if (lastBasket.get(item) === bi) continue;
+      lastBasket.set(item, bi);
+      totalItems++;
+      weights.set(item, (weights.get(item) ?? 0) + w);
+    }
+  });
   const cats = [...weights.keys()].sort();
   const popularity: Record<string, number> = {};
   const support: Record<string, number> = {};

@@ -14,4 +14,3 @@ export * from './cross-sell.js';
 export * from './up-sell.js';
 export * from './pipeline.js';
 export * from './synthetic.js';
-export * from './format.js';

@@ -168,8 +168,9 @@ interface ValueContext {
  * with the same probability p after each purchase):
  *   P(alive) · (1/p) · (1 − ((α+T)/(α+T+p·t))^{r+x}),
  * P(alive) as in the BG/NBD (a/(b+x−1) → p/(1−p)). Fits on data without visible dropout run
- * off to a, b in the millions, where the 2F1 series of the exact formula overflows; there
- * the limit is exact to many digits.
+ * off to a, b in the millions (Groceries: a ≈ 3.6e6), where the 2F1 series of the exact
+ * formula needs on the order of a·z terms — millions, or no convergence at all — while the
+ * limit is exact to ~1/(a+b) (0.06% at a+b = 1e4, checked against the exact formula).
  */
 function expectedPurchasesFixedDropout(bg: BgNbdParams, t: number, x: number, tx: number, T: number): number {
   const { r, alpha, a, b } = bg;
