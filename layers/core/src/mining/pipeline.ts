@@ -111,6 +111,10 @@ export interface ShardResult {
  */
 const FIT_ITERATIONS = 3000;
 
+/** Below these counts the BG/NBD parameters are noise: skip the fit. */
+const MIN_BUYERS_FOR_BGNBD = 30;
+const MIN_REPEAT_BUYERS_FOR_BGNBD = 10;
+
 /** Segment of customers without any purchase up to asOf (kept out of k-means). */
 export const PROSPECTS_SEGMENT = 'Prospects';
 
@@ -274,19 +278,27 @@ export function fitModelsTimed(sample: readonly CustomerHistory[], options: Pipe
   const buyers = features.filter((f) => (f.transactions ?? 1) > 0);
   let bgnbd: MiningModel['bgnbd'];
   progress('bgnbd', 0, 1);
-  try {
-    const fit = fitBgNbd(buyers, { penalizer: options.penalizer ?? 0, requireConvergence: false, maxIterations: FIT_ITERATIONS });
-    if (!fit.converged) notes.push(`BG/NBD: optimiser stopped after ${fit.iterations} iterations without meeting its tolerance`);
-    if (fit.a + fit.b > DEGENERATE_AB) {
-      notes.push(
-        `BG/NBD: a = ${fit.a.toPrecision(3)}, b = ${fit.b.toPrecision(3)}: no dropout heterogeneity visible; ` +
-          `expected purchases use the fixed-dropout limit p = ${(fit.a / (fit.a + fit.b)).toPrecision(3)}`,
-      );
+  const repeatBuyers = buyers.filter((f) => f.frequency > 0).length;
+  if (buyers.length < MIN_BUYERS_FOR_BGNBD || repeatBuyers < MIN_REPEAT_BUYERS_FOR_BGNBD) {
+    notes.push(
+      `BG/NBD not fitted: ${buyers.length} buyers, ${repeatBuyers} with a repeat purchase ` +
+        `(needs ${MIN_BUYERS_FOR_BGNBD} and ${MIN_REPEAT_BUYERS_FOR_BGNBD}); P(alive) and expected purchases use the fallbacks`,
+    );
+  } else {
+    try {
+      const fit = fitBgNbd(buyers, { penalizer: options.penalizer ?? 0, requireConvergence: false, maxIterations: FIT_ITERATIONS });
+      if (!fit.converged) notes.push(`BG/NBD: optimiser stopped after ${fit.iterations} iterations without meeting its tolerance`);
+      if (fit.a + fit.b > DEGENERATE_AB) {
+        notes.push(
+          `BG/NBD: a = ${fit.a.toPrecision(3)}, b = ${fit.b.toPrecision(3)}: no dropout heterogeneity visible; ` +
+            `expected purchases use the fixed-dropout limit p = ${(fit.a / (fit.a + fit.b)).toPrecision(3)}`,
+        );
+      }
+      bgnbd = summary(fit, ['r', 'alpha', 'a', 'b']) as MiningModel['bgnbd'];
+    } catch (e) {
+      if (!(e instanceof ModelFitError)) throw e;
+      notes.push(`BG/NBD not fitted (${e.reason}): ${e.message}`);
     }
-    bgnbd = summary(fit, ['r', 'alpha', 'a', 'b']) as MiningModel['bgnbd'];
-  } catch (e) {
-    if (!(e instanceof ModelFitError)) throw e;
-    notes.push(`BG/NBD not fitted (${e.reason}): ${e.message}`);
   }
   lap('bgnbd');
 
