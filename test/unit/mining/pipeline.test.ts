@@ -113,3 +113,22 @@ describe('mine without amounts, k chosen by silhouette', () => {
     expect(r.k).toBeLessThanOrEqual(5);
   });
 });
+
+describe('small or odd populations', () => {
+  it('skips BG/NBD below 30 buyers and still scores with finite numbers', () => {
+    const d = (days: number) => new Date(asOf.getTime() - days * 86_400_000);
+    const few: CustomerHistory[] = Array.from({ length: 12 }, (_, i) => ({
+      customerId: `s${i}`,
+      purchases: Array.from({ length: 1 + (i % 3) }, (_, j) => ({ date: d(5 + 40 * j + 7 * i), amountMinor: 1000 + 100 * i, categories: { tea: 1 } })),
+    }));
+    const model = fitModels(few, { asOf, seed: 1 });
+    expect(model.bgnbd).toBeUndefined();
+    expect(model.notes.some((n) => n.startsWith('BG/NBD not fitted: 12 buyers'))).toBe(true);
+    const r = scoreCustomers(few, model);
+    for (const c of r.customers) {
+      for (const v of [c.pAlive, c.expectedPurchases, c.clvMinor, c.churnRisk]) expect(Number.isFinite(v)).toBe(true);
+      expect(c.churnRisk).toBeGreaterThanOrEqual(0);
+      expect(c.churnRisk).toBeLessThanOrEqual(1);
+    }
+  });
+});
