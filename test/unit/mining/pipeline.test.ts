@@ -1,3 +1,4 @@
+import { customerLifetimeValue } from '../../../layers/core/src/mining/clv/clv.js';
 import { describeModel, fitModels, mine, PROSPECTS_SEGMENT, scoreCustomers, type MiningModel } from '../../../layers/core/src/mining/pipeline.js';
 import { SYNTHETIC_TIERS, syntheticHistories, syntheticType, type SyntheticType } from '../../../layers/core/src/mining/synthetic.js';
 import type { CustomerHistory } from '../../../layers/core/src/mining/types.js';
@@ -92,6 +93,27 @@ describe('fitModels + scoreCustomers (the sharded path)', () => {
     const flags = [...a.flags, ...b.flags];
     expect(new Set(flags.map((f) => JSON.stringify(f)))).toEqual(new Set(whole.flags.map((f) => JSON.stringify(f))));
     expect(a.inertia + b.inertia).toBeCloseTo(whole.inertia, 6);
+  });
+
+  it('computes CLV exactly as clv/customerLifetimeValue does', () => {
+    const { bgnbd, gammaGamma, clv } = model;
+    expect(bgnbd!.a + bgnbd!.b).toBeLessThan(1e4); // the exact BG/NBD path, not the fixed-dropout limit
+    for (const c of whole.customers.filter((c) => c.features.frequency > 0).slice(0, 25)) {
+      const f = c.features;
+      const expected = customerLifetimeValue({
+        bgnbd: bgnbd!,
+        gammaGamma: gammaGamma!,
+        x: f.frequency,
+        t_x: f.recency,
+        T: f.T,
+        monetary: f.monetary,
+        horizonPeriods: clv.horizonPeriods,
+        periodsPerUnit: clv.periodsPerUnit,
+        margin: clv.margin,
+        discountRatePerPeriod: clv.discountRatePerPeriod,
+      });
+      expect(c.clvMinor).toBeCloseTo(expected, 6);
+    }
   });
 
   it('describes itself for the run record', () => {
