@@ -47,6 +47,8 @@ function decode(cursor: string): Cursor {
   }
 }
 
+const byIndexOrder = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
+
 async function latestRun(deps: FlagDeps): Promise<string> {
   const runId = await deps.runs.latestRunId();
   if (!runId) throw new NotFoundError('No mining run has completed yet: POST /mining-runs starts one');
@@ -71,7 +73,9 @@ export async function listFlags(deps: FlagDeps, q: FlagQuery): Promise<{ runId: 
   );
   const merged = pages
     .flatMap((p) => p.items)
-    .sort((a, b) => b.score - a.score || a.customerId.localeCompare(b.customerId))
+    // Same order as the index (descending sort key, ties by customer id descending), or the
+    // per-type resume points would skip or repeat flags with equal scores.
+    .sort((a, b) => byIndexOrder(flagsIndexSk(a.score, a.customerId), flagsIndexSk(b.score, b.customerId)))
     .slice(0, q.limit);
   const next: Cursor = {};
   let more = false;
