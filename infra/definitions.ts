@@ -100,6 +100,22 @@ export const FUNCTIONS: FunctionDefinition[] = [
     timeoutSeconds: 10,
   },
   {
+    name: 'offers',
+    entry: 'functions/offers/handler.ts',
+    description: 'Checks offers and actions against what is known and registers them atomically',
+    routes: [
+      { method: 'POST', path: '/offers/check' },
+      { method: 'POST', path: '/offers' },
+      { method: 'GET', path: '/offers/{id}' },
+      { method: 'PATCH', path: '/offers/{id}' },
+      { method: 'GET', path: '/customers/{id}/offers' },
+    ],
+    table: 'readwrite',
+    secrets: ['apiKeys', 'piiHashKey'],
+    memoryMb: 512,
+    timeoutSeconds: 10,
+  },
+  {
     name: 'health',
     entry: 'functions/health/handler.ts',
     description: 'Liveness and table reachability',

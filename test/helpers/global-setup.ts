@@ -29,6 +29,9 @@ export default async function globalSetup(_globalConfig: unknown, projectConfig:
   writeFileSync(logFile, '');
   const log = (message: string) => appendFileSync(logFile, `${new Date().toISOString()} ${message}\n`);
 
+  // A rule set beyond the defaults, so the tests also cover OFFER_RULES parsing: revenue of
+  // 10,000 EUR makes a customer top tier (high-value-penalty) without a mining run.
+  process.env.OFFER_RULES ??= JSON.stringify({ highValue: { revenueMinorAtLeast: 1_000_000 } });
   const stack: Stack = await startStack({ port: 0, log });
   (globalThis as Record<string, unknown>)[STACK_HANDLE] = stack;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import type { SourceName } from './touchpoint.js';
+import { parseRuleSet, type RuleSetConfig } from './offers/config.js';
 
 /**
  * Environment variable names: the one list that infra/ (which sets them) and the code (which
@@ -23,6 +24,8 @@ export const ENV = {
   miningShards: 'MINING_SHARDS',
   miningSampleSize: 'MINING_SAMPLE_SIZE',
   flagTtlDays: 'FLAG_TTL_DAYS',
+  /** The offer rule set as JSON (see README, "Mistake prevention"); unset = the defaults. */
+  offerRules: 'OFFER_RULES',
   /** Region assumed for phone numbers written without a country code (ISO 3166 alpha-2, e.g. DE). */
   defaultPhoneRegion: 'DEFAULT_PHONE_REGION',
   /** Local mode only: where the AWS SDK clients point (DynamoDB Local, fauxqs). */
@@ -66,6 +69,7 @@ export const ConfigSchema = z.object({
   MINING_SHARDS: z.coerce.number().int().min(1).max(256).default(4),
   MINING_SAMPLE_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(50_000),
   FLAG_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  OFFER_RULES: z.string().optional(),
   DEFAULT_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as DE').optional(),
 });
 export { commaList };
@@ -80,6 +84,7 @@ export interface Config {
   webhookSecrets: Record<SourceName, string[]>;
   endpoints: { dynamodb?: string; sqs?: string; s3?: string };
   mining: { shards: number; sampleSize: number; flagTtlDays: number };
+  offerRules: RuleSetConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -125,7 +130,17 @@ export function parseConfig(env: Env, hash: (key: string) => string): Config {
     },
     endpoints: { dynamodb: c.DYNAMODB_ENDPOINT, sqs: c.SQS_ENDPOINT, s3: c.S3_ENDPOINT },
     mining: { shards: c.MINING_SHARDS, sampleSize: c.MINING_SAMPLE_SIZE, flagTtlDays: c.FLAG_TTL_DAYS },
+    offerRules: offerRules(c.OFFER_RULES),
   };
+}
+
+function offerRules(json: string | undefined): RuleSetConfig {
+  try {
+    return parseRuleSet(json ?? '{}');
+  } catch (error) {
+    const issues = (error as { issues?: { path: string; message: string }[] }).issues ?? [];
+    throw new ConfigError(`Invalid configuration: OFFER_RULES: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ') || (error as Error).message}`);
+  }
 }
 
 /** A required value, with a message that names the variable. */

@@ -11,10 +11,12 @@ import { CustomerStore, type CapacityMeter } from './store/customer-store.js';
 import { createDocumentClient } from './store/dynamo.js';
 import { ArtifactStore } from './store/artifact-store.js';
 import { MiningStore } from './store/mining-store.js';
+import { OfferStore } from './store/offer-store.js';
+import type { OfferDeps } from './offers/offer-service.js';
 import { MessageQueue } from './store/queue.js';
 import type { MiningEngine, MiningJobDeps } from './mining-job/job.js';
 
-export interface AppDeps extends IngestDeps, CustomerDeps {
+export interface AppDeps extends IngestDeps, CustomerDeps, OfferDeps {
   config: Config;
   runs: MiningStore;
   /** The mining job's clients; built on first use, since only mining functions have a bucket and queue. */
@@ -51,6 +53,8 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
   const runs = new MiningStore(doc, store.table);
   return {
     runs,
+    offers: new OfferStore(doc, store.table),
+    rules: config.offerRules,
     miningJob: (engine) => ({
       runs,
       engine,

@@ -35,3 +35,6 @@ export * from './mining-job/job.js';
 export * from './flags/flag-service.js';
 export * from './mining/index.js';
 export * from './mining-job/engine.js';
+export * from './offers/index.js';
+export * from './offers/offer-service.js';
+export * from './store/offer-store.js';

@@ -25,6 +25,21 @@ async function liveProfile(deps: CustomerDeps, customerId: string): Promise<Prof
   return profile;
 }
 
+/**
+ * The live customer id behind an id or an email (the id wins when both are given); NotFound when
+ * neither is known.
+ */
+export async function resolveCustomerId(deps: CustomerDeps, ref: { customerId?: string; email?: string }): Promise<string> {
+  let id = ref.customerId;
+  if (!id && ref.email) {
+    const hash = deps.hashPii({ kind: 'email', value: normalizeEmail(ref.email) });
+    id = (await deps.store.getAliases([hash])).get(hash);
+    if (!id) throw new NotFoundError('No customer with this email');
+  }
+  if (!id) throw new NotFoundError('No customer given');
+  return (await liveProfile(deps, id)).customerId;
+}
+
 export async function getCustomer(deps: CustomerDeps, customerId: string): Promise<Customer360> {
   const profile = await liveProfile(deps, customerId);
   const [span, mining] = await Promise.all([

@@ -32,6 +32,8 @@ export interface ProfileItem {
   ratingCount?: number;
   /** `<subscriptionId>|<productId>`; active = started minus cancelled, whatever the arrival order. */
   startedSubscriptions?: Set<string>;
+  /** `<subscriptionId>|<occurredAt>` of each start, for "member since". */
+  subscriptionStarts?: Set<string>;
   cancelledSubscriptions?: Set<string>;
   paymentFailureCount?: number;
   consent: Partial<Record<ConsentChannel, { granted: boolean; at: string; source: SourceName }>>;

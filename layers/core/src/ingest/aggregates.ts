@@ -34,6 +34,8 @@ export function applyTouchpoint(u: UpdateBuilder, tp: Touchpoint): UpdateBuilder
       break;
     case 'subscription_started':
       u.addToSet('startedSubscriptions', [`${tp.data.subscriptionId}${SUBSCRIPTION_SEPARATOR}${tp.data.productId}`]);
+      // Start dates kept apart (a set, so commutative): the offer rules need "member since".
+      u.addToSet('subscriptionStarts', [`${tp.data.subscriptionId}${SUBSCRIPTION_SEPARATOR}${tp.occurredAt}`]);
       break;
     case 'subscription_cancelled':
       u.addToSet('cancelledSubscriptions', [tp.data.subscriptionId]);

@@ -5,6 +5,7 @@ import type { ArtifactStore } from '../store/artifact-store.js';
 import type { Item } from '../store/dynamo.js';
 import type { CustomerMiningItem, FlagItem, MiningStore, RunRecord } from '../store/mining-store.js';
 import type { MessageQueue } from '../store/queue.js';
+import { quantileGrid } from '../mining/segments.js';
 import { decodeHistory, encodeHistory, historyFromItems } from './histories.js';
 import type { MiningMessage } from './messages.js';
 
@@ -198,7 +199,14 @@ async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promis
     run.runId,
     'scoredShards',
     shard,
-    { customers: histories.length, flags: count(flags, (f) => f.type), segments: count(mining, (m) => m.segment), ms: Date.now() - started },
+    {
+      customers: histories.length,
+      flags: count(flags, (f) => f.type),
+      segments: count(mining, (m) => m.segment),
+      // The shard's CLV distribution: finalize pools them into the run's percentiles (top tier).
+      ...(mining.length ? { clvGrid: quantileGrid(mining.map((m) => m.clvMinor), 101) } : {}),
+      ms: Date.now() - started,
+    },
     createdAt,
   );
   if ((updated.scoredShards?.size ?? 0) >= run.totalShards) await deps.queue.send([{ kind: 'finalize', runId: run.runId }]);
@@ -220,6 +228,7 @@ async function finalize(deps: MiningJobDeps, run: RunRecord): Promise<void> {
   const completedAt = deps.now().toISOString();
   const summary = {
     customers,
+    clvPercentiles: pooledPercentiles(stats.filter(([k]) => k.startsWith('scoredShards')).map(([, s]) => s)),
     touchpoints: sum('extractedShards', 'touchpoints'),
     flags: merge('flags'),
     k: described.k,
@@ -246,4 +255,28 @@ async function finalize(deps: MiningJobDeps, run: RunRecord): Promise<void> {
   if (await deps.runs.advance(run.runId, 'completed', ['scoring', 'finalizing'], { summary, completedAt, timingsMs })) {
     await deps.runs.publishLatest(run.runId, completedAt);
   }
+}
+
+/**
+ * The run's CLV percentiles (0..100) from the shards' own 101-point grids, each point weighted by
+ * its shard's size: exact for one shard, within a grid step otherwise (enough for a top-10% cut).
+ */
+export function pooledPercentiles(shards: readonly { customers: number; clvGrid?: number[] }[]): number[] | undefined {
+  const points: { v: number; w: number }[] = [];
+  for (const s of shards) {
+    if (!s.clvGrid?.length) continue;
+    for (const v of s.clvGrid) points.push({ v, w: s.customers / s.clvGrid.length });
+  }
+  if (!points.length) return undefined;
+  points.sort((a, b) => a.v - b.v);
+  const total = points.reduce((n, p) => n + p.w, 0);
+  const grid: number[] = [];
+  let seen = 0;
+  let i = 0;
+  for (let pct = 0; pct <= 100; pct++) {
+    const target = (pct / 100) * total;
+    while (i < points.length - 1 && seen + points[i]!.w < target) seen += points[i++]!.w;
+    grid.push(points[i]!.v);
+  }
+  return grid;
 }

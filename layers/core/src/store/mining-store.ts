@@ -47,7 +47,7 @@ export interface RunRecord {
   createdAt: string;
   updatedAt: string;
   completedAt?: string;
-  shardStats?: Record<string, { customers: number; touchpoints?: number; flags?: Record<string, number>; segments?: Record<string, number>; ms?: number }>;
+  shardStats?: Record<string, { customers: number; touchpoints?: number; flags?: Record<string, number>; segments?: Record<string, number>; clvGrid?: number[]; ms?: number }>;
   timingsMs?: Record<string, number>;
   summary?: Record<string, unknown>;
   errors?: RunError[];

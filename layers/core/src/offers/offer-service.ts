@@ -1,0 +1,326 @@
+import { createHash } from 'node:crypto';
+import { ulid } from 'ulid';
+import { z } from 'zod';
+import { toCustomer360 } from '../customers/customer-360.js';
+import { resolveCustomerId, type CustomerDeps } from '../customers/customer-service.js';
+import { SUBSCRIPTION_SEPARATOR } from '../customers/profile.js';
+import { ConflictError, NotFoundError, PatronError, ValidationError } from '../errors.js';
+import type { MiningStore } from '../store/mining-store.js';
+import type { AuditRecord, CustomerSnapshot, OfferStore, StoredOffer } from '../store/offer-store.js';
+import type { RuleSetConfig } from './config.js';
+import { evaluateOffer } from './engine.js';
+import { factsFromCustomer360, type CustomerFacts, type FactsExtras, type RecentContact } from './facts.js';
+import { OFFER_STATUSES, windowEnd, type Evaluation, type Finding, type OfferRequest, type OfferStatus } from './schema.js';
+
+export interface OfferDeps extends CustomerDeps {
+  offers: OfferStore;
+  runs: MiningStore;
+  rules: RuleSetConfig;
+}
+
+/** A block answers 409 with the same `{decision, findings}` a dry run returns. */
+export class OfferBlockedError extends PatronError {
+  readonly status = 409;
+  readonly code = 'offer_blocked';
+  constructor(readonly evaluation: Evaluation) {
+    super(`Blocked by ${evaluation.findings.filter((f) => f.severity === 'block').map((f) => f.rule).join(', ')}`);
+  }
+  override toBody(): Record<string, unknown> {
+    return { ...super.toBody(), ...this.evaluation };
+  }
+}
+
+const nonEmpty = z.string().trim().min(1);
+export const OfferStatusChange = z
+  .strictObject({
+    status: z.enum(['accepted', 'declined', 'withdrawn', 'expired']),
+    actor: nonEmpty.meta({ description: 'Who made the change (person or system)' }),
+    reason: nonEmpty.optional(),
+  })
+  .meta({ id: 'OfferStatusChange' });
+export type OfferStatusChange = z.infer<typeof OfferStatusChange>;
+
+export const OfferListQuery = z.object({ status: z.enum(OFFER_STATUSES).optional() });
+
+/** Registrations that lost the optimistic lock re-check; each round at least one of them wins. */
+const MAX_ATTEMPTS = 30;
+const DAY_MS = 86_400_000;
+
+// ---------------------------------------------------------------- facts
+
+/** The longest look-back any rule needs: the touchpoints read per check are those of this window. */
+export function factsWindowDays(rules: RuleSetConfig): number {
+  const r = rules.rules;
+  return Math.max(r['sell-after-complaint'].withinDays, r['contact-fatigue'].windowDays, r['quiet-period'].days) + 1;
+}
+
+/** Completed runs never change: their summaries are cached for the life of the container. */
+const runSummaries = new Map<string, { completedAt?: string; clvPercentiles?: number[] }>();
+
+async function latestRunInfo(runs: MiningStore) {
+  const runId = await runs.latestRunId();
+  if (!runId) return undefined;
+  let info = runSummaries.get(runId);
+  if (!info) {
+    const run = await runs.getRun(runId, false);
+    info = { completedAt: run?.completedAt, clvPercentiles: run?.summary?.clvPercentiles as number[] | undefined };
+    runSummaries.set(runId, info);
+  }
+  return { runId, ...info };
+}
+
+/** The CLV at the `percent`-th percentile of a 101-point grid (linear between points). */
+export function percentileOf(grid: readonly number[], percent: number): number {
+  const pos = Math.min(Math.max(percent, 0), 100) * ((grid.length - 1) / 100);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, grid.length - 1);
+  return grid[lo]! + (grid[hi]! - grid[lo]!) * (pos - lo);
+}
+
+interface CheckContext {
+  customerId: string;
+  facts: CustomerFacts;
+  active: StoredOffer[];
+  ledgerVersion: number;
+}
+
+/**
+ * Reads everything a check needs with a fixed number of requests, in parallel: the customer's
+ * non-touchpoint items (one Query), the touchpoints of the rules' window (one Query), the first
+ * and last touchpoint (two one-item Queries) and the latest run pointer (one GetItem).
+ */
+async function loadContext(deps: OfferDeps, customerId: string, now: Date): Promise<CheckContext> {
+  const since = new Date(now.getTime() - factsWindowDays(deps.rules) * DAY_MS).toISOString();
+  const [snap, recent, span, run] = await Promise.all([
+    deps.offers.snapshot(customerId),
+    deps.offers.touchpointsSince(customerId, since),
+    deps.store.historySpan(customerId),
+    latestRunInfo(deps.runs),
+  ]);
+  if (!snap.profile || snap.profile.mergedInto) throw new NotFoundError(`Customer '${customerId}' not found`);
+  const nowMs = now.getTime();
+  const mining = snap.mining && run && snap.mining.runId === run.runId ? snap.mining : undefined;
+  const c360 = toCustomer360(snap.profile, span, mining ? { ...mining } : null);
+  const extras = recentExtras(recent, deps.rules);
+  extras.recentContacts = [...contactsFromOffers(snap.offers), ...(extras.recentContacts ?? [])];
+  extras.subscriptionsSince = subscriptionsSince(snap);
+  if (run) {
+    extras.lastMiningRun = { status: 'completed', completedAt: run.completedAt, runId: run.runId };
+    extras.flags = snap.flags.filter((f) => f.runId === run.runId && f.expiresAt * 1000 > nowMs).map((f) => ({ type: f.type, score: f.score }));
+    const topPercent = deps.rules.highValue.topClvPercent;
+    if (mining && run.clvPercentiles?.length) {
+      const threshold = percentileOf(run.clvPercentiles, 100 - topPercent);
+      extras.clvTier = mining.clvMinor > 0 && mining.clvMinor >= threshold ? 'top' : 'other';
+    }
+  }
+  const active = snap.offers.filter((o) => effectiveStatus(o, now) === 'active');
+  return { customerId, facts: factsFromCustomer360(c360, extras), active, ledgerVersion: snap.ledgerVersion };
+}
+
+type RecentTouchpoint = { id: string; type: string; occurredAt: string; data: Record<string, unknown> };
+
+/** Last complaint, low rating, payment failure, cancellation and outbound messages of the window. */
+export function recentExtras(touchpoints: readonly RecentTouchpoint[], rules: RuleSetConfig): FactsExtras {
+  const lowRating = rules.rules['sell-after-complaint'].satisfactionAtMost;
+  const latest: Partial<Record<'lastComplaintAt' | 'lastLowRatingAt' | 'lastPaymentFailureAt' | 'lastCancellationAt' | 'profileUpdatedAt', string>> = {};
+  const keep = (key: keyof typeof latest, at: string) => {
+    if (!latest[key] || at > latest[key]!) latest[key] = at;
+  };
+  const messages = new Map<string, RecentContact>();
+  for (const tp of touchpoints) {
+    const at = tp.occurredAt;
+    if (tp.type === 'ticket_opened' && tp.data.complaint) keep('lastComplaintAt', at);
+    else if (tp.type === 'satisfaction_rated' && Number(tp.data.score) <= lowRating) keep('lastLowRatingAt', at);
+    else if (tp.type === 'payment_failed') keep('lastPaymentFailureAt', at);
+    else if (tp.type === 'subscription_cancelled') keep('lastCancellationAt', at);
+    else if (tp.type === 'profile_updated') keep('profileUpdatedAt', at);
+    else if (tp.type === 'email_opened' || tp.type === 'email_clicked') {
+      // Opens and clicks prove an email reached the customer; several per message are one contact.
+      const ref = String(tp.data.messageId ?? tp.data.campaignId ?? tp.id);
+      const seen = messages.get(ref);
+      if (!seen || at < seen.at) messages.set(ref, { channel: 'email', at, kind: 'message', ref });
+    }
+  }
+  return { ...latest, recentContacts: [...messages.values()] };
+}
+
+function contactsFromOffers(offers: readonly StoredOffer[]): RecentContact[] {
+  return offers.map((o) => ({ channel: o.channel, at: o.createdAt, kind: 'offer', ref: o.id }));
+}
+
+function subscriptionsSince(snap: CustomerSnapshot): Record<string, string> {
+  const since: Record<string, string> = {};
+  for (const entry of snap.profile?.subscriptionStarts ?? []) {
+    const [id = '', at = ''] = entry.split(SUBSCRIPTION_SEPARATOR);
+    if (!since[id] || at < since[id]) since[id] = at;
+  }
+  return since;
+}
+
+/** An active offer whose validity ended reads as expired, without a write. */
+export function effectiveStatus(offer: Pick<StoredOffer, 'status' | 'validUntil'>, now: Date): OfferStatus {
+  if (offer.status === 'active' && offer.validUntil && windowEnd(offer.validUntil) < now.getTime()) return 'expired';
+  return offer.status;
+}
+
+const publicOffer = (o: StoredOffer, now: Date): StoredOffer => ({ ...o, status: effectiveStatus(o, now) });
+
+// ---------------------------------------------------------------- API operations
+
+/** Dry run: the decision and findings, nothing stored. */
+export async function checkOffer(deps: OfferDeps, request: OfferRequest): Promise<Evaluation> {
+  const now = deps.now();
+  const customerId = await resolveCustomerId(deps, request);
+  const ctx = await loadContext(deps, customerId, now);
+  return evaluateOffer(request, ctx.facts, ctx.active, deps.rules, now);
+}
+
+export interface RegisterResult {
+  status: 201;
+  body: { offer: StoredOffer; decision: Evaluation['decision']; findings: Finding[] };
+  replayed: boolean;
+}
+
+/**
+ * Checks and registers in one step: the offer is written only if the customer's offer ledger has
+ * not moved since the check read it, so concurrent conflicting registrations cannot both pass. A
+ * block answers 409 (nothing stored) unless an overridable rule was overridden by a person.
+ */
+export async function registerOffer(deps: OfferDeps, request: OfferRequest, opts: { idempotencyKey?: string } = {}): Promise<RegisterResult> {
+  const keyHash = opts.idempotencyKey ? sha256(opts.idempotencyKey) : undefined;
+  const requestHash = sha256(stableJson(request));
+  if (keyHash) {
+    const replay = await replayed(deps, keyHash, requestHash);
+    if (replay) return replay;
+  }
+  const customerId = await resolveCustomerId(deps, request);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) {
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * Math.min(attempt, 5)));
+      // The write that moved the ledger may have been this key's own concurrent twin.
+      const replay = keyHash ? await replayed(deps, keyHash, requestHash) : undefined;
+      if (replay) return replay;
+    }
+    const now = deps.now();
+    const ctx = await loadContext(deps, customerId, now);
+    const evaluation = evaluateOffer(request, ctx.facts, ctx.active, deps.rules, now);
+    if (evaluation.decision === 'block') {
+      // What blocks may be this key's own twin, committed since the first look.
+      const replay = keyHash ? await replayed(deps, keyHash, requestHash) : undefined;
+      if (replay) return replay;
+      throw new OfferBlockedError(evaluation);
+    }
+    const at = now.toISOString();
+    const offer = newOffer(request, ctx.customerId, at);
+    const body = { offer, decision: evaluation.decision, findings: evaluation.findings };
+    const outcome = await deps.offers.register({
+      offer,
+      expectedVersion: ctx.ledgerVersion,
+      audit: creationAudit(offer, request, evaluation, at),
+      idempotency: keyHash ? { keyHash, record: { requestHash, offerId: offer.id, status: 201, body } } : undefined,
+    });
+    if (outcome === 'stored') return { status: 201, body, replayed: false };
+  }
+  throw new ConflictError(`The offers of customer '${customerId}' kept changing during the check; retry the request`);
+}
+
+async function replayed(deps: OfferDeps, keyHash: string, requestHash: string): Promise<RegisterResult | undefined> {
+  const record = await deps.offers.getIdempotency(keyHash);
+  if (!record) return undefined;
+  if (record.requestHash !== requestHash) {
+    throw new ValidationError('Idempotency-Key was already used with a different request', [
+      { path: 'header.Idempotency-Key', message: `was used for offer ${record.offerId} with a different body; use a new key` },
+    ]);
+  }
+  return { status: 201, body: record.body as RegisterResult['body'], replayed: true };
+}
+
+function newOffer(request: OfferRequest, customerId: string, at: string): StoredOffer {
+  const { customerId: _c, email: _e, ...fields } = request;
+  return { ...fields, id: ulid(), customerId, status: 'active', createdAt: at, updatedAt: at, ...(request.team ? { createdBy: request.team } : {}) };
+}
+
+function creationAudit(offer: StoredOffer, request: OfferRequest, evaluation: Evaluation, at: string): AuditRecord[] {
+  const findings = evaluation.findings.map(({ rule, severity, message }) => ({ rule, severity, message }));
+  const created: AuditRecord = { offerId: offer.id, at, action: 'created', actor: request.override?.actor ?? request.team ?? 'api', decision: evaluation.decision, findings };
+  const overridden = evaluation.findings.filter((f) => f.evidence.overridden);
+  if (!overridden.length || !request.override) return [created];
+  return [
+    created,
+    {
+      offerId: offer.id,
+      at,
+      action: 'overridden',
+      actor: request.override.actor,
+      reason: request.override.reason,
+      findings: overridden.map(({ rule, message }) => ({ rule, severity: 'block' as const, message })),
+    },
+  ];
+}
+
+const TRANSITIONS: Record<OfferStatus, readonly OfferStatus[]> = {
+  active: ['accepted', 'declined', 'withdrawn', 'expired'],
+  accepted: [],
+  declined: [],
+  withdrawn: [],
+  expired: [],
+};
+
+async function findOffer(deps: OfferDeps, offerId: string, consistent = false): Promise<StoredOffer> {
+  const customerId = await deps.offers.offerCustomer(offerId);
+  const offer = customerId ? await deps.offers.getOffer(customerId, offerId, consistent) : undefined;
+  if (!offer) throw new NotFoundError(`Offer '${offerId}' not found`);
+  return offer;
+}
+
+export async function getOffer(deps: OfferDeps, offerId: string): Promise<{ offer: StoredOffer; audit: AuditRecord[] }> {
+  const offer = await findOffer(deps, offerId);
+  return { offer: publicOffer(offer, deps.now()), audit: await deps.offers.auditTrail(offerId) };
+}
+
+/** Status changes follow TRANSITIONS; the write is conditional on the status it was read with. */
+export async function changeOfferStatus(deps: OfferDeps, offerId: string, change: OfferStatusChange): Promise<{ offer: StoredOffer; audit: AuditRecord[] }> {
+  const offer = await findOffer(deps, offerId, true);
+  const now = deps.now();
+  const current = effectiveStatus(offer, now);
+  if (current === 'expired' && change.status !== 'expired' && offer.status === 'active') {
+    throw new ConflictError(`Offer '${offerId}' expired on ${offer.validUntil}; it can only be marked expired`);
+  }
+  if (!TRANSITIONS[offer.status].includes(change.status)) {
+    throw new ConflictError(`Offer '${offerId}' is ${offer.status}; it cannot become ${change.status}`);
+  }
+  const at = now.toISOString();
+  const audit: AuditRecord = { offerId, at, action: 'status-changed', actor: change.actor, from: offer.status, to: change.status, ...(change.reason ? { reason: change.reason } : {}) };
+  if (!(await deps.offers.transition({ offer, to: change.status, at, audit }))) {
+    const latest = await findOffer(deps, offerId, true);
+    throw new ConflictError(`Offer '${offerId}' changed meanwhile: it is ${latest.status}`);
+  }
+  return getOffer(deps, offerId);
+}
+
+export async function listCustomerOffers(deps: OfferDeps, customerId: string, status?: OfferStatus): Promise<{ customerId: string; items: StoredOffer[] }> {
+  const live = await resolveCustomerId(deps, { customerId });
+  const now = deps.now();
+  const items = (await deps.offers.customerOffers(live))
+    .map((o) => publicOffer(o, now))
+    .filter((o) => !status || o.status === status)
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  return { customerId: live, items };
+}
+
+// ---------------------------------------------------------------- helpers
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** JSON with object keys sorted, so the same request always hashes the same. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
