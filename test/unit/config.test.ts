@@ -18,4 +18,12 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ WEBHOOK_SECRET_GENERIC: 'nope' }, sha)).toThrow(ConfigError);
     expect(() => parseConfig({ WEBHOOK_SECRET_GENERIC: 'nope' }, sha)).toThrow(/WEBHOOK_SECRET_GENERIC/);
   });
+
+  it('reads the offer rule set from OFFER_RULES, defaults when unset, and names the bad field otherwise', () => {
+    expect(parseConfig({}, sha).offerRules.rules['quiet-period'].days).toBe(14);
+    const custom = parseConfig({ OFFER_RULES: '{"rules":{"quiet-period":{"days":30,"severity":"block"}}}' }, sha);
+    expect(custom.offerRules.rules['quiet-period']).toMatchObject({ days: 30, severity: 'block', enabled: true });
+    expect(() => parseConfig({ OFFER_RULES: '{"rules":{"quiet-period":{"days":-1}}}' }, sha)).toThrow(/OFFER_RULES: rules\.quiet-period\.days/);
+    expect(() => parseConfig({ OFFER_RULES: '{not json' }, sha)).toThrow(ConfigError);
+  });
 });
