@@ -22,6 +22,8 @@ export interface FunctionDefinition {
   entry: string;
   description: string;
   routes?: HttpRoute[];
+  /** Reads the offer rule set: OFFER_RULES, set from the CDK context `offerRules` when given. */
+  offerRules?: boolean;
   /** Triggered by the mining queue (SQS event source mapping). */
   queue?: 'mining';
   /** Triggered on a schedule (EventBridge). */
@@ -112,6 +114,7 @@ export const FUNCTIONS: FunctionDefinition[] = [
     ],
     table: 'readwrite',
     secrets: ['apiKeys', 'piiHashKey'],
+    offerRules: true,
     memoryMb: 512,
     timeoutSeconds: 10,
   },

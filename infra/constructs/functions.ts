@@ -3,6 +3,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
+import { ENV } from '../../layers/core/src/config.js';
 import { FUNCTIONS, type FunctionDefinition, MINING_QUEUE, SECRET_ENV } from '../definitions.js';
 import type { PatronData } from './data.js';
 import type { MiningQueue } from './mining-queue.js';
@@ -14,6 +15,8 @@ export interface PatronFunctionsProps {
   readonly data: PatronData;
   readonly mining: MiningQueue;
   readonly secrets: PatronSecrets;
+  /** The offer rule set as JSON, for functions whose definition has `offerRules`; unset = defaults. */
+  readonly offerRules?: string;
   /** @default FUNCTIONS */
   readonly definitions?: readonly FunctionDefinition[];
 }
@@ -51,6 +54,7 @@ export class PatronFunctions extends Construct {
     if (def.table) fn.useTable(props.data.table, def.table);
     if (def.miningQueue === 'send') fn.useQueue(props.mining.queue);
     if (def.artifactBucket) fn.useBucket(props.data.artifactBucket, def.artifactBucket);
+    if (def.offerRules && props.offerRules) fn.addEnvironment(ENV.offerRules, props.offerRules);
     for (const secretName of def.secrets ?? []) {
       for (const envName of SECRET_ENV[secretName]) fn.useSecret(envName, props.secrets.forEnv(envName));
     }

@@ -7,6 +7,23 @@ import { PatronFunctions } from '../constructs/functions.js';
 import { MiningQueue } from '../constructs/mining-queue.js';
 import { PatronMonitoring } from '../constructs/monitoring.js';
 import { PatronSecrets } from '../constructs/secrets.js';
+import { parseRuleSet } from '../../layers/core/src/offers/config.js';
+
+/**
+ * The CDK context `offerRules` (an object in cdk.json, or a JSON string with `-c offerRules=...`),
+ * validated at synth so a bad rule set never deploys. Undefined = the functions use the defaults.
+ */
+export function offerRulesFromContext(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const json = typeof value === 'string' ? value : JSON.stringify(value);
+  try {
+    parseRuleSet(json);
+  } catch (error) {
+    const issues = (error as { issues?: { path: string; message: string }[] }).issues ?? [];
+    throw new Error(`CDK context offerRules is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ') || (error as Error).message}`);
+  }
+  return json;
+}
 
 export type PatronStackProps = StackProps;
 
@@ -38,6 +55,7 @@ export class PatronStack extends Stack {
       data: this.data,
       mining: this.mining,
       secrets: this.secrets,
+      offerRules: offerRulesFromContext(this.node.tryGetContext('offerRules')),
     });
     this.api = new PatronApi(this, 'Api', { functions: this.functions.all });
     this.monitoring = new PatronMonitoring(this, 'Monitoring', {

@@ -38,9 +38,11 @@ export interface SynthOptions {
    * @default true
    */
   cfnValidation?: boolean;
+  /** Extra context, as `cdk synth -c key=value` would give. */
+  context?: Record<string, unknown>;
 }
 
-export function synthPatron({ bundle = true, cfnValidation = true }: SynthOptions = {}): SynthesizedPatron {
+export function synthPatron({ bundle = true, cfnValidation = true, context = {} }: SynthOptions = {}): SynthesizedPatron {
   const outdir = mkdtempSync(join(tmpdir(), 'patron-infra-test-'));
   const app = new App({
     outdir,
@@ -50,6 +52,7 @@ export function synthPatron({ bundle = true, cfnValidation = true }: SynthOption
       // Lets tests find the staged bundles (aws:asset:path), as the CLI does.
       'aws:cdk:enable-asset-metadata': true,
       ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...context,
     },
   });
   const stack = new PatronStack(app, 'Patron');
