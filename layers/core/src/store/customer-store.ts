@@ -10,7 +10,7 @@ import {
 import type { ProfileItem } from '../customers/profile.js';
 import { EMPTY_PROFILE_MAPS } from '../customers/profile.js';
 import type { StoredTouchpoint, TouchpointType } from '../touchpoint.js';
-import { batchWrite, cancelledByCondition, isConditionalFailure, isTransactionCancelled, queryAll, type Item } from './dynamo.js';
+import { batchWrite, cancelledByCondition, isConditionalFailure, isTransactionCancelled, queryPartition, type Item } from './dynamo.js';
 import {
   ALIAS_SK,
   ERASURE_AUDIT_PK,
@@ -279,11 +279,7 @@ export class CustomerStore {
   }
 
   async partitionItems(customerId: string, skPrefix?: string): Promise<Item[]> {
-    return queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :p)' : 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': customerPk(customerId), ...(skPrefix ? { ':p': skPrefix } : {}) },
-    });
+    return queryPartition(this.doc, this.table, customerPk(customerId), skPrefix);
   }
 
   /**

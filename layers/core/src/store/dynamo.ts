@@ -27,6 +27,15 @@ export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandI
   return items;
 }
 
+/** Every item of one partition, or of the part whose sort key starts with `skPrefix`. */
+export function queryPartition(doc: DynamoDBDocumentClient, table: string, pk: string, skPrefix?: string): Promise<Item[]> {
+  return queryAll(doc, {
+    TableName: table,
+    KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :p)' : 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': pk, ...(skPrefix ? { ':p': skPrefix } : {}) },
+  });
+}
+
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
 
 /** BatchWriteItem is not atomic and may return UnprocessedItems: retry them with backoff. */

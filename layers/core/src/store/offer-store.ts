@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentCl
 import { ulid } from 'ulid';
 import type { ProfileItem } from '../customers/profile.js';
 import type { Finding, RegisteredOffer } from '../offers/schema.js';
-import { cancelledByCondition, queryAll, type Item } from './dynamo.js';
+import { cancelledByCondition, queryAll, queryPartition, type Item } from './dynamo.js';
 import { customerPk, normalizeInstant, PROFILE_SK, TOUCHPOINT_PREFIX } from './keys.js';
 import { FLAG_SK_PREFIX, MINING_SK, type CustomerMiningItem, type FlagItem } from './mining-store.js';
 
@@ -204,20 +204,12 @@ export class OfferStore {
   }
 
   async auditTrail(offerId: string): Promise<AuditRecord[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
-      ExpressionAttributeValues: { ':pk': offerPk(offerId), ':a': AUDIT_SK_PREFIX },
-    });
+    const items = await queryPartition(this.doc, this.table, offerPk(offerId), AUDIT_SK_PREFIX);
     return items.map((i) => withoutKeys(i) as unknown as AuditRecord);
   }
 
   async customerOffers(customerId: string): Promise<StoredOffer[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :o)',
-      ExpressionAttributeValues: { ':pk': customerPk(customerId), ':o': OFFER_SK_PREFIX },
-    });
+    const items = await queryPartition(this.doc, this.table, customerPk(customerId), OFFER_SK_PREFIX);
     return items.map((i) => withoutKeys(i) as unknown as StoredOffer);
   }
 
