@@ -200,6 +200,25 @@ describe('offers API: check, register, status, audit', () => {
   });
 });
 
+describe('offers and identity merges', () => {
+  it('moves a merged-away customer\'s offers to the survivor, so the conflict is still caught', async () => {
+    const email = uniqueEmail('merge-offers');
+    const phone = '+4917' + Math.floor(1e7 + Math.random() * 8e7);
+    const older = (await deliver('generic', purchase({ email }, 1000, daysAgo(60)))).body.customerId;
+    const newer = (await deliver('generic', purchase({ phone }, 500, daysAgo(50)))).body.customerId;
+    const { offer } = await (await post('/offers', mortgage(newer, 3.1))).json();
+
+    const linking = await deliver('generic', genericTouchpoint('inquiry', { email, phone }, { topic: 'mortgage' }));
+    expect(linking.body.merged).toHaveLength(1);
+
+    const blocked = await (await post('/offers/check', mortgage(older, 3.6))).json();
+    expect(blocked.decision).toBe('block');
+    expect(JSON.stringify(blocked.findings)).toContain(offer.id);
+    expect((await (await api(`/offers/${offer.id}`)).json()).offer.customerId).toBe(older);
+    expect((await (await api(`/customers/${newer}/offers`)).json()).items.map((o: any) => o.id)).toEqual([offer.id]);
+  });
+});
+
 describe('offers under concurrency (conditional transactions, not read-then-write)', () => {
   for (let round = 1; round <= 3; round++) {
     it(`round ${round}: of 20 parallel conflicting mortgage offers from different teams exactly one is registered`, async () => {

@@ -58,6 +58,7 @@ export async function mergeCustomers(
 /** The idempotent tail of a merge; also run by whoever finds a merge left pending by a crash. */
 export async function completeMerge(store: CustomerStore, loser: ProfileItem, survivorId: string, now: string): Promise<number> {
   const moved = await store.moveTouchpoints(loser.customerId, survivorId);
+  await store.moveOffers(loser.customerId, survivorId);
   await store.repointAliases(loser.aliasHashes ?? [], survivorId, now);
   await store.finishMerge(loser.customerId, survivorId, loser.mergedAt ?? now);
   return moved;

@@ -10,6 +10,7 @@ import {
 import type { ProfileItem } from '../customers/profile.js';
 import { EMPTY_PROFILE_MAPS } from '../customers/profile.js';
 import type { StoredTouchpoint, TouchpointType } from '../touchpoint.js';
+import { OFFER_LEDGER_SK, OFFER_POINTER_SK, OFFER_SK_PREFIX, offerPk } from './offer-store.js';
 import { batchWrite, cancelledByCondition, isConditionalFailure, isTransactionCancelled, queryPartition, type Item } from './dynamo.js';
 import {
   ALIAS_SK,
@@ -351,6 +352,30 @@ export class CustomerStore {
     const items = await this.partitionItems(fromId, TOUCHPOINT_PREFIX);
     await batchWrite(this.doc, this.table, items.map((it) => ({ PutRequest: { Item: { ...it, pk: customerPk(toId), customerId: toId } } })));
     await batchWrite(this.doc, this.table, items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })));
+    return items.length;
+  }
+
+  /**
+   * Moves the loser's offers to the survivor with their id pointers, so the survivor's checks see
+   * them, and bumps the survivor's offer ledger so checks in flight re-read.
+   */
+  async moveOffers(fromId: string, toId: string): Promise<number> {
+    const items = await this.partitionItems(fromId, OFFER_SK_PREFIX);
+    if (!items.length) return 0;
+    await batchWrite(this.doc, this.table, [
+      ...items.map((it) => ({ PutRequest: { Item: { ...it, pk: customerPk(toId), customerId: toId } } })),
+      ...items.map((it) => ({ PutRequest: { Item: { pk: offerPk(String(it.id)), sk: OFFER_POINTER_SK, customerId: toId } } })),
+    ]);
+    await batchWrite(this.doc, this.table, items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })));
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: customerPk(toId), sk: OFFER_LEDGER_SK },
+        UpdateExpression: 'ADD #v :one',
+        ExpressionAttributeNames: { '#v': 'version' },
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
     return items.length;
   }
 
