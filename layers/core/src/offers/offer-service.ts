@@ -89,7 +89,7 @@ interface CheckContext {
  * non-touchpoint items (one Query), the touchpoints of the rules' window (one Query), the first
  * and last touchpoint (two one-item Queries) and the latest run pointer (one GetItem).
  */
-async function loadContext(deps: OfferDeps, customerId: string, now: Date): Promise<CheckContext> {
+async function loadContext(deps: OfferDeps, customerId: string, now: Date): Promise<CheckContext | undefined> {
   const since = new Date(now.getTime() - factsWindowDays(deps.rules) * DAY_MS).toISOString();
   const [snap, recent, span, run] = await Promise.all([
     deps.offers.snapshot(customerId),
@@ -97,7 +97,7 @@ async function loadContext(deps: OfferDeps, customerId: string, now: Date): Prom
     deps.store.historySpan(customerId),
     latestRunInfo(deps.runs),
   ]);
-  if (!snap.profile || snap.profile.mergedInto) throw new NotFoundError(`Customer '${customerId}' not found`);
+  if (!snap.profile || snap.profile.mergedInto) return undefined;
   const nowMs = now.getTime();
   const mining = snap.mining && run && snap.mining.runId === run.runId ? snap.mining : undefined;
   const c360 = toCustomer360(snap.profile, span, mining ? { ...mining } : null);
@@ -170,9 +170,21 @@ const publicOffer = (o: StoredOffer, now: Date): StoredOffer => ({ ...o, status:
 /** Dry run: the decision and findings, nothing stored. */
 export async function checkOffer(deps: OfferDeps, request: OfferRequest): Promise<Evaluation> {
   const now = deps.now();
-  const customerId = await resolveCustomerId(deps, request);
-  const ctx = await loadContext(deps, customerId, now);
+  const ctx = await contextFor(deps, request, now);
   return evaluateOffer(request, ctx.facts, ctx.active, deps.rules, now);
+}
+
+/**
+ * The check context of the customer a request names. A customer id is read directly (one round
+ * of parallel reads); an email, a merged-away or an unknown id first go through resolution.
+ */
+async function contextFor(deps: OfferDeps, ref: { customerId?: string; email?: string }, now: Date): Promise<CheckContext> {
+  const direct = ref.customerId ? await loadContext(deps, ref.customerId, now) : undefined;
+  if (direct) return direct;
+  const customerId = await resolveCustomerId(deps, ref);
+  const ctx = await loadContext(deps, customerId, now);
+  if (!ctx) throw new NotFoundError(`Customer '${ref.customerId ?? customerId}' not found`);
+  return ctx;
 }
 
 export interface RegisterResult {
@@ -193,7 +205,7 @@ export async function registerOffer(deps: OfferDeps, request: OfferRequest, opts
     const replay = await replayed(deps, keyHash, requestHash);
     if (replay) return replay;
   }
-  const customerId = await resolveCustomerId(deps, request);
+  let customerId = request.customerId;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) {
       await new Promise((r) => setTimeout(r, Math.random() * 10 * Math.min(attempt, 5)));
@@ -202,7 +214,8 @@ export async function registerOffer(deps: OfferDeps, request: OfferRequest, opts
       if (replay) return replay;
     }
     const now = deps.now();
-    const ctx = await loadContext(deps, customerId, now);
+    const ctx = await contextFor(deps, { ...request, customerId }, now);
+    customerId = ctx.customerId;
     const evaluation = evaluateOffer(request, ctx.facts, ctx.active, deps.rules, now);
     if (evaluation.decision === 'block') {
       // What blocks may be this key's own twin, committed since the first look.
@@ -221,7 +234,7 @@ export async function registerOffer(deps: OfferDeps, request: OfferRequest, opts
     });
     if (outcome === 'stored') return { status: 201, body, replayed: false };
   }
-  throw new ConflictError(`The offers of customer '${customerId}' kept changing during the check; retry the request`);
+  throw new ConflictError(`The offers of customer '${customerId ?? request.email}' kept changing during the check; retry the request`);
 }
 
 async function replayed(deps: OfferDeps, keyHash: string, requestHash: string): Promise<RegisterResult | undefined> {
