@@ -74,7 +74,8 @@ describe('customers API', () => {
     const health = await fetch(`${stackInfo().baseUrl}/health`);
     const doc = (await (await fetch(`${stackInfo().baseUrl}/openapi.json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, { properties: object }> } };
     expect(health.status).toBe(200);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/webhooks/{source}', '/customers/{id}', '/customers/{id}/touchpoints']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/webhooks/{source}', '/customers/{id}', '/customers/{id}/touchpoints', '/offers', '/offers/{id}']));
     expect(doc.components.schemas.Customer360?.properties).toHaveProperty('averageSatisfaction');
+    expect(doc.components.schemas.OfferRequest?.properties).toHaveProperty('kind');
   });
 });
