@@ -1,7 +1,8 @@
 /**
  * The `npm start` demo: a seeded synthetic customer base sent through the real webhook
  * endpoints of the running stack (every delivery signed and verified like the provider's),
- * a few deliberate redeliveries to show idempotency, and one customer's 360 read back.
+ * a few deliberate redeliveries to show idempotency, one customer's 360 read back, a mining run,
+ * and live offer checks that show the rules engine allowing, warning about and blocking actions.
  *
  * The demo is a list of steps (DEMO_STEPS) run in order over one context, so later features
  * can add theirs without touching the others.
@@ -15,6 +16,7 @@ import {
 } from './population.js';
 import { sendDeliveries, type SendResult } from './send.js';
 import { miningStep, type MiningReport } from './mining-report.js';
+import { offerChecksStep, type OfferChecksReport } from './offer-checks.js';
 
 export interface DemoOptions {
   baseUrl: string;
@@ -59,6 +61,8 @@ export interface DemoContext {
   redelivery?: SendResult;
   showcase?: Showcase;
   mining?: MiningReport;
+  /** The live offer checks of the last step: each story's proposed actions, decisions and findings. */
+  offerChecks?: OfferChecksReport;
 }
 
 export interface Showcase {
@@ -88,6 +92,7 @@ export interface DemoResult {
   redelivery?: SendResult;
   touchpointsPerSecond?: number;
   showcase?: Showcase;
+  offerChecks?: OfferChecksReport;
 }
 
 const LABELS: Record<LatentType, string> = {
@@ -237,11 +242,12 @@ export const showcaseStep: DemoStep = {
 };
 
 /**
- * The demo, in order. Mining (a separate feature) belongs after `send`/`redeliver`: it appends
- * its own step here (e.g. run the mining job over the stored touchpoints and print the
- * segments and rules it found), reading `ctx.population` for the latent types to compare with.
+ * The demo, in order. Mining (a separate feature) belongs after `send`/`redeliver`: it runs the
+ * mining job over the stored touchpoints and prints the segments and flags it found, reading
+ * `ctx.population` for the latent types to compare with. The offer checks come last, since the
+ * rules read the mining scores (a top-tier segment, churn risk).
  */
-export const DEMO_STEPS: DemoStep[] = [generateStep, sendStep, redeliverStep, showcaseStep, miningStep];
+export const DEMO_STEPS: DemoStep[] = [generateStep, sendStep, redeliverStep, showcaseStep, miningStep, offerChecksStep];
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const today = new Date();
@@ -298,6 +304,7 @@ export function summarize(ctx: DemoContext): DemoResult {
     ...(send ? { send, touchpointsPerSecond: send.accepted / Math.max(0.001, send.elapsedMs / 1000) } : {}),
     ...(ctx.redelivery ? { redelivery: ctx.redelivery } : {}),
     ...(ctx.showcase ? { showcase: ctx.showcase } : {}),
+    ...(ctx.offerChecks ? { offerChecks: ctx.offerChecks } : {}),
   };
 }
 

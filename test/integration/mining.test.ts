@@ -22,9 +22,10 @@ async function startRun(shards = 3) {
 
 describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
   let run: any;
+  let demo: Awaited<ReturnType<typeof runDemo>>;
 
   beforeAll(async () => {
-    await runDemo({ baseUrl: stackInfo().baseUrl, env: stackInfo().env, seed: 7, customers: 300, progress: false, log: () => {} });
+    demo = await runDemo({ baseUrl: stackInfo().baseUrl, env: stackInfo().env, seed: 7, customers: 300, progress: false, log: () => {} });
     run = await waitForRun(await startRun());
   });
 
@@ -98,6 +99,20 @@ describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
     const page = await (await api('/flags?limit=50')).json();
     expect(page.runId).toBe(second.runId);
     expect(page.items.every((f: any) => f.runId === second.runId)).toBe(true);
+  });
+
+  it('ends the demo with live offer checks: an allow, a warn and a block, and a second price refused with the first offer as evidence', () => {
+    const checks = demo.offerChecks!;
+    expect(checks.warning).toBeUndefined();
+    const attempts = checks.stories.flatMap((s) => s.attempts);
+    expect(new Set(attempts.map((a) => a.decision))).toEqual(new Set(['allow', 'warn', 'block']));
+    const [shop, online] = checks.stories.find((s) => s.id === 'two-prices')!.attempts;
+    expect(shop).toMatchObject({ status: 201, decision: 'allow', offerId: expect.any(String) });
+    expect(online).toMatchObject({ status: 409, decision: 'block' });
+    expect(online!.findings.find((f) => f.rule === 'conflicting-terms')!.evidence.offerId).toBe(shop!.offerId);
+    const upsell = checks.stories.find((s) => s.id === 'upsell-after-complaint')!.attempts[0]!;
+    expect(upsell.decision).toBe('warn');
+    expect(upsell.findings.map((f) => f.rule)).toContain('sell-after-complaint');
   });
 
   it('422 for a bad run request and 404 for an unknown run', async () => {
