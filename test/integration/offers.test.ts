@@ -135,6 +135,7 @@ describe('offers API: check, register, status, audit', () => {
     expect(body.findings[0].message).toContain('carol@bank');
     const { audit, offer } = await (await api(`/offers/${body.offer.id}`)).json();
     expect(offer.override).toEqual({ actor: 'carol@bank', reason: 'fraud case, legal asked for it' });
+    expect(audit.map((a: any) => a.action)).toEqual(['created', 'overridden']);
     expect(audit.find((a: any) => a.action === 'overridden')).toMatchObject({ actor: 'carol@bank', reason: 'fraud case, legal asked for it', findings: [expect.objectContaining({ rule: 'high-value-penalty' })] });
 
     const again = await post('/offers', { ...fine, override: { actor: 'carol@bank', reason: 'twice' } });

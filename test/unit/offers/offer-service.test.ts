@@ -97,3 +97,13 @@ describe('CLV percentiles for the top tier', () => {
     expect(pooledPercentiles([{ customers: 4 }])).toBeUndefined();
   });
 });
+
+describe('ago (messages)', () => {
+  it('counts calendar days, not 24-hour periods', async () => {
+    const { ago } = await import('../../../layers/core/src/offers/rules/shared.js');
+    const now = new Date('2026-11-28T09:00:00Z');
+    expect(ago('2026-11-26T20:00:00Z', now)).toBe('2 days ago');
+    expect(ago('2026-11-27T23:00:00Z', now)).toBe('yesterday');
+    expect(ago('2026-11-28T01:00:00Z', now)).toBe('today');
+  });
+});

@@ -16,7 +16,7 @@ export function absorbProfile(loser: ProfileItem): UpdateBuilder {
   }
   for (const attr of [
     'emails', 'phones', 'externalIds', 'aliasHashes', 'sources', 'ownedProducts', 'openedTicketIds',
-    'solvedTicketIds', 'complaintTicketIds', 'startedSubscriptions', 'cancelledSubscriptions',
+    'solvedTicketIds', 'complaintTicketIds', 'startedSubscriptions', 'subscriptionStarts', 'cancelledSubscriptions',
   ] as const) {
     u.addToSet(attr, loser[attr] ?? []);
   }

@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import type { ProfileItem } from '../customers/profile.js';
 import type { Finding, RegisteredOffer } from '../offers/schema.js';
 import { cancelledByCondition, queryAll, queryPartition, type Item } from './dynamo.js';
@@ -219,8 +219,10 @@ export class OfferStore {
   }
 }
 
-/** Audit sort key: time order; the ULID keeps records of the same millisecond apart. */
-const auditSk = (at: string) => `${AUDIT_SK_PREFIX}${at}#${ulid()}`;
+/** Monotonic, so records written in the same millisecond (created, then overridden) keep their order. */
+const nextUlid = monotonicFactory();
+/** Audit sort key: time order, then write order. */
+const auditSk = (at: string) => `${AUDIT_SK_PREFIX}${at}#${nextUlid()}`;
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 function withoutKeys(item: Item): Item {

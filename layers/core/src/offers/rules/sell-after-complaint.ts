@@ -31,10 +31,10 @@ export const sellAfterComplaint: Rule = (offer, facts, _activeOffers, config, no
   }
   const flag = (facts.flags ?? []).filter((f) => f.type === 'churn-risk').sort((a, b) => b.score - a.score)[0];
   if (flag && flag.score >= cfg.churnRiskAtLeast) {
-    reasons.push(`is flagged as a churn risk (score ${flag.score})`);
+    reasons.push(`is flagged as a churn risk (score ${flag.score.toFixed(2)})`);
     evidence.churnRiskFlagScore = flag.score;
   } else if (facts.mining && facts.mining.churnRisk >= cfg.churnRiskAtLeast) {
-    reasons.push(`has a churn risk of ${facts.mining.churnRisk} (run ${facts.mining.runId})`);
+    reasons.push(`has a churn risk of ${facts.mining.churnRisk.toFixed(2)} (run ${facts.mining.runId})`);
     evidence.churnRisk = facts.mining.churnRisk;
     evidence.runId = facts.mining.runId;
   }

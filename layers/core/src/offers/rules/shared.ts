@@ -181,6 +181,8 @@ export const kindNoun = (kind: string) => aKind(kind).replace(/^an? /, '');
 
 /** "today", "yesterday", "3 days ago". */
 export function ago(iso: string, now: Date): string {
-  const d = daysSince(iso, now);
+  // Calendar days (UTC), as people say them: a complaint on the 26th is not "yesterday" on the 28th.
+  const utcDay = (t: number) => Math.floor(t / DAY_MS);
+  const d = utcDay(now.getTime()) - utcDay(Date.parse(iso));
   return d <= 0 ? 'today' : d === 1 ? 'yesterday' : `${d} days ago`;
 }
