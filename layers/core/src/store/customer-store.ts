@@ -11,7 +11,7 @@ import type { ProfileItem } from '../customers/profile.js';
 import { EMPTY_PROFILE_MAPS } from '../customers/profile.js';
 import type { StoredTouchpoint, TouchpointType } from '../touchpoint.js';
 import { OFFER_LEDGER_SK, OFFER_POINTER_SK, OFFER_SK_PREFIX, offerPk } from './offer-store.js';
-import { batchWrite, cancelledByCondition, isConditionalFailure, isTransactionCancelled, queryPartition, type Item } from './dynamo.js';
+import { batchWrite, cancelledByCondition, isConditionalFailure, isTransactionCancelled, queryAll, queryPartition, type Item } from './dynamo.js';
 import {
   ALIAS_SK,
   ERASURE_AUDIT_PK,
@@ -360,23 +360,37 @@ export class CustomerStore {
    * them, and bumps the survivor's offer ledger so checks in flight re-read.
    */
   async moveOffers(fromId: string, toId: string): Promise<number> {
-    const items = await this.partitionItems(fromId, OFFER_SK_PREFIX);
+    // Bump the loser's ledger first: a registration that read the loser before the merge then
+    // fails its condition and re-checks against the survivor; one that committed before the bump
+    // is in the consistent read below and moves with the rest.
+    await this.bumpOfferLedger(fromId);
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':pk': customerPk(fromId), ':p': OFFER_SK_PREFIX },
+      ConsistentRead: true,
+    });
     if (!items.length) return 0;
     await batchWrite(this.doc, this.table, [
       ...items.map((it) => ({ PutRequest: { Item: { ...it, pk: customerPk(toId), customerId: toId } } })),
       ...items.map((it) => ({ PutRequest: { Item: { pk: offerPk(String(it.id)), sk: OFFER_POINTER_SK, customerId: toId } } })),
     ]);
     await batchWrite(this.doc, this.table, items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })));
+    await this.bumpOfferLedger(toId);
+    return items.length;
+  }
+
+  /** Invalidates offer checks in flight for the customer (see store/offer-store.ts). */
+  private async bumpOfferLedger(customerId: string): Promise<void> {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: { pk: customerPk(toId), sk: OFFER_LEDGER_SK },
+        Key: { pk: customerPk(customerId), sk: OFFER_LEDGER_SK },
         UpdateExpression: 'ADD #v :one',
         ExpressionAttributeNames: { '#v': 'version' },
         ExpressionAttributeValues: { ':one': 1 },
       }),
     );
-    return items.length;
   }
 
   /** Replaces a merged profile by a PII-free tombstone that only redirects. */
