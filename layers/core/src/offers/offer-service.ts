@@ -56,9 +56,16 @@ export function factsWindowDays(rules: RuleSetConfig): number {
 
 /** Completed runs never change: their summaries are cached for the life of the container. */
 const runSummaries = new Map<string, { completedAt?: string; clvPercentiles?: number[] }>();
+/** Runs complete about daily: the pointer to the latest one may be a minute old. */
+const LATEST_RUN_TTL_MS = 60_000;
+let latestRunPointer: { runs: MiningStore; runId: string | undefined; at: number } | undefined;
 
-async function latestRunInfo(runs: MiningStore) {
-  const runId = await runs.latestRunId();
+async function latestRunInfo(runs: MiningStore, opts: { refresh?: boolean } = {}) {
+  const cached = latestRunPointer;
+  // No run yet is not cached: the first run's results should show at once.
+  const fresh = cached && cached.runs === runs && cached.runId && Date.now() - cached.at <= LATEST_RUN_TTL_MS && !opts.refresh;
+  if (!fresh) latestRunPointer = { runs, runId: await runs.latestRunId(), at: Date.now() };
+  const runId = latestRunPointer!.runId;
   if (!runId) return undefined;
   let info = runSummaries.get(runId);
   if (!info) {
@@ -86,18 +93,23 @@ interface CheckContext {
 
 /**
  * Reads everything a check needs with a fixed number of requests, in parallel: the customer's
- * non-touchpoint items (one Query), the touchpoints of the rules' window (one Query), the first
- * and last touchpoint (two one-item Queries) and the latest run pointer (one GetItem).
+ * non-touchpoint items (one Query) and the touchpoints of the rules' window (one Query), plus the
+ * latest run pointer (one GetItem, cached for a minute). Only a customer with no touchpoint in the
+ * window costs one more one-item Query, for the date of the last touchpoint (stale-profile).
  */
 async function loadContext(deps: OfferDeps, customerId: string, now: Date): Promise<CheckContext | undefined> {
   const since = new Date(now.getTime() - factsWindowDays(deps.rules) * DAY_MS).toISOString();
-  const [snap, recent, span, run] = await Promise.all([
+  const [snap, recent, cachedRun] = await Promise.all([
     deps.offers.snapshot(customerId),
     deps.offers.touchpointsSince(customerId, since),
-    deps.store.historySpan(customerId),
     latestRunInfo(deps.runs),
   ]);
   if (!snap.profile || snap.profile.mergedInto) return undefined;
+  // Scores from a run newer than the cached pointer (run ids are ULIDs: they sort by time) mean a
+  // run completed since: read the pointer again rather than ignore the new scores.
+  const run = snap.mining && (!cachedRun || snap.mining.runId > cachedRun.runId) ? await latestRunInfo(deps.runs, { refresh: true }) : cachedRun;
+  // Newest first, so the window's first touchpoint is the customer's last one.
+  const span = recent.length ? { last: recent[0]!.occurredAt } : { last: (await deps.store.historySpan(customerId, { firstToo: false })).last };
   const nowMs = now.getTime();
   const mining = snap.mining && run && snap.mining.runId === run.runId ? snap.mining : undefined;
   const c360 = toCustomer360(snap.profile, span, mining ? { ...mining } : null);

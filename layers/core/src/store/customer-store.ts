@@ -261,7 +261,7 @@ export class CustomerStore {
   }
 
   /** Oldest and newest touchpoint instants: two one-item reads along the sort key. */
-  async historySpan(customerId: string): Promise<{ first?: string; last?: string }> {
+  async historySpan(customerId: string, opts: { firstToo?: boolean } = {}): Promise<{ first?: string; last?: string }> {
     const edge = async (forward: boolean) => {
       const out = await this.doc.send(
         new QueryCommand({
@@ -275,7 +275,7 @@ export class CustomerStore {
       );
       return out.Items?.[0]?.occurredAt as string | undefined;
     };
-    const [first, last] = await Promise.all([edge(true), edge(false)]);
+    const [first, last] = await Promise.all([opts.firstToo === false ? undefined : edge(true), edge(false)]);
     return { first, last };
   }
 
