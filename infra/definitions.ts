@@ -4,6 +4,7 @@
  * two cannot drift.
  */
 import { ENV } from '../layers/core/src/config.js';
+import { MINING_MAX_RECEIVES } from '../layers/core/src/mining-job/messages.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -147,7 +148,7 @@ export const TABLE = {
 
 export const MINING_QUEUE = {
   /** Redeliveries before a message is parked in the DLQ. */
-  maxReceiveCount: 5,
+  maxReceiveCount: MINING_MAX_RECEIVES,
   /** Shard messages are heavy (a whole scan segment each): one per invocation keeps memory bounded. */
   batchSize: 1,
   /** What the daily EventBridge rule puts on the queue (see mining-job/messages.ts). */

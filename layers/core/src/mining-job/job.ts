@@ -61,7 +61,7 @@ export async function startRun(deps: MiningJobDeps, args: { trigger: string; sha
  * set and only then enqueues the next step, so a redelivery repeats work but never double-counts,
  * and a crash between "done" and "enqueue" is healed by the redelivery enqueuing again.
  */
-export async function handleMiningMessage(deps: MiningJobDeps, message: MiningMessage): Promise<void> {
+export async function handleMiningMessage(deps: MiningJobDeps, message: MiningMessage, delivery: { finalAttempt?: boolean } = {}): Promise<void> {
   if (message.kind === 'start') {
     await startRun(deps, { trigger: message.trigger, shards: message.shards });
     return;
@@ -88,6 +88,8 @@ export async function handleMiningMessage(deps: MiningJobDeps, message: MiningMe
       message: error instanceof Error ? error.message : String(error),
       at: deps.now().toISOString(),
     });
+    // The message goes to the DLQ after this: the run cannot complete any more.
+    if (delivery.finalAttempt) await deps.runs.failRun(run.runId, deps.now().toISOString());
     throw error;
   }
 }

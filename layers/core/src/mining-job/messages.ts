@@ -1,5 +1,11 @@
 import { z } from 'zod';
 
+/**
+ * Receives of one mining message before SQS parks it in the DLQ (the queue's redrive policy).
+ * The worker marks the run failed when the last attempt fails.
+ */
+export const MINING_MAX_RECEIVES = 5;
+
 /** Every message on the mining queue. Each is safe to deliver twice (see job.ts). */
 export const MiningMessage = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('start'), trigger: z.string().default('schedule'), shards: z.number().int().min(1).max(256).optional() }),

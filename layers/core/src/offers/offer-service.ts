@@ -5,7 +5,7 @@ import { toCustomer360 } from '../customers/customer-360.js';
 import { resolveCustomerId, type CustomerDeps } from '../customers/customer-service.js';
 import { SUBSCRIPTION_SEPARATOR } from '../customers/profile.js';
 import { ConflictError, NotFoundError, PatronError, ValidationError } from '../errors.js';
-import type { MiningStore } from '../store/mining-store.js';
+import type { LatestRuns, MiningStore } from '../store/mining-store.js';
 import type { AuditRecord, CustomerSnapshot, OfferStore, StoredOffer } from '../store/offer-store.js';
 import type { RuleSetConfig } from './config.js';
 import { evaluateOffer } from './engine.js';
@@ -55,25 +55,29 @@ export function factsWindowDays(rules: RuleSetConfig): number {
 }
 
 /** Completed runs never change: their summaries are cached for the life of the container. */
-const runSummaries = new Map<string, { completedAt?: string; clvPercentiles?: number[] }>();
-/** Runs complete about daily: the pointer to the latest one may be a minute old. */
-const LATEST_RUN_TTL_MS = 60_000;
-let latestRunPointer: { runs: MiningStore; runId: string | undefined; at: number } | undefined;
+const runSummaries = new Map<string, { clvPercentiles?: number[] }>();
 
-async function latestRunInfo(runs: MiningStore, opts: { refresh?: boolean } = {}) {
-  const cached = latestRunPointer;
-  // No run yet is not cached: the first run's results should show at once.
-  const fresh = cached && cached.runs === runs && cached.runId && Date.now() - cached.at <= LATEST_RUN_TTL_MS && !opts.refresh;
-  if (!fresh) latestRunPointer = { runs, runId: await runs.latestRunId(), at: Date.now() };
-  const runId = latestRunPointer!.runId;
-  if (!runId) return undefined;
-  let info = runSummaries.get(runId);
-  if (!info) {
-    const run = await runs.getRun(runId, false);
-    info = { completedAt: run?.completedAt, clvPercentiles: run?.summary?.clvPercentiles as number[] | undefined };
-    runSummaries.set(runId, info);
+/**
+ * The latest completed run (with its CLV percentiles) and whether a newer run failed. The pointer
+ * is read on every check (one GetItem in the same parallel round), so a new run shows at once.
+ */
+async function latestRunInfo(runs: MiningStore) {
+  const latest = await runs.latestRuns();
+  let summary = latest.runId ? runSummaries.get(latest.runId) : undefined;
+  if (latest.runId && !summary) {
+    const run = await runs.getRun(latest.runId, false);
+    summary = { clvPercentiles: run?.summary?.clvPercentiles as number[] | undefined };
+    runSummaries.set(latest.runId, summary);
   }
-  return { runId, ...info };
+  return { ...latest, clvPercentiles: summary?.clvPercentiles };
+}
+
+/** What stale-profile knows of the mining runs: a failure newer than the latest success wins. */
+export function lastMiningRunFact(latest: LatestRuns): CustomerFacts['lastMiningRun'] {
+  if (latest.failedRunId && (!latest.runId || latest.failedRunId > latest.runId)) {
+    return { status: 'failed', runId: latest.failedRunId, ...(latest.failedAt ? { completedAt: latest.failedAt } : {}) };
+  }
+  return latest.runId ? { status: 'completed', runId: latest.runId, ...(latest.completedAt ? { completedAt: latest.completedAt } : {}) } : undefined;
 }
 
 /** The CLV at the `percent`-th percentile of a 101-point grid (linear between points). */
@@ -94,30 +98,27 @@ interface CheckContext {
 /**
  * Reads everything a check needs with a fixed number of requests, in parallel: the customer's
  * non-touchpoint items (one Query) and the touchpoints of the rules' window (one Query), plus the
- * latest run pointer (one GetItem, cached for a minute). Only a customer with no touchpoint in the
+ * latest run pointer (one GetItem). Only a customer with no touchpoint in the
  * window costs one more one-item Query, for the date of the last touchpoint (stale-profile).
  */
 async function loadContext(deps: OfferDeps, customerId: string, now: Date): Promise<CheckContext | undefined> {
   const since = new Date(now.getTime() - factsWindowDays(deps.rules) * DAY_MS).toISOString();
-  const [snap, recent, cachedRun] = await Promise.all([
+  const [snap, recent, run] = await Promise.all([
     deps.offers.snapshot(customerId),
     deps.offers.touchpointsSince(customerId, since),
     latestRunInfo(deps.runs),
   ]);
   if (!snap.profile || snap.profile.mergedInto) return undefined;
-  // Scores from a run newer than the cached pointer (run ids are ULIDs: they sort by time) mean a
-  // run completed since: read the pointer again rather than ignore the new scores.
-  const run = snap.mining && (!cachedRun || snap.mining.runId > cachedRun.runId) ? await latestRunInfo(deps.runs, { refresh: true }) : cachedRun;
   // Newest first, so the window's first touchpoint is the customer's last one.
   const span = recent.length ? { last: recent[0]!.occurredAt } : { last: (await deps.store.historySpan(customerId, { firstToo: false })).last };
   const nowMs = now.getTime();
-  const mining = snap.mining && run && snap.mining.runId === run.runId ? snap.mining : undefined;
+  const mining = snap.mining && snap.mining.runId === run.runId ? snap.mining : undefined;
   const c360 = toCustomer360(snap.profile, span, mining ? { ...mining } : null);
   const extras = recentExtras(recent, deps.rules);
   extras.recentContacts = [...contactsFromOffers(snap.offers), ...(extras.recentContacts ?? [])];
   extras.subscriptionsSince = subscriptionsSince(snap);
-  if (run) {
-    extras.lastMiningRun = { status: 'completed', completedAt: run.completedAt, runId: run.runId };
+  extras.lastMiningRun = lastMiningRunFact(run);
+  if (run.runId) {
     extras.flags = snap.flags.filter((f) => f.runId === run.runId && f.expiresAt * 1000 > nowMs).map((f) => ({ type: f.type, score: f.score }));
     const topPercent = deps.rules.highValue.topClvPercent;
     if (mining && run.clvPercentiles?.length) {

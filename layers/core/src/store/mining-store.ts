@@ -78,6 +78,13 @@ export interface CustomerMiningItem {
   scoredAt: string;
 }
 
+export interface LatestRuns {
+  runId?: string;
+  completedAt?: string;
+  failedRunId?: string;
+  failedAt?: string;
+}
+
 export class MiningStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -162,14 +169,30 @@ export class MiningStore {
   }
 
   /** Points LATEST at this run unless a newer run (ULIDs sort by time) already completed. */
+  /** The newest completed run becomes the latest; an older run finishing late cannot take over. */
   async publishLatest(runId: string, completedAt: string): Promise<void> {
+    await this.updatePointer('SET runId = :id, completedAt = :at', 'attribute_not_exists(runId) OR runId <= :id', runId, completedAt);
+  }
+
+  /**
+   * A run whose message failed its last attempt: the run ends as `failed` (other shards' messages
+   * then stop at once) and the pointer remembers the newest failed run, for stale-profile checks.
+   */
+  async failRun(runId: string, failedAt: string): Promise<void> {
+    const failed = (await this.advance(runId, 'failed', ['extracting', 'fitting', 'scoring', 'finalizing'], { failedAt }, failedAt)) || (await this.getRun(runId))?.phase === 'failed';
+    // A run that completed meanwhile did not fail.
+    if (failed) await this.updatePointer('SET failedRunId = :id, failedAt = :at', 'attribute_not_exists(failedRunId) OR failedRunId <= :id', runId, failedAt);
+  }
+
+  private async updatePointer(update: string, condition: string, runId: string, at: string): Promise<void> {
     try {
       await this.doc.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Item: { pk: LATEST_RUN_PK, sk: RUN_SK, runId, completedAt },
-          ConditionExpression: 'attribute_not_exists(runId) OR runId <= :id',
-          ExpressionAttributeValues: { ':id': runId },
+          Key: { pk: LATEST_RUN_PK, sk: RUN_SK },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: { ':id': runId, ':at': at },
         }),
       );
     } catch (error) {
@@ -178,8 +201,14 @@ export class MiningStore {
   }
 
   async latestRunId(): Promise<string | undefined> {
+    return (await this.latestRuns()).runId;
+  }
+
+  /** The latest completed run and the latest failed one (either may be missing). */
+  async latestRuns(): Promise<LatestRuns> {
     const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: LATEST_RUN_PK, sk: RUN_SK } }));
-    return out.Item?.runId as string | undefined;
+    const item = out.Item ?? {};
+    return { runId: item.runId as string | undefined, completedAt: item.completedAt as string | undefined, failedRunId: item.failedRunId as string | undefined, failedAt: item.failedAt as string | undefined };
   }
 
   /**
