@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ADAPTERS, buildDeps, createDocumentClient, useDeps, type CapacityMeter } from '@patron/core';
 import { startStack } from '../local/stack.js';
+import { percentile, runPool } from './pool.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,26 +23,6 @@ const N = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 const PER_CUSTOMER = Number(values['per-customer']);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-async function runPool(n: number, task: (i: number) => Promise<void>): Promise<{ seconds: number; latencies: number[] }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < n) {
-        const i = next++;
-        const t0 = performance.now();
-        await task(i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  return { seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b) };
-}
 
 function purchaseBody(i: number) {
   // Round-robin: concurrent deliveries mostly touch different customers, as in real traffic.
@@ -79,17 +60,17 @@ async function main() {
     };
 
     // Warm-up: JIT, connection pools, DynamoDB Local's first-touch costs.
-    await runPool(Math.min(400, N), (i) => send(i, `warm${runId}`));
+    await runPool(Math.min(400, N), CONCURRENCY, (i) => send(i, `warm${runId}`));
     writeUnits = 0;
 
-    const ingest = await runPool(N, (i) => send(i, runId));
+    const ingest = await runPool(N, CONCURRENCY, (i) => send(i, runId));
     const ingestWcu = writeUnits;
 
     // Baseline: raw PutItem of a touchpoint-sized item, same client library, same concurrency.
     const doc = createDocumentClient(stack.dynamodbEndpoint);
     const table = stack.env.TABLE_NAME!;
     const sample = purchaseBody(0);
-    const put = await runPool(N, async (i) => {
+    const put = await runPool(N, CONCURRENCY, async (i) => {
       await doc.send(new PutCommand({ TableName: table, Item: { pk: `BENCH#${runId}#${i}`, sk: 'RAW', payload: sample } }));
     });
 

@@ -49,6 +49,7 @@ import {
 } from '@patron/core';
 import { DEFAULT_JAVA_OPTIONS } from '../local/dynamodb-local.js';
 import { startStack } from '../local/stack.js';
+import { percentile, runPool } from './pool.js';
 
 const { values } = parseArgs({
   options: {
@@ -87,26 +88,6 @@ const READ_COMMANDS = new Set(['GetItemCommand', 'QueryCommand', 'BatchGetItemCo
 
 // ---------------------------------------------------------------- measuring
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-async function runPool(n: number, concurrency: number, task: (i: number) => Promise<void>): Promise<{ seconds: number; latencies: number[] }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) {
-        const i = next++;
-        const t0 = performance.now();
-        await task(i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  return { seconds: (performance.now() - started) / 1000, latencies };
-}
 
 /** One DynamoDB request as the SDK middleware saw it (retries included in `attempts`). */
 interface RequestRecord {
