@@ -70,6 +70,25 @@ describe('customers API', () => {
     expect(JSON.stringify(record)).not.toContain(email);
   });
 
+  it('after an erasure, a redelivered old event is ignored (202, nothing stored) and a new one starts a new customer', async () => {
+    const email = uniqueEmail('erase-again');
+    const old = purchase({ email }, 700, '2026-02-01T00:00:00Z');
+    const first = await deliver('generic', old, { eventId: `evt-${email}` });
+    expect((await api(`/customers/${first.body.customerId}`, { method: 'DELETE' })).status).toBe(200);
+
+    const redelivered = await deliver('generic', old, { eventId: `evt-${email}` });
+    expect(redelivered.status).toBe(202);
+    expect(redelivered.body).toMatchObject({ ignored: true });
+    expect(redelivered.body.reason).toContain('erased');
+    expect((await (await api(`/customers?email=${email}`)).json()).customers).toEqual([]);
+
+    const comeback = await deliver('generic', purchase({ email }, 900, new Date(Date.now() + 1000).toISOString()));
+    expect(comeback.status).toBe(201);
+    expect(comeback.body.customerId).not.toBe(first.body.customerId);
+    const [again] = (await (await api(`/customers?email=${email}`)).json()).customers;
+    expect(again).toMatchObject({ id: comeback.body.customerId, purchaseCount: 1, revenue: [{ currency: 'EUR', amountMinor: 900 }] });
+  });
+
   it('serves health and an OpenAPI document generated from the schemas', async () => {
     const health = await fetch(`${stackInfo().baseUrl}/health`);
     const doc = (await (await fetch(`${stackInfo().baseUrl}/openapi.json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, { properties: object }> } };

@@ -107,9 +107,9 @@ export interface ErasureResult {
 }
 
 /**
- * Right to be forgotten: the customer's partition (profile, touchpoints, offers), every alias,
- * and the redirects of customers merged into it. What remains is an audit record with counts
- * and the opaque customer id, no PII.
+ * Right to be forgotten: the customer's partition (profile, touchpoints, offers) and the redirects
+ * of customers merged into it are deleted; the aliases become tombstones that keep redeliveries of
+ * older events out. What remains is an audit record with counts and the opaque id, no PII.
  */
 export async function eraseCustomer(deps: CustomerDeps, customerId: string): Promise<ErasureResult> {
   const profile = await liveProfile(deps, customerId);
@@ -122,7 +122,7 @@ export async function eraseCustomer(deps: CustomerDeps, customerId: string): Pro
     await deps.store.deleteKeys(items.map((i) => ({ pk: String(i.pk), sk: String(i.sk) })));
     itemsDeleted += items.length;
   }
-  const aliasesDeleted = await deps.store.deleteAliases(profile.aliasHashes ?? []);
+  const aliasesDeleted = await deps.store.tombstoneAliases(profile.aliasHashes ?? [], erasedAt);
   const result = { customerId: id, erasedAt, itemsDeleted, aliasesDeleted, mergedIdsErased: mergedIds };
   await deps.store.putErasureAudit({ ...result, requestedId: customerId });
   return result;

@@ -8,6 +8,11 @@ export interface Resolution {
   merges: MergeResult[];
 }
 
+/** The event belongs to a customer erased after it happened: it must not be stored again. */
+export interface ErasedIdentity {
+  erasedAt: string;
+}
+
 const MAX_ATTEMPTS = 8;
 
 /**
@@ -19,11 +24,13 @@ export async function resolveCustomer(
   store: CustomerStore,
   aliasHashes: string[],
   now: string,
-  opts: { trustAliases?: boolean } = {},
-): Promise<Resolution> {
+  opts: { trustAliases?: boolean; occurredAt?: string } = {},
+): Promise<Resolution | ErasedIdentity> {
   const merges: MergeResult[] = [];
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const aliases = await store.getAliases(aliasHashes);
+    const { owners: aliases, erased } = await store.getAliasRecords(aliasHashes);
+    const erasedAfter = opts.occurredAt ? [...erased.values()].filter((at) => at >= opts.occurredAt!).sort().at(-1) : undefined;
+    if (erasedAfter) return { erasedAt: erasedAfter };
     const distinct = new Set(aliases.values());
     // Fast path, the common case: every key known and all point at one customer. The touchpoint
     // write re-checks that this customer is live and asks for a full resolution if not.

@@ -70,6 +70,10 @@ export async function ingestWebhook(
     }
 
     const result = await store(deps, source, adapted.touchpoint, adapted.dedupeKey, now);
+    if (result.status === 'ignored') {
+      deps.observer.delivery(source, 'ignored', { eventType: adapted.eventType, reason: 'customer_erased' });
+      return { ...result, eventType: adapted.eventType };
+    }
     deps.observer.delivery(source, result.status === 'stored' ? 'accepted' : 'duplicate', {
       eventType: adapted.eventType,
       eventId: adapted.dedupeKey,
@@ -99,7 +103,11 @@ async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedup
     const cached = attempt === 0 ? deps.aliasCache?.lookup(aliasHashes) : undefined;
     const resolution = cached
       ? { customerId: cached, merges: [] }
-      : await resolveCustomer(deps.store, aliasHashes, nowIso, { trustAliases: attempt === 0 });
+      : await resolveCustomer(deps.store, aliasHashes, nowIso, { trustAliases: attempt === 0, occurredAt: normalizeInstant(tp.occurredAt) });
+    if ('erasedAt' in resolution) {
+      const reason = `the customer was erased on ${resolution.erasedAt}; events from before the erasure are not stored again`;
+      return { status: 'ignored' as const, eventType: tp.type, reason };
+    }
     merged.push(...resolution.merges.map((m) => m.mergedId));
     const customerId = resolution.customerId;
     const stored: StoredTouchpoint = {

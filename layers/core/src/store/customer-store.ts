@@ -40,6 +40,9 @@ export interface CapacityMeter {
  * All DynamoDB access for customers, aliases and touchpoints. Services call these methods;
  * nothing else in the code base builds DynamoDB requests for these entities.
  */
+/** How long an erased customer's aliases keep old redeliveries out (providers retry for up to 3 days). */
+export const ERASURE_TOMBSTONE_DAYS = 30;
+
 export class CustomerStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -73,13 +76,32 @@ export class CustomerStore {
     return found;
   }
 
-  /** alias hash -> customer id, for those that exist. */
+  /** alias hash -> customer id, for those that exist (erasure tombstones left out). */
   async getAliases(hashes: string[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
+    return (await this.getAliasRecords(hashes)).owners;
+  }
+
+  /** The owners of the aliases that exist, and when the erased ones were erased. */
+  async getAliasRecords(hashes: string[]): Promise<{ owners: Map<string, string>; erased: Map<string, string> }> {
+    const owners = new Map<string, string>();
+    const erased = new Map<string, string>();
     for (const item of await this.batchGet(hashes.map((h) => ({ pk: aliasPk(h), sk: ALIAS_SK })))) {
-      found.set(String(item.aliasHash), String(item.customerId));
+      if (item.erasedAt) erased.set(String(item.aliasHash), String(item.erasedAt));
+      else owners.set(String(item.aliasHash), String(item.customerId));
     }
-    return found;
+    return { owners, erased };
+  }
+
+  /**
+   * After an erasure the aliases become tombstones (the keyed hash and the date, no customer) for
+   * ERASURE_TOMBSTONE_DAYS, so a provider redelivering an event from before the erasure cannot
+   * bring the person back; a new event after the erasure claims the alias again.
+   */
+  async tombstoneAliases(hashes: Iterable<string>, erasedAt: string): Promise<number> {
+    const expiresAt = Math.floor(Date.parse(erasedAt) / 1000) + ERASURE_TOMBSTONE_DAYS * 86_400;
+    const items = [...hashes].map((h) => ({ PutRequest: { Item: { pk: aliasPk(h), sk: ALIAS_SK, aliasHash: h, erasedAt, expiresAt } } }));
+    await batchWrite(this.doc, this.table, items);
+    return items.length;
   }
 
   private async batchGet(keys: Item[]): Promise<Item[]> {
@@ -111,7 +133,7 @@ export class CustomerStore {
               Put: {
                 TableName: this.table,
                 Item: { pk: aliasPk(h), sk: ALIAS_SK, aliasHash: h, customerId, createdAt: now },
-                ConditionExpression: 'attribute_not_exists(pk)',
+                ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(erasedAt)',
               },
             })),
             {
@@ -147,7 +169,7 @@ export class CustomerStore {
           ...this.capacity,
           TableName: this.table,
           Item: { pk: aliasPk(hash), sk: ALIAS_SK, aliasHash: hash, customerId, createdAt: now },
-          ConditionExpression: 'attribute_not_exists(pk) OR customerId = :id',
+          ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(erasedAt) OR customerId = :id',
           ExpressionAttributeValues: { ':id': customerId },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
