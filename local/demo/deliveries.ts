@@ -51,10 +51,9 @@ export interface Delivery {
 
 export interface DeliveryOptions {
   /**
-   * Shopify's refunds/create payload names the order but not the customer, so the adapter can
-   * only attribute a refund whose delivery was enriched with `email` and `customer` (as a Flow
-   * or middleware forwarding it would). `enriched` (default) adds them so refunds count;
-   * `plain` sends Shopify's exact shape, which the endpoint answers with `ignored`.
+   * Shopify's refunds/create payload names the order but not the customer. `plain` (default)
+   * sends that exact shape, which Patron attributes through its order index; `enriched` adds
+   * `email` and `customer` as a Flow or middleware forwarding it might.
    */
   shopifyRefunds?: 'enriched' | 'plain';
 }
@@ -292,9 +291,9 @@ class Renderer {
       return this.pending('shopify', e, eventId, 'orders/paid', body, { ...headers, 'x-shopify-topic': 'orders/paid' });
     }
     if (tp.type === 'refund') {
-      const plain = this.options.shopifyRefunds === 'plain';
+      const plain = (this.options.shopifyRefunds ?? 'plain') === 'plain';
       const body = this.shopifyRefund(c, e, tp, plain);
-      return this.pending('shopify', e, eventId, 'refunds/create', body, { ...headers, 'x-shopify-topic': 'refunds/create' }, plain);
+      return this.pending('shopify', e, eventId, 'refunds/create', body, { ...headers, 'x-shopify-topic': 'refunds/create' });
     }
     throw new Error(`no Shopify rendering for ${tp.type}`);
   }

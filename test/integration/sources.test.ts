@@ -15,7 +15,7 @@ const deliverSample = (source: SourceName, file: string, sub = '') =>
   deliver(source, sampleText(source, file, sub), { eventId: `it-sample-${source}-${file}`, headers: headersFor(source, file) });
 
 const expectsIgnored = (file: string) =>
-  file.startsWith('unsupported-') || ['orders-create-pending.json', 'refunds-create.json', 'ticket-status-pending.json', 'satisfaction-offered.json'].includes(file);
+  file.startsWith('unsupported-') || ['orders-create-pending.json', 'ticket-status-pending.json', 'satisfaction-offered.json'].includes(file);
 
 async function lookup(email: string) {
   return ((await (await api(`/customers?email=${encodeURIComponent(email)}`)).json()) as { customers: any[] }).customers;
@@ -57,5 +57,20 @@ describe('every sample in events/ over HTTP', () => {
     expect(ann.sourceSystems).toEqual(['generic', 'shopify', 'stripe', 'zendesk']);
     expect(ann.identifiers.externalIds).toEqual(expect.arrayContaining(['shopify:7390112301', 'stripe:cus_PtrnAnnExample1', 'zendesk:9001001']));
     expect(ann.purchaseCount).toBeGreaterThanOrEqual(2);
+  });
+
+  it('gives a Shopify refund that names only its order to the customer who placed the order', async () => {
+    const [ann] = await lookup('ann@example.com');
+    const refunds = await (await api(`/customers/${ann.id}/touchpoints?type=refund&limit=50`)).json();
+    expect(refunds.items).toEqual(expect.arrayContaining([expect.objectContaining({ source: 'shopify', data: expect.objectContaining({ orderId: '5873458724907', amountMinor: 1738 }) })]));
+    expect(refunds.items.every((t: any) => !('gsi1pk' in t))).toBe(true);
+  });
+
+  it('ignores a Shopify refund of an order Patron never saw (202, nothing stored)', async () => {
+    const refund = JSON.parse(sampleText('shopify', 'refunds-create.json'));
+    refund.order_id = 1111111111;
+    const res = await deliver('shopify', refund, { eventId: 'it-unknown-order-refund', headers: { 'x-shopify-topic': 'refunds/create', 'x-shopify-event-id': 'it-unknown-order-refund' } });
+    expect(res.status).toBe(202);
+    expect(res.body.reason).toContain('order 1111111111');
   });
 });

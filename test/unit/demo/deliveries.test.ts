@@ -187,13 +187,15 @@ describe('round trip through the real adapters', () => {
       const adapter = ADAPTERS[d.source];
       adapter.verify(d.body, d.headers, [SECRETS[d.source]], now);
       const adapted = adapter.adapt(JSON.parse(d.body), d.headers);
-      const expected = Touchpoint.parse(pending.touchpoint);
-      const got = adapted.kind === 'touchpoint' ? adapted.touchpoint : adapted;
+      const parsed = Touchpoint.parse(pending.touchpoint);
+      // A Shopify refund names only its order: the customer is found at ingest, not in the payload.
+      const expected = adapted.kind === 'order-touchpoint' ? { ...parsed, customer: {} } : parsed;
+      const got = adapted.kind === 'ignored' ? adapted : adapted.touchpoint;
       // Through JSON: absent and undefined fields count the same.
       if (JSON.stringify(got) !== JSON.stringify(expected) && !equalJson(got, expected)) {
         mismatches.push({ kind: kind(pending), got, expected });
       }
-      expect(adapted.kind === 'touchpoint' ? adapted.touchpoint.type : 'ignored').toBe(pending.expect.type);
+      expect(adapted.kind === 'ignored' ? 'ignored' : adapted.touchpoint.type).toBe(pending.expect.type);
     }
     expect(mismatches.slice(0, 2)).toEqual([]);
   });
@@ -256,12 +258,16 @@ describe('round trip through the real adapters', () => {
     for (const pending of sample().filter((d) => d.touchpoint.type === 'purchase' || d.touchpoint.type === 'refund').slice(0, 200)) {
       const d = signDelivery(pending, SECRETS, now);
       const adapted = ADAPTERS[d.source].adapt(JSON.parse(d.body), d.headers);
-      if (adapted.kind !== 'touchpoint') throw new Error(`${kind(pending)} was ignored: ${adapted.reason}`);
+      if (adapted.kind === 'ignored') throw new Error(`${kind(pending)} was not a touchpoint: ${JSON.stringify(adapted)}`);
       const tp = adapted.touchpoint;
       expect(tp.type).toBe(pending.touchpoint.type);
       expect(Date.parse(tp.occurredAt)).toBe(Date.parse(pending.touchpoint.occurredAt));
-      expect(tp.customer.email).toBe(pending.touchpoint.customer.email);
-      expect(tp.customer.externalId).toBe(pending.touchpoint.customer.externalId);
+      if (adapted.kind === 'touchpoint') {
+        expect(tp.customer.email).toBe(pending.touchpoint.customer.email);
+        expect(tp.customer.externalId).toBe(pending.touchpoint.customer.externalId);
+      } else {
+        expect(adapted.orderId).toBe(pending.touchpoint.type === 'refund' ? pending.touchpoint.data.orderId : undefined);
+      }
       if (tp.type === 'purchase' && pending.touchpoint.type === 'purchase') {
         expect(tp.data.totalMinor).toBe(pending.touchpoint.data.totalMinor);
         expect(tp.data.items.map((i) => [i.sku, i.quantity, i.unitPriceMinor, i.category])).toEqual(
@@ -275,16 +281,16 @@ describe('round trip through the real adapters', () => {
     }
   });
 
-  it('sends Shopify refunds in their exact shape when asked, which the adapter ignores as unattributable', () => {
-    const plain = buildDeliveries(population, { shopifyRefunds: 'plain' }).filter((d) => d.eventType === 'refunds/create');
+  it('sends Shopify refunds in their exact shape by default, which the adapter hands to the order\'s customer', () => {
+    const plain = buildDeliveries(population).filter((d) => d.eventType === 'refunds/create');
     expect(plain.length).toBeGreaterThan(0);
     for (const pending of plain) {
-      expect(pending.expect.type).toBe('ignored');
+      expect(pending.expect.type).toBe('refund');
       const body = JSON.parse(pending.body) as Record<string, unknown>;
       expect(body).not.toHaveProperty('email');
       expect(body).not.toHaveProperty('customer');
       const d = signDelivery(pending, SECRETS, now);
-      expect(ADAPTERS.shopify.adapt(body, d.headers).kind).toBe('ignored');
+      expect(ADAPTERS.shopify.adapt(body, d.headers)).toMatchObject({ kind: 'order-touchpoint', orderId: String(body.order_id) });
     }
   });
 

@@ -39,7 +39,7 @@ function adapt(name: string, topic: string, dir = DIR): Adapted {
 }
 
 function touchpointOf(result: Adapted): { dedupeKey: string; touchpoint: Touchpoint } {
-  if (result.kind !== 'touchpoint') throw new Error(`expected a touchpoint, got ignored: ${result.reason}`);
+  if (result.kind !== 'touchpoint') throw new Error(`expected a touchpoint, got ${JSON.stringify(result)}`);
   return result;
 }
 
@@ -187,12 +187,23 @@ describe('shopify source: sample deliveries', () => {
     });
   });
 
-  it('ignores a refund whose payload names no customer, as Shopify refund payloads do', () => {
+  it('hands a refund whose payload names no customer (as Shopify refunds do) to the order\'s customer', () => {
     expect(adapt('refunds-create.json', 'refunds/create')).toEqual({
-      kind: 'ignored',
+      kind: 'order-touchpoint',
       eventType: 'refunds/create',
-      reason: expect.stringContaining('no customer'),
+      dedupeKey: 'evt-refunds/create',
+      orderId: '5873458724907',
+      touchpoint: {
+        type: 'refund',
+        occurredAt: '2025-03-20T09:12:05.000Z',
+        customer: {},
+        data: { orderId: '5873458724907', currency: 'USD', amountMinor: 1738, reason: 'Bag arrived torn' },
+      },
     });
+  });
+
+  it('indexes the order id of a purchase, so refunds of the order find its customer', () => {
+    expect(adapt('orders-paid.json', 'orders/paid')).toMatchObject({ kind: 'touchpoint', indexOrderId: '5873458724907' });
   });
 
   it('maps a refund that carries a customer to the sum of its successful refund transactions', () => {

@@ -23,7 +23,7 @@ const stripeHeader = (payload: string, secret = SECRET, timestamp = NOW_S) => ({
 });
 
 function touchpointOf(result: Adapted): { dedupeKey: string; eventType: string; touchpoint: Touchpoint } {
-  if (result.kind !== 'touchpoint') throw new Error(`expected a touchpoint, got ignored: ${result.reason}`);
+  if (result.kind !== 'touchpoint') throw new Error(`expected a touchpoint, got ${JSON.stringify(result)}`);
   return result;
 }
 

@@ -40,7 +40,7 @@ const INVOCATION = {
 };
 
 function touchpointOf(result: Adapted): { dedupeKey: string; eventType: string; touchpoint: Touchpoint } {
-  if (result.kind !== 'touchpoint') throw new Error(`expected a touchpoint, got ignored: ${result.reason}`);
+  if (result.kind !== 'touchpoint') throw new Error(`expected a touchpoint, got ${JSON.stringify(result)}`);
   return result;
 }
 

@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { BadRequestError, NotFoundError, PayloadTooLargeError, ValidationError, ConfigError } from '../errors.js';
 import { identityOf } from '../identity/normalize.js';
 import type { PiiHasher } from '../identity/pii-hasher.js';
-import { resolveCustomer } from '../identity/resolver.js';
+import { liveOwners, resolveCustomer } from '../identity/resolver.js';
 import type { AliasCache } from '../identity/alias-cache.js';
 import type { CustomerStore } from '../store/customer-store.js';
 import { UpdateBuilder } from '../store/update-builder.js';
@@ -69,7 +69,10 @@ export async function ingestWebhook(
       return { status: 'ignored', eventType: adapted.eventType, reason: adapted.reason };
     }
 
-    const result = await store(deps, source, adapted.touchpoint, adapted.dedupeKey, now);
+    const result =
+      adapted.kind === 'order-touchpoint'
+        ? await storeForOrder(deps, source, adapted.touchpoint, adapted.dedupeKey, adapted.orderId, now)
+        : await store(deps, source, adapted.touchpoint, adapted.dedupeKey, now, adapted.indexOrderId);
     if (result.status === 'ignored') {
       deps.observer.delivery(source, 'ignored', { eventType: adapted.eventType, reason: 'customer_erased' });
       return { ...result, eventType: adapted.eventType };
@@ -88,7 +91,40 @@ export async function ingestWebhook(
   }
 }
 
-async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedupeKey: string, now: Date) {
+function toStored(source: SourceName, tp: Touchpoint, dedupeKey: string, customerId: string, receivedAt: string): StoredTouchpoint {
+  return {
+    id: `${source}:${dedupeKey}`,
+    customerId,
+    source,
+    dedupeKey,
+    type: tp.type,
+    occurredAt: normalizeInstant(tp.occurredAt),
+    receivedAt,
+    data: tp.data as Record<string, unknown>,
+  };
+}
+
+/**
+ * A touchpoint that names only an order (a Shopify refund) goes to the customer whose purchase
+ * carries that order id; an order Patron never saw (or whose customer was erased) is ignored.
+ */
+async function storeForOrder(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedupeKey: string, orderId: string, now: Date) {
+  const nowIso = now.toISOString();
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const owner = await deps.store.orderOwner(source, orderId);
+    const customerId = owner ? (await liveOwners(deps.store, [owner], nowIso)).get(owner) : undefined;
+    if (!customerId) {
+      return { status: 'ignored' as const, eventType: tp.type, reason: `names order ${orderId} but no customer, and Patron holds no purchase of that order; not attributable` };
+    }
+    const stored = toStored(source, tp, dedupeKey, customerId, nowIso);
+    const outcome = await deps.store.writeTouchpoint(stored, applyTouchpoint(new UpdateBuilder(), tp).addToSet('sources', [source]));
+    if (outcome === 'customer-moved') continue;
+    return { status: outcome, touchpointId: stored.id, customerId, type: tp.type, merged: [] as string[] };
+  }
+  throw new Error('Touchpoint write did not settle: the customer kept moving');
+}
+
+async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedupeKey: string, now: Date, indexOrderId?: string) {
   const identity = identityOf(tp.customer, source, deps.defaultPhoneRegion);
   if (identity.keys.length === 0) {
     throw new ValidationError('The customer cannot be identified', [
@@ -110,16 +146,7 @@ async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedup
     }
     merged.push(...resolution.merges.map((m) => m.mergedId));
     const customerId = resolution.customerId;
-    const stored: StoredTouchpoint = {
-      id: `${source}:${dedupeKey}`,
-      customerId,
-      source,
-      dedupeKey,
-      type: tp.type,
-      occurredAt: normalizeInstant(tp.occurredAt),
-      receivedAt: nowIso,
-      data: tp.data as Record<string, unknown>,
-    };
+    const stored = toStored(source, tp, dedupeKey, customerId, nowIso);
     const update = applyTouchpoint(new UpdateBuilder(), tp)
       .addToSet('sources', [source])
       .addToSet('aliasHashes', aliasHashes)
@@ -132,7 +159,7 @@ async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedup
       update.setIfNotExists('firstName', tp.customer.firstName).setIfNotExists('lastName', tp.customer.lastName);
     }
 
-    const outcome = await deps.store.writeTouchpoint(stored, update);
+    const outcome = await deps.store.writeTouchpoint(stored, update, { indexOrderId });
     if (outcome === 'customer-moved') {
       deps.aliasCache?.forget(aliasHashes);
       continue;

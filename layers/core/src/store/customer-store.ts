@@ -20,6 +20,8 @@ import {
   aliasPk,
   customerPk,
   mergeSk,
+  orderIndexPk,
+  ORDER_INDEX,
   touchpointSk,
 } from './keys.js';
 import { UpdateBuilder } from './update-builder.js';
@@ -202,7 +204,7 @@ export class CustomerStore {
    * the aggregates are untouched. 'customer-moved' means the profile was merged or erased
    * meanwhile: resolve the customer again.
    */
-  async writeTouchpoint(tp: StoredTouchpoint, profileUpdate: UpdateBuilder): Promise<WriteOutcome> {
+  async writeTouchpoint(tp: StoredTouchpoint, profileUpdate: UpdateBuilder, opts: { indexOrderId?: string } = {}): Promise<WriteOutcome> {
     const u = profileUpdate;
     const condition = `attribute_exists(${u.ref('pk')}) AND attribute_not_exists(${u.ref('mergedInto')})`;
     try {
@@ -213,7 +215,12 @@ export class CustomerStore {
             {
               Put: {
                 TableName: this.table,
-                Item: { pk: customerPk(tp.customerId), sk: touchpointSk(tp.occurredAt, tp.source, tp.dedupeKey), ...tp },
+                Item: {
+                  pk: customerPk(tp.customerId),
+                  sk: touchpointSk(tp.occurredAt, tp.source, tp.dedupeKey),
+                  ...tp,
+                  ...(opts.indexOrderId ? { gsi1pk: orderIndexPk(tp.source, opts.indexOrderId), gsi1sk: tp.customerId } : {}),
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -235,6 +242,20 @@ export class CustomerStore {
       if (cancelledByCondition(error, 1)) return 'customer-moved';
       throw error;
     }
+  }
+
+  /** The customer whose purchase carries this order id (following its moves in merges), if any. */
+  async orderOwner(source: string, orderId: string): Promise<string | undefined> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: ORDER_INDEX,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': orderIndexPk(source, orderId) },
+        Limit: 1,
+      }),
+    );
+    return out.Items?.[0]?.customerId as string | undefined;
   }
 
   /** Latest-wins per channel, decided by occurredAt, so a late old event cannot undo a newer choice. */
@@ -448,6 +469,6 @@ export class CustomerStore {
 }
 
 function stripKeys(item: Record<string, unknown>): StoredTouchpoint {
-  const { pk: _pk, sk: _sk, ...rest } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
   return rest as unknown as StoredTouchpoint;
 }

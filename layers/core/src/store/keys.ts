@@ -8,6 +8,7 @@
  *   CUST#<id>    MERGE#<at>#<mergedId>                       a merge into this customer
  *   ALIAS#<hash> ALIAS                                       lookup key -> customer id
  *   AUDIT#ERASURE <at>#<id>                                  erasure record, no PII
+ *   gsi1: ORDER#<source>#<orderId> / <customerId>             a purchase, found by its order id
  */
 export const PROFILE_SK = 'PROFILE';
 export const ALIAS_SK = 'ALIAS';
@@ -19,6 +20,9 @@ export const touchpointSk = (occurredAt: string, source: string, dedupeKey: stri
   `${TOUCHPOINT_PREFIX}${normalizeInstant(occurredAt)}#${source}#${dedupeKey}`;
 export const mergeSk = (at: string, mergedId: string) => `MERGE#${at}#${mergedId}`;
 export const ERASURE_AUDIT_PK = 'AUDIT#ERASURE';
+/** The gsi1 partition of a purchase, so an event naming only the order (a refund) finds its customer. */
+export const ORDER_INDEX = 'gsi1';
+export const orderIndexPk = (source: string, orderId: string) => `ORDER#${source}#${orderId}`;
 
 /** ISO instants in UTC with milliseconds sort lexicographically in time order. */
 export function normalizeInstant(iso: string): string {

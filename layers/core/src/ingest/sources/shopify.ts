@@ -14,9 +14,10 @@ import type { Adapted, Headers, SourceAdapter } from './types.js';
  *   orders/create, orders/paid   -> purchase (dedupeKey `order:<id>`: both describe one purchase;
  *                                   orders/create of an order still awaiting payment, or voided,
  *                                   is ignored since orders/paid will follow if it is ever paid)
- *   refunds/create               -> refund, but only when the payload names a customer: Shopify's
- *                                   Refund payload carries `order_id` and no customer, so a plain
- *                                   delivery is returned as `ignored` (unattributable) rather than
+ *   refunds/create               -> refund. Shopify's Refund payload carries `order_id` and
+ *                                   usually no customer: the refund goes to whoever placed the
+ *                                   order (orders are indexed at ingest). A refund of an order
+ *                                   Patron never saw is `ignored` (unattributable) rather than
  *                                   rejected (a 4xx would make Shopify retry and eventually drop
  *                                   the subscription)
  *   customers/create, customers/update     -> profile_updated
@@ -251,7 +252,7 @@ function adaptOrder(topic: string, payload: unknown): Adapted {
     },
     'touchpoint',
   );
-  return { kind: 'touchpoint', eventType: topic, dedupeKey: `order:${orderId}`, touchpoint };
+  return { kind: 'touchpoint', eventType: topic, dedupeKey: `order:${orderId}`, touchpoint, indexOrderId: String(orderId) };
 }
 
 function adaptRefund(topic: string, payload: unknown, eventId: string): Adapted {
@@ -272,23 +273,19 @@ function adaptRefund(topic: string, payload: unknown, eventId: string): Adapted 
     return { kind: 'ignored', eventType: topic, reason: 'refund moved no money (restock or adjustment only)' };
   }
   const customer = customerRef(refund.customer, { email: refund.email });
-  if (!hasIdentity(customer)) {
-    return {
-      kind: 'ignored',
-      eventType: topic,
-      reason: `refund ${refund.id} names order ${refund.order_id} but no customer; not attributable`,
-    };
-  }
+  const named = hasIdentity(customer);
   const touchpoint = toTouchpoint(
     {
       type: 'refund',
       occurredAt: refund.processed_at ?? refund.created_at,
-      customer,
-      data: { orderId: refund.order_id, currency, amountMinor, reason: refund.note },
+      // Validated with a stand-in identity, then emptied: the order's customer is looked up at ingest.
+      customer: named ? customer : { externalId: 'order-owner' },
+      data: { orderId: String(refund.order_id), currency, amountMinor, reason: refund.note },
     },
     'touchpoint',
   );
-  return { kind: 'touchpoint', eventType: topic, dedupeKey: eventId, touchpoint };
+  if (named) return { kind: 'touchpoint', eventType: topic, dedupeKey: eventId, touchpoint };
+  return { kind: 'order-touchpoint', eventType: topic, dedupeKey: eventId, orderId: String(refund.order_id), touchpoint: { ...touchpoint, customer: {} } };
 }
 
 function adaptCustomer(topic: string, payload: unknown, eventId: string): Adapted {

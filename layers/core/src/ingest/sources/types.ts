@@ -15,6 +15,19 @@ export type Adapted =
        */
       dedupeKey: string;
       touchpoint: Touchpoint;
+      /** An order id to index, so later events that name only the order find its customer. */
+      indexOrderId?: string;
+    }
+  | {
+      /**
+       * A touchpoint whose payload names no customer, only an order (Shopify refunds): it belongs
+       * to whoever placed that order, found through the order index. `touchpoint.customer` is empty.
+       */
+      kind: 'order-touchpoint';
+      eventType: string;
+      dedupeKey: string;
+      orderId: string;
+      touchpoint: Touchpoint;
     }
   | { kind: 'ignored'; eventType: string; reason: string };
 
