@@ -110,7 +110,7 @@ async function loadContext(deps: OfferDeps, customerId: string, now: Date): Prom
   ]);
   if (!snap.profile || snap.profile.mergedInto) return undefined;
   // Newest first, so the window's first touchpoint is the customer's last one.
-  const span = recent.length ? { last: recent[0]!.occurredAt } : { last: (await deps.store.historySpan(customerId, { firstToo: false })).last };
+  const span = recent.length ? { last: recent[0]!.occurredAt } : { last: await deps.store.lastTouchpointAt(customerId) };
   const nowMs = now.getTime();
   const mining = snap.mining && snap.mining.runId === run.runId ? snap.mining : undefined;
   const c360 = toCustomer360(snap.profile, span, mining ? { ...mining } : null);

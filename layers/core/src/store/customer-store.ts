@@ -10,8 +10,8 @@ import {
 import type { ProfileItem } from '../customers/profile.js';
 import { EMPTY_PROFILE_MAPS } from '../customers/profile.js';
 import type { StoredTouchpoint, TouchpointType } from '../touchpoint.js';
-import { OFFER_LEDGER_SK, OFFER_POINTER_SK, OFFER_SK_PREFIX, offerPk } from './offer-store.js';
-import { batchWrite, cancelledByCondition, isConditionalFailure, isTransactionCancelled, queryAll, queryPartition, type Item } from './dynamo.js';
+import { OFFER_POINTER_SK, OFFER_SK_PREFIX, offerLedgerBump, offerPk } from './offer-store.js';
+import { batchWrite, cancelledByCondition, isConditionalFailure, isTransactionCancelled, queryPartition, withoutKeys, type Item } from './dynamo.js';
 import {
   ALIAS_SK,
   ERASURE_AUDIT_PK,
@@ -38,13 +38,13 @@ export interface CapacityMeter {
   record(units: number | undefined): void;
 }
 
+/** How long an erased customer's aliases keep old redeliveries out (providers retry for up to 3 days). */
+export const ERASURE_TOMBSTONE_DAYS = 30;
+
 /**
  * All DynamoDB access for customers, aliases and touchpoints. Services call these methods;
  * nothing else in the code base builds DynamoDB requests for these entities.
  */
-/** How long an erased customer's aliases keep old redeliveries out (providers retry for up to 3 days). */
-export const ERASURE_TOMBSTONE_DAYS = 30;
-
 export class CustomerStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -300,26 +300,32 @@ export class CustomerStore {
       items.push(...((out.Items ?? []) as Item[]));
       startKey = out.LastEvaluatedKey;
     } while (startKey && items.length < opts.limit);
-    return { items: items.map(stripKeys), lastKey: startKey };
+    return { items: items.map((i) => withoutKeys<StoredTouchpoint>(i)), lastKey: startKey };
   }
 
   /** Oldest and newest touchpoint instants: two one-item reads along the sort key. */
-  async historySpan(customerId: string, opts: { firstToo?: boolean } = {}): Promise<{ first?: string; last?: string }> {
-    const edge = async (forward: boolean) => {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tp)',
-          ExpressionAttributeValues: { ':pk': customerPk(customerId), ':tp': TOUCHPOINT_PREFIX },
-          ProjectionExpression: 'occurredAt',
-          ScanIndexForward: forward,
-          Limit: 1,
-        }),
-      );
-      return out.Items?.[0]?.occurredAt as string | undefined;
-    };
-    const [first, last] = await Promise.all([opts.firstToo === false ? undefined : edge(true), edge(false)]);
+  async historySpan(customerId: string): Promise<{ first?: string; last?: string }> {
+    const [first, last] = await Promise.all([this.touchpointEdge(customerId, true), this.touchpointEdge(customerId, false)]);
     return { first, last };
+  }
+
+  /** The newest touchpoint instant: one one-item read. */
+  lastTouchpointAt(customerId: string): Promise<string | undefined> {
+    return this.touchpointEdge(customerId, false);
+  }
+
+  private async touchpointEdge(customerId: string, forward: boolean): Promise<string | undefined> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tp)',
+        ExpressionAttributeValues: { ':pk': customerPk(customerId), ':tp': TOUCHPOINT_PREFIX },
+        ProjectionExpression: 'occurredAt',
+        ScanIndexForward: forward,
+        Limit: 1,
+      }),
+    );
+    return out.Items?.[0]?.occurredAt as string | undefined;
   }
 
   async partitionItems(customerId: string, skPrefix?: string): Promise<Item[]> {
@@ -407,12 +413,7 @@ export class CustomerStore {
     // fails its condition and re-checks against the survivor; one that committed before the bump
     // is in the consistent read below and moves with the rest.
     await this.bumpOfferLedger(fromId);
-    const items = await queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-      ExpressionAttributeValues: { ':pk': customerPk(fromId), ':p': OFFER_SK_PREFIX },
-      ConsistentRead: true,
-    });
+    const items = await queryPartition(this.doc, this.table, customerPk(fromId), OFFER_SK_PREFIX, { consistent: true });
     if (!items.length) return 0;
     await batchWrite(this.doc, this.table, [
       ...items.map((it) => ({ PutRequest: { Item: { ...it, pk: customerPk(toId), customerId: toId } } })),
@@ -425,15 +426,7 @@ export class CustomerStore {
 
   /** Invalidates offer checks in flight for the customer (see store/offer-store.ts). */
   private async bumpOfferLedger(customerId: string): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: customerPk(customerId), sk: OFFER_LEDGER_SK },
-        UpdateExpression: 'ADD #v :one',
-        ExpressionAttributeNames: { '#v': 'version' },
-        ExpressionAttributeValues: { ':one': 1 },
-      }),
-    );
+    await this.doc.send(new UpdateCommand(offerLedgerBump(this.table, customerId)));
   }
 
   /** Replaces a merged profile by a PII-free tombstone that only redirects. */
@@ -466,9 +459,4 @@ export class CustomerStore {
   async ping(): Promise<void> {
     await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
   }
-}
-
-function stripKeys(item: Record<string, unknown>): StoredTouchpoint {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
-  return rest as unknown as StoredTouchpoint;
 }

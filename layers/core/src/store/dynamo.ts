@@ -28,12 +28,19 @@ export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandI
 }
 
 /** Every item of one partition, or of the part whose sort key starts with `skPrefix`. */
-export function queryPartition(doc: DynamoDBDocumentClient, table: string, pk: string, skPrefix?: string): Promise<Item[]> {
+export function queryPartition(doc: DynamoDBDocumentClient, table: string, pk: string, skPrefix?: string, opts: { consistent?: boolean } = {}): Promise<Item[]> {
   return queryAll(doc, {
     TableName: table,
     KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :p)' : 'pk = :pk',
     ExpressionAttributeValues: { ':pk': pk, ...(skPrefix ? { ':p': skPrefix } : {}) },
+    ...(opts.consistent ? { ConsistentRead: true } : {}),
   });
+}
+
+/** An item as the domain sees it: without the table's key and index attributes. */
+export function withoutKeys<T = Item>(item: Item): T {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
+  return rest as T;
 }
 
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
@@ -63,6 +70,12 @@ export function cancelledByCondition(error: unknown, index: number): boolean {
 
 export function isConditionalFailure(error: unknown): boolean {
   return (error as { name?: string }).name === 'ConditionalCheckFailedException';
+}
+
+/** Two transactions touching the same item at once: DynamoDB cancels one with TransactionConflict. */
+export function isTransactionConflict(error: unknown): boolean {
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  return !!reasons?.some((r) => r.Code === 'TransactionConflict');
 }
 
 export function isTransactionCancelled(error: unknown): boolean {

@@ -6,7 +6,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { batchWrite, isConditionalFailure, type Item } from './dynamo.js';
+import { batchWrite, isConditionalFailure, withoutKeys, type Item } from './dynamo.js';
 import { customerPk, PROFILE_SK, TOUCHPOINT_PREFIX } from './keys.js';
 
 /**
@@ -169,7 +169,6 @@ export class MiningStore {
   }
 
   /** Points LATEST at this run unless a newer run (ULIDs sort by time) already completed. */
-  /** The newest completed run becomes the latest; an older run finishing late cannot take over. */
   async publishLatest(runId: string, completedAt: string): Promise<void> {
     await this.updatePointer('SET runId = :id, completedAt = :at', 'attribute_not_exists(runId) OR runId <= :id', runId, completedAt);
   }
@@ -262,12 +261,12 @@ export class MiningStore {
         ExpressionAttributeValues: { ':pk': customerPk(customerId), ':f': FLAG_SK_PREFIX },
       }),
     );
-    return (out.Items ?? []).map((i) => stripIndexKeys<FlagItem>(i));
+    return (out.Items ?? []).map((i) => withoutKeys<FlagItem>(i));
   }
 
   async customerMining(customerId: string): Promise<CustomerMiningItem | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: customerPk(customerId), sk: MINING_SK } }));
-    return out.Item ? stripIndexKeys<CustomerMiningItem>(out.Item) : undefined;
+    return out.Item ? withoutKeys<CustomerMiningItem>(out.Item) : undefined;
   }
 
   /** Flags of one run and type, highest score first, straight from the index (no scan). */
@@ -302,14 +301,9 @@ export class MiningStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      items.push(...(out.Items ?? []).map((i) => stripIndexKeys<FlagItem>(i)));
+      items.push(...(out.Items ?? []).map((i) => withoutKeys<FlagItem>(i)));
       startKey = out.LastEvaluatedKey;
     } while (startKey && items.length < args.limit);
     return { items, lastKey: startKey };
   }
-}
-
-function stripIndexKeys<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
-  return rest as T;
 }

@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentCl
 import { monotonicFactory } from 'ulid';
 import type { ProfileItem } from '../customers/profile.js';
 import type { Finding, RegisteredOffer } from '../offers/schema.js';
-import { cancelledByCondition, queryAll, queryPartition, type Item } from './dynamo.js';
+import { cancelledByCondition, isTransactionConflict, queryAll, queryPartition, withoutKeys } from './dynamo.js';
 import { customerPk, normalizeInstant, PROFILE_SK, TOUCHPOINT_PREFIX } from './keys.js';
 import { FLAG_SK_PREFIX, MINING_SK, type CustomerMiningItem, type FlagItem } from './mining-store.js';
 
@@ -60,6 +60,15 @@ export interface CustomerSnapshot {
   ledgerVersion: number;
 }
 
+/** Moves the customer's offer ledger on, so every offer check in flight for it re-reads. */
+export const offerLedgerBump = (table: string, customerId: string) => ({
+  TableName: table,
+  Key: { pk: customerPk(customerId), sk: OFFER_LEDGER_SK },
+  UpdateExpression: 'ADD #v :one',
+  ExpressionAttributeNames: { '#v': 'version' },
+  ExpressionAttributeValues: { ':one': 1 },
+});
+
 export type RegisterOutcome = 'stored' | 'stale' | 'idempotency-key-taken';
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -86,10 +95,10 @@ export class OfferStore {
     for (const item of items) {
       const sk = String(item.sk);
       if (sk === PROFILE_SK) snap.profile = item as unknown as ProfileItem;
-      else if (sk === MINING_SK) snap.mining = withoutKeys(item) as unknown as CustomerMiningItem;
+      else if (sk === MINING_SK) snap.mining = withoutKeys<CustomerMiningItem>(item);
       else if (sk === OFFER_LEDGER_SK) snap.ledgerVersion = Number(item.version ?? 0);
-      else if (sk.startsWith(OFFER_SK_PREFIX)) snap.offers.push(withoutKeys(item) as unknown as StoredOffer);
-      else if (sk.startsWith(FLAG_SK_PREFIX)) snap.flags.push(withoutKeys(item) as unknown as FlagItem);
+      else if (sk.startsWith(OFFER_SK_PREFIX)) snap.offers.push(withoutKeys<StoredOffer>(item));
+      else if (sk.startsWith(FLAG_SK_PREFIX)) snap.flags.push(withoutKeys<FlagItem>(item));
     }
     return snap;
   }
@@ -171,15 +180,7 @@ export class OfferStore {
               },
             },
             // A status change alters what later checks see, so it invalidates checks in flight.
-            {
-              Update: {
-                TableName: this.table,
-                Key: { pk: customerPk(offer.customerId), sk: OFFER_LEDGER_SK },
-                UpdateExpression: 'ADD #v :one',
-                ExpressionAttributeNames: { '#v': 'version' },
-                ExpressionAttributeValues: { ':one': 1 },
-              },
-            },
+            { Update: offerLedgerBump(this.table, offer.customerId) },
             { Put: { TableName: this.table, Item: { pk: offerPk(offer.id), sk: auditSk(at), ...audit } } },
           ],
         }),
@@ -200,22 +201,22 @@ export class OfferStore {
     const out = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: { pk: customerPk(customerId), sk: `${OFFER_SK_PREFIX}${offerId}` }, ConsistentRead: consistent }),
     );
-    return out.Item ? (withoutKeys(out.Item) as unknown as StoredOffer) : undefined;
+    return out.Item ? (withoutKeys<StoredOffer>(out.Item)) : undefined;
   }
 
   async auditTrail(offerId: string): Promise<AuditRecord[]> {
     const items = await queryPartition(this.doc, this.table, offerPk(offerId), AUDIT_SK_PREFIX);
-    return items.map((i) => withoutKeys(i) as unknown as AuditRecord);
+    return items.map((i) => withoutKeys<AuditRecord>(i));
   }
 
   async customerOffers(customerId: string): Promise<StoredOffer[]> {
     const items = await queryPartition(this.doc, this.table, customerPk(customerId), OFFER_SK_PREFIX);
-    return items.map((i) => withoutKeys(i) as unknown as StoredOffer);
+    return items.map((i) => withoutKeys<StoredOffer>(i));
   }
 
   async getIdempotency(keyHash: string): Promise<IdempotencyRecord | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: idempotencyPk(keyHash), sk: OFFER_POINTER_SK }, ConsistentRead: true }));
-    return out.Item ? (withoutKeys(out.Item) as unknown as IdempotencyRecord) : undefined;
+    return out.Item ? (withoutKeys<IdempotencyRecord>(out.Item)) : undefined;
   }
 }
 
@@ -224,14 +225,3 @@ const nextUlid = monotonicFactory();
 /** Audit sort key: time order, then write order. */
 const auditSk = (at: string) => `${AUDIT_SK_PREFIX}${at}#${nextUlid()}`;
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-
-function withoutKeys(item: Item): Item {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
-  return rest;
-}
-
-/** Two transactions touching the same item at once: DynamoDB cancels one with TransactionConflict. */
-function isTransactionConflict(error: unknown): boolean {
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-  return !!reasons?.some((r) => r.Code === 'TransactionConflict');
-}
