@@ -74,8 +74,9 @@ export async function ingestWebhook(
         ? await storeForOrder(deps, source, adapted.touchpoint, adapted.dedupeKey, adapted.orderId, now)
         : await store(deps, source, adapted.touchpoint, adapted.dedupeKey, now, adapted.indexOrderId);
     if (result.status === 'ignored') {
-      deps.observer.delivery(source, 'ignored', { eventType: adapted.eventType, reason: 'customer_erased' });
-      return { ...result, eventType: adapted.eventType };
+      const { code, ...ignored } = result;
+      deps.observer.delivery(source, 'ignored', { eventType: adapted.eventType, reason: code });
+      return { ...ignored, eventType: adapted.eventType };
     }
     deps.observer.delivery(source, result.status === 'stored' ? 'accepted' : 'duplicate', {
       eventType: adapted.eventType,
@@ -114,7 +115,8 @@ async function storeForOrder(deps: IngestDeps, source: SourceName, tp: Touchpoin
     const owner = await deps.store.orderOwner(source, orderId);
     const customerId = owner ? (await liveOwners(deps.store, [owner], nowIso)).get(owner) : undefined;
     if (!customerId) {
-      return { status: 'ignored' as const, eventType: tp.type, reason: `names order ${orderId} but no customer, and Patron holds no purchase of that order; not attributable` };
+      const reason = `names order ${orderId} but no customer, and Patron holds no purchase of that order; not attributable`;
+      return { status: 'ignored' as const, code: 'order_unknown', eventType: tp.type, reason };
     }
     const stored = toStored(source, tp, dedupeKey, customerId, nowIso);
     const outcome = await deps.store.writeTouchpoint(stored, applyTouchpoint(new UpdateBuilder(), tp).addToSet('sources', [source]));
@@ -142,7 +144,7 @@ async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedup
       : await resolveCustomer(deps.store, aliasHashes, nowIso, { trustAliases: attempt === 0, occurredAt: normalizeInstant(tp.occurredAt) });
     if ('erasedAt' in resolution) {
       const reason = `the customer was erased on ${resolution.erasedAt}; events from before the erasure are not stored again`;
-      return { status: 'ignored' as const, eventType: tp.type, reason };
+      return { status: 'ignored' as const, code: 'customer_erased', eventType: tp.type, reason };
     }
     merged.push(...resolution.merges.map((m) => m.mergedId));
     const customerId = resolution.customerId;
