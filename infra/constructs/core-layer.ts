@@ -1,10 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
-import { Architecture, Code, LayerVersion, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, LayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
 import { ESM_REQUIRE_BANNER, fromRoot } from './paths.js';
+import { ESBUILD_TARGET, LAMBDA_RUNTIME } from './runtime.js';
 
 /** The package name functions import; they mark it external and resolve it from /opt at run time. */
 export const CORE_PACKAGE = '@patron/core';
@@ -28,7 +29,7 @@ export function bundleCoreLayer(outputDir: string): void {
     bundle: true,
     format: 'esm',
     platform: 'node',
-    target: 'node22',
+    target: ESBUILD_TARGET,
     minify: true,
     sourcemap: true,
     mainFields: ['module', 'main'],
@@ -58,7 +59,7 @@ export interface CoreLayerProps {
   readonly description?: string;
 }
 
-/** The `@patron/core` Lambda layer (Node.js 22, arm64), bundled locally with esbuild at synth time. */
+/** The `@patron/core` Lambda layer (LAMBDA_RUNTIME, arm64), bundled locally with esbuild at synth time. */
 export class CoreLayer extends Construct {
   readonly layer: LayerVersion;
 
@@ -66,14 +67,14 @@ export class CoreLayer extends Construct {
     super(scope, id);
     this.layer = new LayerVersion(this, 'Layer', {
       description: props.description ?? `${CORE_PACKAGE}: shared Patron library (ESM bundle, AWS SDK external)`,
-      compatibleRuntimes: [Runtime.NODEJS_22_X],
+      compatibleRuntimes: [LAMBDA_RUNTIME],
       compatibleArchitectures: [Architecture.ARM_64],
       code: Code.fromAsset(fromRoot('layers', 'core'), {
         // Hash the bundle, not the folder: a dependency bump changes the layer even if src/ did not.
         assetHashType: AssetHashType.OUTPUT,
         bundling: {
           // Never used: local bundling always succeeds or throws. Required by the type only.
-          image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
+          image: DockerImage.fromRegistry(`public.ecr.aws/sam/build-${LAMBDA_RUNTIME.name}`),
           local: {
             tryBundle(outputDir: string): boolean {
               bundleCoreLayer(outputDir);

@@ -1,7 +1,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type Grant, type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type ILayerVersion, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -12,6 +12,7 @@ import { ENV } from '../../layers/core/src/config.js';
 import type { FunctionDefinition } from '../definitions.js';
 import { CORE_PACKAGE } from './core-layer.js';
 import { ESM_REQUIRE_BANNER, fromRoot } from './paths.js';
+import { ESBUILD_TARGET, LAMBDA_RUNTIME } from './runtime.js';
 
 /** Used when a definition sets no timeout / memory. */
 export const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -37,7 +38,7 @@ export interface PatronFunctionProps {
 }
 
 /**
- * A Patron Lambda function: Node.js 22 on arm64, ESM bundle built locally by esbuild with
+ * A Patron Lambda function: Node.js (LAMBDA_RUNTIME) on arm64, ESM bundle built locally by esbuild with
  * `@patron/core` left to the core layer, its own log group and an execution role that only
  * holds what the `use*` helpers and event sources grant.
  *
@@ -64,7 +65,7 @@ export class PatronFunction extends NodejsFunction {
       entry: fromRoot(definition.entry),
       handler: 'handler',
       description: definition.description,
-      runtime: Runtime.NODEJS_22_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: definition.memoryMb ?? DEFAULT_MEMORY_MB,
       timeout: Duration.seconds(definition.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
@@ -76,7 +77,7 @@ export class PatronFunction extends NodejsFunction {
       depsLockFilePath: fromRoot('package-lock.json'),
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: ESBUILD_TARGET,
         minify: true,
         sourceMap: true,
         mainFields: ['module', 'main'],
@@ -100,12 +101,6 @@ export class PatronFunction extends NodejsFunction {
     // every log group of the account).
     logGroup.grantWrite(role);
 
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Node.js 22 is pinned on purpose: package.json engines, the local runtime, the esbuild target ' +
-        'and the core layer are all built for node22; moving to a newer runtime is a deliberate upgrade.',
-    });
   }
 
   /** Sets TABLE_NAME and grants item read (or read/write) access to the table and its indexes. */

@@ -212,7 +212,7 @@ describe('core layer', () => {
   it('targets Node.js 22 on arm64', () => {
     template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
     template.hasResourceProperties('AWS::Lambda::LayerVersion', {
-      CompatibleRuntimes: ['nodejs22.x'],
+      CompatibleRuntimes: ['nodejs24.x'],
       CompatibleArchitectures: ['arm64'],
     });
   });
@@ -238,7 +238,7 @@ describe('functions', () => {
   describe.each(FUNCTIONS.map((def) => [def.name, def] as const))('%s', (name, def) => {
     it('runs Node.js 22 on arm64 with the core layer and the definition sizing', () => {
       const p = fnProps(name);
-      expect(p.Runtime).toBe('nodejs22.x');
+      expect(p.Runtime).toBe('nodejs24.x');
       expect(p.Architectures).toEqual(['arm64']);
       expect(p.Handler).toBe('index.handler');
       expect(p.Layers).toEqual([{ Ref: logicalId(stack.coreLayer.layer) }]);
