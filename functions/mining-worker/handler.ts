@@ -1,18 +1,30 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { SQSEvent, SQSRecord, Context } from 'aws-lambda';
-import { appDeps, handleMiningMessage, logger, miningEngine, MINING_MAX_RECEIVES, MiningMessage } from '@patron/core';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent, SQSRecord, Context } from 'aws-lambda';
+import { appDeps, flushRecordedMetrics, handleMiningMessage, logger, miningEngine, MINING_MAX_RECEIVES, MiningMessage, tracer } from '@patron/core';
 
 const processor = new BatchProcessor(EventType.SQS);
 
 /** A message that fails here is retried by SQS and parked in the DLQ after maxReceiveCount. */
 async function processRecord(record: SQSRecord): Promise<void> {
   const message = MiningMessage.parse(JSON.parse(record.body));
-  logger.info('mining message', { kind: message.kind, runId: 'runId' in message ? message.runId : undefined, shard: 'shard' in message ? message.shard : undefined });
+  const runId = 'runId' in message ? message.runId : undefined;
+  logger.info('mining message', { kind: message.kind, runId, shard: 'shard' in message ? message.shard : undefined });
+  // Annotations make a run's traces searchable in X-Ray (one message per invocation: batchSize 1).
+  tracer.putAnnotation('miningMessage', message.kind);
+  if (runId) tracer.putAnnotation('runId', runId);
   const deps = await appDeps();
   const finalAttempt = Number(record.attributes.ApproximateReceiveCount) >= MINING_MAX_RECEIVES;
   await handleMiningMessage(deps.miningJob(miningEngine), message, { finalAttempt });
 }
 
-export const handler = async (event: SQSEvent, context: Context) =>
-  // Sequential: a shard holds a whole scan segment in memory; two at once would double the peak.
-  processPartialResponse(event, processRecord, processor, { context, processInParallel: false });
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  // With batchSize 1 a failed record fails the whole batch, so processPartialResponse throws and
+  // the handler subsegment records the error.
+  .use(captureLambdaHandler(tracer))
+  .use(flushRecordedMetrics())
+  .handler((event: SQSEvent, context: Context) =>
+    // Sequential: a shard holds a whole scan segment in memory; two at once would double the peak.
+    processPartialResponse(event, processRecord, processor, { context, processInParallel: false }),
+  );

@@ -1,7 +1,7 @@
 import { Fn, RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENV } from '../../layers/core/src/config.js';
+import { ENV, type SECRET_ENV_NAMES } from '../../layers/core/src/config.js';
 import { SECRET_ENV } from '../definitions.js';
 
 const ROTATION_REASON =
@@ -16,6 +16,37 @@ const idFor = (envName: string): string =>
     .split('_')
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join('');
+
+/** Stack output id of the ARN of the secret behind an env var: WEBHOOK_SECRET_STRIPE -> WebhookSecretStripeArn. */
+export const secretOutputId = (envName: string): string => `${idFor(envName)}Arn`;
+
+/** What the operator puts in each secret (the description of its ARN output); a Record, so a new secret env var needs one. */
+const OPERATOR_INSTRUCTIONS: Record<(typeof SECRET_ENV_NAMES)[number], string> = {
+  [ENV.apiKeys]:
+    'API_KEYS: comma-separated API keys (or sha256:<hex> digests) that clients send as x-api-key. One random key is ' +
+    'generated at deploy: read it with get-secret-value, or replace it with your own.',
+  [ENV.piiHashKey]:
+    'PII_HASH_KEY: generated at deploy, nothing to put. Never change it once data exists (hashed lookups would break).',
+  [ENV.webhookSecret.generic]:
+    'WEBHOOK_SECRET_GENERIC: Standard Webhooks secret(s) (whsec_ + base64, comma-separated) for POST /webhooks/generic. ' +
+    "One is generated: give it to the sender, or replace it with the sender's.",
+  [ENV.webhookSecret.shopify]:
+    "WEBHOOK_SECRET_SHOPIFY: put the Shopify app's client secret (the key of X-Shopify-Hmac-Sha256). Until then the " +
+    'placeholder rejects every Shopify delivery. Comma-separate old and new while rotating.',
+  [ENV.webhookSecret.stripe]:
+    "WEBHOOK_SECRET_STRIPE: put the Stripe webhook endpoint's signing secret (whsec_...). Until then the placeholder " +
+    'rejects every Stripe delivery. Comma-separate old and new while rotating.',
+  [ENV.webhookSecret.zendesk]:
+    "WEBHOOK_SECRET_ZENDESK: put the Zendesk webhook's signing secret. Until then the placeholder rejects every " +
+    'Zendesk delivery. Comma-separate old and new while rotating.',
+};
+
+/** The operator instructions for the secret behind an env var; throws on a name without any. */
+export function secretInstructions(envName: string): string {
+  const text = (OPERATOR_INSTRUCTIONS as Record<string, string>)[envName];
+  if (!text) throw new Error(`No operator instructions for secret env var ${envName}: add them in infra/constructs/secrets.ts`);
+  return text;
+}
 
 /**
  * One Secrets Manager secret per secret-bearing env var of SECRET_ENV (API keys, PII hash key,

@@ -20,6 +20,7 @@ export * from './http/request.js';
 export * from './http/api-key.js';
 export * from './http/handler.js';
 export * from './observability.js';
+export * from './metric-names.js';
 export * from './deps.js';
 export * from './openapi.js';
 export * from './ingest/sources/index.js';

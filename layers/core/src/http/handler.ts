@@ -1,9 +1,10 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { PatronError } from '../errors.js';
-import { logger, metrics } from '../observability.js';
+import { logger, metrics, tracer } from '../observability.js';
 import { json, type HttpResult } from './response.js';
 
 type Event = APIGatewayProxyEventV2;
@@ -27,12 +28,30 @@ export function errorsToHttp(): MiddlewareObj<Event, HttpResult> {
 }
 
 /**
+ * The X-Ray handler subsegment. Responses are not recorded (they carry customer data), and a
+ * domain error that errorsToHttp answers with a 4xx closes the subsegment as a success: only
+ * unexpected errors and 5xx mark it as a fault.
+ */
+export function traceHttpHandler(): MiddlewareObj<Event, HttpResult> {
+  const capture = captureLambdaHandler(tracer, { captureResponse: false });
+  return {
+    before: capture.before,
+    after: capture.after,
+    onError: (request) => {
+      const handled = request.error instanceof PatronError && request.error.status < 500;
+      if (handled) capture.after?.(request);
+      else capture.onError?.(request);
+    },
+  };
+}
+
+/**
  * Wraps an HTTP handler with the house middleware, in the order that lets types flow.
  * `emitsMetrics` adds the EMF flush; functions that record none leave it off (an empty flush
  * only prints a warning).
  */
 export function httpHandler(fn: (event: Event, context: Context) => Promise<HttpResult>, opts: { emitsMetrics?: boolean } = {}) {
-  const chain = middy<Event, HttpResult>().use(injectLambdaContext(logger, { resetKeys: true }));
+  const chain = middy<Event, HttpResult>().use(traceHttpHandler()).use(injectLambdaContext(logger, { resetKeys: true }));
   if (opts.emitsMetrics) chain.use(logMetrics(metrics));
   return chain.use(errorsToHttp()).handler(fn);
 }

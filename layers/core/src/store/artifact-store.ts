@@ -1,4 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { tracer } from '../observability.js';
 
 /** Mining artifacts in S3 (shard histories, fitted models). JSON and JSON lines only. */
 export class ArtifactStore {
@@ -9,7 +10,7 @@ export class ArtifactStore {
 
   static create(bucket: string, endpoint?: string): ArtifactStore {
     // Local emulators serve path-style URLs; AWS uses virtual-hosted style.
-    return new ArtifactStore(new S3Client(endpoint ? { endpoint, forcePathStyle: true } : {}), bucket);
+    return new ArtifactStore(tracer.captureAWSv3Client(new S3Client(endpoint ? { endpoint, forcePathStyle: true } : {})), bucket);
   }
 
   async putJson(key: string, value: unknown): Promise<void> {

@@ -5,11 +5,13 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { tracer } from '../observability.js';
 
 export type Item = Record<string, unknown>;
 
 export function createDocumentClient(endpoint?: string): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(endpoint ? { endpoint } : {});
+  // The base client is captured: the DocumentClient sends through its middleware stack.
+  const client = tracer.captureAWSv3Client(new DynamoDBClient(endpoint ? { endpoint } : {}));
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });

@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { tracer } from '../observability.js';
 
 /** Sends JSON messages to one queue, ten per request, retrying entries SQS reports as failed. */
 export class MessageQueue {
@@ -8,7 +9,7 @@ export class MessageQueue {
   ) {}
 
   static create(queueUrl: string, endpoint?: string): MessageQueue {
-    return new MessageQueue(new SQSClient(endpoint ? { endpoint } : {}), queueUrl);
+    return new MessageQueue(tracer.captureAWSv3Client(new SQSClient(endpoint ? { endpoint } : {})), queueUrl);
   }
 
   async send(messages: unknown[]): Promise<void> {

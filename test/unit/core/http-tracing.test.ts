@@ -1,0 +1,57 @@
+import { jest } from '@jest/globals';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { httpHandler, json, logger, NotFoundError, tracer } from '@patron/core';
+
+/**
+ * Tracing is off outside Lambda, so the X-Ray side is faked: the Lambda segment and the handler
+ * subsegment captureLambdaHandler opens under it.
+ */
+function fakeTracing() {
+  const handlerSegment = { name: '## handler', close: jest.fn(), addError: jest.fn() };
+  const lambdaSegment = { addNewSubsegment: jest.fn(() => handlerSegment), addError: jest.fn() };
+  jest.spyOn(tracer, 'isTracingEnabled').mockReturnValue(true);
+  jest.spyOn(tracer, 'getSegment').mockReturnValue(lambdaSegment as never);
+  jest.spyOn(tracer, 'setSegment').mockImplementation(() => undefined);
+  jest.spyOn(tracer, 'putAnnotation').mockImplementation(() => undefined);
+  const putMetadata = jest.spyOn(tracer, 'putMetadata').mockImplementation(() => undefined);
+  return { handlerSegment, lambdaSegment, putMetadata };
+}
+
+const event = { headers: {}, requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2;
+const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 5000 } as unknown as Context;
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('httpHandler tracing (captureLambdaHandler)', () => {
+  it('opens and closes a handler subsegment without recording the response (it holds customer data)', async () => {
+    const { handlerSegment, lambdaSegment, putMetadata } = fakeTracing();
+    const res = await httpHandler(async () => json(200, { email: 'ann@example.com' }))(event, context);
+    expect(res.statusCode).toBe(200);
+    expect(lambdaSegment.addNewSubsegment).toHaveBeenCalledTimes(1);
+    expect(handlerSegment.close).toHaveBeenCalledTimes(1);
+    expect(putMetadata).not.toHaveBeenCalled();
+  });
+
+  it('does not mark a domain 4xx (errorsToHttp answers it) as a fault', async () => {
+    const { handlerSegment, lambdaSegment } = fakeTracing();
+    const res = await httpHandler(async () => {
+      throw new NotFoundError('no such customer');
+    })(event, context);
+    expect(res.statusCode).toBe(404);
+    expect(lambdaSegment.addError).not.toHaveBeenCalled();
+    expect(handlerSegment.close).toHaveBeenCalledTimes(1);
+  });
+
+  it('records an unexpected error on the trace, and still answers a bare 500', async () => {
+    const { handlerSegment, lambdaSegment } = fakeTracing();
+    const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const boom = new Error('boom');
+    const res = await httpHandler(async () => {
+      throw boom;
+    })(event, context);
+    expect(res.statusCode).toBe(500);
+    expect(logged).toHaveBeenCalledTimes(1);
+    expect(lambdaSegment.addError).toHaveBeenCalledWith(boom, false);
+    expect(handlerSegment.close).toHaveBeenCalledTimes(1);
+  });
+});
