@@ -43,7 +43,7 @@ function purchaseBody(i: number) {
 }
 
 async function main() {
-  const stack = await startStack({ port: 0, log: () => {} });
+  const stack = await startStack({ port: 0, log: () => {}, inProcess: true });
   try {
     let writeUnits = 0;
     const meter: CapacityMeter = { record: (u) => (writeUnits += u ?? 0) };

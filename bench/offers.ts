@@ -330,7 +330,7 @@ const ms = (x: number) => `${x.toFixed(2)} ms`;
 async function main() {
   const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
   const stackStart = performance.now();
-  const stack = await startStack({ port: 0, log: () => {} });
+  const stack = await startStack({ port: 0, log: () => {}, inProcess: true });
   const startupMs = performance.now() - stackStart;
   const dynamoPort = new URL(stack.dynamodbEndpoint).port;
   const table = stack.env.TABLE_NAME!;

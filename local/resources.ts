@@ -1,7 +1,7 @@
 /**
- * Creates the data resources of infra/definitions.ts in the local emulators: the single table in
- * DynamoDB Local, the mining queue and its DLQ and the artifact bucket in fauxqs. Everything is
- * idempotent, because with `--persist` the resources survive restarts.
+ * Clients for the local emulators and idempotent "ensure" helpers for their resources (with
+ * `--persist` the resources survive restarts). What to create comes from the synthesized template
+ * (local/deployed/runtime.ts), not from a second description of the stack.
  */
 import {
   CreateTableCommand,
@@ -10,23 +10,15 @@ import {
   DynamoDBClient,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
-  type AttributeDefinition,
+  type CreateTableCommandInput,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { FUNCTIONS, MINING_QUEUE, TABLE, type FunctionDefinition } from '../infra/definitions.js';
-import { DEFAULT_TIMEOUT_SECONDS } from './lambda.js';
+import { MINING_QUEUE } from '../infra/definitions.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, stderrLog, type Log } from './util.js';
 
-/** Names of the local resources (in AWS, CDK generates them). */
-export const LOCAL_RESOURCE_NAMES = {
-  table: 'patron-local',
-  miningQueue: 'patron-local-mining',
-  miningDlq: 'patron-local-mining-dlq',
-  artifactBucket: 'patron-local-artifacts',
-} as const;
-
+/** The resources the tests and the demo reach directly (found in the template by their role). */
 export interface LocalResources {
   tableName: string;
   miningQueueUrl: string;
@@ -49,65 +41,42 @@ export const sqsClient = (endpoint: string): SQSClient => new SQSClient({ ...cli
 /** fauxqs serves S3 path-style on its single endpoint (`*.localhost` does not resolve everywhere). */
 export const s3Client = (endpoint: string): S3Client => new S3Client({ ...clientConfig, endpoint, forcePathStyle: true });
 
-/** The CreateTable input for TABLE (all key attributes are strings, as in infra). */
-export function tableDefinition(tableName: string) {
-  const keyNames = new Set<string>([TABLE.partitionKey, TABLE.sortKey]);
-  for (const gsi of TABLE.globalSecondaryIndexes) {
-    keyNames.add(gsi.partitionKey);
-    keyNames.add(gsi.sortKey);
-  }
-  const attributeDefinitions: AttributeDefinition[] = [...keyNames].map((name) => ({ AttributeName: name, AttributeType: 'S' }));
-  return {
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST' as const,
-    AttributeDefinitions: attributeDefinitions,
-    KeySchema: [
-      { AttributeName: TABLE.partitionKey, KeyType: 'HASH' as const },
-      { AttributeName: TABLE.sortKey, KeyType: 'RANGE' as const },
-    ],
-    GlobalSecondaryIndexes: TABLE.globalSecondaryIndexes.map((gsi) => ({
-      IndexName: gsi.indexName,
-      KeySchema: [
-        { AttributeName: gsi.partitionKey, KeyType: 'HASH' as const },
-        { AttributeName: gsi.sortKey, KeyType: 'RANGE' as const },
-      ],
-      Projection: { ProjectionType: 'ALL' as const },
-    })),
-  };
-}
-
-/** Creates the table (or accepts the persisted one), then turns TTL on where supported. */
-export async function ensureTable(ddb: DynamoDBClient, tableName: string, log: Log = stderrLog): Promise<TableDescription> {
+/**
+ * Creates the table (or accepts the persisted one, warning when its indexes differ), then turns
+ * TTL on where supported.
+ */
+export async function ensureTable(
+  ddb: DynamoDBClient,
+  definition: CreateTableCommandInput & { TableName: string },
+  ttlAttribute: string | undefined,
+  log: Log = stderrLog,
+): Promise<TableDescription> {
+  const tableName = definition.TableName;
   let description: TableDescription | undefined;
   try {
-    description = (await ddb.send(new CreateTableCommand(tableDefinition(tableName)))).TableDescription;
+    description = (await ddb.send(new CreateTableCommand(definition))).TableDescription;
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
     description = (await ddb.send(new DescribeTableCommand({ TableName: tableName }))).Table;
     const existing = new Set((description?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
-    const missing = TABLE.globalSecondaryIndexes.filter((g) => !existing.has(g.indexName)).map((g) => g.indexName);
+    const missing = (definition.GlobalSecondaryIndexes ?? []).filter((g) => !existing.has(g.IndexName)).map((g) => g.IndexName);
     if (missing.length > 0) {
-      log(
-        `warning: the persisted table ${tableName} lacks GSI ${missing.join(', ')} from infra/definitions.ts; ` +
-          'delete the persist directory to recreate it',
-      );
+      log(`warning: the persisted table ${tableName} lacks GSI ${missing.join(', ')}; delete the persist directory to recreate it`);
     }
   }
-
-  try {
-    const ttl = await ddb.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
-    const status = ttl.TimeToLiveDescription?.TimeToLiveStatus;
-    if (status !== 'ENABLED' && status !== 'ENABLING') {
-      await ddb.send(
-        new UpdateTimeToLiveCommand({
-          TableName: tableName,
-          TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
-        }),
-      );
+  if (ttlAttribute) {
+    try {
+      const ttl = await ddb.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+      const status = ttl.TimeToLiveDescription?.TimeToLiveStatus;
+      if (status !== 'ENABLED' && status !== 'ENABLING') {
+        await ddb.send(
+          new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }),
+        );
+      }
+    } catch (error) {
+      // Older DynamoDB Local builds reject the TTL API; items then simply never expire locally.
+      log(`note: TTL on ${ttlAttribute} not enabled locally (${error instanceof Error ? error.message : String(error)})`);
     }
-  } catch (error) {
-    // Older DynamoDB Local builds reject the TTL API; items then simply never expire locally.
-    log(`note: TTL on ${TABLE.ttlAttribute} not enabled locally (${error instanceof Error ? error.message : String(error)})`);
   }
   if (!description) throw new Error(`table ${tableName} could not be described`);
   return description;
@@ -165,50 +134,5 @@ export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> 
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  }
-}
-
-/**
- * The mining queue's visibility timeout, by the rule of infra/constructs/mining-queue.ts (not
- * imported: it pulls in aws-cdk-lib): 6 x the longest consumer timeout, 6 x 60 s while no function
- * consumes the queue.
- */
-export function miningVisibilityTimeoutSeconds(functions: readonly FunctionDefinition[] = FUNCTIONS): number {
-  const timeouts = functions.filter((f) => f.queue === 'mining').map((f) => f.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
-  return 6 * (timeouts.length > 0 ? Math.max(...timeouts) : 60);
-}
-
-/** Creates (or finds) every resource the functions expect. */
-export async function createResources(
-  endpoints: Endpoints,
-  options: { log?: Log; functions?: readonly FunctionDefinition[] } = {},
-): Promise<LocalResources> {
-  const log = options.log ?? stderrLog;
-  const ddb = dynamoDbClient(endpoints.dynamodb);
-  const sqs = sqsClient(endpoints.sqs);
-  const s3 = s3Client(endpoints.s3);
-  try {
-    const names = LOCAL_RESOURCE_NAMES;
-    const [, mining] = await Promise.all([
-      ensureTable(ddb, names.table, log),
-      ensureQueueWithDlq(sqs, names.miningQueue, {
-        dlqName: names.miningDlq,
-        maxReceiveCount: MINING_QUEUE.maxReceiveCount,
-        visibilityTimeoutSeconds: miningVisibilityTimeoutSeconds(options.functions),
-      }),
-      ensureBucket(s3, names.artifactBucket),
-    ]);
-    return {
-      tableName: names.table,
-      miningQueueUrl: mining.queueUrl,
-      miningQueueArn: mining.queueArn,
-      miningDlqUrl: mining.dlqUrl,
-      miningDlqArn: mining.dlqArn,
-      artifactBucket: names.artifactBucket,
-    };
-  } finally {
-    ddb.destroy();
-    sqs.destroy();
-    s3.destroy();
   }
 }

@@ -1,7 +1,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type Grant, type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type ILayerVersion } from 'aws-cdk-lib/aws-lambda';
+import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type ILayerVersion, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -23,6 +23,15 @@ export const BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
   NODE_OPTIONS: '--enable-source-maps',
   POWERTOOLS_SERVICE_NAME: 'patron',
 };
+
+/**
+ * What `tracing: Tracing.ACTIVE` adds to the execution role (as aws-lambda's Function writes it),
+ * to acknowledge its wildcard: X-Ray trace writes support no resource-level permissions.
+ */
+const XRAY_WRITE_STATEMENT = new PolicyStatement({
+  actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+  resources: ['*'],
+});
 
 export interface PatronFunctionProps {
   /** The entry of infra/definitions.ts FUNCTIONS this function implements. */
@@ -69,6 +78,8 @@ export class PatronFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: definition.memoryMb ?? DEFAULT_MEMORY_MB,
       timeout: Duration.seconds(definition.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      // Traces of the handler and every AWS SDK call (Powertools Tracer in @patron/core).
+      tracing: Tracing.ACTIVE,
       role,
       logGroup,
       layers: [props.coreLayer],
@@ -101,6 +112,11 @@ export class PatronFunction extends NodejsFunction {
     // every log group of the account).
     logGroup.grantWrite(role);
 
+    this.acknowledgeWildcards(
+      [XRAY_WRITE_STATEMENT],
+      'X-Ray: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, ' +
+        'so active tracing can only be granted on "*".',
+    );
   }
 
   /** Sets TABLE_NAME and grants item read (or read/write) access to the table and its indexes. */
@@ -108,7 +124,7 @@ export class PatronFunction extends NodejsFunction {
     this.addEnvironment(ENV.tableName, table.tableName);
     const grant = mode === 'read' ? table.grantReadData(this) : table.grantReadWriteData(this);
     this.acknowledgeWildcards(
-      grant,
+      grant.principalStatements,
       'Scoped to the one Patron table: the only wildcard is <table>/index/*, which the CDK grant adds ' +
         'so the function can Query the GSIs of that table.',
     );
@@ -127,7 +143,7 @@ export class PatronFunction extends NodejsFunction {
     this.addEnvironment(ENV.artifactBucket, bucket.bucketName);
     const grant = mode === 'read' ? bucket.grantRead(this) : bucket.grantReadWrite(this);
     this.acknowledgeWildcards(
-      grant,
+      grant.principalStatements,
       'Scoped to the one artifact bucket: object keys are generated per mining run, so access is to ' +
         '<bucket>/*, and the CDK grant uses the s3:GetObject*/List*/DeleteObject* action families.',
     );
@@ -136,7 +152,8 @@ export class PatronFunction extends NodejsFunction {
 
   /**
    * Sets `envName` to the secret's ARN and grants read on that secret. The code resolves
-   * `arn:aws:secretsmanager:` values once per cold start (resolveSecretEnv in config.ts).
+   * `arn:aws:secretsmanager:` values at cold start and again every 5 minutes (deps.ts), so a rotated
+   * secret reaches warm functions within that time.
    */
   useSecret(envName: string, secret: ISecret): this {
     this.addEnvironment(envName, secret.secretArn);
@@ -146,13 +163,13 @@ export class PatronFunction extends NodejsFunction {
 
   /**
    * cdk-nag v3 acknowledges IAM5 per finding (`AwsSolutions-IAM5[Action::x]`,
-   * `AwsSolutions-IAM5[Resource::y]`); this acknowledges exactly the wildcards of one grant,
-   * so a wildcard added anywhere else still fails the check.
+   * `AwsSolutions-IAM5[Resource::y]`); this acknowledges exactly the wildcards of the given statements
+   * (one grant's), so a wildcard added anywhere else still fails the check.
    */
-  private acknowledgeWildcards(grant: Grant, reason: string): void {
+  private acknowledgeWildcards(statements: readonly PolicyStatement[], reason: string): void {
     const stack = Stack.of(this);
     const findings = new Set<string>();
-    for (const statement of grant.principalStatements) {
+    for (const statement of statements) {
       const json = stack.resolve(statement.toStatementJson()) as { Action?: unknown; Resource?: unknown };
       for (const action of toArray(json.Action)) {
         if (typeof action === 'string' && action.includes('*')) findings.add(`Action::${action}`);

@@ -1,12 +1,13 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { FunctionDefinition } from '../definitions.js';
 import { PatronApi } from '../constructs/api.js';
 import { CoreLayer } from '../constructs/core-layer.js';
 import { PatronData } from '../constructs/data.js';
 import { PatronFunctions } from '../constructs/functions.js';
 import { MiningQueue } from '../constructs/mining-queue.js';
 import { PatronMonitoring } from '../constructs/monitoring.js';
-import { PatronSecrets } from '../constructs/secrets.js';
+import { PatronSecrets, secretInstructions, secretOutputId } from '../constructs/secrets.js';
 import { parseRuleSet } from '../../layers/core/src/offers/config.js';
 
 /**
@@ -25,7 +26,25 @@ export function offerRulesFromContext(value: unknown): string | undefined {
   return json;
 }
 
-export type PatronStackProps = StackProps;
+/** Deliberately loose (one @, a dotted domain, no spaces): SNS sends a confirmation mail anyway. */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * The CDK context `alarmEmail` (`-c alarmEmail=ops@example.com`): subscribed to the alarm topic.
+ * Validated at synth, so a typo fails before a deploy instead of silently notifying nobody.
+ */
+export function alarmEmailFromContext(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !EMAIL.test(value)) {
+    throw new Error(`CDK context alarmEmail must be an email address (e.g. -c alarmEmail=ops@example.com), got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export interface PatronStackProps extends StackProps {
+  /** The functions to deploy. @default FUNCTIONS (tests pass variants to prove wiring mistakes fail) */
+  readonly definitions?: readonly FunctionDefinition[];
+}
 
 /**
  * Everything Patron runs on. Functions, routes, triggers and access come from
@@ -47,10 +66,11 @@ export class PatronStack extends Stack {
     });
 
     this.data = new PatronData(this, 'Data');
-    this.mining = new MiningQueue(this, 'Mining');
+    this.mining = new MiningQueue(this, 'Mining', { functions: props?.definitions });
     this.secrets = new PatronSecrets(this, 'Secrets');
     this.coreLayer = new CoreLayer(this, 'CoreLayer');
     this.functions = new PatronFunctions(this, 'Functions', {
+      definitions: props?.definitions,
       coreLayer: this.coreLayer.layer,
       data: this.data,
       mining: this.mining,
@@ -60,12 +80,28 @@ export class PatronStack extends Stack {
     this.api = new PatronApi(this, 'Api', { functions: this.functions.all });
     this.monitoring = new PatronMonitoring(this, 'Monitoring', {
       functions: this.functions.all,
+      queue: this.mining.queue,
       deadLetterQueue: this.mining.deadLetterQueue,
+      alarmEmail: alarmEmailFromContext(this.node.tryGetContext('alarmEmail')),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Patron HTTP API' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'MiningQueueUrl', { value: this.mining.queue.queueUrl });
     new CfnOutput(this, 'ArtifactBucketName', { value: this.data.artifactBucket.bucketName });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.alarmTopic.topicArn,
+      description: 'SNS topic every Patron alarm notifies (subscribe more endpoints here; -c alarmEmail=... adds an email)',
+    });
+    const dashboardName = this.monitoring.dashboard.dashboardName;
+    new CfnOutput(this, 'DashboardName', { value: dashboardName, description: 'CloudWatch dashboard of Patron' });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${dashboardName}`,
+      description: 'CloudWatch dashboard of Patron in the console',
+    });
+    // The secrets an operator fills or reads after the first deploy (put-secret-value --secret-id <ARN>).
+    for (const [envName, secret] of this.secrets.byEnv) {
+      new CfnOutput(this, secretOutputId(envName), { value: secret.secretArn, description: secretInstructions(envName) });
+    }
   }
 }

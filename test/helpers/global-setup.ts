@@ -32,7 +32,8 @@ export default async function globalSetup(_globalConfig: unknown, projectConfig:
   // A rule set beyond the defaults, so the tests also cover OFFER_RULES parsing: revenue of
   // 10,000 EUR makes a customer top tier (high-value-penalty) without a mining run.
   process.env.OFFER_RULES ??= JSON.stringify({ highValue: { revenueMinorAtLeast: 1_000_000 } });
-  const stack: Stack = await startStack({ port: 0, log });
+  // Function output (their JSON logs) goes to the log file too, so test output stays readable.
+  const stack: Stack = await startStack({ port: 0, log, functionLog: log });
   (globalThis as Record<string, unknown>)[STACK_HANDLE] = stack;
 
   const info: StackInfo = {
@@ -50,6 +51,7 @@ export default async function globalSetup(_globalConfig: unknown, projectConfig:
     miningDlqArn: stack.resources.miningDlqArn,
     artifactBucket: stack.resources.artifactBucket,
     env: stack.env,
+    functionEnv: Object.fromEntries(stack.runtime.functions.map((f) => [f.name, Object.keys(f.env).sort()])),
   };
   const infoFile = join(tmpdir(), `patron-stack-${process.pid}.json`);
   writeFileSync(infoFile, JSON.stringify(info, null, 2), { mode: 0o600 });

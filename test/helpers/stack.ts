@@ -27,8 +27,10 @@ export interface StackInfo {
   miningDlqUrl: string;
   miningDlqArn: string;
   artifactBucket: string;
-  /** Every variable the stack set for the functions, dev secrets included. */
+  /** The stack's in-process environment (resources, direct endpoints, dev secrets); no function sees it. */
   env: Record<string, string>;
+  /** Per function, the names of the variables it runs with (from its synthesized definition). */
+  functionEnv: Record<string, string[]>;
 }
 
 let info: StackInfo | undefined;

@@ -10,6 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
 import { fromRoot } from '../../infra/constructs/paths.js';
+import type { FunctionDefinition } from '../../infra/definitions.js';
 import { PatronStack } from '../../infra/stacks/patron-stack.js';
 
 export interface SynthesizedPatron {
@@ -40,9 +41,11 @@ export interface SynthOptions {
   cfnValidation?: boolean;
   /** Extra context, as `cdk synth -c key=value` would give. */
   context?: Record<string, unknown>;
+  /** Function definitions other than FUNCTIONS (e.g. one with a grant removed). */
+  definitions?: readonly FunctionDefinition[];
 }
 
-export function synthPatron({ bundle = true, cfnValidation = true, context = {} }: SynthOptions = {}): SynthesizedPatron {
+export function synthPatron({ bundle = true, cfnValidation = true, context = {}, definitions }: SynthOptions = {}): SynthesizedPatron {
   const outdir = mkdtempSync(join(tmpdir(), 'patron-infra-test-'));
   const app = new App({
     outdir,
@@ -51,11 +54,12 @@ export function synthPatron({ bundle = true, cfnValidation = true, context = {} 
       ...cdkJsonContext(),
       // Lets tests find the staged bundles (aws:asset:path), as the CLI does.
       'aws:cdk:enable-asset-metadata': true,
+      'aws:cdk:enable-path-metadata': true,
       ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
       ...context,
     },
   });
-  const stack = new PatronStack(app, 'Patron');
+  const stack = new PatronStack(app, 'Patron', { definitions });
   const assembly = app.synth();
   const template = Template.fromStack(stack);
   return { app, stack, template, assembly, outdir };

@@ -1,13 +1,27 @@
 import { randomUUID } from 'node:crypto';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../local/resources.js';
 import { MiningStore, type RunRecord } from '../../layers/core/src/store/mining-store.js';
-import { documentClient, dynamoDbClient } from '../helpers/stack.js';
+import { documentClient, dynamoDbClient, stackInfo } from '../helpers/stack.js';
 
 /** Its own table, so moving the latest-run pointer cannot disturb the other suites' stack. */
 let runs: MiningStore;
 beforeAll(async () => {
   const table = `patron-runs-${randomUUID().slice(0, 8)}`;
-  await ensureTable(dynamoDbClient(), table, () => {});
+  // The stack's own key layout, read back rather than restated.
+  const { Table } = await dynamoDbClient().send(new DescribeTableCommand({ TableName: stackInfo().tableName }));
+  await ensureTable(
+    dynamoDbClient(),
+    {
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: Table?.AttributeDefinitions,
+      KeySchema: Table?.KeySchema,
+      GlobalSecondaryIndexes: Table?.GlobalSecondaryIndexes?.map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })),
+    },
+    undefined,
+    () => {},
+  );
   runs = new MiningStore(documentClient(), table);
 });
 

@@ -92,9 +92,13 @@ export type SecretResolver = (arn: string) => Promise<string>;
 
 const isSecretArn = (v: string | undefined): v is string => !!v && v.startsWith('arn:aws:secretsmanager:');
 
+/** True in AWS, where secret-bearing variables hold Secrets Manager ARNs (locally they hold values). */
+export const holdsSecretArns = (env: Env): boolean => SECRET_ENV_NAMES.some((name) => isSecretArn(env[name]));
+
 /**
  * Replaces every secret-bearing variable that holds a Secrets Manager ARN by the secret's value.
- * Called once per cold start; local mode has plain values and never calls the resolver.
+ * Called at cold start and again every SECRET_REFRESH_MS (deps.ts); local mode has plain values
+ * and never calls the resolver.
  */
 export async function resolveSecretEnv(env: Env, resolve: SecretResolver): Promise<Env> {
   const out: Env = { ...env };

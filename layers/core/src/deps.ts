@@ -1,6 +1,6 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { CountryCode } from 'libphonenumber-js';
-import { parseConfig, required, resolveSecretEnv, ENV, type Config } from './config.js';
+import { holdsSecretArns, parseConfig, required, resolveSecretEnv, ENV, type Config } from './config.js';
 import type { CustomerDeps } from './customers/customer-service.js';
 import { sha256Hex } from './http/api-key.js';
 import { AliasCache } from './identity/alias-cache.js';
@@ -14,36 +14,52 @@ import { MiningStore } from './store/mining-store.js';
 import { OfferStore } from './store/offer-store.js';
 import type { OfferDeps } from './offers/offer-service.js';
 import { MessageQueue } from './store/queue.js';
-import type { MiningEngine, MiningJobDeps } from './mining-job/job.js';
+import type { MiningEngine, MiningJobDeps, RunStarterDeps } from './mining-job/job.js';
 
 export interface AppDeps extends IngestDeps, CustomerDeps, OfferDeps {
   config: Config;
   runs: MiningStore;
-  /** The mining job's clients; built on first use, since only mining functions have a bucket and queue. */
+  /** What starting a run needs (the queue); built on first use, once per container. */
+  runStarter(): RunStarterDeps;
+  /** The mining worker's clients (bucket and queue); built on first use, once per container. */
   miningJob(engine: MiningEngine<any>): MiningJobDeps;
 }
 
+/**
+ * How long a warm container keeps secrets it read from Secrets Manager before reading them again,
+ * so a rotated secret (API key, webhook secret) reaches every warm function within this time.
+ */
+export const SECRET_REFRESH_MS = 5 * 60_000;
+
 let current: Promise<AppDeps> | undefined;
+let builtAt = 0;
+let injected = false;
 
 /**
- * Built once per cold start: secrets resolved (Secrets Manager in AWS, plain env locally),
- * config parsed with zod, clients created. Tests replace it with `useDeps`.
+ * Built at cold start: secrets resolved (Secrets Manager in AWS, plain env locally),
+ * config parsed with zod, clients created; rebuilt after SECRET_REFRESH_MS when the environment
+ * holds secret ARNs. Tests replace it with `useDeps`.
  */
-export function appDeps(): Promise<AppDeps> {
-  current ??= buildDeps(process.env).catch((error) => {
-    current = undefined; // a transient failure (e.g. Secrets Manager throttling) must not stick
-    throw error;
-  });
+export function appDeps(now = Date.now()): Promise<AppDeps> {
+  if (current && !injected && now - builtAt > SECRET_REFRESH_MS && holdsSecretArns(process.env)) current = undefined;
+  if (!current) {
+    builtAt = now;
+    current = buildDeps(process.env).catch((error) => {
+      current = undefined; // a transient failure (e.g. Secrets Manager throttling) must not stick
+      throw error;
+    });
+  }
   return current;
 }
 
 export function useDeps(deps: AppDeps | undefined): void {
   current = deps ? Promise.resolve(deps) : undefined;
+  injected = deps !== undefined;
 }
 
 export async function buildDeps(env: Record<string, string | undefined>, meter?: CapacityMeter): Promise<AppDeps> {
   const resolved = await resolveSecretEnv(env, async (arn) => {
-    const value = await getSecret<string>(arn, { maxAge: 300 });
+    const value = await getSecret<string>(arn, { forceFetch: true });
     if (typeof value !== 'string') throw new Error(`Secret ${arn} has no string value`);
     return value;
   });
@@ -51,23 +67,25 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
   const doc = createDocumentClient(config.endpoints.dynamodb);
   const store = new CustomerStore(doc, required(config.tableName, ENV.tableName), meter);
   const runs = new MiningStore(doc, store.table);
+  const now = () => new Date();
+  // Only the functions that use them have a queue or a bucket: built on first use, then kept.
+  let queue: MessageQueue | undefined;
+  let artifacts: ArtifactStore | undefined;
+  const miningQueue = () => (queue ??= MessageQueue.create(required(config.miningQueueUrl, ENV.miningQueueUrl), config.endpoints.sqs));
+  const artifactStore = () =>
+    (artifacts ??= ArtifactStore.create(required(config.artifactBucket, ENV.artifactBucket), config.endpoints.s3));
+  const miningSettings = { defaultShards: config.mining.shards, sampleSize: config.mining.sampleSize, flagTtlDays: config.mining.flagTtlDays };
   return {
     runs,
     offers: new OfferStore(doc, store.table),
     rules: config.offerRules,
-    miningJob: (engine) => ({
-      runs,
-      engine,
-      artifacts: ArtifactStore.create(required(config.artifactBucket, ENV.artifactBucket), config.endpoints.s3),
-      queue: MessageQueue.create(required(config.miningQueueUrl, ENV.miningQueueUrl), config.endpoints.sqs),
-      now: () => new Date(),
-      settings: { defaultShards: config.mining.shards, sampleSize: config.mining.sampleSize, flagTtlDays: config.mining.flagTtlDays },
-    }),
+    runStarter: () => ({ runs, queue: miningQueue(), now, settings: miningSettings }),
+    miningJob: (engine) => ({ runs, engine, artifacts: artifactStore(), queue: miningQueue(), now, settings: miningSettings }),
     config,
     store,
     hashPii: lazyHasher(config),
     webhookSecrets: config.webhookSecrets,
-    now: () => new Date(),
+    now,
     observer: createIngestObserver(),
     aliasCache: new AliasCache(),
     defaultPhoneRegion: resolved[ENV.defaultPhoneRegion] as CountryCode | undefined,

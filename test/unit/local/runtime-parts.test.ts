@@ -3,7 +3,6 @@ import { parseConfig } from '@patron/core';
 import { FUNCTIONS, TABLE, type FunctionDefinition } from '../../../infra/definitions.js';
 import { DEV_SECRETS, firstApiKey, resolveDevSecrets } from '../../../local/dev-config.js';
 import { createLambdaContext, invokeWithTimeout, LambdaTimeoutError } from '../../../local/lambda.js';
-import { miningVisibilityTimeoutSeconds, tableDefinition } from '../../../local/resources.js';
 import { parseStartArgs, UsageError } from '../../../local/start.js';
 
 const sha = (k: string) => createHash('sha256').update(k).digest('hex');
@@ -55,27 +54,6 @@ describe('Lambda context and timeout', () => {
     const context = createLambdaContext({ name: 'slow', timeoutSeconds: 0.05 });
     await expect(invokeWithTimeout(() => new Promise((r) => setTimeout(r, 500)), {}, context, 0.05)).rejects.toBeInstanceOf(LambdaTimeoutError);
     await expect(invokeWithTimeout(async () => 'fine', {}, context, 1)).resolves.toBe('fine');
-  });
-});
-
-describe('resources from infra/definitions.ts', () => {
-  it('builds the CreateTable input from TABLE', () => {
-    const def = tableDefinition('t');
-    expect(def.BillingMode).toBe('PAY_PER_REQUEST');
-    expect(def.KeySchema).toEqual([
-      { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
-      { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
-    ]);
-    expect(def.GlobalSecondaryIndexes.map((g) => g.IndexName)).toEqual(TABLE.globalSecondaryIndexes.map((g) => g.indexName));
-    expect(def.AttributeDefinitions.map((a) => a.AttributeName).sort()).toEqual(['gsi1pk', 'gsi1sk', 'pk', 'sk']);
-  });
-
-  it('sizes the mining visibility timeout like infra: 6 x the longest consumer timeout', () => {
-    const consumer = (timeoutSeconds?: number): FunctionDefinition => ({ name: 'm', entry: 'x', description: 'x', queue: 'mining', timeoutSeconds });
-    expect(miningVisibilityTimeoutSeconds([])).toBe(360);
-    expect(miningVisibilityTimeoutSeconds([consumer(30), consumer(120)])).toBe(720);
-    expect(miningVisibilityTimeoutSeconds([consumer()])).toBe(60);
-    expect(miningVisibilityTimeoutSeconds(FUNCTIONS)).toBeGreaterThanOrEqual(30);
   });
 });
 

@@ -1,5 +1,8 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ulid } from 'ulid';
 import { NotFoundError } from '../errors.js';
+import { MINING_RUN_DURATION_METRIC } from '../metric-names.js';
+import { metrics } from '../observability.js';
 import type { CustomerHistory, Flag, MiningOptions, MiningResult, ScoredCustomer, Segment } from '../mining/types.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { Item } from '../store/dynamo.js';
@@ -37,7 +40,10 @@ export interface MiningJobDeps {
 const shardKey = (runId: string, shard: number) => `runs/${runId}/shards/${String(shard).padStart(4, '0')}.jsonl`;
 const modelKey = (runId: string) => `runs/${runId}/model.json`;
 
-export async function startRun(deps: MiningJobDeps, args: { trigger: string; shards?: number }): Promise<RunRecord> {
+/** What starting a run needs: no artifact bucket (the API function that starts runs has none). */
+export type RunStarterDeps = Pick<MiningJobDeps, 'runs' | 'queue' | 'now' | 'settings'>;
+
+export async function startRun(deps: RunStarterDeps, args: { trigger: string; shards?: number }): Promise<RunRecord> {
   const now = deps.now().toISOString();
   const run: RunRecord = {
     runId: ulid(),
@@ -149,7 +155,10 @@ async function fit(deps: MiningJobDeps, run: RunRecord): Promise<void> {
   await deps.runs.advance(run.runId, 'fitting', ['extracting']);
   const sample = await sampleHistories(deps, run);
   if (sample.length === 0) {
-    await deps.runs.advance(run.runId, 'completed', ['fitting'], { completedAt: deps.now().toISOString(), summary: { customers: 0, note: 'no customers to mine' } });
+    const completedAt = deps.now().toISOString();
+    if (await deps.runs.advance(run.runId, 'completed', ['fitting'], { completedAt, summary: { customers: 0, note: 'no customers to mine' } })) {
+      recordRunDuration(run, completedAt);
+    }
     return;
   }
   const model = deps.engine.fit(sample, options(deps, run));
@@ -256,7 +265,16 @@ async function finalize(deps: MiningJobDeps, run: RunRecord): Promise<void> {
   };
   if (await deps.runs.advance(run.runId, 'completed', ['scoring', 'finalizing'], { summary, completedAt, timingsMs })) {
     await deps.runs.publishLatest(run.runId, completedAt);
+    recordRunDuration(run, completedAt);
   }
+}
+
+/**
+ * One value per run, recorded only by the transition that completed it (a redelivery does not
+ * count twice); the mining worker flushes it (flushRecordedMetrics).
+ */
+function recordRunDuration(run: RunRecord, completedAt: string): void {
+  metrics.addMetric(MINING_RUN_DURATION_METRIC, MetricUnit.Milliseconds, new Date(completedAt).getTime() - new Date(run.createdAt).getTime());
 }
 
 /**

@@ -1,0 +1,253 @@
+/**
+ * Reads a synthesized CloudFormation template (cdk.out/Patron.template.json) into what the
+ * embedded runtime needs: the resources to create, and per function its code asset, layers,
+ * environment, IAM statements, routes, queue trigger and schedules. Pure: no I/O beyond what the
+ * caller passes in, so test/unit/local/ pins it down on small hand-written templates.
+ *
+ * Intrinsics (Ref, Fn::GetAtt, Fn::Join, Fn::Sub without variables map) resolve through a
+ * `References` map that the runtime fills with the local resources' names and ARNs.
+ */
+import type { HttpMethod } from '../../infra/definitions.js';
+
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+}
+
+export interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+}
+
+/** What `Ref` and `Fn::GetAtt` give for one logical id, locally. */
+export interface LocalReference {
+  ref: string;
+  attributes: Record<string, string>;
+}
+
+export type References = ReadonlyMap<string, LocalReference>;
+
+export class TemplateError extends Error {
+  override name = 'TemplateError';
+}
+
+/** The construct path CDK records for each resource, e.g. `Patron/Functions/webhook/Handler/Resource`. */
+export const cdkPath = (resource: CfnResource): string => String(resource.Metadata?.['aws:cdk:path'] ?? '');
+
+/**
+ * Resolves a template value against local references. `pseudo` supplies AWS::Region and friends.
+ * Throws on anything it cannot resolve, naming it: a silent `undefined` would hide a wiring bug.
+ */
+export function resolveValue(value: unknown, refs: References, pseudo: Record<string, string>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => resolveValue(v, refs, pseudo));
+  const node = value as Record<string, unknown>;
+  const keys = Object.keys(node);
+  if (keys.length === 1) {
+    const [key] = keys as [string];
+    const arg = node[key];
+    if (key === 'Ref') {
+      const name = String(arg);
+      if (name in pseudo) return pseudo[name];
+      const ref = refs.get(name);
+      if (!ref) throw new TemplateError(`Ref to ${name}, which has no local counterpart`);
+      return ref.ref;
+    }
+    if (key === 'Fn::GetAtt') {
+      const [logicalId, attribute] = (Array.isArray(arg) ? arg : String(arg).split('.')) as [string, string];
+      const value = refs.get(logicalId)?.attributes[attribute];
+      if (value === undefined) throw new TemplateError(`Fn::GetAtt ${logicalId}.${attribute} has no local value`);
+      return value;
+    }
+    if (key === 'Fn::Join') {
+      const [delimiter, items] = arg as [string, unknown[]];
+      return (resolveValue(items, refs, pseudo) as unknown[]).map(String).join(delimiter);
+    }
+    if (key === 'Fn::Sub' && typeof arg === 'string') {
+      return arg.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+        if (name in pseudo) return pseudo[name]!;
+        const [logicalId, attribute] = name.split('.') as [string, string | undefined];
+        const ref = refs.get(logicalId);
+        const out = attribute ? ref?.attributes[attribute] : ref?.ref;
+        if (out === undefined) throw new TemplateError(`Fn::Sub cannot resolve \${${name}}`);
+        return out;
+      });
+    }
+    if (key.startsWith('Fn::')) throw new TemplateError(`${key} is not emulated locally`);
+  }
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveValue(v, refs, pseudo)]));
+}
+
+/** The logical id a `Ref` or `Fn::GetAtt` points at, or undefined for anything else. */
+export function referencedId(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const node = value as Record<string, unknown>;
+  if (typeof node.Ref === 'string') return node.Ref;
+  const getAtt = node['Fn::GetAtt'];
+  if (Array.isArray(getAtt)) return String(getAtt[0]);
+  if (typeof getAtt === 'string') return getAtt.split('.')[0];
+  return undefined;
+}
+
+export interface PolicyStatement {
+  Effect: 'Allow' | 'Deny';
+  Action: string[];
+  Resource: unknown[];
+  Condition?: unknown;
+}
+
+export interface TemplateRoute {
+  method: HttpMethod;
+  path: string;
+}
+
+export interface TemplateQueueTrigger {
+  queueLogicalId: string;
+  batchSize: number;
+  reportBatchItemFailures: boolean;
+}
+
+export interface TemplateFunction {
+  logicalId: string;
+  /** The definition name: the construct path segment after `Functions/`. */
+  name: string;
+  /** The code asset folder inside the cloud assembly (`asset.<hash>`). */
+  assetPath: string;
+  /** `index.handler` */
+  handler: string;
+  runtime: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** Layer asset folders, in the order Lambda extracts them. */
+  layerAssetPaths: string[];
+  /** Unresolved: values may be intrinsics. */
+  environment: Record<string, unknown>;
+  statements: PolicyStatement[];
+  routes: TemplateRoute[];
+  queueTriggers: TemplateQueueTrigger[];
+}
+
+export interface TemplateSchedule {
+  logicalId: string;
+  expression: string;
+  targets: { targetLogicalId: string; input?: string }[];
+}
+
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+const resourcesOfType = (template: CfnTemplate, type: string): [string, CfnResource][] =>
+  Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+/** Every function of the template with what reaches it: role policies, routes, queue triggers. */
+export function readFunctions(template: CfnTemplate): TemplateFunction[] {
+  const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+  return functions.map(([logicalId, resource]) => {
+    const p = resource.Properties ?? {};
+    const path = cdkPath(resource);
+    const name = /\/Functions\/([^/]+)\//.exec(path)?.[1];
+    if (!name) throw new TemplateError(`${logicalId} (${path}) is not under a Functions construct`);
+    const assetPath = resource.Metadata?.['aws:asset:path'];
+    if (typeof assetPath !== 'string') throw new TemplateError(`${logicalId} has no code asset (aws:asset:path)`);
+    const roleId = referencedId(p.Role);
+    const layerAssetPaths = asArray(p.Layers as unknown[]).map((layer) => {
+      const layerId = referencedId(layer);
+      const layerAsset = layerId ? template.Resources[layerId]?.Metadata?.['aws:asset:path'] : undefined;
+      if (typeof layerAsset !== 'string') throw new TemplateError(`${logicalId} uses a layer without a local asset`);
+      return layerAsset;
+    });
+    return {
+      logicalId,
+      name,
+      assetPath,
+      handler: String(p.Handler ?? 'index.handler'),
+      runtime: String(p.Runtime ?? ''),
+      memoryMb: Number(p.MemorySize ?? 128),
+      timeoutSeconds: Number(p.Timeout ?? 3),
+      layerAssetPaths,
+      environment: ((p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}),
+      statements: roleId ? roleStatements(template, roleId) : [],
+      routes: routesOf(template, logicalId),
+      queueTriggers: queueTriggersOf(template, logicalId),
+    };
+  });
+}
+
+/** Identity-based statements: every AWS::IAM::Policy attached to the role, plus its inline policies. */
+function roleStatements(template: CfnTemplate, roleId: string): PolicyStatement[] {
+  const documents: unknown[] = [];
+  const role = template.Resources[roleId];
+  for (const inline of asArray(role?.Properties?.Policies as { PolicyDocument: unknown }[])) documents.push(inline.PolicyDocument);
+  for (const [, policy] of resourcesOfType(template, 'AWS::IAM::Policy')) {
+    const roles = asArray(policy.Properties?.Roles as unknown[]).map(referencedId);
+    if (roles.includes(roleId)) documents.push(policy.Properties?.PolicyDocument);
+  }
+  if (asArray(role?.Properties?.ManagedPolicyArns as unknown[]).length > 0) {
+    // Managed policies live outside the template: refusing to guess keeps the emulation honest.
+    throw new TemplateError(`role ${roleId} has managed policies, which the local IAM check cannot read`);
+  }
+  return documents.flatMap((doc) =>
+    asArray((doc as { Statement?: unknown } | undefined)?.Statement as Record<string, unknown>[]).map((s) => ({
+      Effect: s.Effect === 'Deny' ? ('Deny' as const) : ('Allow' as const),
+      Action: asArray(s.Action as string | string[]),
+      Resource: asArray(s.Resource as unknown),
+      ...(s.Condition !== undefined ? { Condition: s.Condition } : {}),
+    })),
+  );
+}
+
+function routesOf(template: CfnTemplate, functionId: string): TemplateRoute[] {
+  const integrations = new Set(
+    resourcesOfType(template, 'AWS::ApiGatewayV2::Integration')
+      .filter(([, r]) => referencedId(r.Properties?.IntegrationUri) === functionId)
+      .map(([id]) => id),
+  );
+  return resourcesOfType(template, 'AWS::ApiGatewayV2::Route')
+    .filter(([, r]) => {
+      const target = r.Properties?.Target as { 'Fn::Join'?: [string, unknown[]] } | undefined;
+      const parts = target?.['Fn::Join']?.[1] ?? [];
+      return parts.some((part) => integrations.has(referencedId(part) ?? ''));
+    })
+    .map(([, r]) => {
+      const [method, path] = String(r.Properties?.RouteKey).split(' ') as [HttpMethod, string];
+      return { method, path };
+    });
+}
+
+function queueTriggersOf(template: CfnTemplate, functionId: string): TemplateQueueTrigger[] {
+  return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
+    .filter(([, r]) => referencedId(r.Properties?.FunctionName) === functionId)
+    .map(([id, r]) => {
+      const queueLogicalId = referencedId(r.Properties?.EventSourceArn);
+      if (!queueLogicalId) throw new TemplateError(`${id} has no queue`);
+      return {
+        queueLogicalId,
+        // Lambda's default for SQS.
+        batchSize: Number(r.Properties?.BatchSize ?? 10),
+        reportBatchItemFailures: asArray(r.Properties?.FunctionResponseTypes as string[]).includes('ReportBatchItemFailures'),
+      };
+    });
+}
+
+export function readSchedules(template: CfnTemplate): TemplateSchedule[] {
+  return resourcesOfType(template, 'AWS::Events::Rule')
+    .filter(([, r]) => typeof r.Properties?.ScheduleExpression === 'string' && r.Properties?.State !== 'DISABLED')
+    .map(([logicalId, r]) => ({
+      logicalId,
+      expression: String(r.Properties?.ScheduleExpression),
+      targets: asArray(r.Properties?.Targets as Record<string, unknown>[]).map((t) => {
+        const targetLogicalId = referencedId(t.Arn);
+        if (!targetLogicalId) throw new TemplateError(`schedule ${logicalId} has a target outside the template`);
+        return { targetLogicalId, ...(typeof t.Input === 'string' ? { input: t.Input } : {}) };
+      }),
+    }));
+}
+
+/** `rate(1 day)` -> milliseconds; cron expressions are not run on a timer locally (fire them by hand). */
+export function rateMs(expression: string): number | undefined {
+  const m = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
+  if (!m) return undefined;
+  const unit = { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[m[2]!.replace(/s$/, '') as 'minute' | 'hour' | 'day'];
+  return Number(m[1]) * unit;
+}
+
+export const resources = resourcesOfType;
