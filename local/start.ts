@@ -2,7 +2,7 @@
  * `npm start`: the whole backend on this machine (DynamoDB Local, fauxqs, every function behind
  * a local API Gateway), then the demo, then serve until Ctrl-C.
  *
- *   npm start -- [--no-demo] [--persist DIR] [--port N]
+ *   npm start -- [--no-demo] [--persist DIR] [--port N] [--schedule]
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -17,12 +17,15 @@ Options:
   --no-demo        skip the demo (local/demo/) and just serve
   --persist DIR    keep DynamoDB, queue and bucket data in DIR across restarts (e.g. .patron-data)
   --port N         HTTP port (default: $PORT or 3000; 0 picks a free port)
+  --schedule       fire the stack's scheduled rules once after start (and the demo), as
+                   EventBridge would; they also fire on their own rate while serving
   -h, --help       show this help`;
 
 export interface StartArgs {
   demo: boolean;
   persistDir?: string;
   port?: number;
+  schedule: boolean;
   help: boolean;
 }
 
@@ -40,6 +43,7 @@ export function parseStartArgs(argv: string[]): StartArgs {
         'no-demo': { type: 'boolean' },
         persist: { type: 'string' },
         port: { type: 'string' },
+        schedule: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -52,7 +56,7 @@ export function parseStartArgs(argv: string[]): StartArgs {
     if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${values.port}"`);
   }
   if (values.persist === '') throw new UsageError('--persist needs a directory');
-  return { demo: !values['no-demo'], persistDir: values.persist, port, help: values.help ?? false };
+  return { demo: !values['no-demo'], persistDir: values.persist, port, schedule: values.schedule ?? false, help: values.help ?? false };
 }
 
 /** The text printed once the stack is up. */
@@ -178,6 +182,10 @@ async function main(): Promise<void> {
     }
     showRequests = true;
     if (!stopping) process.stderr.write(`\nserving on ${stack.baseUrl}; requests are logged below. Ctrl-C stops everything.\n`);
+  }
+  if (args.schedule && !stopping) {
+    const fired = await stack.fireSchedules();
+    process.stderr.write(`fired ${fired.length} scheduled rule(s): ${fired.join(', ')} (the mining worker picks the run up from the queue)\n`);
   }
 }
 

@@ -59,11 +59,13 @@ describe('Lambda context and timeout', () => {
 
 describe('npm start arguments', () => {
   it('parses the supported flags', () => {
-    expect(parseStartArgs([])).toEqual({ demo: true, persistDir: undefined, port: undefined, help: false });
+    expect(parseStartArgs([])).toEqual({ demo: true, persistDir: undefined, port: undefined, schedule: false, help: false });
+    expect(parseStartArgs(['--schedule']).schedule).toBe(true);
     expect(parseStartArgs(['--no-demo', '--persist', '.patron-data', '--port', '0'])).toEqual({
       demo: false,
       persistDir: '.patron-data',
       port: 0,
+      schedule: false,
       help: false,
     });
   });
