@@ -39,9 +39,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
-import { bundleCoreLayer } from '../infra/constructs/core-layer.js';
-import { ESM_REQUIRE_BANNER, fromRoot, PROJECT_ROOT } from '../infra/constructs/paths.js';
-import { ESBUILD_TARGET, LAMBDA_RUNTIME } from '../infra/constructs/runtime.js';
+import { bundleCoreLayer, ESM_BUNDLE_OPTIONS } from '../infra/constructs/core-layer.js';
+import { fromRoot, PROJECT_ROOT } from '../infra/constructs/paths.js';
+import { LAMBDA_RUNTIME } from '../infra/constructs/runtime.js';
 import { percentile } from './pool.js';
 
 const { values } = parseArgs({
@@ -185,18 +185,10 @@ function main(): void {
     const standalone = functions.filter((f) => STANDALONE.includes(f.name));
     for (const f of standalone) {
       const result = buildSync({
+        ...ESM_BUNDLE_OPTIONS,
         entryPoints: [fromRoot('functions', f.name, 'handler.ts')],
         outfile: join(standaloneDir, f.name, 'index.mjs'),
-        bundle: true,
-        format: 'esm',
-        platform: 'node',
-        target: ESBUILD_TARGET,
-        minify: true,
-        sourcemap: true,
-        mainFields: ['module', 'main'],
         external: ['@aws-sdk/*'],
-        tsconfig: fromRoot('tsconfig.json'),
-        banner: { js: ESM_REQUIRE_BANNER },
         logLevel: 'error',
         absWorkingDir: PROJECT_ROOT,
       });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import { Architecture, Code, LayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { buildSync } from 'esbuild';
+import { buildSync, type BuildOptions } from 'esbuild';
 import { ESM_REQUIRE_BANNER, fromRoot } from './paths.js';
 import { ESBUILD_TARGET, LAMBDA_RUNTIME } from './runtime.js';
 
@@ -12,6 +12,19 @@ export const CORE_PACKAGE = '@patron/core';
 
 /** Where Lambda's Node.js runtime looks for layer packages. */
 const PACKAGE_DIR = join('nodejs', 'node_modules', ...CORE_PACKAGE.split('/'));
+
+/** How Patron bundles for Lambda with esbuild (the layer, and bench/layer.ts's variants). */
+export const ESM_BUNDLE_OPTIONS = {
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: ESBUILD_TARGET,
+  minify: true,
+  sourcemap: true,
+  mainFields: ['module', 'main'],
+  tsconfig: fromRoot('tsconfig.json'),
+  banner: { js: ESM_REQUIRE_BANNER },
+} satisfies BuildOptions;
 
 export interface BundleCoreLayerOptions {
   /** Bundle the AWS SDK clients the core imports instead of leaving them to the runtime's copy. @default false */
@@ -31,18 +44,10 @@ export function bundleCoreLayer(outputDir: string, options: BundleCoreLayerOptio
   const packageDir = join(outputDir, PACKAGE_DIR);
   mkdirSync(packageDir, { recursive: true });
   const result = buildSync({
+    ...ESM_BUNDLE_OPTIONS,
     entryPoints: [fromRoot('layers', 'core', 'src', 'index.ts')],
     outfile: join(packageDir, 'index.mjs'),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: ESBUILD_TARGET,
-    minify: true,
-    sourcemap: true,
-    mainFields: ['module', 'main'],
     external: options.bundleSdk ? [] : ['@aws-sdk/*'],
-    tsconfig: fromRoot('tsconfig.json'),
-    banner: { js: ESM_REQUIRE_BANNER },
     logLevel: 'warning',
     absWorkingDir: fromRoot(),
   });

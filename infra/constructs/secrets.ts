@@ -37,7 +37,7 @@ const OPERATOR_INSTRUCTIONS: Record<(typeof SECRET_ENV_NAMES)[number], string> =
     "WEBHOOK_SECRET_STRIPE: put the Stripe webhook endpoint's signing secret (whsec_...). Until then the placeholder " +
     'rejects every Stripe delivery. Comma-separate old and new while rotating.',
   [ENV.webhookSecret.zendesk]:
-    "WEBHOOK_SECRET_ZENDESK: put the Zendesk webhook's signing secret. Until then the placeholder rejects every " +
+    "WEBHOOK_SECRET_ZENDESK: put the signing secrets of both Zendesk webhooks (events and trigger), comma-separated. Until then the placeholder rejects every " +
     'Zendesk delivery. Comma-separate old and new while rotating.',
 };
 
