@@ -7,11 +7,11 @@
  * - every AWS call a function makes checked against its own synthesized IAM statements;
  * - triggers from the template: HTTP routes, SQS event source mappings, scheduled rules.
  */
-import { cp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -203,9 +203,13 @@ async function createResources(template: CfnTemplate, emulators: Emulators, log:
  * forgot fails here as it would in AWS.
  */
 async function layOut(assembly: Assembly, functions: TemplateFunction[]): Promise<string> {
-  const root = join(tmpdir(), 'patron-lambda', basename(assembly.dir));
+  // Keyed by checkout too: the runtime-SDK link points into this checkout's node_modules.
+  const checkout = createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 8);
+  const parent = join(tmpdir(), 'patron-lambda');
+  const root = join(parent, `${checkout}-${basename(assembly.dir)}`);
   const done = join(root, '.complete');
   if (existsSync(done)) return root;
+  await pruneLayouts(parent);
   await rm(root, { recursive: true, force: true });
   await mkdir(join(root, 'node_modules'), { recursive: true });
   await symlink(join(REPO_ROOT, 'node_modules', '@aws-sdk'), join(root, 'node_modules', '@aws-sdk'), 'dir');
@@ -233,6 +237,13 @@ async function layOut(assembly: Assembly, functions: TemplateFunction[]): Promis
   }
   await writeFile(done, new Date().toISOString());
   return root;
+}
+
+/** Keeps the newest few layouts (each holds a copy of the layer). */
+async function pruneLayouts(parent: string, keep = 4): Promise<void> {
+  const entries = await readdir(parent).catch(() => [] as string[]);
+  const dated = await Promise.all(entries.map(async (e) => ({ e, t: (await stat(join(parent, e))).mtimeMs })));
+  for (const { e } of dated.sort((a, b) => b.t - a.t).slice(keep)) await rm(join(parent, e), { recursive: true, force: true });
 }
 
 /** The function's environment: the template's variables, resolved, then what Lambda sets itself. */
