@@ -53,6 +53,8 @@ class Environment {
     this.worker = new Worker(WORKER_FILE, {
       workerData: { modulePath, exportName, sourceMaps: /--enable-source-maps/.test(spec.env.NODE_OPTIONS ?? '') },
       env: spec.env,
+      // Not this process's flags (e.g. tsx's loader under npm start): the bundle runs on plain Node.
+      execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: spec.memoryMb },
       stdout: spec.output !== undefined,
       stderr: spec.output !== undefined,

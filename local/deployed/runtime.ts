@@ -239,11 +239,37 @@ async function layOut(assembly: Assembly, functions: TemplateFunction[]): Promis
   return root;
 }
 
-/** Keeps the newest few layouts (each holds a copy of the layer). */
+const IN_USE = '.in-use-';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Whether a running process still uses the layout (it leaves `.in-use-<pid>` while it runs). */
+async function inUse(dir: string): Promise<boolean> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  return entries.some((e) => e.startsWith(IN_USE) && alive(Number(e.slice(IN_USE.length))));
+}
+
+/** Keeps the newest few layouts (each holds a copy of the layer), and every one a live stack uses. */
 async function pruneLayouts(parent: string, keep = 4): Promise<void> {
   const entries = await readdir(parent).catch(() => [] as string[]);
   const dated = await Promise.all(entries.map(async (e) => ({ e, t: (await stat(join(parent, e))).mtimeMs })));
-  for (const { e } of dated.sort((a, b) => b.t - a.t).slice(keep)) await rm(join(parent, e), { recursive: true, force: true });
+  for (const { e } of dated.sort((a, b) => b.t - a.t).slice(keep)) {
+    if (!(await inUse(join(parent, e)))) await rm(join(parent, e), { recursive: true, force: true });
+  }
+}
+
+/** Marks a layout as used by this process until `release` is called (or the process dies). */
+async function claim(root: string): Promise<() => Promise<void>> {
+  const marker = join(root, `${IN_USE}${process.pid}`);
+  await writeFile(marker, '');
+  return () => rm(marker, { force: true });
 }
 
 /** The function's environment: the template's variables, resolved, then what Lambda sets itself. */
@@ -276,6 +302,7 @@ export async function startRuntime(options: DeployedRuntimeOptions): Promise<Dep
   const templateFunctions = readFunctions(template);
   const { refs, tables, buckets, queues } = await createResources(template, emulators, log);
   const root = await layOut(assembly, templateFunctions);
+  const release = await claim(root);
 
   const identities = new Map<string, GatewayIdentity>();
   const functions: LocalFunction[] = [];
@@ -394,6 +421,7 @@ export async function startRuntime(options: DeployedRuntimeOptions): Promise<Dep
       for (const t of timers) clearInterval(t);
       await Promise.all([...containers.values()].map((c) => c.close()));
       await gateway.close();
+      await release();
     },
   };
 }
