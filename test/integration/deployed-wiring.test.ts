@@ -14,7 +14,7 @@ import type { CfnTemplate } from '../../local/deployed/template.js';
 import { DEV_SECRETS } from '../../local/dev-config.js';
 import { buildRouteTable, matchRoute, toApiGatewayEvent } from '../../local/http.js';
 import { synthPatron } from '../infra/synth.js';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { documentClient, dynamoDbClient, s3Client, sqsClient, stackInfo } from '../helpers/stack.js';
 import { deliver, purchase, uniqueEmail } from '../helpers/webhooks.js';
 
@@ -131,9 +131,17 @@ describe('the scheduled rule', () => {
     const assembly = await synthesize({ context: stackInfo().env.OFFER_RULES ? { offerRules: stackInfo().env.OFFER_RULES! } : {}, log: () => {} });
     expect(assembly.cached).toBe(true);
     const runtime = await runtimeFromAssembly(assembly);
-    const scheduledRuns = async () =>
-      ((await documentClient().send(new ScanCommand({ TableName: stackInfo().tableName, FilterExpression: '#t = :s', ExpressionAttributeNames: { '#t': 'trigger' }, ExpressionAttributeValues: { ':s': 'schedule' } })))
-        .Items ?? []) as { runId: string; phase: string }[];
+    // Every page: a filtered Scan returns at most 1 MB per call, and the table is shared by all suites.
+    const scheduledRuns = async () => {
+      const runs: { runId: string; phase: string }[] = [];
+      for await (const page of paginateScan(
+        { client: documentClient() },
+        { TableName: stackInfo().tableName, FilterExpression: '#t = :s', ExpressionAttributeNames: { '#t': 'trigger' }, ExpressionAttributeValues: { ':s': 'schedule' } },
+      )) {
+        runs.push(...((page.Items ?? []) as { runId: string; phase: string }[]));
+      }
+      return runs;
+    };
     const before = new Set((await scheduledRuns()).map((r) => r.runId));
     try {
       expect(await runtime.fireSchedules()).toHaveLength(1);
