@@ -4,9 +4,10 @@
  * two cannot drift.
  */
 import { ENV } from '../layers/core/src/config.js';
+import { routesOf, type FunctionName, type HttpMethod } from '../layers/core/src/http/routes.js';
 import { MINING_MAX_RECEIVES } from '../layers/core/src/mining-job/messages.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type { HttpMethod };
 
 export interface HttpRoute {
   method: HttpMethod;
@@ -18,10 +19,11 @@ export interface HttpRoute {
 export type SecretName = 'apiKeys' | 'piiHashKey' | 'webhookSecrets';
 
 export interface FunctionDefinition {
-  /** Logical name; also the folder under functions/. */
+  /** Logical name; also the folder under functions/ (one of FUNCTION_NAMES, checked by a test). */
   name: string;
   entry: string;
   description: string;
+  /** From the route table (layers/core/src/http/routes.ts), never written here. */
   routes?: HttpRoute[];
   /** Reads the offer rule set: OFFER_RULES, set from the CDK context `offerRules` when given. */
   offerRules?: boolean;
@@ -37,12 +39,11 @@ export interface FunctionDefinition {
   timeoutSeconds?: number;
 }
 
-export const FUNCTIONS: FunctionDefinition[] = [
+const DEFINITIONS: Omit<FunctionDefinition, 'routes'>[] = [
   {
     name: 'webhook',
     entry: 'functions/webhook/handler.ts',
     description: 'Verifies, normalizes, deduplicates and stores provider webhooks as touchpoints',
-    routes: [{ method: 'POST', path: '/webhooks/{source}' }],
     table: 'readwrite',
     secrets: ['webhookSecrets', 'piiHashKey'],
     memoryMb: 512,
@@ -52,12 +53,6 @@ export const FUNCTIONS: FunctionDefinition[] = [
     name: 'customers',
     entry: 'functions/customers/handler.ts',
     description: 'Customer 360, touchpoint history, lookup by email and erasure',
-    routes: [
-      { method: 'GET', path: '/customers' },
-      { method: 'GET', path: '/customers/{id}' },
-      { method: 'DELETE', path: '/customers/{id}' },
-      { method: 'GET', path: '/customers/{id}/touchpoints' },
-    ],
     table: 'readwrite',
     secrets: ['apiKeys', 'piiHashKey'],
     memoryMb: 512,
@@ -67,10 +62,6 @@ export const FUNCTIONS: FunctionDefinition[] = [
     name: 'mining-runs',
     entry: 'functions/mining-runs/handler.ts',
     description: 'Starts a mining run and reports its progress',
-    routes: [
-      { method: 'POST', path: '/mining-runs' },
-      { method: 'GET', path: '/mining-runs/{id}' },
-    ],
     table: 'readwrite',
     miningQueue: 'send',
     secrets: ['apiKeys'],
@@ -92,11 +83,6 @@ export const FUNCTIONS: FunctionDefinition[] = [
     name: 'flags',
     entry: 'functions/flags/handler.ts',
     description: 'Ranked cross-sell, up-sell and churn-risk flags and the latest segments',
-    routes: [
-      { method: 'GET', path: '/flags' },
-      { method: 'GET', path: '/customers/{id}/flags' },
-      { method: 'GET', path: '/segments' },
-    ],
     table: 'read',
     secrets: ['apiKeys'],
     memoryMb: 512,
@@ -106,13 +92,6 @@ export const FUNCTIONS: FunctionDefinition[] = [
     name: 'offers',
     entry: 'functions/offers/handler.ts',
     description: 'Checks offers and actions against what is known and registers them atomically',
-    routes: [
-      { method: 'POST', path: '/offers/check' },
-      { method: 'POST', path: '/offers' },
-      { method: 'GET', path: '/offers/{id}' },
-      { method: 'PATCH', path: '/offers/{id}' },
-      { method: 'GET', path: '/customers/{id}/offers' },
-    ],
     table: 'readwrite',
     secrets: ['apiKeys', 'piiHashKey'],
     offerRules: true,
@@ -123,7 +102,6 @@ export const FUNCTIONS: FunctionDefinition[] = [
     name: 'health',
     entry: 'functions/health/handler.ts',
     description: 'Liveness and table reachability',
-    routes: [{ method: 'GET', path: '/health' }],
     table: 'read',
     memoryMb: 256,
     timeoutSeconds: 5,
@@ -132,11 +110,13 @@ export const FUNCTIONS: FunctionDefinition[] = [
     name: 'openapi',
     entry: 'functions/openapi/handler.ts',
     description: 'OpenAPI document generated from the zod schemas',
-    routes: [{ method: 'GET', path: '/openapi.json' }],
     memoryMb: 256,
     timeoutSeconds: 5,
   },
 ];
+
+/** Every function, with its HTTP routes from the route table. */
+export const FUNCTIONS: FunctionDefinition[] = DEFINITIONS.map((d) => ({ ...d, routes: routesOf(d.name as FunctionName) }));
 
 /** Single-table design: every entity shares one table; see layers/core/src/store/keys.ts. */
 export const TABLE = {

@@ -1,16 +1,7 @@
-import { appDeps, assertApiKey, customerFlags, FlagQuery, httpHandler, json, latestSegments, listFlags, parseQuery, pathParam } from '@patron/core';
+import { appDeps, customerFlags, FlagQuery, json, latestSegments, listFlags, parseQuery, pathParam, routeHandler } from '@patron/core';
 
-export const handler = httpHandler(async (event) => {
-  const deps = await appDeps();
-  assertApiKey(event, deps.config.apiKeyHashes);
-  switch (event.routeKey) {
-    case 'GET /flags':
-      return json(200, await listFlags(deps, parseQuery(event, FlagQuery)));
-    case 'GET /customers/{id}/flags':
-      return json(200, await customerFlags(deps, pathParam(event, 'id')));
-    case 'GET /segments':
-      return json(200, await latestSegments(deps));
-    default:
-      throw new Error(`flags function wired to unexpected route ${event.routeKey}`);
-  }
+export const handler = routeHandler('flags', {
+  'GET /flags': async (event) => json(200, await listFlags(await appDeps(), parseQuery(event, FlagQuery))),
+  'GET /customers/{id}/flags': async (event) => json(200, await customerFlags(await appDeps(), pathParam(event, 'id'))),
+  'GET /segments': async () => json(200, await latestSegments(await appDeps())),
 });

@@ -1,12 +1,10 @@
-import { appDeps, assertApiKey, getRunView, httpHandler, json, parseJsonBody, pathParam, rawBody, runView, startRun, StartRunBody } from '@patron/core';
+import { appDeps, getRunView, json, parseJsonBody, pathParam, rawBody, routeHandler, runView, startRun, StartRunBody } from '@patron/core';
 
-export const handler = httpHandler(async (event) => {
-  const deps = await appDeps();
-  assertApiKey(event, deps.config.apiKeyHashes);
-  if (event.routeKey === 'POST /mining-runs') {
+export const handler = routeHandler('mining-runs', {
+  'POST /mining-runs': async (event) => {
     const body = rawBody(event) ? parseJsonBody(event, StartRunBody) : {};
-    const run = await startRun(deps.runStarter(), { trigger: 'api', shards: body.shards });
+    const run = await startRun((await appDeps()).runStarter(), { trigger: 'api', shards: body.shards });
     return json(202, runView(run), { location: `/mining-runs/${run.runId}` });
-  }
-  return json(200, await getRunView(deps, pathParam(event, 'id')));
+  },
+  'GET /mining-runs/{id}': async (event) => json(200, await getRunView(await appDeps(), pathParam(event, 'id'))),
 });

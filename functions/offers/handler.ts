@@ -1,10 +1,8 @@
 import {
   appDeps,
-  assertApiKey,
   changeOfferStatus,
   checkOffer,
   getOffer,
-  httpHandler,
   json,
   listCustomerOffers,
   OfferListQuery,
@@ -14,6 +12,7 @@ import {
   parseQuery,
   pathParam,
   registerOffer,
+  routeHandler,
   ValidationError,
 } from '@patron/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -26,24 +25,15 @@ function idempotencyKey(event: APIGatewayProxyEventV2): string | undefined {
   return key;
 }
 
-export const handler = httpHandler(async (event) => {
-  const deps = await appDeps();
-  assertApiKey(event, deps.config.apiKeyHashes);
-  switch (event.routeKey) {
-    case 'POST /offers/check':
-      return json(200, await checkOffer(deps, parseJsonBody(event, OfferRequest)));
-    case 'POST /offers': {
-      const key = idempotencyKey(event);
-      const result = await registerOffer(deps, parseJsonBody(event, OfferRequest), { idempotencyKey: key });
-      return json(result.status, result.body, result.replayed ? { 'idempotent-replayed': 'true' } : {});
-    }
-    case 'GET /offers/{id}':
-      return json(200, await getOffer(deps, pathParam(event, 'id')));
-    case 'PATCH /offers/{id}':
-      return json(200, await changeOfferStatus(deps, pathParam(event, 'id'), parseJsonBody(event, OfferStatusChange)));
-    case 'GET /customers/{id}/offers':
-      return json(200, await listCustomerOffers(deps, pathParam(event, 'id'), parseQuery(event, OfferListQuery).status));
-    default:
-      throw new Error(`offers function wired to unexpected route ${event.routeKey}`);
-  }
+export const handler = routeHandler('offers', {
+  'POST /offers/check': async (event) => json(200, await checkOffer(await appDeps(), parseJsonBody(event, OfferRequest))),
+  'POST /offers': async (event) => {
+    const key = idempotencyKey(event);
+    const result = await registerOffer(await appDeps(), parseJsonBody(event, OfferRequest), { idempotencyKey: key });
+    return json(result.status, result.body, result.replayed ? { 'idempotent-replayed': 'true' } : {});
+  },
+  'GET /offers/{id}': async (event) => json(200, await getOffer(await appDeps(), pathParam(event, 'id'))),
+  'PATCH /offers/{id}': async (event) => json(200, await changeOfferStatus(await appDeps(), pathParam(event, 'id'), parseJsonBody(event, OfferStatusChange))),
+  'GET /customers/{id}/offers': async (event) =>
+    json(200, await listCustomerOffers(await appDeps(), pathParam(event, 'id'), parseQuery(event, OfferListQuery).status)),
 });

@@ -1,3 +1,3 @@
-import { httpHandler, json, openApiDocument } from '@patron/core';
+import { json, openApiDocument, routeHandler } from '@patron/core';
 
-export const handler = httpHandler(async () => json(200, openApiDocument()));
+export const handler = routeHandler('openapi', { 'GET /openapi.json': async () => json(200, openApiDocument()) });

@@ -1,4 +1,8 @@
-import { openApiDocument, RULE_NAMES } from '@patron/core';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FUNCTION_NAMES, openApiDocument, ROUTES, RULE_NAMES } from '@patron/core';
 import { FUNCTIONS } from '../../infra/definitions.js';
 
 type Operation = {
@@ -48,5 +52,51 @@ describe('OpenAPI document', () => {
   it('names every rule in the check description', () => {
     const description = (doc.paths['/offers/check']!.post as unknown as { description: string }).description;
     for (const rule of RULE_NAMES) expect(description).toContain(rule);
+  });
+
+  it('passes @redocly/cli lint with its recommended rules: no error and no warning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'patron-openapi-'));
+    const file = join(dir, 'openapi.json');
+    writeFileSync(file, JSON.stringify(openApiDocument()));
+    const run = spawnSync(join(process.cwd(), 'node_modules', '.bin', 'redocly'), ['lint', file, '--format=json'], { cwd: dir, encoding: 'utf8' });
+    const report = JSON.parse(run.stdout) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; message: string }[] };
+    expect(report.problems.map((p) => `${p.ruleId}: ${p.message}`)).toEqual([]);
+    expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+  }, 60_000);
+
+  it('gives every operation an operationId, a summary, a 4xx and a 5xx response', () => {
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods) as [string, Operation & { operationId?: string; summary?: string }][]) {
+        expect({ route: `${method} ${path}`, operationId: typeof op.operationId, summary: typeof op.summary }).toEqual({ route: `${method} ${path}`, operationId: 'string', summary: 'string' });
+        const statuses = Object.keys(op.responses);
+        expect(statuses.some((s) => s.startsWith('4'))).toBe(true);
+        expect(statuses).toContain('500');
+      }
+    }
+  });
+
+  it('documents 401 exactly on the routes the table protects, and each webhook source\'s signature header', () => {
+    for (const route of ROUTES) {
+      const op = doc.paths[route.path]![route.method.toLowerCase()]!;
+      expect({ route: `${route.method} ${route.path}`, has401: '401' in op.responses }).toEqual({ route: `${route.method} ${route.path}`, has401: route.auth !== 'none' });
+    }
+    const schemes = (openApiDocument() as unknown as { components: { securitySchemes: Record<string, { name: string }> } }).components.securitySchemes;
+    expect(Object.values(schemes).map((s) => s.name.toLowerCase()).sort()).toEqual(
+      ['stripe-signature', 'webhook-signature', 'x-api-key', 'x-shopify-hmac-sha256', 'x-zendesk-webhook-signature'].sort(),
+    );
+  });
+});
+
+describe('route table', () => {
+  it('names exactly the functions of infra/definitions.ts, and gives each function the routes CDK wires', () => {
+    expect(FUNCTIONS.map((f) => f.name).sort()).toEqual([...FUNCTION_NAMES].sort());
+    for (const fn of FUNCTIONS) {
+      expect({ fn: fn.name, routes: fn.routes ?? [] }).toEqual({ fn: fn.name, routes: ROUTES.filter((r) => r.fn === fn.name).map((r) => ({ method: r.method, path: r.path })) });
+    }
+  });
+
+  it('has unique route keys and operation ids', () => {
+    expect(new Set(ROUTES.map((r) => `${r.method} ${r.path}`)).size).toBe(ROUTES.length);
+    expect(new Set(ROUTES.map((r) => r.operationId)).size).toBe(ROUTES.length);
   });
 });

@@ -19,6 +19,8 @@ export * from './http/response.js';
 export * from './http/request.js';
 export * from './http/api-key.js';
 export * from './http/handler.js';
+export * from './http/routes.js';
+export * from './http/router.js';
 export * from './observability.js';
 export * from './metric-names.js';
 export * from './deps.js';

@@ -1,267 +1,92 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route table (http/routes.ts) and the zod schemas
+ * the handlers validate with: nothing here restates a route.
+ */
 import 'zod-openapi';
-import { createDocument } from 'zod-openapi';
 import { z } from 'zod';
-import { Customer360 } from './customers/customer-360.js';
-import { EmailQuery, ErasureResultSchema, ErrorBody, IngestResponse, TouchpointPageSchema, TouchpointQuery } from './customers/api-schemas.js';
-import { SOURCES, Touchpoint } from './touchpoint.js';
-import { FlagQuery, FlagSchema } from './flags/flag-service.js';
-import { StartRunBody } from './mining-job/messages.js';
-import { RULE_DOCS } from './offers/docs.js';
-import { OfferListQuery, OfferStatusChange } from './offers/offer-service.js';
-import { Decision, Evaluation, Finding, OFFER_STATUSES, OfferRequest, RegisteredOffer, Severity } from './offers/schema.js';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { ErrorBody } from './customers/api-schemas.js';
+import { ROUTES, TAGS, WEBHOOK_SIGNATURE_SCHEMES, type ResponseSpec, type RouteSpec } from './http/routes.js';
 
-const jsonContent = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-const error = (description: string) => ({ description, ...jsonContent(ErrorBody) });
-const MiningRun = z
-  .object({
-    runId: z.string(),
-    trigger: z.string(),
-    phase: z.enum(['extracting', 'fitting', 'scoring', 'finalizing', 'completed', 'failed']),
-    shards: z.object({ total: z.number().int(), extracted: z.number().int(), scored: z.number().int() }),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    completedAt: z.string().nullable(),
-    timingsMs: z.record(z.string(), z.number()),
-    summary: z.record(z.string(), z.unknown()).nullable().meta({ description: 'Customers, touchpoints, flag counts, k, model parameters, segment table' }),
-    errors: z.array(z.object({ phase: z.string(), shard: z.number().int().optional(), message: z.string(), at: z.string() })),
-  })
-  .meta({ id: 'MiningRun' });
-const FlagPage = z.object({ runId: z.string(), items: z.array(FlagSchema), nextCursor: z.string().nullable() }).meta({ id: 'FlagPage' });
-const customerId = z.object({ id: z.string().meta({ description: 'Customer id (a merged id answers with the surviving customer)' }) });
+/** Where the API is: locally from `npm start`, in AWS at the stack's ApiUrl output. */
+const SERVERS = [
+  { url: 'http://127.0.0.1:3000', description: 'npm start (local; PORT sets the port)' },
+  {
+    url: 'https://{apiId}.execute-api.{region}.amazonaws.com',
+    description: 'Deployed: the ApiUrl output of the Patron stack (aws cloudformation describe-stacks --stack-name Patron)',
+    variables: { apiId: { default: 'your-api-id' }, region: { default: 'us-east-1' } },
+  },
+];
 
-// ---- offers (responses; the requests are the schemas the offers handler validates with)
-const Offer = RegisteredOffer.extend({
-  status: z.enum(OFFER_STATUSES).meta({ description: 'An active offer past validUntil reads as expired' }),
-  updatedAt: z.string(),
-}).meta({ id: 'Offer', description: 'A registered offer or action' });
-const OfferAuditRecord = z
-  .object({
-    offerId: z.string(),
-    at: z.string(),
-    action: z.enum(['created', 'overridden', 'status-changed']),
-    actor: z.string().meta({ description: 'created: override actor, else team, else "api"; overridden and status-changed: the person or system named in the request' }),
-    reason: z.string().optional(),
-    from: z.enum(OFFER_STATUSES).optional(),
-    to: z.enum(OFFER_STATUSES).optional(),
-    decision: Decision.optional().meta({ description: 'created: the decision the registration passed with' }),
-    findings: z.array(z.object({ rule: z.string(), severity: Severity, message: z.string() })).optional(),
-  })
-  .meta({ id: 'OfferAuditRecord' });
-const OfferRegistration = z
-  .object({ offer: Offer, decision: Decision, findings: z.array(Finding) })
-  .meta({ id: 'OfferRegistration', description: 'The stored offer with the decision (allow or warn) and findings it passed with' });
-const OfferWithAudit = z.object({ offer: Offer, audit: z.array(OfferAuditRecord) }).meta({ id: 'OfferWithAudit' });
-const OfferBlocked = z
-  .object({ error: z.literal('offer_blocked'), message: z.string(), decision: z.literal('block'), findings: z.array(Finding) })
-  .meta({ id: 'OfferBlocked', description: 'Nothing stored; the same {decision, findings} a dry run returns' });
-const offerId = z.object({ id: z.string().meta({ description: 'Offer id (ULID)' }) });
-const ruleList = RULE_DOCS.map((d) => `\`${d.rule}\` (${d.severity})`).join(', ');
+const AUTH_ERRORS: Record<RouteSpec['auth'], ResponseSpec | undefined> = {
+  'api-key': { description: 'Missing or invalid API key (x-api-key)', schema: ErrorBody },
+  'webhook-signature': { description: 'Missing or invalid signature, or timestamp outside tolerance', schema: ErrorBody },
+  none: undefined,
+};
+
+/** API Gateway answers this itself, for every route, above the stage's rate (infra/constructs/api.ts). */
+const THROTTLED: ResponseSpec = {
+  description: 'Throttled by the API stage (API Gateway answers); retry with backoff',
+  schema: z.object({ message: z.string().meta({ example: 'Too Many Requests' }) }).meta({ id: 'Throttled' }),
+};
+
+const SECURITY: Record<RouteSpec['auth'], Record<string, string[]>[]> = {
+  'api-key': [{ apiKey: [] }],
+  // Any one of the sources' schemes: the path's {source} decides which one is checked.
+  'webhook-signature': Object.keys(WEBHOOK_SIGNATURE_SCHEMES).map((name) => ({ [name]: [] })),
+  none: [],
+};
+
+function response({ description, schema, headers }: ResponseSpec) {
+  return { description, ...(headers ? { headers } : {}), ...(schema ? { content: { 'application/json': { schema } } } : {}) };
+}
+
+function operation(route: RouteSpec): ZodOpenApiOperationObject {
+  const responses: Record<string, ReturnType<typeof response>> = {};
+  const auth = AUTH_ERRORS[route.auth];
+  const all: Record<number, ResponseSpec> = { ...route.responses, 429: THROTTLED, 500: { description: 'Unexpected error (nothing internal in the body)', schema: ErrorBody } };
+  if (auth) all[401] = auth;
+  for (const status of Object.keys(all).map(Number).sort((a, b) => a - b)) responses[String(status)] = response(all[status]!);
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    tags: [route.tag],
+    security: SECURITY[route.auth],
+    ...(route.params ? { requestParams: route.params } : {}),
+    ...(route.body ? { requestBody: { required: route.body.required, content: { 'application/json': { schema: route.body.schema } } } } : {}),
+    responses,
+  };
+}
 
 let cached: ReturnType<typeof createDocument> | undefined;
 
-/** The OpenAPI 3.1 document, generated from the same zod schemas the handlers validate with. */
 export function openApiDocument(): ReturnType<typeof createDocument> {
-  cached ??= createDocument({
+  if (cached) return cached;
+  const paths: ZodOpenApiPathsObject = {};
+  for (const route of ROUTES as readonly RouteSpec[]) {
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route) };
+  }
+  cached = createDocument({
     openapi: '3.1.0',
     info: {
       title: 'Patron API',
       version: '0.1.0',
       description:
         'Touchpoint ingestion from provider webhooks, the customer 360, mining results (segments, churn-risk, up-sell and cross-sell flags), and the offer registry that checks offers and actions for mistakes before they reach a customer.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
+    servers: SERVERS,
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     components: {
-      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
-    },
-    paths: {
-      '/health': {
-        get: { summary: 'Liveness and table reachability', responses: { 200: { description: 'Healthy' } } },
-      },
-      '/webhooks/{source}': {
-        post: {
-          summary: 'Receive a provider webhook',
-          description:
-            'Signature checked on the raw body before parsing: Standard Webhooks (generic), X-Shopify-Hmac-Sha256, Stripe-Signature, X-Zendesk-Webhook-Signature. ' +
-            'The generic source takes the canonical touchpoint below; the others take the provider payloads.',
-          requestParams: { path: z.object({ source: z.enum(SOURCES) }) },
-          requestBody: { ...jsonContent(Touchpoint.meta({ id: 'Touchpoint' })) },
-          responses: {
-            200: { description: 'Redelivery of an event already stored (duplicate: true)', ...jsonContent(IngestResponse) },
-            201: { description: 'Stored', ...jsonContent(IngestResponse) },
-            202: { description: 'Known provider event type Patron does not use (ignored: true)', ...jsonContent(IngestResponse) },
-            400: error('Body is not JSON'),
-            401: error('Missing or invalid signature, or timestamp outside tolerance'),
-            404: error('Unknown source'),
-            413: error('Body over 256 KB'),
-            422: error('Payload violates the schema; issues lists each field'),
-          },
-        },
-      },
-      '/customers': {
-        get: {
-          summary: 'Find customers by email (through the hashed alias)',
-          security: [{ apiKey: [] }],
-          requestParams: { query: EmailQuery },
-          responses: {
-            200: { description: 'Matches (zero or one)', ...jsonContent(z.object({ customers: z.array(Customer360) })) },
-            401: error('Missing or invalid API key'),
-            422: error('Invalid query'),
-          },
-        },
-      },
-      '/customers/{id}': {
-        get: {
-          summary: 'Customer 360',
-          security: [{ apiKey: [] }],
-          requestParams: { path: customerId },
-          responses: { 200: { description: 'The customer', ...jsonContent(Customer360) }, 401: error('Unauthorized'), 404: error('Unknown customer') },
-        },
-        delete: {
-          summary: 'Erase a customer (right to be forgotten)',
-          security: [{ apiKey: [] }],
-          requestParams: { path: customerId },
-          responses: { 200: { description: 'Erased; an audit record without PII is kept', ...jsonContent(ErasureResultSchema) }, 401: error('Unauthorized'), 404: error('Unknown customer') },
-        },
-      },
-      '/mining-runs': {
-        post: {
-          summary: 'Start a mining run (extract, fit, score, finalize through the mining queue)',
-          security: [{ apiKey: [] }],
-          requestBody: { required: false, ...jsonContent(StartRunBody) },
-          responses: { 202: { description: 'Started; poll its Location', ...jsonContent(MiningRun) }, 401: error('Unauthorized'), 422: error('Invalid body') },
-        },
-      },
-      '/mining-runs/{id}': {
-        get: {
-          summary: 'A run: phase, shards done/total, counts, timings, segment table, errors',
-          security: [{ apiKey: [] }],
-          requestParams: { path: z.object({ id: z.string() }) },
-          responses: { 200: { description: 'The run', ...jsonContent(MiningRun) }, 401: error('Unauthorized'), 404: error('Unknown run') },
-        },
-      },
-      '/flags': {
-        get: {
-          summary: 'Flags of the latest completed run, highest score first (from an index, not a scan)',
-          security: [{ apiKey: [] }],
-          requestParams: { query: FlagQuery },
-          responses: { 200: { description: 'A page of flags', ...jsonContent(FlagPage) }, 401: error('Unauthorized'), 404: error('No completed run yet'), 422: error('Invalid query') },
-        },
-      },
-      '/segments': {
-        get: {
-          summary: 'Segment table of the latest completed run',
-          security: [{ apiKey: [] }],
-          responses: { 200: { description: 'Segments with sizes and centroid profiles' }, 401: error('Unauthorized'), 404: error('No completed run yet') },
-        },
-      },
-      '/customers/{id}/flags': {
-        get: {
-          summary: "The customer's flags from the latest completed run",
-          security: [{ apiKey: [] }],
-          requestParams: { path: customerId },
-          responses: { 200: { description: 'Flags, highest score first', ...jsonContent(z.object({ customerId: z.string(), runId: z.string().nullable(), items: z.array(FlagSchema) })) }, 401: error('Unauthorized'), 404: error('Unknown customer') },
-        },
-      },
-      '/offers/check': {
-        post: {
-          summary: 'Dry run: check an offer or action against what is known about the customer and what was already offered',
-          description:
-            `Runs every enabled rule of the rule set (OFFER_RULES) and answers the decision (the worst finding severity; allow when none) and the findings. Stores nothing. Rules, default severity: ${ruleList}.`,
-          security: [{ apiKey: [] }],
-          requestBody: { ...jsonContent(OfferRequest) },
-          responses: {
-            200: { description: 'The decision and findings, blocks first', ...jsonContent(Evaluation) },
-            400: error('Body is not JSON'),
-            401: error('Unauthorized'),
-            404: error('Unknown customer or email'),
-            422: error('Invalid body; issues lists each field (unknown fields included)'),
-          },
-        },
-      },
-      '/offers': {
-        post: {
-          summary: 'Check and register an offer or action in one step',
-          description:
-            'Written only if the customer\'s offer ledger has not changed since the check read it (one DynamoDB transaction), so two conflicting registrations cannot both pass. ' +
-            'A block answers 409 and stores nothing, unless every blocking rule is overridable and the body carries override {actor, reason}. ' +
-            'With an Idempotency-Key, a retry of the same body replays the first 201 (header idempotent-replayed: true) for 24 hours.',
-          security: [{ apiKey: [] }],
-          requestParams: {
-            header: z.object({
-              'idempotency-key': z.string().min(1).max(255).optional().meta({ description: 'Optional, 1-255 characters; the same key with another body answers 422' }),
-            }),
-          },
-          requestBody: { ...jsonContent(OfferRequest) },
-          responses: {
-            201: {
-              description: 'Registered (decision allow or warn); a replay carries the header idempotent-replayed: true',
-              headers: z.object({ 'idempotent-replayed': z.literal('true').optional().meta({ description: 'Present on a replay of an Idempotency-Key' }) }),
-              ...jsonContent(OfferRegistration),
-            },
-            400: error('Body is not JSON'),
-            401: error('Unauthorized'),
-            404: error('Unknown customer or email'),
-            409: {
-              description: 'Blocked (error offer_blocked, with decision and findings), or conflict: the offers kept changing during the check (retry)',
-              content: { 'application/json': { schema: z.union([OfferBlocked, ErrorBody]) } },
-            },
-            422: error('Invalid body or Idempotency-Key, or the key was already used with a different body'),
-          },
-        },
-      },
-      '/offers/{id}': {
-        get: {
-          summary: 'An offer with its audit trail (created, overridden, status changes)',
-          security: [{ apiKey: [] }],
-          requestParams: { path: offerId },
-          responses: { 200: { description: 'The offer and its audit records, by time', ...jsonContent(OfferWithAudit) }, 401: error('Unauthorized'), 404: error('Unknown offer') },
-        },
-        patch: {
-          summary: 'Change the status of an active offer',
-          description: 'active -> accepted, declined, withdrawn or expired; every other status is final. An active offer past validUntil can only be marked expired. Audited with actor and reason.',
-          security: [{ apiKey: [] }],
-          requestParams: { path: offerId },
-          requestBody: { ...jsonContent(OfferStatusChange) },
-          responses: {
-            200: { description: 'The offer after the change, with its audit trail', ...jsonContent(OfferWithAudit) },
-            400: error('Body is not JSON'),
-            401: error('Unauthorized'),
-            404: error('Unknown offer'),
-            409: error('Transition not allowed from the current status, or the status changed meanwhile'),
-            422: error('Invalid body (unknown status, missing actor, unknown field)'),
-          },
-        },
-      },
-      '/customers/{id}/offers': {
-        get: {
-          summary: "The customer's offers, newest first",
-          security: [{ apiKey: [] }],
-          requestParams: { path: customerId, query: OfferListQuery },
-          responses: {
-            200: { description: 'Offers registered on the customer id', ...jsonContent(z.object({ customerId: z.string(), items: z.array(Offer) })) },
-            401: error('Unauthorized'),
-            404: error('Unknown customer'),
-            422: error('Invalid query'),
-          },
-        },
-      },
-      '/customers/{id}/touchpoints': {
-        get: {
-          summary: 'Touchpoint history, newest first (by occurredAt)',
-          security: [{ apiKey: [] }],
-          requestParams: { path: customerId, query: TouchpointQuery },
-          responses: {
-            200: { description: 'A page; pass nextCursor as cursor for the next', ...jsonContent(TouchpointPageSchema) },
-            400: error('Invalid cursor'),
-            401: error('Unauthorized'),
-            404: error('Unknown customer'),
-            422: error('Invalid query'),
-          },
-        },
-      },
-      '/openapi.json': {
-        get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } },
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'One of API_KEYS' },
+        ...Object.fromEntries(
+          Object.entries(WEBHOOK_SIGNATURE_SCHEMES).map(([name, s]) => [name, { type: 'apiKey' as const, in: 'header' as const, name: s.header, description: s.description }]),
+        ),
       },
     },
+    paths,
   });
   return cached;
 }

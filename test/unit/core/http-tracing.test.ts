@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { httpHandler, json, logger, NotFoundError, tracer } from '@patron/core';
+import { houseMiddleware, json, logger, NotFoundError, tracer } from '@patron/core';
 
 /**
  * Tracing is off outside Lambda, so the X-Ray side is faked: the Lambda segment and the handler
@@ -22,10 +22,10 @@ const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis
 
 afterEach(() => jest.restoreAllMocks());
 
-describe('httpHandler tracing (captureLambdaHandler)', () => {
+describe('house middleware tracing (captureLambdaHandler)', () => {
   it('opens and closes a handler subsegment without recording the response (it holds customer data)', async () => {
     const { handlerSegment, lambdaSegment, putMetadata } = fakeTracing();
-    const res = await httpHandler(async () => json(200, { email: 'ann@example.com' }))(event, context);
+    const res = await houseMiddleware().handler(async () => json(200, { email: 'ann@example.com' }))(event, context);
     expect(res.statusCode).toBe(200);
     expect(lambdaSegment.addNewSubsegment).toHaveBeenCalledTimes(1);
     expect(handlerSegment.close).toHaveBeenCalledTimes(1);
@@ -34,7 +34,7 @@ describe('httpHandler tracing (captureLambdaHandler)', () => {
 
   it('does not mark a domain 4xx (errorsToHttp answers it) as a fault', async () => {
     const { handlerSegment, lambdaSegment } = fakeTracing();
-    const res = await httpHandler(async () => {
+    const res = await houseMiddleware().handler(async () => {
       throw new NotFoundError('no such customer');
     })(event, context);
     expect(res.statusCode).toBe(404);
@@ -46,7 +46,7 @@ describe('httpHandler tracing (captureLambdaHandler)', () => {
     const { handlerSegment, lambdaSegment } = fakeTracing();
     const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
     const boom = new Error('boom');
-    const res = await httpHandler(async () => {
+    const res = await houseMiddleware().handler(async () => {
       throw boom;
     })(event, context);
     expect(res.statusCode).toBe(500);

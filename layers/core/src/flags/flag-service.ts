@@ -111,8 +111,23 @@ export async function latestSegments(deps: FlagDeps): Promise<{ runId: string; c
   return { runId, completedAt: run?.completedAt, k: run?.summary?.k, segments: run?.summary?.segments ?? [] };
 }
 
-/** The public view of a run: progress, counts, timings, segment table, errors. */
-export function runView(run: RunRecord) {
+/** What GET /mining-runs/{id} and POST /mining-runs answer; runView must produce exactly this. */
+export const MiningRunView = z
+  .object({
+    runId: z.string(),
+    trigger: z.string(),
+    phase: z.enum(['extracting', 'fitting', 'scoring', 'finalizing', 'completed', 'failed']),
+    shards: z.object({ total: z.number().int(), extracted: z.number().int(), scored: z.number().int() }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    completedAt: z.string().nullable(),
+    timingsMs: z.record(z.string(), z.number()),
+    summary: z.record(z.string(), z.unknown()).nullable().meta({ description: 'Customers, touchpoints, flag counts, k, model parameters, segment table' }),
+    errors: z.array(z.object({ phase: z.string(), shard: z.number().int().optional(), message: z.string(), at: z.string() })),
+  })
+  .meta({ id: 'MiningRun' });
+
+export function runView(run: RunRecord): z.infer<typeof MiningRunView> {
   return {
     runId: run.runId,
     trigger: run.trigger,

@@ -2,7 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { PatronError } from '../errors.js';
 import { logger, metrics, tracer } from '../observability.js';
 import { json, type HttpResult } from './response.js';
@@ -46,12 +46,12 @@ export function traceHttpHandler(): MiddlewareObj<Event, HttpResult> {
 }
 
 /**
- * Wraps an HTTP handler with the house middleware, in the order that lets types flow.
- * `emitsMetrics` adds the EMF flush; functions that record none leave it off (an empty flush
- * only prints a warning).
+ * The house middleware, in the order that lets types flow; routeHandler (router.ts) adds auth and
+ * the handler. `emitsMetrics` adds the EMF flush; functions that record none leave it off (an
+ * empty flush only prints a warning).
  */
-export function httpHandler(fn: (event: Event, context: Context) => Promise<HttpResult>, opts: { emitsMetrics?: boolean } = {}) {
+export function houseMiddleware(opts: { emitsMetrics?: boolean } = {}) {
   const chain = middy<Event, HttpResult>().use(traceHttpHandler()).use(injectLambdaContext(logger, { resetKeys: true }));
   if (opts.emitsMetrics) chain.use(logMetrics(metrics));
-  return chain.use(errorsToHttp()).handler(fn);
+  return chain.use(errorsToHttp());
 }

@@ -1,0 +1,386 @@
+/**
+ * The route table: every HTTP route of the API in one list, with the function that serves it, how
+ * it is authenticated, its operation id and summary, its inputs and its responses per status.
+ * From it come the CDK routes (infra/definitions.ts), each handler's dispatch and the auth
+ * middleware (http/router.ts) and the OpenAPI document (openapi.ts). Adding a route is one entry
+ * here plus its handler; the compiler then asks for the handler, and the tests for the docs.
+ */
+import { z } from 'zod';
+import { Customer360 } from '../customers/customer-360.js';
+import { EmailQuery, ErasureResultSchema, ErrorBody, IngestResponse, TouchpointPageSchema, TouchpointQuery } from '../customers/api-schemas.js';
+import { FlagQuery, FlagSchema, MiningRunView } from '../flags/flag-service.js';
+import { StartRunBody } from '../mining-job/messages.js';
+import { RULE_DOCS } from '../offers/docs.js';
+import { OfferListQuery, OfferStatusChange } from '../offers/offer-service.js';
+import { Decision, Evaluation, Finding, OFFER_STATUSES, OfferRequest, RegisteredOffer, Severity } from '../offers/schema.js';
+import { SOURCES, Touchpoint } from '../touchpoint.js';
+
+/** Every Lambda function of the stack (infra/definitions.ts has one entry per name). */
+export const FUNCTION_NAMES = ['webhook', 'customers', 'mining-runs', 'mining-worker', 'flags', 'offers', 'health', 'openapi'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * `api-key`: the `x-api-key` header must match API_KEYS (checked by the router before the handler).
+ * `webhook-signature`: the provider's signature over the raw body, verified by the ingest with the
+ * source's WEBHOOK_SECRET_* (it needs the raw body and the source, so not a generic middleware).
+ * `none`: public.
+ */
+export type Auth = 'none' | 'api-key' | 'webhook-signature';
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  headers?: z.ZodObject;
+}
+
+export interface RouteSpec {
+  method: HttpMethod;
+  /** API Gateway path template, e.g. `/customers/{id}`. */
+  path: string;
+  fn: FunctionName;
+  auth: Auth;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: keyof typeof TAGS;
+  params?: { path?: z.ZodObject; query?: z.ZodObject; header?: z.ZodObject };
+  body?: { schema: z.ZodType; required: boolean };
+  /** Success and route-specific errors; 401 (for auth) and 500 are added for every route. */
+  responses: Record<number, ResponseSpec>;
+}
+
+const error = (description: string): ResponseSpec => ({ description, schema: ErrorBody });
+
+// ---- response schemas that belong to the API surface rather than to one service
+const FlagPage = z.object({ runId: z.string(), items: z.array(FlagSchema), nextCursor: z.string().nullable() }).meta({ id: 'FlagPage' });
+const CustomerFlags = z.object({ customerId: z.string(), runId: z.string().nullable(), items: z.array(FlagSchema) }).meta({ id: 'CustomerFlags' });
+const Segments = z
+  .object({ runId: z.string(), completedAt: z.string().optional(), k: z.number().int().optional(), segments: z.array(z.record(z.string(), z.unknown())) })
+  .meta({ id: 'Segments', description: 'Segments with sizes and centroid profiles' });
+const Health = z.object({ status: z.literal('ok'), table: z.object({ reachable: z.boolean(), latencyMs: z.number() }) }).meta({ id: 'Health' });
+const OpenApi = z.record(z.string(), z.unknown()).meta({ id: 'OpenApiDocument', description: 'This document' });
+const Offer = RegisteredOffer.extend({
+  status: z.enum(OFFER_STATUSES).meta({ description: 'An active offer past validUntil reads as expired' }),
+  updatedAt: z.string(),
+}).meta({ id: 'Offer', description: 'A registered offer or action' });
+const OfferAuditRecord = z
+  .object({
+    offerId: z.string(),
+    at: z.string(),
+    action: z.enum(['created', 'overridden', 'status-changed']),
+    actor: z.string().meta({ description: 'created: override actor, else team, else "api"; overridden and status-changed: the person or system named in the request' }),
+    reason: z.string().optional(),
+    from: z.enum(OFFER_STATUSES).optional(),
+    to: z.enum(OFFER_STATUSES).optional(),
+    decision: Decision.optional().meta({ description: 'created: the decision the registration passed with' }),
+    findings: z.array(z.object({ rule: z.string(), severity: Severity, message: z.string() })).optional(),
+  })
+  .meta({ id: 'OfferAuditRecord' });
+const OfferRegistration = z
+  .object({ offer: Offer, decision: Decision, findings: z.array(Finding) })
+  .meta({ id: 'OfferRegistration', description: 'The stored offer with the decision (allow or warn) and findings it passed with' });
+const OfferWithAudit = z.object({ offer: Offer, audit: z.array(OfferAuditRecord) }).meta({ id: 'OfferWithAudit' });
+const OfferBlocked = z
+  .object({ error: z.literal('offer_blocked'), message: z.string(), decision: z.literal('block'), findings: z.array(Finding) })
+  .meta({ id: 'OfferBlocked', description: 'Nothing stored; the same {decision, findings} a dry run returns' });
+const CustomerOffers = z.object({ customerId: z.string(), items: z.array(Offer) }).meta({ id: 'CustomerOffers' });
+
+const customerId = z.object({ id: z.string().meta({ description: 'Customer id (a merged id answers with the surviving customer)' }) });
+const offerId = z.object({ id: z.string().meta({ description: 'Offer id (ULID)' }) });
+const runId = z.object({ id: z.string().meta({ description: 'Mining run id (ULID)' }) });
+const ruleList = RULE_DOCS.map((d) => `\`${d.rule}\` (${d.severity})`).join(', ');
+
+/**
+ * The headers that identify a delivery per source; the signature headers themselves are the
+ * security schemes of the webhook route (openapi.ts, WEBHOOK_SIGNATURE_SCHEMES).
+ */
+const WebhookHeaders = z.object({
+  'webhook-id': z.string().optional().meta({ description: 'generic (Standard Webhooks): the event id, the idempotency key' }),
+  'webhook-timestamp': z.string().optional().meta({ description: 'generic: Unix seconds; at most 5 minutes from now' }),
+  'x-shopify-topic': z.string().optional().meta({ description: 'shopify: e.g. orders/create, orders/paid, refunds/create, customers/create' }),
+  'x-shopify-event-id': z.string().optional().meta({ description: 'shopify: the event id, the idempotency key (required)' }),
+  'x-zendesk-webhook-signature-timestamp': z.string().optional().meta({ description: 'zendesk: the timestamp that is signed together with the body' }),
+});
+
+/** The signature header of each webhook source, as an OpenAPI apiKey-in-header scheme. */
+export const WEBHOOK_SIGNATURE_SCHEMES = {
+  standardWebhooks: { header: 'webhook-signature', description: 'generic: `v1,<base64 HMAC-SHA256 of id.timestamp.body>` with WEBHOOK_SECRET_GENERIC; several space-separated while rotating' },
+  shopifyHmac: { header: 'X-Shopify-Hmac-Sha256', description: 'shopify: base64 HMAC-SHA256 of the raw body with the app secret (WEBHOOK_SECRET_SHOPIFY)' },
+  stripeSignature: { header: 'Stripe-Signature', description: 'stripe: `t=<unix>,v1=<hex HMAC-SHA256 of t.body>` with the endpoint secret (WEBHOOK_SECRET_STRIPE)' },
+  zendeskSignature: { header: 'X-Zendesk-Webhook-Signature', description: 'zendesk: base64 HMAC-SHA256 of timestamp + body with the signing secret (WEBHOOK_SECRET_ZENDESK)' },
+} as const;
+
+/** Tags in the order the document lists them. */
+export const TAGS = {
+  Ingest: 'Provider webhooks in: verified, validated, deduplicated, stored as touchpoints',
+  Customers: 'The customer 360, history, lookup and erasure',
+  Mining: 'Mining runs and their results: flags and segments',
+  Offers: 'Mistake prevention: check and register offers and actions',
+  Operations: 'Health and this document',
+} as const;
+
+export const ROUTES = [
+  {
+    method: 'POST',
+    path: '/webhooks/{source}',
+    fn: 'webhook',
+    auth: 'webhook-signature',
+    operationId: 'receiveWebhook',
+    tag: 'Ingest',
+    summary: 'Receive a provider webhook',
+    description:
+      'Signature checked on the raw body before parsing: Standard Webhooks (generic), X-Shopify-Hmac-Sha256, Stripe-Signature, X-Zendesk-Webhook-Signature. ' +
+      'The generic source takes the canonical touchpoint below; the others take the provider payloads.',
+    params: { path: z.object({ source: z.enum(SOURCES) }), header: WebhookHeaders },
+    body: { schema: Touchpoint.meta({ id: 'Touchpoint' }), required: true },
+    responses: {
+      200: { description: 'Redelivery of an event already stored (duplicate: true)', schema: IngestResponse },
+      201: { description: 'Stored', schema: IngestResponse },
+      202: { description: 'Known provider event type Patron does not use, or a delivery for an erased customer (ignored: true)', schema: IngestResponse },
+      400: error('Body is not JSON'),
+      404: error('Unknown source'),
+      413: error('Body over 256 KB'),
+      422: error('Payload violates the schema; issues lists each field'),
+    },
+  },
+  {
+    method: 'GET',
+    path: '/customers',
+    fn: 'customers',
+    auth: 'api-key',
+    operationId: 'findCustomers',
+    tag: 'Customers',
+    summary: 'Find customers by email (through the hashed alias)',
+    params: { query: EmailQuery },
+    responses: {
+      200: { description: 'Matches (zero or one)', schema: z.object({ customers: z.array(Customer360) }).meta({ id: 'CustomerMatches' }) },
+      422: error('Invalid query'),
+    },
+  },
+  {
+    method: 'GET',
+    path: '/customers/{id}',
+    fn: 'customers',
+    auth: 'api-key',
+    operationId: 'getCustomer',
+    tag: 'Customers',
+    summary: 'Customer 360',
+    params: { path: customerId },
+    responses: { 200: { description: 'The customer', schema: Customer360 }, 404: error('Unknown customer') },
+  },
+  {
+    method: 'DELETE',
+    path: '/customers/{id}',
+    fn: 'customers',
+    auth: 'api-key',
+    operationId: 'eraseCustomer',
+    tag: 'Customers',
+    summary: 'Erase a customer (right to be forgotten)',
+    params: { path: customerId },
+    responses: { 200: { description: 'Erased; an audit record without PII is kept', schema: ErasureResultSchema }, 404: error('Unknown customer') },
+  },
+  {
+    method: 'GET',
+    path: '/customers/{id}/touchpoints',
+    fn: 'customers',
+    auth: 'api-key',
+    operationId: 'listTouchpoints',
+    tag: 'Customers',
+    summary: 'Touchpoint history, newest first (by occurredAt)',
+    params: { path: customerId, query: TouchpointQuery },
+    responses: {
+      200: { description: 'A page; pass nextCursor as cursor for the next', schema: TouchpointPageSchema },
+      400: error('Invalid cursor'),
+      404: error('Unknown customer'),
+      422: error('Invalid query'),
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mining-runs',
+    fn: 'mining-runs',
+    auth: 'api-key',
+    operationId: 'startMiningRun',
+    tag: 'Mining',
+    summary: 'Start a mining run (extract, fit, score, finalize through the mining queue)',
+    body: { schema: StartRunBody, required: false },
+    responses: { 202: { description: 'Started; poll its Location', schema: MiningRunView }, 400: error('Body is not JSON'), 422: error('Invalid body') },
+  },
+  {
+    method: 'GET',
+    path: '/mining-runs/{id}',
+    fn: 'mining-runs',
+    auth: 'api-key',
+    operationId: 'getMiningRun',
+    tag: 'Mining',
+    summary: 'A run: phase, shards done/total, counts, timings, segment table, errors',
+    params: { path: runId },
+    responses: { 200: { description: 'The run', schema: MiningRunView }, 404: error('Unknown run') },
+  },
+  {
+    method: 'GET',
+    path: '/flags',
+    fn: 'flags',
+    auth: 'api-key',
+    operationId: 'listFlags',
+    tag: 'Mining',
+    summary: 'Flags of the latest completed run, highest score first (from an index, not a scan)',
+    params: { query: FlagQuery },
+    responses: { 200: { description: 'A page of flags', schema: FlagPage }, 400: error('Invalid cursor'), 404: error('No completed run yet'), 422: error('Invalid query') },
+  },
+  {
+    method: 'GET',
+    path: '/customers/{id}/flags',
+    fn: 'flags',
+    auth: 'api-key',
+    operationId: 'listCustomerFlags',
+    tag: 'Mining',
+    summary: "The customer's flags from the latest completed run",
+    params: { path: customerId },
+    responses: { 200: { description: 'Flags, highest score first', schema: CustomerFlags }, 404: error('Unknown customer') },
+  },
+  {
+    method: 'GET',
+    path: '/segments',
+    fn: 'flags',
+    auth: 'api-key',
+    operationId: 'listSegments',
+    tag: 'Mining',
+    summary: 'Segment table of the latest completed run',
+    responses: { 200: { description: 'Segments with sizes and centroid profiles', schema: Segments }, 404: error('No completed run yet') },
+  },
+  {
+    method: 'POST',
+    path: '/offers/check',
+    fn: 'offers',
+    auth: 'api-key',
+    operationId: 'checkOffer',
+    tag: 'Offers',
+    summary: 'Dry run: check an offer or action against what is known about the customer and what was already offered',
+    description: `Runs every enabled rule of the rule set (OFFER_RULES) and answers the decision (the worst finding severity; allow when none) and the findings. Stores nothing. Rules, default severity: ${ruleList}.`,
+    body: { schema: OfferRequest, required: true },
+    responses: {
+      200: { description: 'The decision and findings, blocks first', schema: Evaluation },
+      400: error('Body is not JSON'),
+      404: error('Unknown customer or email'),
+      422: error('Invalid body; issues lists each field (unknown fields included)'),
+    },
+  },
+  {
+    method: 'POST',
+    path: '/offers',
+    fn: 'offers',
+    auth: 'api-key',
+    operationId: 'registerOffer',
+    tag: 'Offers',
+    summary: 'Check and register an offer or action in one step',
+    description:
+      "Written only if the customer's offer ledger has not changed since the check read it (one DynamoDB transaction), so two conflicting registrations cannot both pass. " +
+      'A block answers 409 and stores nothing, unless every blocking rule is overridable and the body carries override {actor, reason}. ' +
+      'With an Idempotency-Key, a retry of the same body replays the first 201 (header idempotent-replayed: true) for 24 hours.',
+    params: {
+      header: z.object({
+        'idempotency-key': z.string().min(1).max(255).optional().meta({ description: 'Optional, 1-255 characters; the same key with another body answers 422' }),
+      }),
+    },
+    body: { schema: OfferRequest, required: true },
+    responses: {
+      201: {
+        description: 'Registered (decision allow or warn); a replay carries the header idempotent-replayed: true',
+        headers: z.object({ 'idempotent-replayed': z.literal('true').optional().meta({ description: 'Present on a replay of an Idempotency-Key' }) }),
+        schema: OfferRegistration,
+      },
+      400: error('Body is not JSON'),
+      404: error('Unknown customer or email'),
+      409: {
+        description: 'Blocked (error offer_blocked, with decision and findings), or conflict: the offers kept changing during the check (retry)',
+        schema: z.union([OfferBlocked, ErrorBody]),
+      },
+      422: error('Invalid body or Idempotency-Key, or the key was already used with a different body'),
+    },
+  },
+  {
+    method: 'GET',
+    path: '/offers/{id}',
+    fn: 'offers',
+    auth: 'api-key',
+    operationId: 'getOffer',
+    tag: 'Offers',
+    summary: 'An offer with its audit trail (created, overridden, status changes)',
+    params: { path: offerId },
+    responses: { 200: { description: 'The offer and its audit records, by time', schema: OfferWithAudit }, 404: error('Unknown offer') },
+  },
+  {
+    method: 'PATCH',
+    path: '/offers/{id}',
+    fn: 'offers',
+    auth: 'api-key',
+    operationId: 'changeOfferStatus',
+    tag: 'Offers',
+    summary: 'Change the status of an active offer',
+    description:
+      'active -> accepted, declined, withdrawn or expired; every other status is final. An active offer past validUntil can only be marked expired. Audited with actor and reason.',
+    params: { path: offerId },
+    body: { schema: OfferStatusChange, required: true },
+    responses: {
+      200: { description: 'The offer after the change, with its audit trail', schema: OfferWithAudit },
+      400: error('Body is not JSON'),
+      404: error('Unknown offer'),
+      409: error('Transition not allowed from the current status, or the status changed meanwhile'),
+      422: error('Invalid body (unknown status, missing actor, unknown field)'),
+    },
+  },
+  {
+    method: 'GET',
+    path: '/customers/{id}/offers',
+    fn: 'offers',
+    auth: 'api-key',
+    operationId: 'listCustomerOffers',
+    tag: 'Offers',
+    summary: "The customer's offers, newest first",
+    params: { path: customerId, query: OfferListQuery },
+    responses: { 200: { description: 'Offers registered on the customer id', schema: CustomerOffers }, 404: error('Unknown customer'), 422: error('Invalid query') },
+  },
+  {
+    method: 'GET',
+    path: '/health',
+    fn: 'health',
+    auth: 'none',
+    operationId: 'getHealth',
+    tag: 'Operations',
+    summary: 'Liveness and table reachability',
+    responses: { 200: { description: 'Healthy', schema: Health } },
+  },
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    fn: 'openapi',
+    auth: 'none',
+    operationId: 'getOpenApiDocument',
+    tag: 'Operations',
+    summary: 'This document (OpenAPI 3.1)',
+    responses: { 200: { description: 'OpenAPI 3.1', schema: OpenApi } },
+  },
+] as const satisfies readonly RouteSpec[];
+
+export type Route = (typeof ROUTES)[number];
+export type RouteKey = `${Route['method']} ${Route['path']}`;
+/** The route keys one function serves, e.g. `'GET /customers' | 'GET /customers/{id}' | ...`. */
+export type RouteKeyOf<F extends FunctionName> = Route extends infer R
+  ? R extends { fn: F; method: infer M extends string; path: infer P extends string }
+    ? `${M} ${P}`
+    : never
+  : never;
+
+export const routeKey = (route: Pick<RouteSpec, 'method' | 'path'>): string => `${route.method} ${route.path}`;
+
+const BY_KEY: ReadonlyMap<string, RouteSpec> = new Map(ROUTES.map((r) => [routeKey(r), r]));
+
+/** The route spec behind an API Gateway routeKey (undefined for a key the table does not list). */
+export const routeSpec = (key: string): RouteSpec | undefined => BY_KEY.get(key);
+
+/** The routes one function serves, as infra/definitions.ts gives them to CDK. */
+export const routesOf = (fn: FunctionName): { method: HttpMethod; path: string }[] =>
+  ROUTES.filter((r) => r.fn === fn).map((r) => ({ method: r.method, path: r.path }));
