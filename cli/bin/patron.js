@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Launcher for `npx patron` (package.json "bin"): runs cli/patron.ts through tsx's loader,
-// on the repository's Node 22 (node_modules/.bin/node, from the `node` devDependency) when
+// on the repository's Node 24 (node_modules/.bin/node, from the `node` devDependency) when
 // the node that started us is older.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,7 +10,7 @@ const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const major = Number(process.versions.node.split('.')[0]);
 const repoNode = here('../../node_modules/node/bin/node');
 
-if (major < 22 && !process.env.PATRON_REEXEC && existsSync(repoNode)) {
+if (major < 24 && !process.env.PATRON_REEXEC && existsSync(repoNode)) {
   const r = spawnSync(repoNode, [here('./patron.js'), ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, PATRON_REEXEC: '1' },

@@ -26,4 +26,11 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ OFFER_RULES: '{"rules":{"quiet-period":{"days":-1}}}' }, sha)).toThrow(/OFFER_RULES: rules\.quiet-period\.days/);
     expect(() => parseConfig({ OFFER_RULES: '{not json' }, sha)).toThrow(ConfigError);
   });
+
+  it('reads DEFAULT_PHONE_REGION through the schema: a region libphonenumber knows, or a ConfigError naming it', () => {
+    expect(parseConfig({ DEFAULT_PHONE_REGION: 'DE' }, sha).defaultPhoneRegion).toBe('DE');
+    expect(parseConfig({}, sha).defaultPhoneRegion).toBeUndefined();
+    expect(() => parseConfig({ DEFAULT_PHONE_REGION: 'XX' }, sha)).toThrow(/DEFAULT_PHONE_REGION/);
+    expect(() => parseConfig({ DEFAULT_PHONE_REGION: 'de' }, sha)).toThrow(ConfigError);
+  });
 });

@@ -1,3 +1,4 @@
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import type { SourceName } from './touchpoint.js';
@@ -70,7 +71,10 @@ export const ConfigSchema = z.object({
   MINING_SAMPLE_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(50_000),
   FLAG_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   OFFER_RULES: z.string().optional(),
-  DEFAULT_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as DE').optional(),
+  DEFAULT_PHONE_REGION: z
+    .string()
+    .refine((code): code is CountryCode => isSupportedCountry(code), 'must be an ISO 3166 alpha-2 code libphonenumber knows, such as DE')
+    .optional(),
 });
 export { commaList };
 
@@ -85,6 +89,8 @@ export interface Config {
   endpoints: { dynamodb?: string; sqs?: string; s3?: string };
   mining: { shards: number; sampleSize: number; flagTtlDays: number };
   offerRules: RuleSetConfig;
+  /** Region for phone numbers written without a country code; unset = such numbers are not identifiers. */
+  defaultPhoneRegion?: CountryCode;
 }
 
 type Env = Record<string, string | undefined>;
@@ -135,6 +141,7 @@ export function parseConfig(env: Env, hash: (key: string) => string): Config {
     endpoints: { dynamodb: c.DYNAMODB_ENDPOINT, sqs: c.SQS_ENDPOINT, s3: c.S3_ENDPOINT },
     mining: { shards: c.MINING_SHARDS, sampleSize: c.MINING_SAMPLE_SIZE, flagTtlDays: c.FLAG_TTL_DAYS },
     offerRules: offerRules(c.OFFER_RULES),
+    defaultPhoneRegion: c.DEFAULT_PHONE_REGION,
   };
 }
 

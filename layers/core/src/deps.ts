@@ -1,5 +1,4 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import type { CountryCode } from 'libphonenumber-js';
 import { holdsSecretArns, parseConfig, required, resolveSecretEnv, ENV, type Config } from './config.js';
 import type { CustomerDeps } from './customers/customer-service.js';
 import { sha256Hex } from './http/api-key.js';
@@ -88,7 +87,7 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
     now,
     observer: createIngestObserver(),
     aliasCache: new AliasCache(),
-    defaultPhoneRegion: resolved[ENV.defaultPhoneRegion] as CountryCode | undefined,
+    defaultPhoneRegion: config.defaultPhoneRegion,
   };
 }
 
