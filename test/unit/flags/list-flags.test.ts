@@ -1,5 +1,6 @@
 import { listFlags, type FlagDeps } from '../../../layers/core/src/flags/flag-service.js';
-import { flagsIndexSk, type FlagItem } from '../../../layers/core/src/store/mining-store.js';
+import { flagsIndexSk } from '../../../layers/core/src/store/keys.js';
+import type { FlagItem } from '../../../layers/core/src/store/mining-store.js';
 
 /** An in-memory index with DynamoDB's semantics: descending sort key, exclusive start key. */
 function fakeRuns(flags: FlagItem[]): FlagDeps['runs'] {

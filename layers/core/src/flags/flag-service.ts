@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { liveOwners } from '../identity/resolver.js';
 import type { CustomerStore } from '../store/customer-store.js';
-import { customerPk } from '../store/keys.js';
-import { FLAGS_INDEX, flagsIndexPk, flagsIndexSk, FLAG_SK_PREFIX, type FlagItem, type MiningStore, type RunRecord } from '../store/mining-store.js';
+import { customerPk, FLAGS_INDEX, flagSk, flagsIndexPk, flagsIndexSk } from '../store/keys.js';
+import type { FlagItem, MiningStore, RunRecord } from '../store/mining-store.js';
 
 export const FLAG_TYPES = ['churn-risk', 'up-sell', 'cross-sell'] as const;
 
@@ -88,7 +88,7 @@ export async function listFlags(deps: FlagDeps, q: FlagQuery): Promise<{ runId: 
       more = true;
       // Resume after the last flag of this type we returned (or where we already were).
       next[page.type] = last
-        ? { pk: customerPk(last.customerId), sk: `${FLAG_SK_PREFIX}${last.type}`, gsi1pk: flagsIndexPk(runId, last.type), gsi1sk: flagsIndexSk(last.score, last.customerId) }
+        ? { pk: customerPk(last.customerId), sk: flagSk(last.type), gsi1pk: flagsIndexPk(runId, last.type), gsi1sk: flagsIndexSk(last.score, last.customerId) }
         : cursor[page.type];
     }
   }

@@ -6,6 +6,7 @@ import { metrics } from '../observability.js';
 import type { CustomerHistory, Flag, MiningOptions, MiningResult, ScoredCustomer, Segment } from '../mining/types.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { Item } from '../store/dynamo.js';
+import { parseCustomerPk, PROFILE_SK } from '../store/keys.js';
 import type { CustomerMiningItem, FlagItem, MiningStore, RunRecord } from '../store/mining-store.js';
 import type { MessageQueue } from '../store/queue.js';
 import { quantileGrid } from '../mining/segments.js';
@@ -110,8 +111,9 @@ async function extract(deps: MiningJobDeps, run: RunRecord, shard: number): Prom
   const merged = new Set<string>();
   for await (const page of deps.runs.scanCustomerItems(shard, run.totalShards)) {
     for (const item of page) {
-      const id = String(item.pk).slice('CUST#'.length);
-      if (item.sk === 'PROFILE') {
+      const id = parseCustomerPk(String(item.pk));
+      if (id === undefined) continue; // the scan returns customer partitions only
+      if (item.sk === PROFILE_SK) {
         if (item.mergedInto) merged.add(id);
         continue;
       }

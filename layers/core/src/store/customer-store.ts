@@ -10,11 +10,12 @@ import {
 import type { ProfileItem } from '../customers/profile.js';
 import { EMPTY_PROFILE_MAPS } from '../customers/profile.js';
 import type { StoredTouchpoint, TouchpointType } from '../touchpoint.js';
-import { OFFER_POINTER_SK, OFFER_SK_PREFIX, offerLedgerBump, offerPk } from './offer-store.js';
 import { batchWrite, cancelledByCondition, isConditionalFailure, isTransactionCancelled, queryPartition, withoutKeys, type Item } from './dynamo.js';
 import {
   ALIAS_SK,
   ERASURE_AUDIT_PK,
+  erasureAuditSk,
+  HEALTH_PROBE_KEY,
   PROFILE_SK,
   TOUCHPOINT_PREFIX,
   aliasPk,
@@ -24,6 +25,7 @@ import {
   ORDER_INDEX,
   touchpointSk,
 } from './keys.js';
+import { OfferStore } from './offer-store.js';
 import { UpdateBuilder } from './update-builder.js';
 
 export type WriteOutcome = 'stored' | 'duplicate' | 'customer-moved';
@@ -38,6 +40,11 @@ export interface CapacityMeter {
   record(units: number | undefined): void;
 }
 
+/** The offer store's step in a merge (see OfferStore.moveOffers). */
+export interface MergedOfferMover {
+  moveOffers(fromId: string, toId: string): Promise<number>;
+}
+
 /** How long an erased customer's aliases keep old redeliveries out (providers retry for up to 3 days). */
 export const ERASURE_TOMBSTONE_DAYS = 30;
 
@@ -50,6 +57,8 @@ export class CustomerStore {
     private readonly doc: DynamoDBDocumentClient,
     readonly table: string,
     private readonly meter?: CapacityMeter,
+    // identity/merge.ts drives a merge's steps through this store; offers are the offer store's.
+    private readonly offers: MergedOfferMover = new OfferStore(doc, table),
   ) {}
 
   private get capacity() {
@@ -404,29 +413,9 @@ export class CustomerStore {
     return items.length;
   }
 
-  /**
-   * Moves the loser's offers to the survivor with their id pointers, so the survivor's checks see
-   * them, and bumps the survivor's offer ledger so checks in flight re-read.
-   */
-  async moveOffers(fromId: string, toId: string): Promise<number> {
-    // Bump the loser's ledger first: a registration that read the loser before the merge then
-    // fails its condition and re-checks against the survivor; one that committed before the bump
-    // is in the consistent read below and moves with the rest.
-    await this.bumpOfferLedger(fromId);
-    const items = await queryPartition(this.doc, this.table, customerPk(fromId), OFFER_SK_PREFIX, { consistent: true });
-    if (!items.length) return 0;
-    await batchWrite(this.doc, this.table, [
-      ...items.map((it) => ({ PutRequest: { Item: { ...it, pk: customerPk(toId), customerId: toId } } })),
-      ...items.map((it) => ({ PutRequest: { Item: { pk: offerPk(String(it.id)), sk: OFFER_POINTER_SK, customerId: toId } } })),
-    ]);
-    await batchWrite(this.doc, this.table, items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })));
-    await this.bumpOfferLedger(toId);
-    return items.length;
-  }
-
-  /** Invalidates offer checks in flight for the customer (see store/offer-store.ts). */
-  private async bumpOfferLedger(customerId: string): Promise<void> {
-    await this.doc.send(new UpdateCommand(offerLedgerBump(this.table, customerId)));
+  /** Moves the loser's offers (and their ledgers) to the survivor: done by the offer store. */
+  moveOffers(fromId: string, toId: string): Promise<number> {
+    return this.offers.moveOffers(fromId, toId);
   }
 
   /** Replaces a merged profile by a PII-free tombstone that only redirects. */
@@ -451,12 +440,12 @@ export class CustomerStore {
 
   async putErasureAudit(record: Record<string, unknown> & { customerId: string; erasedAt: string }): Promise<void> {
     await this.doc.send(
-      new PutCommand({ TableName: this.table, Item: { pk: ERASURE_AUDIT_PK, sk: `${record.erasedAt}#${record.customerId}`, ...record } }),
+      new PutCommand({ TableName: this.table, Item: { pk: ERASURE_AUDIT_PK, sk: erasureAuditSk(record.erasedAt, record.customerId), ...record } }),
     );
   }
 
   /** A cheap reachability probe for /health. */
   async ping(): Promise<void> {
-    await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
+    await this.doc.send(new GetCommand({ TableName: this.table, Key: HEALTH_PROBE_KEY }));
   }
 }

@@ -1,30 +1,171 @@
 /**
- * Single-table key layout. Every customer's data lives in one partition (`CUST#<id>`), so a
- * customer read, a history page and an erasure are each one Query. PII never appears in a key:
- * aliases are keyed by a keyed hash (see identity/pii-hasher.ts).
+ * The table schema: every entity of the single table, and the only place key strings are built
+ * or parsed (test/unit/core/table-schema.test.ts fails on a key literal anywhere else). The
+ * stored format is fixed: changing a string here needs a data migration.
  *
- *   CUST#<id>    PROFILE                                     aggregates, identifiers, consent
- *   CUST#<id>    TP#<occurredAt>#<source>#<dedupeKey>        one touchpoint (sort = history order)
- *   CUST#<id>    MERGE#<at>#<mergedId>                       a merge into this customer
- *   ALIAS#<hash> ALIAS                                       lookup key -> customer id
- *   AUDIT#ERASURE <at>#<id>                                  erasure record, no PII
- *   gsi1: ORDER#<source>#<orderId> / <customerId>             a purchase, found by its order id
+ * Every customer's data lives in one partition, so a customer read, a history page, an offer
+ * check's snapshot and an erasure are each one Query. PII never appears in a key: aliases are
+ * keyed by a keyed hash (see identity/pii-hasher.ts). TTL is the `expiresAt` attribute (epoch s).
+ *
+ * | entity          | pk                 | sk                                   | gsi1pk                   | gsi1sk            | TTL      | written by
+ * |-----------------|--------------------|--------------------------------------|--------------------------|-------------------|----------|------------------------------------------------------
+ * | profile         | CUST#<id>          | PROFILE                              |                          |                   |          | CustomerStore: createCustomer, writeTouchpoint,
+ * |                 |                    |                                      |                          |                   |          |   applyConsent, commitMerge
+ * | merge redirect  | CUST#<loserId>     | PROFILE (mergedInto, no PII)         |                          |                   |          | CustomerStore.finishMerge
+ * | touchpoint      | CUST#<id>          | TP#<occurredAt>#<source>#<dedupeKey> | ORDER#<source>#<orderId> | <id when written> |          | CustomerStore: writeTouchpoint, moveTouchpoints
+ * |                 |                    |                                      | (purchases only)         |                   |          |
+ * | merge record    | CUST#<survivorId>  | MERGE#<at>#<mergedId>                |                          |                   |          | CustomerStore.commitMerge
+ * | flag            | CUST#<id>          | FLAG#<type>                          | FLAGS#<runId>#<type>     | <score:6dp>#<id>  | flagTtl  | MiningStore.writeResults
+ * | mining scores   | CUST#<id>          | MINING                               |                          |                   |          | MiningStore.writeResults
+ * | offer           | CUST#<id>          | OFFER#<offerId>                      |                          |                   |          | OfferStore: register, transition, moveOffers
+ * | offer ledger    | CUST#<id>          | OFFERS (version)                     |                          |                   |          | OfferStore: register, transition, moveOffers
+ * | offer pointer   | OFFER#<offerId>    | OFFER (customerId)                   |                          |                   |          | OfferStore: register, moveOffers
+ * | offer audit     | OFFER#<offerId>    | AUDIT#<at>#<ulid>                    |                          |                   |          | OfferStore: register, transition
+ * | idempotency key | IDEMPOTENCY#<hash> | OFFER                                |                          |                   | 24 h     | OfferStore.register
+ * | alias           | ALIAS#<hash>       | ALIAS                                |                          |                   | erased:  | CustomerStore: createCustomer, claimAlias,
+ * |                 |                    |                                      |                          |                   | 30 days  |   repointAliases, tombstoneAliases
+ * | erasure audit   | AUDIT#ERASURE      | <erasedAt>#<customerId>              |                          |                   |          | CustomerStore.putErasureAudit
+ * | mining run      | RUN#<runId>        | RUN                                  |                          |                   |          | MiningStore: createRun, markShard, advance, ...
+ * | latest runs     | RUN#LATEST         | RUN                                  |                          |                   |          | MiningStore: publishLatest, failRun
+ * | health probe    | HEALTH             | HEALTH (read, never written)         |                          |                   |          | none (CustomerStore.ping reads it)
+ *
+ * Sort order inside a customer partition: FLAG# < MERGE# < MINING < OFFER# < OFFERS < PROFILE < TP#.
+ * CUSTOMER_STATE_SKS relies on it: everything but the touchpoints is one range read.
+ * '#' separates fields; only the last field of a key may contain '#' (ids, dedupe keys), which
+ * is why ISO instants, sources and run ids (ULIDs) come first.
  */
+
+const SEP = '#';
+
+// Partition key prefixes.
+export const CUSTOMER_PK_PREFIX = 'CUST#';
+export const ALIAS_PK_PREFIX = 'ALIAS#';
+export const OFFER_PK_PREFIX = 'OFFER#';
+export const IDEMPOTENCY_PK_PREFIX = 'IDEMPOTENCY#';
+export const RUN_PK_PREFIX = 'RUN#';
+export const ERASURE_AUDIT_PK = 'AUDIT#ERASURE';
+
+// Sort keys and sort key prefixes.
 export const PROFILE_SK = 'PROFILE';
 export const ALIAS_SK = 'ALIAS';
 export const TOUCHPOINT_PREFIX = 'TP#';
+export const MERGE_SK_PREFIX = 'MERGE#';
+export const FLAG_SK_PREFIX = 'FLAG#';
+export const MINING_SK = 'MINING';
+export const OFFER_SK_PREFIX = 'OFFER#';
+export const OFFER_LEDGER_SK = 'OFFERS';
+export const OFFER_POINTER_SK = 'OFFER';
+export const AUDIT_SK_PREFIX = 'AUDIT#';
+/** 'OFFER': offer registrations are the only requests that take an Idempotency-Key. */
+export const IDEMPOTENCY_SK = 'OFFER';
+export const RUN_SK = 'RUN';
 
-export const customerPk = (customerId: string) => `CUST#${customerId}`;
-export const aliasPk = (aliasHash: string) => `ALIAS#${aliasHash}`;
+// The one global secondary index, shared by two entities with disjoint partition prefixes.
+export const GSI1 = 'gsi1';
+export const ORDER_INDEX = GSI1;
+export const FLAGS_INDEX = GSI1;
+export const ORDER_INDEX_PREFIX = 'ORDER#';
+export const FLAGS_INDEX_PREFIX = 'FLAGS#';
+
+/** Read by /health to prove the table answers; no item has this key. */
+export const HEALTH_PROBE_KEY = { pk: 'HEALTH', sk: 'HEALTH' } as const;
+
+// Builders.
+export const customerPk = (customerId: string) => `${CUSTOMER_PK_PREFIX}${customerId}`;
+export const aliasPk = (aliasHash: string) => `${ALIAS_PK_PREFIX}${aliasHash}`;
 export const touchpointSk = (occurredAt: string, source: string, dedupeKey: string) =>
-  `${TOUCHPOINT_PREFIX}${normalizeInstant(occurredAt)}#${source}#${dedupeKey}`;
-export const mergeSk = (at: string, mergedId: string) => `MERGE#${at}#${mergedId}`;
-export const ERASURE_AUDIT_PK = 'AUDIT#ERASURE';
+  `${TOUCHPOINT_PREFIX}${normalizeInstant(occurredAt)}${SEP}${source}${SEP}${dedupeKey}`;
+/** Lower bound of the touchpoints at or after `sinceIso` (with TOUCHPOINTS_END_SK: a time range). */
+export const touchpointsFromSk = (sinceIso: string) => `${TOUCHPOINT_PREFIX}${normalizeInstant(sinceIso)}`;
+export const TOUCHPOINTS_END_SK = `${TOUCHPOINT_PREFIX}\uffff`;
+export const mergeSk = (at: string, mergedId: string) => `${MERGE_SK_PREFIX}${at}${SEP}${mergedId}`;
+export const erasureAuditSk = (erasedAt: string, customerId: string) => `${erasedAt}${SEP}${customerId}`;
 /** The gsi1 partition of a purchase, so an event naming only the order (a refund) finds its customer. */
-export const ORDER_INDEX = 'gsi1';
-export const orderIndexPk = (source: string, orderId: string) => `ORDER#${source}#${orderId}`;
+export const orderIndexPk = (source: string, orderId: string) => `${ORDER_INDEX_PREFIX}${source}${SEP}${orderId}`;
+
+export const flagSk = (type: string) => `${FLAG_SK_PREFIX}${type}`;
+export const runPk = (runId: string) => `${RUN_PK_PREFIX}${runId}`;
+/** 'LATEST' cannot be a run id: ULIDs use Crockford base32, which has no L. */
+export const LATEST_RUN_PK = runPk('LATEST');
+export const flagsIndexPk = (runId: string, type: string) => `${FLAGS_INDEX_PREFIX}${runId}${SEP}${type}`;
+/** Fixed-width score so the index sorts numerically; the id breaks ties and keeps keys unique. */
+export const flagsIndexSk = (score: number, customerId: string) => `${score.toFixed(6)}${SEP}${customerId}`;
+
+export const offerSk = (offerId: string) => `${OFFER_SK_PREFIX}${offerId}`;
+export const offerPk = (offerId: string) => `${OFFER_PK_PREFIX}${offerId}`;
+/** Time order, then write order (`seq` is a monotonic ULID). */
+export const offerAuditSk = (at: string, seq: string) => `${AUDIT_SK_PREFIX}${at}${SEP}${seq}`;
+export const idempotencyPk = (keyHash: string) => `${IDEMPOTENCY_PK_PREFIX}${keyHash}`;
+
+/** The sort key range of a customer's state without its touchpoints (see the sort order above). */
+export const CUSTOMER_STATE_SKS = { from: FLAG_SK_PREFIX, to: PROFILE_SK } as const;
+
+// Parsers: the inverse of each builder, undefined for a key of another entity.
+export const parseCustomerPk = (pk: string) => rest(pk, CUSTOMER_PK_PREFIX);
+export const parseAliasPk = (pk: string) => rest(pk, ALIAS_PK_PREFIX);
+export const parseOfferPk = (pk: string) => rest(pk, OFFER_PK_PREFIX);
+export const parseIdempotencyPk = (pk: string) => rest(pk, IDEMPOTENCY_PK_PREFIX);
+export const parseRunPk = (pk: string) => rest(pk, RUN_PK_PREFIX);
+export const parseFlagSk = (sk: string) => rest(sk, FLAG_SK_PREFIX);
+export const parseOfferSk = (sk: string) => rest(sk, OFFER_SK_PREFIX);
+
+export function parseTouchpointSk(sk: string): { occurredAt: string; source: string; dedupeKey: string } | undefined {
+  const f = fields(sk, TOUCHPOINT_PREFIX, 3);
+  return f && { occurredAt: f[0], source: f[1], dedupeKey: f[2] };
+}
+
+export function parseMergeSk(sk: string): { at: string; mergedId: string } | undefined {
+  const f = fields(sk, MERGE_SK_PREFIX, 2);
+  return f && { at: f[0], mergedId: f[1] };
+}
+
+export function parseErasureAuditSk(sk: string): { erasedAt: string; customerId: string } | undefined {
+  const f = fields(sk, '', 2);
+  return f && { erasedAt: f[0], customerId: f[1] };
+}
+
+export function parseOrderIndexPk(pk: string): { source: string; orderId: string } | undefined {
+  const f = fields(pk, ORDER_INDEX_PREFIX, 2);
+  return f && { source: f[0], orderId: f[1] };
+}
+
+export function parseFlagsIndexPk(pk: string): { runId: string; type: string } | undefined {
+  const f = fields(pk, FLAGS_INDEX_PREFIX, 2);
+  return f && { runId: f[0], type: f[1] };
+}
+
+export function parseFlagsIndexSk(sk: string): { score: number; customerId: string } | undefined {
+  const f = fields(sk, '', 2);
+  return f && { score: Number(f[0]), customerId: f[1] };
+}
+
+export function parseOfferAuditSk(sk: string): { at: string; seq: string } | undefined {
+  const f = fields(sk, AUDIT_SK_PREFIX, 2);
+  return f && { at: f[0], seq: f[1] };
+}
 
 /** ISO instants in UTC with milliseconds sort lexicographically in time order. */
 export function normalizeInstant(iso: string): string {
   return new Date(iso).toISOString();
+}
+
+function rest(key: string, prefix: string): string | undefined {
+  return key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
+}
+
+/** `<prefix>a#b#c` as n fields; the last keeps any further '#'. */
+function fields(key: string, prefix: string, n: 2): [string, string] | undefined;
+function fields(key: string, prefix: string, n: 3): [string, string, string] | undefined;
+function fields(key: string, prefix: string, n: number): string[] | undefined {
+  let tail = rest(key, prefix);
+  if (tail === undefined) return undefined;
+  const out: string[] = [];
+  for (let i = 1; i < n; i++) {
+    const at = tail.indexOf(SEP);
+    if (at < 0) return undefined;
+    out.push(tail.slice(0, at));
+    tail = tail.slice(at + 1);
+  }
+  out.push(tail);
+  return out;
 }

@@ -7,26 +7,23 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { batchWrite, isConditionalFailure, withoutKeys, type Item } from './dynamo.js';
-import { customerPk, PROFILE_SK, TOUCHPOINT_PREFIX } from './keys.js';
+import {
+  CUSTOMER_PK_PREFIX,
+  customerPk,
+  flagSk,
+  FLAGS_INDEX,
+  flagsIndexPk,
+  flagsIndexSk,
+  FLAG_SK_PREFIX,
+  LATEST_RUN_PK,
+  MINING_SK,
+  PROFILE_SK,
+  RUN_SK,
+  runPk,
+  TOUCHPOINT_PREFIX,
+} from './keys.js';
 
-/**
- * Keys of the mining job's items, in the same table:
- *
- *   RUN#<runId>        RUN                    the run record (phase, shards, counts, segments, errors)
- *   RUN#LATEST         RUN                    pointer to the newest completed run
- *   CUST#<id>          FLAG#<type>            the customer's flag of that type, newest run wins
- *   CUST#<id>          MINING                 segment, CLV, P(alive) from the newest run
- *   gsi1: FLAGS#<runId>#<type> / <score>#<id>  flags of one run and type, ordered by score
- */
-export const runPk = (runId: string) => `RUN#${runId}`;
-export const RUN_SK = 'RUN';
-export const LATEST_RUN_PK = 'RUN#LATEST';
-export const FLAG_SK_PREFIX = 'FLAG#';
-export const MINING_SK = 'MINING';
-export const flagsIndexPk = (runId: string, type: string) => `FLAGS#${runId}#${type}`;
-/** Fixed-width score so the index sorts numerically; the id breaks ties and keeps keys unique. */
-export const flagsIndexSk = (score: number, customerId: string) => `${score.toFixed(6)}#${customerId}`;
-export const FLAGS_INDEX = 'gsi1';
+// flags/flag-service.ts imports the flag keys from here.
 
 export type RunPhase = 'extracting' | 'fitting' | 'scoring' | 'finalizing' | 'completed' | 'failed';
 
@@ -223,7 +220,7 @@ export class MiningStore {
           Segment: segment,
           TotalSegments: totalSegments,
           FilterExpression: 'begins_with(pk, :cust) AND (sk = :profile OR begins_with(sk, :tp))',
-          ExpressionAttributeValues: { ':cust': 'CUST#', ':profile': PROFILE_SK, ':tp': TOUCHPOINT_PREFIX },
+          ExpressionAttributeValues: { ':cust': CUSTOMER_PK_PREFIX, ':profile': PROFILE_SK, ':tp': TOUCHPOINT_PREFIX },
           ExclusiveStartKey,
         }),
       );
@@ -242,7 +239,7 @@ export class MiningStore {
         PutRequest: {
           Item: {
             pk: customerPk(f.customerId),
-            sk: `${FLAG_SK_PREFIX}${f.type}`,
+            sk: flagSk(f.type),
             gsi1pk: flagsIndexPk(f.runId, f.type),
             gsi1sk: flagsIndexSk(f.score, f.customerId),
             ...f,

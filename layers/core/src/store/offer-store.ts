@@ -1,31 +1,27 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import type { ProfileItem } from '../customers/profile.js';
 import type { Finding, RegisteredOffer } from '../offers/schema.js';
-import { cancelledByCondition, isTransactionConflict, queryAll, queryPartition, withoutKeys } from './dynamo.js';
-import { customerPk, normalizeInstant, PROFILE_SK, TOUCHPOINT_PREFIX } from './keys.js';
-import { FLAG_SK_PREFIX, MINING_SK, type CustomerMiningItem, type FlagItem } from './mining-store.js';
-
-/**
- * Keys of the offer registry, in the same table:
- *
- *   CUST#<id>            OFFER#<offerId>          the offer (status, terms, override)
- *   CUST#<id>            OFFERS                   the customer's offer ledger: a version every
- *                                                 registration and status change increments
- *   OFFER#<offerId>      OFFER                    pointer to the customer, for GET /offers/{id}
- *   OFFER#<offerId>      AUDIT#<at>#<n>           audit trail: created, overridden, status changes
- *   IDEMPOTENCY#<hash>   OFFER                    an Idempotency-Key's request hash and response
- *
- * The ledger version is the concurrency guard: a registration is written only if the version is
- * still the one its check read, so two conflicting registrations cannot both pass a check that
- * saw neither (optimistic locking in one transaction, not read-then-write).
- */
-export const OFFER_SK_PREFIX = 'OFFER#';
-export const OFFER_LEDGER_SK = 'OFFERS';
-export const offerPk = (offerId: string) => `OFFER#${offerId}`;
-export const OFFER_POINTER_SK = 'OFFER';
-export const AUDIT_SK_PREFIX = 'AUDIT#';
-export const idempotencyPk = (keyHash: string) => `IDEMPOTENCY#${keyHash}`;
+import { batchWrite, cancelledByCondition, isTransactionConflict, queryAll, queryPartition, withoutKeys } from './dynamo.js';
+import {
+  AUDIT_SK_PREFIX,
+  CUSTOMER_STATE_SKS,
+  customerPk,
+  FLAG_SK_PREFIX,
+  IDEMPOTENCY_SK,
+  idempotencyPk,
+  MINING_SK,
+  OFFER_LEDGER_SK,
+  OFFER_POINTER_SK,
+  OFFER_SK_PREFIX,
+  offerAuditSk,
+  offerPk,
+  offerSk,
+  PROFILE_SK,
+  TOUCHPOINTS_END_SK,
+  touchpointsFromSk,
+} from './keys.js';
+import type { CustomerMiningItem, FlagItem } from './mining-store.js';
 
 export interface StoredOffer extends RegisteredOffer {
   updatedAt: string;
@@ -73,6 +69,12 @@ export type RegisterOutcome = 'stored' | 'stale' | 'idempotency-key-taken';
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
+/**
+ * The offer registry (keys: see store/keys.ts). The ledger version (OFFERS) is the concurrency
+ * guard: a registration is written only if the version is still the one its check read, so two
+ * conflicting registrations cannot both pass a check that saw neither (optimistic locking in one
+ * transaction, not read-then-write).
+ */
 export class OfferStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -81,14 +83,14 @@ export class OfferStore {
 
   /**
    * The customer's flags, merges, mining scores, offers, ledger and profile in one consistent
-   * Query: their sort keys (FLAG#, MERGE#, MINING, OFFER#, OFFERS, PROFILE) sit between FLAG#
-   * and PROFILE, while the touchpoints (TP#) come after, so the history length never adds reads.
+   * Query: their sort keys form one range and the touchpoints sort after it (store/keys.ts), so
+   * the history length never adds reads.
    */
   async snapshot(customerId: string): Promise<CustomerSnapshot> {
     const items = await queryAll(this.doc, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': customerPk(customerId), ':from': FLAG_SK_PREFIX, ':to': PROFILE_SK },
+      ExpressionAttributeValues: { ':pk': customerPk(customerId), ':from': CUSTOMER_STATE_SKS.from, ':to': CUSTOMER_STATE_SKS.to },
       ConsistentRead: true,
     });
     const snap: CustomerSnapshot = { flags: [], offers: [], ledgerVersion: 0 };
@@ -110,8 +112,8 @@ export class OfferStore {
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: {
         ':pk': customerPk(customerId),
-        ':from': `${TOUCHPOINT_PREFIX}${normalizeInstant(sinceIso)}`,
-        ':to': `${TOUCHPOINT_PREFIX}\uffff`,
+        ':from': touchpointsFromSk(sinceIso),
+        ':to': TOUCHPOINTS_END_SK,
       },
       ProjectionExpression: 'id, #type, occurredAt, #data',
       ExpressionAttributeNames: { '#type': 'type', '#data': 'data' },
@@ -138,7 +140,7 @@ export class OfferStore {
           ExpressionAttributeValues: { ':next': expectedVersion + 1, ...(expectedVersion === 0 ? {} : { ':v': expectedVersion }) },
         },
       },
-      { Put: { TableName: this.table, Item: { pk: customerPk(offer.customerId), sk: `${OFFER_SK_PREFIX}${offer.id}`, ...offer }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: this.table, Item: { pk: customerPk(offer.customerId), sk: offerSk(offer.id), ...offer }, ConditionExpression: 'attribute_not_exists(pk)' } },
       { Put: { TableName: this.table, Item: { pk: offerPk(offer.id), sk: OFFER_POINTER_SK, customerId: offer.customerId } } },
       ...audit.map((a) => ({ Put: { TableName: this.table, Item: { pk: offerPk(a.offerId), sk: auditSk(a.at), ...a } } })),
     ];
@@ -146,7 +148,7 @@ export class OfferStore {
       items.push({
         Put: {
           TableName: this.table,
-          Item: { pk: idempotencyPk(idempotency.keyHash), sk: OFFER_POINTER_SK, ...idempotency.record, expiresAt: epochSeconds(offer.createdAt) + IDEMPOTENCY_TTL_SECONDS },
+          Item: { pk: idempotencyPk(idempotency.keyHash), sk: IDEMPOTENCY_SK, ...idempotency.record, expiresAt: epochSeconds(offer.createdAt) + IDEMPOTENCY_TTL_SECONDS },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       });
@@ -172,7 +174,7 @@ export class OfferStore {
             {
               Update: {
                 TableName: this.table,
-                Key: { pk: customerPk(offer.customerId), sk: `${OFFER_SK_PREFIX}${offer.id}` },
+                Key: { pk: customerPk(offer.customerId), sk: offerSk(offer.id) },
                 UpdateExpression: 'SET #s = :to, updatedAt = :at',
                 ConditionExpression: '#s = :from',
                 ExpressionAttributeNames: { '#s': 'status' },
@@ -199,7 +201,7 @@ export class OfferStore {
 
   async getOffer(customerId: string, offerId: string, consistent = false): Promise<StoredOffer | undefined> {
     const out = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: { pk: customerPk(customerId), sk: `${OFFER_SK_PREFIX}${offerId}` }, ConsistentRead: consistent }),
+      new GetCommand({ TableName: this.table, Key: { pk: customerPk(customerId), sk: offerSk(offerId) }, ConsistentRead: consistent }),
     );
     return out.Item ? (withoutKeys<StoredOffer>(out.Item)) : undefined;
   }
@@ -214,14 +216,38 @@ export class OfferStore {
     return items.map((i) => withoutKeys<StoredOffer>(i));
   }
 
+  /**
+   * Merge step (driven by identity/merge.ts): moves a merged-away customer's offers to the
+   * survivor with their id pointers, so the survivor's checks see them, and bumps the survivor's
+   * ledger so checks in flight re-read. Idempotent, like the rest of a merge's tail.
+   */
+  async moveOffers(fromId: string, toId: string): Promise<number> {
+    // Bump the loser's ledger first: a registration that read the loser before the merge then
+    // fails its condition and re-checks against the survivor; one that committed before the bump
+    // is in the consistent read below and moves with the rest.
+    await this.bumpLedger(fromId);
+    const items = await queryPartition(this.doc, this.table, customerPk(fromId), OFFER_SK_PREFIX, { consistent: true });
+    if (!items.length) return 0;
+    await batchWrite(this.doc, this.table, [
+      ...items.map((it) => ({ PutRequest: { Item: { ...it, pk: customerPk(toId), customerId: toId } } })),
+      ...items.map((it) => ({ PutRequest: { Item: { pk: offerPk(String(it.id)), sk: OFFER_POINTER_SK, customerId: toId } } })),
+    ]);
+    await batchWrite(this.doc, this.table, items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })));
+    await this.bumpLedger(toId);
+    return items.length;
+  }
+
+  private async bumpLedger(customerId: string): Promise<void> {
+    await this.doc.send(new UpdateCommand(offerLedgerBump(this.table, customerId)));
+  }
+
   async getIdempotency(keyHash: string): Promise<IdempotencyRecord | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: idempotencyPk(keyHash), sk: OFFER_POINTER_SK }, ConsistentRead: true }));
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: idempotencyPk(keyHash), sk: IDEMPOTENCY_SK }, ConsistentRead: true }));
     return out.Item ? (withoutKeys<IdempotencyRecord>(out.Item)) : undefined;
   }
 }
 
 /** Monotonic, so records written in the same millisecond (created, then overridden) keep their order. */
 const nextUlid = monotonicFactory();
-/** Audit sort key: time order, then write order. */
-const auditSk = (at: string) => `${AUDIT_SK_PREFIX}${at}#${nextUlid()}`;
+const auditSk = (at: string) => offerAuditSk(at, nextUlid());
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
