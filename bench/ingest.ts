@@ -23,7 +23,6 @@ const N = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 const PER_CUSTOMER = Number(values['per-customer']);
 
-
 function purchaseBody(i: number) {
   // Round-robin: concurrent deliveries mostly touch different customers, as in real traffic.
   const customer = i % Math.ceil(N / PER_CUSTOMER);
@@ -36,7 +35,13 @@ function purchaseBody(i: number) {
       currency: 'EUR',
       totalMinor: 1000 + (i % 50) * 100,
       items: [
-        { sku: `SKU-${i % 40}`, productId: `prod-${i % 40}`, category: ['coffee', 'tea', 'kitchen', 'books'][i % 4]!, quantity: 1 + (i % 3), unitPriceMinor: 1000 },
+        {
+          sku: `SKU-${i % 40}`,
+          productId: `prod-${i % 40}`,
+          category: ['coffee', 'tea', 'kitchen', 'books'][i % 4]!,
+          quantity: 1 + (i % 3),
+          unitPriceMinor: 1000,
+        },
       ],
     },
   });
@@ -54,7 +59,11 @@ async function main() {
     const send = async (i: number, tag: string) => {
       const body = purchaseBody(i).replaceAll('bench-', `bench-${tag}-`);
       const headers = ADAPTERS.generic.sign(body, secret, new Date(), `${tag}-${i}`);
-      const res = await fetch(`${stack.baseUrl}/webhooks/generic`, { method: 'POST', headers: { 'content-type': 'application/json', ...(headers as Record<string, string>) }, body });
+      const res = await fetch(`${stack.baseUrl}/webhooks/generic`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(headers as Record<string, string>) },
+        body,
+      });
       if (res.status !== 201) throw new Error(`delivery ${i}: HTTP ${res.status} ${await res.text()}`);
       await res.arrayBuffer().catch(() => undefined);
     };
@@ -78,9 +87,15 @@ async function main() {
     const putRate = N / put.seconds;
     const customers = Math.ceil(N / PER_CUSTOMER);
     console.log(`requests ${N}, concurrency ${CONCURRENCY}, ${customers} customers (${PER_CUSTOMER} touchpoints each)`);
-    console.log(`ingest:  ${ingestRate.toFixed(0)} webhooks/s   p50 ${percentile(ingest.latencies, 50).toFixed(1)} ms   p99 ${percentile(ingest.latencies, 99).toFixed(1)} ms`);
-    console.log(`PutItem: ${putRate.toFixed(0)} items/s      p50 ${percentile(put.latencies, 50).toFixed(1)} ms   p99 ${percentile(put.latencies, 99).toFixed(1)} ms`);
-    console.log(`write units per touchpoint: ${(ingestWcu / N).toFixed(2)} (reported by DynamoDB Local as ConsumedCapacity, incl. customer creation)`);
+    console.log(
+      `ingest:  ${ingestRate.toFixed(0)} webhooks/s   p50 ${percentile(ingest.latencies, 50).toFixed(1)} ms   p99 ${percentile(ingest.latencies, 99).toFixed(1)} ms`,
+    );
+    console.log(
+      `PutItem: ${putRate.toFixed(0)} items/s      p50 ${percentile(put.latencies, 50).toFixed(1)} ms   p99 ${percentile(put.latencies, 99).toFixed(1)} ms`,
+    );
+    console.log(
+      `write units per touchpoint: ${(ingestWcu / N).toFixed(2)} (reported by DynamoDB Local as ConsumedCapacity, incl. customer creation)`,
+    );
     console.log(`ratio ingest/PutItem throughput: ${(ingestRate / putRate).toFixed(2)}`);
   } finally {
     useDeps(undefined);

@@ -32,7 +32,18 @@
  * included, as deployed; references replaced by placeholders) and nothing of this process's.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -159,7 +170,10 @@ function main(): void {
     const synth = spawnSync('npx', ['cdk', 'synth', '-q', '-o', synthDir], { cwd: PROJECT_ROOT, encoding: 'utf8', env: process.env });
     if (synth.status !== 0) throw new Error(`cdk synth failed (exit ${synth.status}):\n${synth.stdout}\n${synth.stderr}`);
     const template = JSON.parse(readFileSync(join(synthDir, 'Patron.template.json'), 'utf8')) as {
-      Resources: Record<string, { Type: string; Metadata?: Record<string, string>; Properties?: { Environment?: { Variables?: Record<string, unknown> } } }>;
+      Resources: Record<
+        string,
+        { Type: string; Metadata?: Record<string, string>; Properties?: { Environment?: { Variables?: Record<string, unknown> } } }
+      >;
     };
     const functions: FunctionAsset[] = [];
     let synthLayer: string | undefined;
@@ -171,7 +185,8 @@ function main(): void {
       const name = /^Patron\/Functions\/([^/]+)\/Handler\/Resource$/.exec(path)?.[1];
       if (resource.Type !== 'AWS::Lambda::Function' || !name) continue;
       const env: Record<string, string> = {};
-      for (const [k, v] of Object.entries(resource.Properties?.Environment?.Variables ?? {})) env[k] = typeof v === 'string' ? v : `bench-placeholder-${k.toLowerCase()}`;
+      for (const [k, v] of Object.entries(resource.Properties?.Environment?.Variables ?? {}))
+        env[k] = typeof v === 'string' ? v : `bench-placeholder-${k.toLowerCase()}`;
       functions.push({ name, dir: join(synthDir, asset), env });
     }
     if (functions.length === 0) throw new Error('no Patron function found in the synthesized template');
@@ -198,7 +213,13 @@ function main(): void {
     // ---- the Lambda-like layouts
     const probe = join(work, 'probe.mjs');
     writeFileSync(probe, PROBE);
-    const layout = (key: Variant['key'], label: string, layer: string | undefined, runtimeSdk: boolean, bundles: Map<string, string>): Variant => {
+    const layout = (
+      key: Variant['key'],
+      label: string,
+      layer: string | undefined,
+      runtimeSdk: boolean,
+      bundles: Map<string, string>,
+    ): Variant => {
       const root = join(work, `run-${key}`);
       const modules = join(root, 'node_modules');
       mkdirSync(modules, { recursive: true });
@@ -222,8 +243,11 @@ function main(): void {
     // ---- samples: warm-up, then interleaved rounds
     const samples = new Map<string, Sample[]>(); // `${variant}/${function}`
     const runs = functions.flatMap((f) => variants.filter((v) => v.entries.has(f.name)).map((v) => ({ f, v })));
-    const run = ({ f, v }: (typeof runs)[number]) => runProbe(probe, v.entries.get(f.name)!, { ...childBase, ...f.env, AWS_LAMBDA_FUNCTION_NAME: `patron-${f.name}` });
-    const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
+    const run = ({ f, v }: (typeof runs)[number]) =>
+      runProbe(probe, v.entries.get(f.name)!, { ...childBase, ...f.env, AWS_LAMBDA_FUNCTION_NAME: `patron-${f.name}` });
+    const loadAtStart = loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
     const started = performance.now();
     for (const r of runs) run(r);
     for (let s = 0; s < SAMPLES; s++) {
@@ -247,17 +271,25 @@ function main(): void {
     const runtimeJs = coreJs(layerRuntime).toString('utf8');
     const sdkImports = [...new Set([...runtimeJs.matchAll(/from"(@aws-sdk\/[^"]+)"/g)].map((m) => m[1]!))].sort();
 
-    console.log(`Node ${process.version} (Lambda ${LAMBDA_RUNTIME.name}), ${cpus().length} CPUs, load average at start ${loadAtStart}; ` +
-      `${SAMPLES} samples per function and variant, ${runs.length * (SAMPLES + 1)} node processes in ${seconds.toFixed(0)} s`);
-    console.log(`SDK packages the layer imports, as package-lock.json pins them (what the bundled variant contains): ` +
-      sdkImports.map((p) => `${p.replace('@aws-sdk/', '')} ${lock.packages[`node_modules/${p}`]?.version ?? '?'}`).join(', '));
-    console.log(`runtime-SDK variants load those same versions here (the repo's node_modules stands for /var/runtime); in Lambda they get the runtime's own.`);
+    console.log(
+      `Node ${process.version} (Lambda ${LAMBDA_RUNTIME.name}), ${cpus().length} CPUs, load average at start ${loadAtStart}; ` +
+        `${SAMPLES} samples per function and variant, ${runs.length * (SAMPLES + 1)} node processes in ${seconds.toFixed(0)} s`,
+    );
+    console.log(
+      `SDK packages the layer imports, as package-lock.json pins them (what the bundled variant contains): ` +
+        sdkImports.map((p) => `${p.replace('@aws-sdk/', '')} ${lock.packages[`node_modules/${p}`]?.version ?? '?'}`).join(', '),
+    );
+    console.log(
+      `runtime-SDK variants load those same versions here (the repo's node_modules stands for /var/runtime); in Lambda they get the runtime's own.`,
+    );
     console.log(`baseline layer built here ${sameAsDeployed ? 'is byte-identical to' : 'DIFFERS from'} the layer in the synthesized stack`);
 
     console.log('\nsizes (zipped = deflate level 6 per file plus zip headers, as CDK zips an asset):');
     const row = (label: string, dir: string, note = '') => {
       const s = sizeOf(dir);
-      console.log(`  ${label.padEnd(34)} ${kB(s.bytes).padStart(10)}  (JS ${kB(s.jsBytes).padStart(9)})  zipped ${kB(s.zipped).padStart(9)}${note}`);
+      console.log(
+        `  ${label.padEnd(34)} ${kB(s.bytes).padStart(10)}  (JS ${kB(s.jsBytes).padStart(9)})  zipped ${kB(s.zipped).padStart(9)}${note}`,
+      );
       return s;
     };
     const runtimeSize = row('layer, runtime SDK (current)', layerRuntime);
@@ -267,7 +299,9 @@ function main(): void {
     for (const f of standalone) row(`${f.name} alone, no layer`, join(standaloneDir, f.name));
 
     console.log(`\ncold import of the handler module, fresh node per sample, ms (median / p90):`);
-    console.log(`  ${'function'.padEnd(14)} ${'variant'.padEnd(22)} ${'import'.padStart(15)} ${'start to ready'.padStart(15)} ${'process wall'.padStart(15)} ${'CJS modules'.padStart(12)}`);
+    console.log(
+      `  ${'function'.padEnd(14)} ${'variant'.padEnd(22)} ${'import'.padStart(15)} ${'start to ready'.padStart(15)} ${'process wall'.padStart(15)} ${'CJS modules'.padStart(12)}`,
+    );
     const ratios: { name: string; ratio: number }[] = [];
     for (const f of functions) {
       const base = stat(`runtime/${f.name}`, (s) => s.importMs).p50;
@@ -288,15 +322,23 @@ function main(): void {
       }
     }
 
-    console.log(`load average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `load average at end ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     console.log('');
     for (const f of standalone) {
       const r = stat(`standalone/${f.name}`, (s) => s.importMs).p50 / stat(`runtime/${f.name}`, (s) => s.importMs).p50;
       console.log(`ratio ${f.name} alone / with the runtime-SDK layer, median import: ${r.toFixed(2)}x`);
     }
     const geomean = Math.exp(ratios.reduce((s, r) => s + Math.log(r.ratio), 0) / ratios.length);
-    console.log(`ratio bundled / runtime SDK, median import: ${ratios.map((r) => `${r.name} ${r.ratio.toFixed(2)}x`).join(', ')}; geometric mean ${geomean.toFixed(2)}x`);
-    console.log(`ratio bundled / runtime SDK, zipped layer: ${(bundledSize.zipped / runtimeSize.zipped).toFixed(2)}x (${kB(bundledSize.zipped)} / ${kB(runtimeSize.zipped)})`);
+    console.log(
+      `ratio bundled / runtime SDK, median import: ${ratios.map((r) => `${r.name} ${r.ratio.toFixed(2)}x`).join(', ')}; geometric mean ${geomean.toFixed(2)}x`,
+    );
+    console.log(
+      `ratio bundled / runtime SDK, zipped layer: ${(bundledSize.zipped / runtimeSize.zipped).toFixed(2)}x (${kB(bundledSize.zipped)} / ${kB(runtimeSize.zipped)})`,
+    );
   } finally {
     if (values.keep) console.error(`kept ${work}`);
     else rmSync(work, { recursive: true, force: true });

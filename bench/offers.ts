@@ -88,7 +88,6 @@ const READ_COMMANDS = new Set(['GetItemCommand', 'QueryCommand', 'BatchGetItemCo
 
 // ---------------------------------------------------------------- measuring
 
-
 /** One DynamoDB request as the SDK middleware saw it (retries included in `attempts`). */
 interface RequestRecord {
   command: string;
@@ -105,7 +104,12 @@ interface RequestRecord {
 /** Names the reads of a check by what they fetch (see offer-store.ts, customer-store.ts, mining-store.ts). */
 function labelOf(command: string, input: Record<string, any>): string {
   if (command === 'BatchGetItemCommand') return 'BatchGetItem profile (resolution)';
-  if (command === 'GetItemCommand') return String(input.Key?.pk).startsWith('CUST#') ? 'GetItem profile' : input.Key?.pk === 'RUN#LATEST' ? 'GetItem latest mining run pointer' : `GetItem ${String(input.Key?.pk).split('#')[0]}`;
+  if (command === 'GetItemCommand')
+    return String(input.Key?.pk).startsWith('CUST#')
+      ? 'GetItem profile'
+      : input.Key?.pk === 'RUN#LATEST'
+        ? 'GetItem latest mining run pointer'
+        : `GetItem ${String(input.Key?.pk).split('#')[0]}`;
   if (command === 'QueryCommand') {
     if (input.Limit === 1) return 'Query history edge (Limit 1)';
     if (input.ConsistentRead) return 'Query snapshot (profile, offers, ledger, flags)';
@@ -188,18 +192,36 @@ function touchpointBody(c: string, k: number, n: number, spanMs: number, now: nu
         orderId: `o-${c}-${k}`,
         currency: 'EUR',
         totalMinor: quantity * unitPriceMinor,
-        items: [{ sku: `SKU-${product}`, productId: `prod-${product}`, category: CATEGORIES[product % CATEGORIES.length]!, quantity, unitPriceMinor }],
+        items: [
+          {
+            sku: `SKU-${product}`,
+            productId: `prod-${product}`,
+            category: CATEGORIES[product % CATEGORIES.length]!,
+            quantity,
+            unitPriceMinor,
+          },
+        ],
       },
     };
   }
   if (r < 0.55) return { ...base, type: 'email_opened', data: { campaignId: `camp-${k % 12}`, messageId: `m-${c}-${k}` } };
-  if (r < 0.62) return { ...base, type: 'email_clicked', data: { campaignId: `camp-${k % 12}`, messageId: `m-${c}-${k - 1}`, url: 'https://shop.example.com/new' } };
+  if (r < 0.62)
+    return {
+      ...base,
+      type: 'email_clicked',
+      data: { campaignId: `camp-${k % 12}`, messageId: `m-${c}-${k - 1}`, url: 'https://shop.example.com/new' },
+    };
   if (r < 0.72) return { ...base, type: 'web_visit', data: { url: `https://shop.example.com/p/${k % 50}` } };
   if (r < 0.8) return { ...base, type: 'ticket_opened', data: { ticketId, subject: 'Order question', complaint: rand() < 0.25 } };
   if (r < 0.87) return { ...base, type: 'ticket_solved', data: { ticketId } };
   if (r < 0.94) return { ...base, type: 'satisfaction_rated', data: { score: 1 + Math.floor(rand() * 5), ticketId } };
-  if (r < 0.97) return { ...base, type: 'refund', data: { orderId: `o-${c}-${k - 1}`, currency: 'EUR', amountMinor: 900, reason: 'damaged' } };
-  return { ...base, type: 'payment_failed', data: { invoiceId: `inv-${c}-${k}`, currency: 'EUR', amountMinor: 1900, reason: 'card_declined' } };
+  if (r < 0.97)
+    return { ...base, type: 'refund', data: { orderId: `o-${c}-${k - 1}`, currency: 'EUR', amountMinor: 900, reason: 'damaged' } };
+  return {
+    ...base,
+    type: 'payment_failed',
+    data: { invoiceId: `inv-${c}-${k}`, currency: 'EUR', amountMinor: 1900, reason: 'card_declined' },
+  };
 }
 
 const CHANNELS = ['email', 'sms', 'mail', 'in-app', 'phone'] as const;
@@ -284,10 +306,25 @@ function mergedAggregates(touchpoints: Touchpoint[]): UpdateBuilder {
 async function seed(deps: AppDeps, doc: DynamoDBDocumentClient, secret: string, runId: string, now: number): Promise<SeededCustomer[]> {
   const table = deps.store.table;
   const plan: { group: Group; touchpoints: number; offers: number; spanMs: number }[] = [
-    ...Array.from({ length: LONG_CUSTOMERS }, () => ({ group: 'long' as const, touchpoints: LONG_TOUCHPOINTS, offers: OFFERS, spanMs: YEARS * 365 * DAY_MS })),
+    ...Array.from({ length: LONG_CUSTOMERS }, () => ({
+      group: 'long' as const,
+      touchpoints: LONG_TOUCHPOINTS,
+      offers: OFFERS,
+      spanMs: YEARS * 365 * DAY_MS,
+    })),
     // Short histories are recent (the last 60 days), so their rule window holds touchpoints too.
-    ...Array.from({ length: SHORT_CUSTOMERS }, () => ({ group: 'short-50' as const, touchpoints: SHORT_TOUCHPOINTS, offers: OFFERS, spanMs: 60 * DAY_MS })),
-    ...Array.from({ length: SHORT_CUSTOMERS }, () => ({ group: 'short-0' as const, touchpoints: SHORT_TOUCHPOINTS, offers: 0, spanMs: 60 * DAY_MS })),
+    ...Array.from({ length: SHORT_CUSTOMERS }, () => ({
+      group: 'short-50' as const,
+      touchpoints: SHORT_TOUCHPOINTS,
+      offers: OFFERS,
+      spanMs: 60 * DAY_MS,
+    })),
+    ...Array.from({ length: SHORT_CUSTOMERS }, () => ({
+      group: 'short-0' as const,
+      touchpoints: SHORT_TOUCHPOINTS,
+      offers: 0,
+      spanMs: 60 * DAY_MS,
+    })),
   ];
   const receivedAt = new Date(now).toISOString();
   return Promise.all(
@@ -303,10 +340,23 @@ async function seed(deps: AppDeps, doc: DynamoDBDocumentClient, secret: string, 
       const rest = bodies.slice(1).map((body, i) => {
         const tp = Touchpoint.parse(body);
         const dedupeKey = `${name}-${i + 1}`;
-        const stored: StoredTouchpoint = { id: `generic:${dedupeKey}`, customerId: id, source: 'generic', dedupeKey, type: tp.type, occurredAt: normalizeInstant(tp.occurredAt), receivedAt, data: tp.data as Record<string, unknown> };
+        const stored: StoredTouchpoint = {
+          id: `generic:${dedupeKey}`,
+          customerId: id,
+          source: 'generic',
+          dedupeKey,
+          type: tp.type,
+          occurredAt: normalizeInstant(tp.occurredAt),
+          receivedAt,
+          data: tp.data as Record<string, unknown>,
+        };
         return { tp, item: { pk: customerPk(id), sk: touchpointSk(stored.occurredAt, 'generic', dedupeKey), ...stored } };
       });
-      await batchWrite(doc, table, rest.map(({ item }) => ({ PutRequest: { Item: item } })));
+      await batchWrite(
+        doc,
+        table,
+        rest.map(({ item }) => ({ PutRequest: { Item: item } })),
+      );
       if (rest.length > 0) {
         const update = mergedAggregates(rest.map(({ tp }) => tp));
         await doc.send(new UpdateCommand({ TableName: table, Key: { pk: customerPk(id), sk: PROFILE_SK }, ...update.params() }));
@@ -314,7 +364,9 @@ async function seed(deps: AppDeps, doc: DynamoDBDocumentClient, secret: string, 
 
       for (let j = 0; j < p.offers; j++) {
         const offer = seededOffer(id, j, now);
-        const audit = [{ offerId: offer.id, at: offer.createdAt, action: 'created' as const, actor: 'bench', decision: 'allow', findings: [] }];
+        const audit = [
+          { offerId: offer.id, at: offer.createdAt, action: 'created' as const, actor: 'bench', decision: 'allow', findings: [] },
+        ];
         const outcome = await deps.offers.register({ offer, expectedVersion: j, audit });
         if (outcome !== 'stored') throw new Error(`seeding offer ${j} of ${name}: ${outcome}`);
       }
@@ -328,7 +380,9 @@ async function seed(deps: AppDeps, doc: DynamoDBDocumentClient, secret: string, 
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
 async function main() {
-  const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
+  const loadAtStart = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   const stackStart = performance.now();
   const stack = await startStack({ port: 0, log: () => {}, inProcess: true });
   const startupMs = performance.now() - stackStart;
@@ -367,7 +421,9 @@ async function main() {
         if (recording) {
           const out = result.output ?? {};
           const capacity = [out.ConsumedCapacity].flat().filter(Boolean) as { CapacityUnits?: number }[];
-          const batchItems = out.Responses ? Object.values(out.Responses as Record<string, unknown[]>).reduce((s, r) => s + r.length, 0) : 0;
+          const batchItems = out.Responses
+            ? Object.values(out.Responses as Record<string, unknown[]>).reduce((s, r) => s + r.length, 0)
+            : 0;
           const items = (out.Items?.length ?? 0) + (out.Item ? 1 : 0) + batchItems;
           recording.push({
             command: command.replace(/Command$/, ''),
@@ -485,28 +541,73 @@ async function main() {
         getsRun.latencies.push(...d.latencies);
       }
       for (const run of [checkRun, coreRun, getRun, getsRun]) run.latencies.sort((x, y) => x - y);
-      timed.push({ concurrency, check: checkRun, core: coreRun, get: getRun, gets: getsRun, requests: totalRequests / checkRun.latencies.length });
+      timed.push({
+        concurrency,
+        check: checkRun,
+        core: coreRun,
+        get: getRun,
+        gets: getsRun,
+        requests: totalRequests / checkRun.latencies.length,
+      });
     }
 
     // ---- report
-    console.log(`customers: ${long.length} with ${LONG_TOUCHPOINTS} touchpoints over ${YEARS} years and ${OFFERS} active offers; ` +
-      `${SHORT_CUSTOMERS} with ${SHORT_TOUCHPOINTS} touchpoints and ${OFFERS} offers; ${SHORT_CUSTOMERS} with ${SHORT_TOUCHPOINTS} touchpoints and 0 offers`);
-    console.log(`seeded ${customers.reduce((s, c) => s + c.touchpoints, 0)} touchpoints and ${customers.reduce((s, c) => s + c.offers, 0)} offers in ${seedSeconds.toFixed(1)} s (through the core, not HTTP); stack up in ${(startupMs / 1000).toFixed(1)} s`);
-    console.log(`DynamoDB Local JVM options: ${JAVA_OPTS || '(none: JVM defaults, tiered C1+C2 JIT, default GC)'}; ${cpus().length} CPUs, load average at start ${loadAtStart}`);
-    console.log(`check: POST /offers/check by ${BY === 'email' ? 'email' : 'customerId'} (cross-sell, new product, email), decisions seen: ${[...decisions].map(([d, n]) => `${d} ${n}`).join(', ')}`);
+    console.log(
+      `customers: ${long.length} with ${LONG_TOUCHPOINTS} touchpoints over ${YEARS} years and ${OFFERS} active offers; ` +
+        `${SHORT_CUSTOMERS} with ${SHORT_TOUCHPOINTS} touchpoints and ${OFFERS} offers; ${SHORT_CUSTOMERS} with ${SHORT_TOUCHPOINTS} touchpoints and 0 offers`,
+    );
+    console.log(
+      `seeded ${customers.reduce((s, c) => s + c.touchpoints, 0)} touchpoints and ${customers.reduce((s, c) => s + c.offers, 0)} offers in ${seedSeconds.toFixed(1)} s (through the core, not HTTP); stack up in ${(startupMs / 1000).toFixed(1)} s`,
+    );
+    console.log(
+      `DynamoDB Local JVM options: ${JAVA_OPTS || '(none: JVM defaults, tiered C1+C2 JIT, default GC)'}; ${cpus().length} CPUs, load average at start ${loadAtStart}`,
+    );
+    console.log(
+      `check: POST /offers/check by ${BY === 'email' ? 'email' : 'customerId'} (cross-sell, new product, email), decisions seen: ${[...decisions].map(([d, n]) => `${d} ${n}`).join(', ')}`,
+    );
 
-    console.log(`\nDynamoDB requests of one check (${3 * passes} checks per group, one at a time, groups in turn, after warm-up, ReturnConsumedCapacity=TOTAL):`);
+    console.log(
+      `\nDynamoDB requests of one check (${3 * passes} checks per group, one at a time, groups in turn, after warm-up, ReturnConsumedCapacity=TOTAL):`,
+    );
     const byLabel = new Map<string, Map<Group, { ms: number[]; items: number[] }>>();
-    const summary = new Map<Group, { requests: Set<number>; waves: Set<number>; shape: Set<string>; items: number[]; scanned: number[]; units: number[]; dbMs: number[]; latency: number[]; retries: number }>();
+    const summary = new Map<
+      Group,
+      {
+        requests: Set<number>;
+        waves: Set<number>;
+        shape: Set<string>;
+        items: number[];
+        scanned: number[];
+        units: number[];
+        dbMs: number[];
+        latency: number[];
+        retries: number;
+      }
+    >();
     for (const [group, checks] of perCheck) {
-      const s = { requests: new Set<number>(), waves: new Set<number>(), shape: new Set<string>(), items: [] as number[], scanned: [] as number[], units: [] as number[], dbMs: [] as number[], latency: [] as number[], retries: 0 };
+      const s = {
+        requests: new Set<number>(),
+        waves: new Set<number>(),
+        shape: new Set<string>(),
+        items: [] as number[],
+        scanned: [] as number[],
+        units: [] as number[],
+        dbMs: [] as number[],
+        latency: [] as number[],
+        retries: 0,
+      };
       for (const { records, latency } of checks) {
         const w = waves(records);
         const byCommand = new Map<string, number>();
         for (const r of records) byCommand.set(r.command, (byCommand.get(r.command) ?? 0) + 1);
         s.requests.add(records.length);
         s.waves.add(w.waves);
-        s.shape.add([...byCommand].sort().map(([k, v]) => `${v} ${k}`).join(' + '));
+        s.shape.add(
+          [...byCommand]
+            .sort()
+            .map(([k, v]) => `${v} ${k}`)
+            .join(' + '),
+        );
         s.items.push(records.reduce((t, r) => t + r.items, 0));
         s.scanned.push(records.reduce((t, r) => t + r.scanned, 0));
         s.units.push(records.reduce((t, r) => t + r.units, 0));
@@ -530,7 +631,11 @@ async function main() {
         const hi = Math.max(...xs);
         return lo === hi ? lo.toFixed(d) : `${lo.toFixed(d)}-${hi.toFixed(d)}`;
       };
-      const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+      const median = (xs: number[]) =>
+        percentile(
+          [...xs].sort((a, b) => a - b),
+          50,
+        );
       console.log(
         `  ${group.padEnd(8)} requests ${[...s.requests].join('/')} (${[...s.shape].join(' | ')}) in ${[...s.waves].join('/')} sequential waves; ` +
           `items read ${range(s.items)}, scanned ${range(s.scanned)}, read units ${range(s.units, 1)}, retries ${s.retries}; ` +
@@ -540,15 +645,25 @@ async function main() {
     const groups = [...perCheck.keys()];
     console.log(`  each read, median time (while the others of its wave run alongside) and items, ${groups.join(' / ')}:`);
     for (const [label, row] of byLabel) {
-      const med = (xs: number[] | undefined) => (xs?.length ? percentile([...xs].sort((a, b) => a - b), 50) : NaN);
-      console.log(`    ${label.padEnd(48)} ${groups.map((g) => ms(med(row.get(g)?.ms)).padStart(9)).join(' /')}   items ${groups.map((g) => med(row.get(g)?.items)).join(' / ')}`);
+      const med = (xs: number[] | undefined) =>
+        xs?.length
+          ? percentile(
+              [...xs].sort((a, b) => a - b),
+              50,
+            )
+          : NaN;
+      console.log(
+        `    ${label.padEnd(48)} ${groups.map((g) => ms(med(row.get(g)?.ms)).padStart(9)).join(' /')}   items ${groups.map((g) => med(row.get(g)?.items)).join(' / ')}`,
+      );
     }
     const reqs = (g: Group) => [...(summary.get(g)?.requests ?? [])];
     const longReqs = reqs('long');
     const shortReqs = [...reqs('short-50'), ...reqs('short-0')];
     const bounded = new Set([...longReqs, ...shortReqs]).size === 1;
 
-    console.log('\nlatency and throughput (long-history customers; GetItem = one profile item, eventually consistent, same concurrency, interleaved):');
+    console.log(
+      '\nlatency and throughput (long-history customers; GetItem = one profile item, eventually consistent, same concurrency, interleaved):',
+    );
     for (const t of timed) {
       const line = (name: string, run: Run, unit: string, note = '') =>
         console.log(
@@ -563,9 +678,15 @@ async function main() {
       line(`${wave} GetItems in parallel`, t.gets, 'waves/s', `   (${t.gets.latencies.length}, the check's request count as a floor)`);
     }
 
-    console.log(`load average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `load average at end ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     console.log('');
-    console.log(`reads per check: long history ${longReqs.join('/')}, short history ${[...new Set(shortReqs)].join('/')} -> ${bounded ? 'equal: bounded independently of history length' : 'NOT equal: reads grow with history'}`);
+    console.log(
+      `reads per check: long history ${longReqs.join('/')}, short history ${[...new Set(shortReqs)].join('/')} -> ${bounded ? 'equal: bounded independently of history length' : 'NOT equal: reads grow with history'}`,
+    );
     for (const t of timed) {
       const ratio = percentile(t.check.latencies, 99) / percentile(t.get.latencies, 99);
       const p50Ratio = percentile(t.check.latencies, 50) / percentile(t.get.latencies, 50);
@@ -580,7 +701,9 @@ async function main() {
     await stack.stop();
     const left = (() => {
       try {
-        return execFileSync('pgrep', ['-f', `DynamoDBLocal.jar.*-port ${dynamoPort}( |$)`]).toString().trim();
+        return execFileSync('pgrep', ['-f', `DynamoDBLocal.jar.*-port ${dynamoPort}( |$)`])
+          .toString()
+          .trim();
       } catch {
         return ''; // pgrep exits 1 when nothing matches
       }

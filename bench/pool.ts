@@ -9,7 +9,11 @@ export function percentile(sorted: readonly number[], p: number): number {
  * Runs task(0 … n-1) with `concurrency` in flight; returns the wall time and each task's latency
  * in ms, ascending.
  */
-export async function runPool(n: number, concurrency: number, task: (i: number) => Promise<void>): Promise<{ seconds: number; latencies: number[] }> {
+export async function runPool(
+  n: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<{ seconds: number; latencies: number[] }> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();

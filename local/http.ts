@@ -10,13 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { FUNCTIONS, type FunctionDefinition, type HttpMethod } from '../infra/definitions.js';
-import {
-  DEFAULT_TIMEOUT_SECONDS,
-  createLambdaContext,
-  invokeWithTimeout,
-  loadHandler,
-  type LambdaHandler,
-} from './lambda.js';
+import { DEFAULT_TIMEOUT_SECONDS, createLambdaContext, invokeWithTimeout, loadHandler, type LambdaHandler } from './lambda.js';
 import { LOCAL_ACCOUNT_ID, stderrLog, type Log } from './util.js';
 
 /** API Gateway's payload limit. */
@@ -154,12 +148,7 @@ export interface EventOptions {
 export function isTextContentType(contentType: string | undefined): boolean {
   if (!contentType) return false;
   const media = contentType.split(';')[0]!.trim().toLowerCase();
-  return (
-    media.startsWith('text/') ||
-    media === 'application/json' ||
-    media === 'application/xml' ||
-    media === 'application/javascript'
-  );
+  return media.startsWith('text/') || media === 'application/json' || media === 'application/xml' || media === 'application/javascript';
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

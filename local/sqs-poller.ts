@@ -22,6 +22,7 @@ import { MINING_QUEUE, type FunctionDefinition } from '../infra/definitions.js';
 import { DEFAULT_TIMEOUT_SECONDS, createLambdaContext, invokeWithTimeout, type LambdaHandler } from './lambda.js';
 import { LOCAL_REGION, sleep, stderrLog, type Log } from './util.js';
 
+// biome-ignore lint/suspicious/noConfusingVoidType: a Lambda handler may return nothing; aws-lambda's own Handler type says void too.
 export type SqsHandler = LambdaHandler<SQSEvent, SQSBatchResponse | void | undefined | null>;
 
 // ---- message -> record ------------------------------------------------------------------------

@@ -117,7 +117,8 @@ function wellKnownResources(runtime: DeployedRuntime): LocalResources {
   const dlq = runtime.queues.find((q) => q !== queue);
   const bucketName = runtime.functions.map((f) => f.env[ENV.artifactBucket]).find(Boolean);
   const table = runtime.tables[0];
-  if (!queue || !dlq || !table || !bucketName) throw new Error('the template lacks the table, the mining queue, its DLQ or the artifact bucket');
+  if (!queue || !dlq || !table || !bucketName)
+    throw new Error('the template lacks the table, the mining queue, its DLQ or the artifact bucket');
   return {
     tableName: table.name,
     miningQueueUrl: queue.url,
@@ -151,7 +152,12 @@ async function start(options: StackOptions): Promise<Stack> {
     const [ddbResult, fauxqsResult, assemblyResult] = await Promise.allSettled([
       timed('dynamodb', () => startDynamoDbLocal({ dbPath: persistDir && join(persistDir, 'dynamodb'), log })),
       timed('fauxqs', () =>
-        startFauxqs({ port: 0, logger: false, defaultRegion: LOCAL_REGION, ...(persistDir ? { dataDir: join(persistDir, 'fauxqs') } : {}) }),
+        startFauxqs({
+          port: 0,
+          logger: false,
+          defaultRegion: LOCAL_REGION,
+          ...(persistDir ? { dataDir: join(persistDir, 'fauxqs') } : {}),
+        }),
       ),
       timed('synth', () => synthesize({ context: offerRules ? { offerRules } : {}, log })),
     ]);
@@ -184,7 +190,14 @@ async function start(options: StackOptions): Promise<Stack> {
       POWERTOOLS_TRACE_ENABLED: 'false',
     };
     const runtime = await timed('runtime', () =>
-      startRuntime({ assembly: assemblyResult.value, emulators: { ...endpoints, ...clients }, secrets: secrets.values, localEnv, log, functionLog: options.functionLog }),
+      startRuntime({
+        assembly: assemblyResult.value,
+        emulators: { ...endpoints, ...clients },
+        secrets: secrets.values,
+        localEnv,
+        log,
+        functionLog: options.functionLog,
+      }),
     );
     steps.push({ name: 'functions', undo: () => runtime.close() });
     const resources = wellKnownResources(runtime);
@@ -234,7 +247,12 @@ async function start(options: StackOptions): Promise<Stack> {
     }
 
     const http: LocalHttpServer = await timed('http', () =>
-      startHttpServer({ port, functions: runtime.functions, log: options.accessLog ?? log, loadHandler: (fn) => invoker(fn as LocalFunction) }),
+      startHttpServer({
+        port,
+        functions: runtime.functions,
+        log: options.accessLog ?? log,
+        loadHandler: (fn) => invoker(fn as LocalFunction),
+      }),
     );
     steps.push({ name: 'HTTP server', undo: () => http.close() });
 

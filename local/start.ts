@@ -33,23 +33,30 @@ export class UsageError extends Error {}
 
 /** Parses the command line; throws UsageError with a readable message. */
 export function parseStartArgs(argv: string[]): StartArgs {
-  let values;
+  let values: ReturnType<typeof parseStartArgsRaw>['values'];
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'no-demo': { type: 'boolean' },
-        persist: { type: 'string' },
-        port: { type: 'string' },
-        schedule: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    ({ values } = parseStartArgsRaw(argv));
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+  return fromValues(values);
+}
+
+const parseStartArgsRaw = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      'no-demo': { type: 'boolean' },
+      persist: { type: 'string' },
+      port: { type: 'string' },
+      schedule: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+
+function fromValues(values: ReturnType<typeof parseStartArgsRaw>['values']): StartArgs {
   let port: number | undefined;
   if (values.port !== undefined) {
     port = Number(values.port);
@@ -171,13 +178,17 @@ async function main(): Promise<void> {
     try {
       const runDemo = await loadDemo();
       if (!runDemo) {
-        process.stderr.write(`no demo yet (${relative(process.cwd(), join(REPO_ROOT, 'local', 'demo', 'index.ts'))} is missing): just serving\n`);
+        process.stderr.write(
+          `no demo yet (${relative(process.cwd(), join(REPO_ROOT, 'local', 'demo', 'index.ts'))} is missing): just serving\n`,
+        );
       } else {
         await runDemo({ baseUrl: stack.baseUrl, env: stack.env });
       }
     } catch (error) {
       if (!stopping) {
-        process.stderr.write(`the demo failed (the API keeps serving): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.stderr.write(
+          `the demo failed (the API keeps serving): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
       }
     }
     showRequests = true;
@@ -185,7 +196,9 @@ async function main(): Promise<void> {
   }
   if (args.schedule && !stopping) {
     const fired = await stack.fireSchedules();
-    process.stderr.write(`fired ${fired.length} scheduled rule(s): ${fired.join(', ')} (the mining worker picks the run up from the queue)\n`);
+    process.stderr.write(
+      `fired ${fired.length} scheduled rule(s): ${fired.join(', ')} (the mining worker picks the run up from the queue)\n`,
+    );
   }
 }
 

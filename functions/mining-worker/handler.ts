@@ -2,7 +2,16 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord, Context } from 'aws-lambda';
-import { appDeps, flushRecordedMetrics, handleMiningMessage, logger, miningEngine, MINING_MAX_RECEIVES, MiningMessage, tracer } from '@patron/core';
+import {
+  appDeps,
+  flushRecordedMetrics,
+  handleMiningMessage,
+  logger,
+  miningEngine,
+  MINING_MAX_RECEIVES,
+  MiningMessage,
+  tracer,
+} from '@patron/core';
 
 const processor = new BatchProcessor(EventType.SQS);
 

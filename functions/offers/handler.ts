@@ -21,7 +21,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 function idempotencyKey(event: APIGatewayProxyEventV2): string | undefined {
   const key = event.headers?.['idempotency-key']?.trim();
   if (key === undefined) return undefined;
-  if (!key || key.length > 255) throw new ValidationError('Invalid Idempotency-Key', [{ path: 'header.Idempotency-Key', message: 'must be 1 to 255 characters' }]);
+  if (!key || key.length > 255)
+    throw new ValidationError('Invalid Idempotency-Key', [{ path: 'header.Idempotency-Key', message: 'must be 1 to 255 characters' }]);
   return key;
 }
 
@@ -33,7 +34,8 @@ export const handler = routeHandler('offers', {
     return json(result.status, result.body, result.replayed ? { 'idempotent-replayed': 'true' } : {});
   },
   'GET /offers/{id}': async (event) => json(200, await getOffer(await appDeps(), pathParam(event, 'id'))),
-  'PATCH /offers/{id}': async (event) => json(200, await changeOfferStatus(await appDeps(), pathParam(event, 'id'), parseJsonBody(event, OfferStatusChange))),
+  'PATCH /offers/{id}': async (event) =>
+    json(200, await changeOfferStatus(await appDeps(), pathParam(event, 'id'), parseJsonBody(event, OfferStatusChange))),
   'GET /customers/{id}/offers': async (event) =>
     json(200, await listCustomerOffers(await appDeps(), pathParam(event, 'id'), parseQuery(event, OfferListQuery).status)),
 });

@@ -44,9 +44,7 @@ export class PatronData extends Construct {
       // S3 server access logging only delivers to SSE-S3 buckets.
       encryption: BucketEncryption.S3_MANAGED,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [
-        { id: 'expire-access-logs', expiration: Duration.days(props.accessLogRetentionDays ?? 365) },
-      ],
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(props.accessLogRetentionDays ?? 365) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.accessLogsBucket).acknowledge({

@@ -13,9 +13,7 @@ export const FALLBACK_CONSUMER_TIMEOUT_SECONDS = 60;
 
 /** 6 x the longest timeout among the functions triggered by the mining queue (6 x 60 s if none). */
 export function miningVisibilityTimeoutSeconds(functions: readonly FunctionDefinition[] = FUNCTIONS): number {
-  const consumerTimeouts = functions
-    .filter((f) => f.queue === 'mining')
-    .map((f) => f.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
+  const consumerTimeouts = functions.filter((f) => f.queue === 'mining').map((f) => f.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
   const longest = consumerTimeouts.length > 0 ? Math.max(...consumerTimeouts) : FALLBACK_CONSUMER_TIMEOUT_SECONDS;
   return VISIBILITY_TIMEOUT_FACTOR * longest;
 }

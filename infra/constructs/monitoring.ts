@@ -134,7 +134,14 @@ export class PatronMonitoring extends Construct {
         resources: [topic.topicArn],
         conditions: {
           StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
         },
       }),
     );
@@ -186,7 +193,12 @@ export class PatronMonitoring extends Construct {
         title: 'Mining queue depth',
         left: [props.queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum', label: 'queue' })],
         right: [
-          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum', label: 'dead letters', color: Color.RED }),
+          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period,
+            statistic: 'Maximum',
+            label: 'dead letters',
+            color: Color.RED,
+          }),
         ],
         width: 8,
       }),

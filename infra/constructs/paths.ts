@@ -13,5 +13,4 @@ export const fromRoot = (...segments: string[]): string => join(PROJECT_ROOT, ..
  * `createRequire` import of the bundled code.
  */
 export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __patronCreateRequire } from 'node:module';" +
-  'const require = __patronCreateRequire(import.meta.url);';
+  "import { createRequire as __patronCreateRequire } from 'node:module';" + 'const require = __patronCreateRequire(import.meta.url);';

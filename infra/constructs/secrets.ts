@@ -25,8 +25,7 @@ const OPERATOR_INSTRUCTIONS: Record<(typeof SECRET_ENV_NAMES)[number], string> =
   [ENV.apiKeys]:
     'API_KEYS: comma-separated API keys (or sha256:<hex> digests) that clients send as x-api-key. One random key is ' +
     'generated at deploy: read it with get-secret-value, or replace it with your own.',
-  [ENV.piiHashKey]:
-    'PII_HASH_KEY: generated at deploy, nothing to put. Never change it once data exists (hashed lookups would break).',
+  [ENV.piiHashKey]: 'PII_HASH_KEY: generated at deploy, nothing to put. Never change it once data exists (hashed lookups would break).',
   [ENV.webhookSecret.generic]:
     'WEBHOOK_SECRET_GENERIC: Standard Webhooks secret(s) (whsec_ + base64, comma-separated) for POST /webhooks/generic. ' +
     "One is generated: give it to the sender, or replace it with the sender's.",
@@ -37,7 +36,7 @@ const OPERATOR_INSTRUCTIONS: Record<(typeof SECRET_ENV_NAMES)[number], string> =
     "WEBHOOK_SECRET_STRIPE: put the Stripe webhook endpoint's signing secret (whsec_...). Until then the placeholder " +
     'rejects every Stripe delivery. Comma-separate old and new while rotating.',
   [ENV.webhookSecret.zendesk]:
-    "WEBHOOK_SECRET_ZENDESK: put the signing secrets of both Zendesk webhooks (events and trigger), comma-separated. Until then the placeholder rejects every " +
+    'WEBHOOK_SECRET_ZENDESK: put the signing secrets of both Zendesk webhooks (events and trigger), comma-separated. Until then the placeholder rejects every ' +
     'Zendesk delivery. Comma-separate old and new while rotating.',
 };
 

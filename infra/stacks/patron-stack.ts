@@ -21,7 +21,9 @@ export function offerRulesFromContext(value: unknown): string | undefined {
     parseRuleSet(json);
   } catch (error) {
     const issues = (error as { issues?: { path: string; message: string }[] }).issues ?? [];
-    throw new Error(`CDK context offerRules is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ') || (error as Error).message}`);
+    throw new Error(
+      `CDK context offerRules is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ') || (error as Error).message}`,
+    );
   }
   return json;
 }

@@ -51,7 +51,9 @@ function readAll(req: IncomingMessage): Promise<Buffer> {
 function refuse(res: ServerResponse, service: string, code: string, message: string): void {
   if (service === 's3') {
     res.writeHead(403, { 'content-type': 'application/xml' });
-    res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message.replace(/[<&>]/g, '')}</Message></Error>`);
+    res.end(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message.replace(/[<&>]/g, '')}</Message></Error>`,
+    );
     return;
   }
   // DynamoDB and SQS (JSON protocols) name the error in __type; SQS also in x-amzn-query-error.
@@ -81,7 +83,10 @@ export async function startAwsGateway(options: AwsGatewayOptions): Promise<AwsGa
     }
     let needed: Authorization[];
     try {
-      needed = requiredAuthorizations({ service: scope.service, method: req.method ?? 'GET', url, headers: req.headers, body }, options.arn);
+      needed = requiredAuthorizations(
+        { service: scope.service, method: req.method ?? 'GET', url, headers: req.headers, body },
+        options.arn,
+      );
     } catch (error) {
       if (!(error instanceof UnmappedRequestError)) throw error;
       options.log(`AccessDenied: ${identity.functionName}: ${error.message}`);

@@ -65,15 +65,23 @@ class Environment {
       }
     }
     this.ready = new Promise<void>((resolve, reject) => {
-      this.worker.on('message', (m: { type: string; payload?: string; error?: { errorType: string; errorMessage: string; stack?: string } }) => {
-        if (m.type === 'ready') resolve();
-        else if (m.type === 'init-error') {
-          const error = new InvokeError(m.error!.errorType === 'Runtime.HandlerNotFound' ? 'Runtime.HandlerNotFound' : 'Runtime.ImportModuleError', m.error!.errorMessage, m.error!.stack);
-          reject(error);
-          this.kill();
-        } else if (m.type === 'result') this.settle((p) => p.resolve(JSON.parse(m.payload ?? 'null')));
-        else if (m.type === 'error') this.settle((p) => p.reject(new InvokeError(m.error!.errorType, m.error!.errorMessage, m.error!.stack)));
-      });
+      this.worker.on(
+        'message',
+        (m: { type: string; payload?: string; error?: { errorType: string; errorMessage: string; stack?: string } }) => {
+          if (m.type === 'ready') resolve();
+          else if (m.type === 'init-error') {
+            const error = new InvokeError(
+              m.error!.errorType === 'Runtime.HandlerNotFound' ? 'Runtime.HandlerNotFound' : 'Runtime.ImportModuleError',
+              m.error!.errorMessage,
+              m.error!.stack,
+            );
+            reject(error);
+            this.kill();
+          } else if (m.type === 'result') this.settle((p) => p.resolve(JSON.parse(m.payload ?? 'null')));
+          else if (m.type === 'error')
+            this.settle((p) => p.reject(new InvokeError(m.error!.errorType, m.error!.errorMessage, m.error!.stack)));
+        },
+      );
       const die = (error: Error) => {
         this.dead = true;
         reject(error);
@@ -152,11 +160,14 @@ export class FunctionContainers {
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          // Lambda stops the environment at the timeout; so does this (the next call starts cold).
-          env.kill();
-          reject(new LambdaTimeoutError(this.spec.timeoutSeconds));
-        }, Math.max(0, deadline - Date.now()));
+        timer = setTimeout(
+          () => {
+            // Lambda stops the environment at the timeout; so does this (the next call starts cold).
+            env.kill();
+            reject(new LambdaTimeoutError(this.spec.timeoutSeconds));
+          },
+          Math.max(0, deadline - Date.now()),
+        );
       });
       await Promise.race([env.ready, timeout]);
       const { getRemainingTimeInMillis: _r, done: _d, fail: _f, succeed: _s, ...plain } = context;

@@ -32,7 +32,10 @@ function glob(pattern: string, flags: string): RegExp {
   const key = `${flags}:${pattern}`;
   let re = globCache.get(key);
   if (!re) {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const body = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     re = new RegExp(`^${body}$`, flags);
     globCache.set(key, re);
   }

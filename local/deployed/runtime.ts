@@ -153,8 +153,8 @@ async function createResources(template: CfnTemplate, emulators: Emulators, log:
   }
 
   // Queues that others redrive to first, so RedrivePolicy can reference their ARN.
-  const sqsQueues = resourcesOfType(template, 'AWS::SQS::Queue').sort(([, a], [, b]) =>
-    Number(a.Properties?.RedrivePolicy !== undefined) - Number(b.Properties?.RedrivePolicy !== undefined),
+  const sqsQueues = resourcesOfType(template, 'AWS::SQS::Queue').sort(
+    ([, a], [, b]) => Number(a.Properties?.RedrivePolicy !== undefined) - Number(b.Properties?.RedrivePolicy !== undefined),
   );
   for (const [id, r] of sqsQueues) {
     const name = localName(cdkPath(r) || id);
@@ -164,7 +164,10 @@ async function createResources(template: CfnTemplate, emulators: Emulators, log:
     if (p.MessageRetentionPeriod !== undefined) attributes.MessageRetentionPeriod = String(p.MessageRetentionPeriod);
     if (p.RedrivePolicy !== undefined) {
       const redrive = resolveValue(p.RedrivePolicy, refs, pseudo) as { deadLetterTargetArn: string; maxReceiveCount: number };
-      attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: redrive.deadLetterTargetArn, maxReceiveCount: String(redrive.maxReceiveCount) });
+      attributes.RedrivePolicy = JSON.stringify({
+        deadLetterTargetArn: redrive.deadLetterTargetArn,
+        maxReceiveCount: String(redrive.maxReceiveCount),
+      });
     }
     const { QueueUrl } = await emulators.sqsClient.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
     if (!QueueUrl) throw new Error(`CreateQueue returned no URL for ${name}`);
@@ -389,7 +392,17 @@ export async function startRuntime(options: DeployedRuntimeOptions): Promise<Dep
         const fn = templateFunctions.find((f) => f.logicalId === target.targetLogicalId)!;
         const event = target.input
           ? JSON.parse(target.input)
-          : { version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: LOCAL_ACCOUNT_ID, time: new Date().toISOString(), region: LOCAL_REGION, resources: [], detail: {} };
+          : {
+              version: '0',
+              id: randomUUID(),
+              'detail-type': 'Scheduled Event',
+              source: 'aws.events',
+              account: LOCAL_ACCOUNT_ID,
+              time: new Date().toISOString(),
+              region: LOCAL_REGION,
+              resources: [],
+              detail: {},
+            };
         await invoke(fn.name, event);
       } else {
         throw new TemplateError(`schedule ${schedule.logicalId}: targets of type ${type} are not emulated`);

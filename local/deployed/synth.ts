@@ -43,7 +43,11 @@ export async function assemblyHash(context: Record<string, string>, root = REPO_
     ...INPUT_FILES.map((f) => join(root, f)),
   ].sort();
   for (const file of files) {
-    hash.update(relative(root, file)).update('\0').update(await readFile(file)).update('\0');
+    hash
+      .update(relative(root, file))
+      .update('\0')
+      .update(await readFile(file))
+      .update('\0');
   }
   hash.update(JSON.stringify(Object.entries(context).sort()));
   return hash.digest('hex').slice(0, 20);
@@ -73,7 +77,7 @@ export async function synthesize(options: { context?: Record<string, string>; lo
   const cacheRoot = options.cacheRoot ?? join(REPO_ROOT, '.cache', 'synth');
   const dir = join(cacheRoot, await assemblyHash(context));
   const templateFile = join(dir, `${STACK_NAME}.template.json`);
-  let cached = existsSync(templateFile);
+  const cached = existsSync(templateFile);
   if (!cached) {
     const started = Date.now();
     options.log('synthesizing the CDK app (cached until infra/, functions/ or the core change)...');

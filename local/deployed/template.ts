@@ -164,7 +164,7 @@ export function readFunctions(template: CfnTemplate): TemplateFunction[] {
       memoryMb: Number(p.MemorySize ?? 128),
       timeoutSeconds: Number(p.Timeout ?? 3),
       layerAssetPaths,
-      environment: ((p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}),
+      environment: (p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
       statements: roleId ? roleStatements(template, roleId) : [],
       routes: routesOf(template, logicalId),
       queueTriggers: queueTriggersOf(template, logicalId),

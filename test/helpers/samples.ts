@@ -19,7 +19,9 @@ export const SHOPIFY_TOPICS: Record<string, string> = {
 };
 
 export function sampleFiles(source: SourceName, sub = ''): string[] {
-  return readdirSync(join(EVENTS_DIR, source, sub)).filter((f) => f.endsWith('.json') || f.endsWith('.txt')).sort();
+  return readdirSync(join(EVENTS_DIR, source, sub))
+    .filter((f) => f.endsWith('.json') || f.endsWith('.txt'))
+    .sort();
 }
 
 /** The raw text of a sample, exactly as stored (signatures are computed over these bytes). */

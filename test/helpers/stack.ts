@@ -59,21 +59,25 @@ let sqs: SQSClient | undefined;
 let s3: S3Client | undefined;
 
 export function dynamoDbClient(): DynamoDBClient {
-  return (ddb ??= new DynamoDBClient({ ...clientConfig(), endpoint: stackInfo().dynamodbEndpoint }));
+  ddb ??= new DynamoDBClient({ ...clientConfig(), endpoint: stackInfo().dynamodbEndpoint });
+  return ddb;
 }
 
 /** A DocumentClient on DynamoDB Local (the stack's table is `stackInfo().tableName`). */
 export function documentClient(): DynamoDBDocumentClient {
-  return (doc ??= DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }));
+  doc ??= DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } });
+  return doc;
 }
 
 export function sqsClient(): SQSClient {
-  return (sqs ??= new SQSClient({ ...clientConfig(), endpoint: stackInfo().sqsEndpoint }));
+  sqs ??= new SQSClient({ ...clientConfig(), endpoint: stackInfo().sqsEndpoint });
+  return sqs;
 }
 
 /** fauxqs serves S3 path-style. */
 export function s3Client(): S3Client {
-  return (s3 ??= new S3Client({ ...clientConfig(), endpoint: stackInfo().s3Endpoint, forcePathStyle: true }));
+  s3 ??= new S3Client({ ...clientConfig(), endpoint: stackInfo().s3Endpoint, forcePathStyle: true });
+  return s3;
 }
 
 /** A fetch Response whose json() is loosely typed, for terse assertions. */

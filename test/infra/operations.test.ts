@@ -67,7 +67,9 @@ function graphed(widget: Widget): GraphedMetric[] {
 }
 
 const widgetTitled = (title: string | RegExp) => {
-  const found = dashboardWidgets().filter((w) => (typeof title === 'string' ? w.properties.title === title : title.test(w.properties.title ?? '')));
+  const found = dashboardWidgets().filter((w) =>
+    typeof title === 'string' ? w.properties.title === title : title.test(w.properties.title ?? ''),
+  );
   expect(found.length).toBeGreaterThan(0);
   return found;
 };
@@ -102,7 +104,9 @@ describe('X-Ray tracing', () => {
       }
     }
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([{ Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' }]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([{ Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' }]),
+      },
     });
   });
 });
@@ -128,7 +132,11 @@ describe('alarm notifications', () => {
     const keyId = resources[logicalId(stack.monitoring.alarmTopic)]!.Properties!.KmsMasterKeyId['Fn::GetAtt'][0];
     expect(resources[keyId]!.Properties!.KeyPolicy.Statement).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        }),
       ]),
     );
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
@@ -197,7 +205,9 @@ describe('dashboard', () => {
     const ref = { Ref: logicalId(stack.monitoring.dashboard) };
     template.hasOutput('DashboardName', { Value: ref });
     const [, output] = Object.entries(template.findOutputs('DashboardUrl'))[0]!;
-    expect(render(output.Value)).toBe(`https://console.aws.amazon.com/cloudwatch/home?region=@Ref:AWS::Region#dashboards:name=@Ref:${ref.Ref}`);
+    expect(render(output.Value)).toBe(
+      `https://console.aws.amazon.com/cloudwatch/home?region=@Ref:AWS::Region#dashboards:name=@Ref:${ref.Ref}`,
+    );
   });
 
   it('shows the state of every alarm', () => {
@@ -230,7 +240,9 @@ describe('dashboard', () => {
   });
 
   it('graphs the depth of the mining queue and of its dead-letter queue', () => {
-    const depths = graphed(widgetTitled('Mining queue depth')[0]!).filter((m) => m.namespace === 'AWS/SQS' && m.name === 'ApproximateNumberOfMessagesVisible');
+    const depths = graphed(widgetTitled('Mining queue depth')[0]!).filter(
+      (m) => m.namespace === 'AWS/SQS' && m.name === 'ApproximateNumberOfMessagesVisible',
+    );
     expect(depths.map((m) => m.dimensions.QueueName).sort()).toEqual(
       [`@GetAtt:${logicalId(stack.mining.queue)}.QueueName`, `@GetAtt:${logicalId(stack.mining.deadLetterQueue)}.QueueName`].sort(),
     );

@@ -3,11 +3,7 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../layers/core/src/config.js';
 import { FUNCTIONS, type FunctionDefinition, MINING_QUEUE, SECRET_ENV, TABLE } from '../../infra/definitions.js';
-import {
-  BASE_ENVIRONMENT,
-  DEFAULT_MEMORY_MB,
-  DEFAULT_TIMEOUT_SECONDS,
-} from '../../infra/constructs/patron-function.js';
+import { BASE_ENVIRONMENT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../../infra/constructs/patron-function.js';
 import type { PatronStack } from '../../infra/stacks/patron-stack.js';
 import { logicalId, type Resources, type SynthesizedPatron, synthPatron } from './synth.js';
 
@@ -93,8 +89,9 @@ describe('data', () => {
         IgnorePublicAcls: true,
         RestrictPublicBuckets: true,
       });
-      expect(bucket.Properties!.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault)
-        .toEqual({ SSEAlgorithm: 'AES256' });
+      expect(bucket.Properties!.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({
+        SSEAlgorithm: 'AES256',
+      });
       template.hasResourceProperties('AWS::S3::BucketPolicy', {
         Bucket: { Ref: id },
         PolicyDocument: {
@@ -149,9 +146,7 @@ describe('data', () => {
 
 describe('mining queue', () => {
   const consumers = FUNCTIONS.filter((f) => f.queue === 'mining');
-  const longestConsumerTimeout = consumers.length
-    ? Math.max(...consumers.map((f) => f.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS))
-    : 60;
+  const longestConsumerTimeout = consumers.length ? Math.max(...consumers.map((f) => f.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS)) : 60;
 
   it('redrives to the DLQ after MINING_QUEUE.maxReceiveCount receives', () => {
     const q = resources[logicalId(stack.mining.queue)]!.Properties!;
@@ -173,9 +168,7 @@ describe('mining queue', () => {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: id }],
         PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          ]),
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
         },
       });
     }

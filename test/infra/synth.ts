@@ -71,4 +71,7 @@ export function logicalId(construct: IConstruct): string {
   return Stack.of(construct).getLogicalId(element);
 }
 
-export type Resources = Record<string, { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any>; [k: string]: any }>;
+export type Resources = Record<
+  string,
+  { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any>; [k: string]: any }
+>;

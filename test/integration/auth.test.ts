@@ -31,13 +31,20 @@ describe.each(protectedRoutes)('%s', (_key, route) => {
 });
 
 describe('routes without an API key', () => {
-  it.each(ROUTES.filter((r) => r.auth === 'none').map((r) => [`${r.method} ${r.path}`, r] as const))('%s answers without one', async (_k, route) => {
-    expect((await call(route, {})).status).toBe(200);
-  });
+  it.each(ROUTES.filter((r) => r.auth === 'none').map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s answers without one',
+    async (_k, route) => {
+      expect((await call(route, {})).status).toBe(200);
+    },
+  );
 
   it('POST /webhooks/{source} refuses an unsigned delivery with 401', async () => {
     const route = ROUTES.find((r) => r.auth === 'webhook-signature')!;
-    const res = await fetch(`${stackInfo().baseUrl}/webhooks/generic`, { method: route.method, headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${stackInfo().baseUrl}/webhooks/generic`, {
+      method: route.method,
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(401);
   });
 });

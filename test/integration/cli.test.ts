@@ -43,8 +43,14 @@ describe('patron clv on the CDNOW sample (39-week calibration)', () => {
     const summary = summarizeCdnow(parseCdnowSample(readFileSync(CDNOW_SAMPLE, 'utf8')));
     expect(summary).toHaveLength(2357);
     // columns after the id in a different order than the CLI's output, to check by-name matching
-    writeFileSync(summaryFile, `customer_id,T,frequency,recency,monetary_value\n${summary.map((c) => [c.customerId, c.T, c.frequency, c.recency, c.monetary].join(',')).join('\n')}\n`);
-    writeFileSync(noMoneyFile, `id,frequency,recency,T\n${summary.map((c) => [c.customerId, c.frequency, c.recency, c.T].join(',')).join('\n')}\n`);
+    writeFileSync(
+      summaryFile,
+      `customer_id,T,frequency,recency,monetary_value\n${summary.map((c) => [c.customerId, c.T, c.frequency, c.recency, c.monetary].join(',')).join('\n')}\n`,
+    );
+    writeFileSync(
+      noMoneyFile,
+      `id,frequency,recency,T\n${summary.map((c) => [c.customerId, c.frequency, c.recency, c.T].join(',')).join('\n')}\n`,
+    );
   });
 
   it(
@@ -122,7 +128,8 @@ describe('patron mine', () => {
       const r = await patron('mine', '--format', 'cdnow', '--transactions', CDNOW_SAMPLE, '--as-of', '1997-09-30', '--out', out);
       expect(r.stderr).toMatch(/^read: 6,919 rows \(cdnow-sample\), 2,357 customers/);
       expect(r.code).toBe(0);
-      for (const f of ['customers.csv', 'flags.csv', 'features.csv', 'summary.json', 'segments.svg']) expect(existsSync(path.join(out, f))).toBe(true);
+      for (const f of ['customers.csv', 'flags.csv', 'features.csv', 'summary.json', 'segments.svg'])
+        expect(existsSync(path.join(out, f))).toBe(true);
 
       const customers = table(readFileSync(path.join(out, 'customers.csv'), 'utf8'));
       expect(customers[0]!.join(',')).toBe('customer_id,segment,frequency,recency,T,monetary,p_alive,expected_purchases,clv,churn_risk');
@@ -153,7 +160,9 @@ describe('patron mine', () => {
       expect(Object.keys(summary.timingsMs)).toEqual(expect.arrayContaining(['read', 'mine', 'write']));
 
       const svg = readFileSync(path.join(out, 'segments.svg'), 'utf8');
-      expect((svg.match(/<circle class="segment"/g) ?? []).length).toBe(summary.segments.filter((s: { size: number }) => s.size > 0).length);
+      expect((svg.match(/<circle class="segment"/g) ?? []).length).toBe(
+        summary.segments.filter((s: { size: number }) => s.size > 0).length,
+      );
       expect(r.ms).toBeLessThan(30_000);
     },
     TIMEOUT,
@@ -187,7 +196,7 @@ describe('patron mine', () => {
       writeFileSync(bad, lines.join('\n'));
       const r = await patron('mine', '--format', 'cdnow', '--transactions', bad, '--out', path.join(tmp, 'never'));
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(new RegExp(`^read: |^patron: `));
+      expect(r.stderr).toMatch(/^read: |^patron: /);
       expect(r.stderr).toMatch(/patron: .*CDNOW_bad\.txt:1042: date '1997\d{4}x' is not YYYYMMDD\n$/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(existsSync(path.join(tmp, 'never'))).toBe(false);

@@ -63,7 +63,11 @@ describe('customers API', () => {
     expect((await api(`/customers/${id}`)).status).toBe(404);
     expect((await (await api(`/customers?email=${email}`)).json()).customers).toEqual([]);
     const audit = await documentClient().send(
-      new QueryCommand({ TableName: stackInfo().tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'AUDIT#ERASURE' } }),
+      new QueryCommand({
+        TableName: stackInfo().tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'AUDIT#ERASURE' },
+      }),
     );
     const record = audit.Items?.find((i) => i.customerId === id);
     expect(record).toBeDefined();
@@ -91,9 +95,14 @@ describe('customers API', () => {
 
   it('serves health and an OpenAPI document generated from the schemas', async () => {
     const health = await fetch(`${stackInfo().baseUrl}/health`);
-    const doc = (await (await fetch(`${stackInfo().baseUrl}/openapi.json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, { properties: object }> } };
+    const doc = (await (await fetch(`${stackInfo().baseUrl}/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { properties: object }> };
+    };
     expect(health.status).toBe(200);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/webhooks/{source}', '/customers/{id}', '/customers/{id}/touchpoints', '/offers', '/offers/{id}']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/webhooks/{source}', '/customers/{id}', '/customers/{id}/touchpoints', '/offers', '/offers/{id}']),
+    );
     expect(doc.components.schemas.Customer360?.properties).toHaveProperty('averageSatisfaction');
     expect(doc.components.schemas.OfferRequest?.properties).toHaveProperty('kind');
   });

@@ -128,7 +128,10 @@ describe('the scheduled rule', () => {
   it('delivers its input to the mining queue, and the worker runs a scheduled mining run to completion', async () => {
     // The same (cached) assembly the test stack runs; firing its rule puts the rule's input on the
     // shared mining queue, which the test stack's worker drains.
-    const assembly = await synthesize({ context: stackInfo().env.OFFER_RULES ? { offerRules: stackInfo().env.OFFER_RULES! } : {}, log: () => {} });
+    const assembly = await synthesize({
+      context: stackInfo().env.OFFER_RULES ? { offerRules: stackInfo().env.OFFER_RULES! } : {},
+      log: () => {},
+    });
     expect(assembly.cached).toBe(true);
     const runtime = await runtimeFromAssembly(assembly);
     // Every page: a filtered Scan returns at most 1 MB per call, and the table is shared by all suites.
@@ -136,7 +139,12 @@ describe('the scheduled rule', () => {
       const runs: { runId: string; phase: string }[] = [];
       for await (const page of paginateScan(
         { client: documentClient() },
-        { TableName: stackInfo().tableName, FilterExpression: '#t = :s', ExpressionAttributeNames: { '#t': 'trigger' }, ExpressionAttributeValues: { ':s': 'schedule' } },
+        {
+          TableName: stackInfo().tableName,
+          FilterExpression: '#t = :s',
+          ExpressionAttributeNames: { '#t': 'trigger' },
+          ExpressionAttributeValues: { ':s': 'schedule' },
+        },
       )) {
         runs.push(...((page.Items ?? []) as { runId: string; phase: string }[]));
       }

@@ -44,7 +44,7 @@ describe('POST /webhooks/{source}: storing and deduplicating', () => {
 
   it('stores exactly one of 20 concurrent identical deliveries for a new customer', async () => {
     const email = uniqueEmail('race');
-    const body = purchase({ email, phone: '+4930' + Math.floor(1e6 + Math.random() * 8e6) }, 999);
+    const body = purchase({ email, phone: `+4930${Math.floor(1e6 + Math.random() * 8e6)}` }, 999);
     const eventId = `msg_${randomUUID()}`;
 
     const results = await Promise.all(Array.from({ length: 20 }, () => deliver('generic', body, { eventId })));
@@ -98,7 +98,7 @@ describe('POST /webhooks/{source}: storing and deduplicating', () => {
 describe('identity resolution', () => {
   it('merges two customers when a touchpoint links their email and phone', async () => {
     const email = uniqueEmail('merge');
-    const phone = '+4917' + Math.floor(1e7 + Math.random() * 8e7);
+    const phone = `+4917${Math.floor(1e7 + Math.random() * 8e7)}`;
     const byEmail = await deliver('generic', purchase({ email }, 1000, '2026-01-01T00:00:00Z'));
     await deliver('generic', purchase({ email }, 1000, '2026-01-02T00:00:00Z'));
     const byPhone = await deliver('generic', purchase({ phone }, 500, '2026-01-03T00:00:00Z'));
@@ -133,7 +133,9 @@ describe('rejected deliveries store nothing', () => {
 
   it('401 for a wrong secret', async () => {
     const email = uniqueEmail('badsig');
-    const res = await deliver('generic', purchase({ email }, 100), { secret: 'whsec_' + Buffer.from('wrong-secret-wrong').toString('base64') });
+    const res = await deliver('generic', purchase({ email }, 100), {
+      secret: `whsec_${Buffer.from('wrong-secret-wrong').toString('base64')}`,
+    });
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('invalid_signature');
     await expectNothingStored(email);

@@ -7,12 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { jest } from '@jest/globals';
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { MINING_QUEUE, TABLE, type FunctionDefinition } from '../../infra/definitions.js';
@@ -128,7 +123,12 @@ describe('HTTP front door (API Gateway HTTP API emulation) over a real socket', 
       cookies: ['a=1; Path=/', 'b=2; HttpOnly'],
       body: 'created',
     },
-    binary: { statusCode: 200, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0, 1, 254, 255]).toString('base64'), isBase64Encoded: true },
+    binary: {
+      statusCode: 200,
+      headers: { 'content-type': 'application/octet-stream' },
+      body: Buffer.from([0, 1, 254, 255]).toString('base64'),
+      isBase64Encoded: true,
+    },
     malformed: { statusCode: 'two hundred' },
   };
   const handlers: Record<string, LambdaHandler> = {

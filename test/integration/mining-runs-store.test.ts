@@ -17,7 +17,11 @@ beforeAll(async () => {
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: Table?.AttributeDefinitions,
       KeySchema: Table?.KeySchema,
-      GlobalSecondaryIndexes: Table?.GlobalSecondaryIndexes?.map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })),
+      GlobalSecondaryIndexes: Table?.GlobalSecondaryIndexes?.map((g) => ({
+        IndexName: g.IndexName,
+        KeySchema: g.KeySchema,
+        Projection: g.Projection,
+      })),
     },
     undefined,
     () => {},
@@ -26,7 +30,16 @@ beforeAll(async () => {
 });
 
 const run = (runId: string): RunRecord =>
-  ({ runId, trigger: 'api', phase: 'scoring', totalShards: 1, createdAt: '2026-11-28T00:00:00Z', updatedAt: '2026-11-28T00:00:00Z', shardStats: {}, timingsMs: {} }) as RunRecord;
+  ({
+    runId,
+    trigger: 'api',
+    phase: 'scoring',
+    totalShards: 1,
+    createdAt: '2026-11-28T00:00:00Z',
+    updatedAt: '2026-11-28T00:00:00Z',
+    shardStats: {},
+    timingsMs: {},
+  }) as RunRecord;
 
 describe('latest-run pointer: completed and failed runs (DynamoDB Local)', () => {
   it('keeps the newest completed run and the newest failed run, whatever order they end in', async () => {
@@ -34,7 +47,12 @@ describe('latest-run pointer: completed and failed runs (DynamoDB Local)', () =>
 
     await runs.publishLatest('01B', '2026-11-28T02:00:00Z');
     await runs.publishLatest('01A', '2026-11-28T03:00:00Z'); // an older run finishing late
-    expect(await runs.latestRuns()).toEqual({ runId: '01B', completedAt: '2026-11-28T02:00:00Z', failedRunId: undefined, failedAt: undefined });
+    expect(await runs.latestRuns()).toEqual({
+      runId: '01B',
+      completedAt: '2026-11-28T02:00:00Z',
+      failedRunId: undefined,
+      failedAt: undefined,
+    });
 
     await runs.failRun('01C', '2026-11-28T04:00:00Z');
     expect(await runs.latestRuns()).toMatchObject({ runId: '01B', failedRunId: '01C', failedAt: '2026-11-28T04:00:00Z' });

@@ -15,7 +15,11 @@ async function waitForRun(runId: string, done: (run: any) => boolean = (r) => r.
 }
 
 async function startRun(shards = 3) {
-  const res = await api('/mining-runs', { method: 'POST', body: JSON.stringify({ shards }), headers: { 'content-type': 'application/json' } });
+  const res = await api('/mining-runs', {
+    method: 'POST',
+    body: JSON.stringify({ shards }),
+    headers: { 'content-type': 'application/json' },
+  });
   expect(res.status).toBe(202);
   return (await res.json()).runId as string;
 }
@@ -37,7 +41,14 @@ describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
     expect(run.summary.segments.length).toBeGreaterThanOrEqual(run.summary.k);
     const sizes = run.summary.segments.reduce((n: number, s: any) => n + s.size, 0);
     expect(sizes).toBe(run.summary.customers);
-    expect(run.timingsMs).toEqual(expect.objectContaining({ fit: expect.any(Number), extract: expect.any(Number), score: expect.any(Number), total: expect.any(Number) }));
+    expect(run.timingsMs).toEqual(
+      expect.objectContaining({
+        fit: expect.any(Number),
+        extract: expect.any(Number),
+        score: expect.any(Number),
+        total: expect.any(Number),
+      }),
+    );
   });
 
   it('serves flags of the latest run ordered by score, with reasons', async () => {
@@ -65,7 +76,7 @@ describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
     expect(inSegment.items.every((f: any) => f.segment === segment)).toBe(true);
   });
 
-  it('shows segment, CLV and P(alive) in the customer 360 and the customer\'s own flags', async () => {
+  it("shows segment, CLV and P(alive) in the customer 360 and the customer's own flags", async () => {
     const [flag] = (await (await api('/flags?type=churn-risk&limit=1')).json()).items;
     const customer = await (await api(`/customers/${flag.customerId}`)).json();
     const own = await (await api(`/customers/${flag.customerId}/flags`)).json();
@@ -75,7 +86,7 @@ describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
     expect(own.items.every((f: any) => f.runId === run.runId)).toBe(true);
   });
 
-  it('serves the latest completed run\'s segment table', async () => {
+  it("serves the latest completed run's segment table", async () => {
     const segments = await (await api('/segments')).json();
     expect(segments.runId).toBe(run.runId);
     expect(segments.segments.map((s: any) => s.name)).toEqual(run.summary.segments.map((s: any) => s.name));
@@ -83,7 +94,12 @@ describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
 
   it('treats a redelivered score message as a no-op on a completed run', async () => {
     const before = await (await api('/flags?limit=200')).json();
-    await sqsClient().send(new SendMessageCommand({ QueueUrl: stackInfo().miningQueueUrl, MessageBody: JSON.stringify({ kind: 'score', runId: run.runId, shard: 0 }) }));
+    await sqsClient().send(
+      new SendMessageCommand({
+        QueueUrl: stackInfo().miningQueueUrl,
+        MessageBody: JSON.stringify({ kind: 'score', runId: run.runId, shard: 0 }),
+      }),
+    );
     await new Promise((r) => setTimeout(r, 1500));
     const after = await (await api(`/mining-runs/${run.runId}`)).json();
     const flags = await (await api('/flags?limit=200')).json();
@@ -91,8 +107,10 @@ describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
     expect(flags.items).toEqual(before.items);
   });
 
-  it('a newer run replaces the older one\'s flags and is not blocked by a poison message', async () => {
-    await sqsClient().send(new SendMessageCommand({ QueueUrl: stackInfo().miningQueueUrl, MessageBody: '{"kind":"score","runId":"no-such-run","shard":0}' }));
+  it("a newer run replaces the older one's flags and is not blocked by a poison message", async () => {
+    await sqsClient().send(
+      new SendMessageCommand({ QueueUrl: stackInfo().miningQueueUrl, MessageBody: '{"kind":"score","runId":"no-such-run","shard":0}' }),
+    );
     await sqsClient().send(new SendMessageCommand({ QueueUrl: stackInfo().miningQueueUrl, MessageBody: 'not json' }));
     const second = await waitForRun(await startRun(2));
     expect(second.phase).toBe('completed');

@@ -20,7 +20,8 @@ async function newCustomer(tag: string, extra: unknown[] = []): Promise<{ id: st
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   api(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
-const patch = (path: string, body: unknown) => api(path, { method: 'PATCH', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+const patch = (path: string, body: unknown) =>
+  api(path, { method: 'PATCH', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 
 const mortgage = (customerId: string, rate: number, extra: Record<string, unknown> = {}) => ({
   customerId,
@@ -56,7 +57,8 @@ describe('offers API: check, register, status, audit', () => {
 
   it('finds the customer by email and says who already holds the product', async () => {
     const { email } = await newCustomer('owner', [
-      (e: string) => genericTouchpoint('subscription_started', { email: e }, { subscriptionId: 'sub-1', productId: 'membership' }, daysAgo(30)),
+      (e: string) =>
+        genericTouchpoint('subscription_started', { email: e }, { subscriptionId: 'sub-1', productId: 'membership' }, daysAgo(30)),
     ]);
     const res = await post('/offers/check', { email, kind: 'offer', productId: 'membership', channel: 'mail' });
     const body = await res.json();
@@ -136,7 +138,11 @@ describe('offers API: check, register, status, audit', () => {
     const { audit, offer } = await (await api(`/offers/${body.offer.id}`)).json();
     expect(offer.override).toEqual({ actor: 'carol@bank', reason: 'fraud case, legal asked for it' });
     expect(audit.map((a: any) => a.action)).toEqual(['created', 'overridden']);
-    expect(audit.find((a: any) => a.action === 'overridden')).toMatchObject({ actor: 'carol@bank', reason: 'fraud case, legal asked for it', findings: [expect.objectContaining({ rule: 'high-value-penalty' })] });
+    expect(audit.find((a: any) => a.action === 'overridden')).toMatchObject({
+      actor: 'carol@bank',
+      reason: 'fraud case, legal asked for it',
+      findings: [expect.objectContaining({ rule: 'high-value-penalty' })],
+    });
 
     const again = await post('/offers', { ...fine, override: { actor: 'carol@bank', reason: 'twice' } });
     expect(again.status).toBe(409);
@@ -159,7 +165,9 @@ describe('offers API: check, register, status, audit', () => {
 
   it('replays concurrent retries with one Idempotency-Key as one offer', async () => {
     const { id } = await newCustomer('idem-race');
-    const results = await Promise.all(Array.from({ length: 10 }, () => post('/offers', mortgage(id, 3.1), { 'idempotency-key': `race-${id}` })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => post('/offers', mortgage(id, 3.1), { 'idempotency-key': `race-${id}` })),
+    );
     const bodies = await Promise.all(results.map((r) => r.json()));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(201));
     expect(new Set(bodies.map((b) => b.offer.id)).size).toBe(1);
@@ -183,7 +191,13 @@ describe('offers API: check, register, status, audit', () => {
     const full = await (await api(`/offers/${offer.id}`)).json();
     expect(full.offer.status).toBe('accepted');
     expect(full.audit.map((a: any) => a.action)).toEqual(['created', 'status-changed']);
-    expect(full.audit[1]).toMatchObject({ actor: 'ann@bank', reason: 'signed at the branch', from: 'active', to: 'accepted', at: expect.any(String) });
+    expect(full.audit[1]).toMatchObject({
+      actor: 'ann@bank',
+      reason: 'signed at the branch',
+      from: 'active',
+      to: 'accepted',
+      at: expect.any(String),
+    });
 
     const listed = await (await api(`/customers/${id}/offers?status=accepted`)).json();
     expect(listed.items.map((o: any) => o.id)).toEqual([offer.id]);
@@ -202,9 +216,9 @@ describe('offers API: check, register, status, audit', () => {
 });
 
 describe('offers and identity merges', () => {
-  it('moves a merged-away customer\'s offers to the survivor, so the conflict is still caught', async () => {
+  it("moves a merged-away customer's offers to the survivor, so the conflict is still caught", async () => {
     const email = uniqueEmail('merge-offers');
-    const phone = '+4917' + Math.floor(1e7 + Math.random() * 8e7);
+    const phone = `+4917${Math.floor(1e7 + Math.random() * 8e7)}`;
     const older = (await deliver('generic', purchase({ email }, 1000, daysAgo(60)))).body.customerId;
     const newer = (await deliver('generic', purchase({ phone }, 500, daysAgo(50)))).body.customerId;
     const { offer } = await (await post('/offers', mortgage(newer, 3.1))).json();
@@ -240,7 +254,9 @@ describe('offers under concurrency (conditional transactions, not read-then-writ
   it('contact-fatigue holds under 20 parallel non-conflicting offers: exactly the per-channel limit (2) get through', async () => {
     const { id } = await newCustomer('fatigue');
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => post('/offers', { customerId: id, kind: 'offer', productId: `product-${i}`, channel: 'branch' })),
+      Array.from({ length: 20 }, (_, i) =>
+        post('/offers', { customerId: id, kind: 'offer', productId: `product-${i}`, channel: 'branch' }),
+      ),
     );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(2);

@@ -17,7 +17,7 @@ function sources(dir: string): string[] {
 }
 
 /** Every module specifier a file imports or re-exports (static and dynamic). */
-export function importsOf(text: string): string[] {
+function importsOf(text: string): string[] {
   const found = new Set<string>();
   for (const re of [/\bfrom\s+['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /^\s*import\s+['"]([^'"]+)['"]/gm]) {
     for (const m of text.matchAll(re)) found.add(m[1]!);
@@ -36,30 +36,44 @@ interface Rule {
   forbidden: (to: string) => boolean;
 }
 
-const under = (...prefixes: string[]) => (to: string) => prefixes.some((p) => to === p || to.startsWith(`${p}/`));
+const under =
+  (...prefixes: string[]) =>
+  (to: string) =>
+    prefixes.some((p) => to === p || to.startsWith(`${p}/`));
 
 const RULES: Rule[] = [
-  { from: 'layers/core/src', why: 'the core never imports its callers', forbidden: under('functions', 'infra', 'local', 'cli', 'bench', 'test') },
+  {
+    from: 'layers/core/src',
+    why: 'the core never imports its callers',
+    forbidden: under('functions', 'infra', 'local', 'cli', 'bench', 'test'),
+  },
   {
     from: 'layers/core/src/mining',
     why: 'the mining models are pure: only mining/ itself and the shared random and time modules',
-    forbidden: (to) => to.startsWith('layers/core/src/') && !to.startsWith('layers/core/src/mining') && !['layers/core/src/random.js', 'layers/core/src/time.js'].includes(to),
+    forbidden: (to) =>
+      to.startsWith('layers/core/src/') &&
+      !to.startsWith('layers/core/src/mining') &&
+      !['layers/core/src/random.js', 'layers/core/src/time.js'].includes(to),
   },
   {
     from: 'functions',
     why: 'handlers reach the core only through @patron/core and never talk to AWS themselves',
     forbidden: (to) => under('layers', 'infra', 'local', 'cli', 'bench', 'test')(to) || to.startsWith('@aws-sdk/'),
   },
-  { from: 'infra', why: 'infra describes the stack; it does not run handlers or local code', forbidden: under('functions', 'local', 'cli', 'bench', 'test') },
+  {
+    from: 'infra',
+    why: 'infra describes the stack; it does not run handlers or local code',
+    forbidden: under('functions', 'local', 'cli', 'bench', 'test'),
+  },
   { from: 'local', why: 'the embedded runtime does not depend on tests or benchmarks', forbidden: under('test', 'bench') },
   { from: 'cli', why: 'the CLI does not depend on tests, benchmarks or the local runtime', forbidden: under('test', 'bench', 'local') },
 ];
 
 describe('import direction (ARCHITECTURE.md)', () => {
   it('finds the imports of a file, static, dynamic and side-effect only', () => {
-    expect(importsOf("import a from './a.js';\nexport * from '../b.js';\nimport 'zod-openapi';\nconst c = await import('./c.js');")).toEqual(
-      expect.arrayContaining(['./a.js', '../b.js', 'zod-openapi', './c.js']),
-    );
+    expect(
+      importsOf("import a from './a.js';\nexport * from '../b.js';\nimport 'zod-openapi';\nconst c = await import('./c.js');"),
+    ).toEqual(expect.arrayContaining(['./a.js', '../b.js', 'zod-openapi', './c.js']));
   });
 
   it('flags what each rule forbids (so the checks below can fail)', () => {

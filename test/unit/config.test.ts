@@ -23,7 +23,9 @@ describe('parseConfig', () => {
     expect(parseConfig({}, sha).offerRules.rules['quiet-period'].days).toBe(14);
     const custom = parseConfig({ OFFER_RULES: '{"rules":{"quiet-period":{"days":30,"severity":"block"}}}' }, sha);
     expect(custom.offerRules.rules['quiet-period']).toMatchObject({ days: 30, severity: 'block', enabled: true });
-    expect(() => parseConfig({ OFFER_RULES: '{"rules":{"quiet-period":{"days":-1}}}' }, sha)).toThrow(/OFFER_RULES: rules\.quiet-period\.days/);
+    expect(() => parseConfig({ OFFER_RULES: '{"rules":{"quiet-period":{"days":-1}}}' }, sha)).toThrow(
+      /OFFER_RULES: rules\.quiet-period\.days/,
+    );
     expect(() => parseConfig({ OFFER_RULES: '{not json' }, sha)).toThrow(ConfigError);
   });
 

@@ -8,9 +8,15 @@ import { FUNCTIONS } from '../../infra/definitions.js';
 type Operation = {
   parameters?: { in: string; name: string }[];
   requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
-  responses: Record<string, { content?: Record<string, { schema: { $ref?: string; anyOf?: { $ref?: string }[] } }>; headers?: Record<string, unknown> }>;
+  responses: Record<
+    string,
+    { content?: Record<string, { schema: { $ref?: string; anyOf?: { $ref?: string }[] } }>; headers?: Record<string, unknown> }
+  >;
 };
-type Doc = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> } };
+type Doc = {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+};
 
 const doc = openApiDocument() as unknown as Doc;
 const ref = (name: string) => `#/components/schemas/${name}`;
@@ -34,14 +40,18 @@ describe('OpenAPI document', () => {
     expect(register.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'idempotency-key' })]));
     expect(register.responses['201']?.content?.['application/json']?.schema.$ref).toBe(ref('OfferRegistration'));
     expect(register.responses['201']?.headers).toHaveProperty('idempotent-replayed');
-    expect(register.responses['409']?.content?.['application/json']?.schema.anyOf).toEqual(expect.arrayContaining([{ $ref: ref('OfferBlocked') }]));
+    expect(register.responses['409']?.content?.['application/json']?.schema.anyOf).toEqual(
+      expect.arrayContaining([{ $ref: ref('OfferBlocked') }]),
+    );
     expect(Object.keys(register.responses)).toEqual(expect.arrayContaining(['201', '404', '409', '422']));
 
     const patch = doc.paths['/offers/{id}']!.patch!;
     expect(patch.requestBody?.content['application/json']?.schema.$ref).toBe(ref('OfferStatusChange'));
     expect(Object.keys(patch.responses)).toEqual(expect.arrayContaining(['200', '404', '409', '422']));
     expect(doc.paths['/offers/{id}']!.get!.responses['200']?.content?.['application/json']?.schema.$ref).toBe(ref('OfferWithAudit'));
-    expect(doc.paths['/customers/{id}/offers']!.get!.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ in: 'query', name: 'status' })]));
+    expect(doc.paths['/customers/{id}/offers']!.get!.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ in: 'query', name: 'status' })]),
+    );
 
     const schemas = doc.components.schemas;
     expect(schemas.Offer?.required).toEqual(expect.arrayContaining(['id', 'customerId', 'status', 'createdAt', 'updatedAt']));
@@ -58,8 +68,14 @@ describe('OpenAPI document', () => {
     const dir = mkdtempSync(join(tmpdir(), 'patron-openapi-'));
     const file = join(dir, 'openapi.json');
     writeFileSync(file, JSON.stringify(openApiDocument()));
-    const run = spawnSync(join(process.cwd(), 'node_modules', '.bin', 'redocly'), ['lint', file, '--format=json'], { cwd: dir, encoding: 'utf8' });
-    const report = JSON.parse(run.stdout) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; message: string }[] };
+    const run = spawnSync(join(process.cwd(), 'node_modules', '.bin', 'redocly'), ['lint', file, '--format=json'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    const report = JSON.parse(run.stdout) as {
+      totals: { errors: number; warnings: number };
+      problems: { ruleId: string; message: string }[];
+    };
     expect(report.problems.map((p) => `${p.ruleId}: ${p.message}`)).toEqual([]);
     expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
   }, 60_000);
@@ -67,7 +83,11 @@ describe('OpenAPI document', () => {
   it('gives every operation an operationId, a summary, a 4xx and a 5xx response', () => {
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(methods) as [string, Operation & { operationId?: string; summary?: string }][]) {
-        expect({ route: `${method} ${path}`, operationId: typeof op.operationId, summary: typeof op.summary }).toEqual({ route: `${method} ${path}`, operationId: 'string', summary: 'string' });
+        expect({ route: `${method} ${path}`, operationId: typeof op.operationId, summary: typeof op.summary }).toEqual({
+          route: `${method} ${path}`,
+          operationId: 'string',
+          summary: 'string',
+        });
         const statuses = Object.keys(op.responses);
         expect(statuses.some((s) => s.startsWith('4'))).toBe(true);
         expect(statuses).toContain('500');
@@ -75,15 +95,21 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('documents 401 exactly on the routes the table protects, and each webhook source\'s signature header', () => {
+  it("documents 401 exactly on the routes the table protects, and each webhook source's signature header", () => {
     for (const route of ROUTES) {
       const op = doc.paths[route.path]![route.method.toLowerCase()]!;
-      expect({ route: `${route.method} ${route.path}`, has401: '401' in op.responses }).toEqual({ route: `${route.method} ${route.path}`, has401: route.auth !== 'none' });
+      expect({ route: `${route.method} ${route.path}`, has401: '401' in op.responses }).toEqual({
+        route: `${route.method} ${route.path}`,
+        has401: route.auth !== 'none',
+      });
     }
-    const schemes = (openApiDocument() as unknown as { components: { securitySchemes: Record<string, { name: string }> } }).components.securitySchemes;
-    expect(Object.values(schemes).map((s) => s.name.toLowerCase()).sort()).toEqual(
-      ['stripe-signature', 'webhook-signature', 'x-api-key', 'x-shopify-hmac-sha256', 'x-zendesk-webhook-signature'].sort(),
-    );
+    const schemes = (openApiDocument() as unknown as { components: { securitySchemes: Record<string, { name: string }> } }).components
+      .securitySchemes;
+    expect(
+      Object.values(schemes)
+        .map((s) => s.name.toLowerCase())
+        .sort(),
+    ).toEqual(['stripe-signature', 'webhook-signature', 'x-api-key', 'x-shopify-hmac-sha256', 'x-zendesk-webhook-signature'].sort());
   });
 });
 
@@ -91,7 +117,10 @@ describe('route table', () => {
   it('names exactly the functions of infra/definitions.ts, and gives each function the routes CDK wires', () => {
     expect(FUNCTIONS.map((f) => f.name).sort()).toEqual([...FUNCTION_NAMES].sort());
     for (const fn of FUNCTIONS) {
-      expect({ fn: fn.name, routes: fn.routes ?? [] }).toEqual({ fn: fn.name, routes: ROUTES.filter((r) => r.fn === fn.name).map((r) => ({ method: r.method, path: r.path })) });
+      expect({ fn: fn.name, routes: fn.routes ?? [] }).toEqual({
+        fn: fn.name,
+        routes: ROUTES.filter((r) => r.fn === fn.name).map((r) => ({ method: r.method, path: r.path })),
+      });
     }
   });
 

@@ -36,20 +36,29 @@ export const ENV = {
 } as const;
 
 /** Names whose value may be a Secrets Manager ARN to be resolved at cold start. */
-export const SECRET_ENV_NAMES = [
-  ENV.apiKeys,
-  ENV.piiHashKey,
-  ...Object.values(ENV.webhookSecret),
-] as const;
+export const SECRET_ENV_NAMES = [ENV.apiKeys, ENV.piiHashKey, ...Object.values(ENV.webhookSecret)] as const;
 
 const commaList = z
   .string()
-  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string()).min(1, 'must hold at least one comma-separated value'));
 
-const optionalList = z.string().optional().transform((s) =>
-  s ? s.split(',').map((p) => p.trim()).filter(Boolean) : [],
-);
+const optionalList = z
+  .string()
+  .optional()
+  .transform((s) =>
+    s
+      ? s
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean)
+      : [],
+  );
 
 // Keys spelled out (not ENV.x) so zod infers one field type per variable.
 export const ConfigSchema = z.object({
@@ -120,9 +129,7 @@ export async function resolveSecretEnv(env: Env, resolve: SecretResolver): Promi
 export function parseConfig(env: Env, hash: (key: string) => string): Config {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)
-      .join('; ');
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`).join('; ');
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const c = parsed.data;
@@ -150,7 +157,9 @@ function offerRules(json: string | undefined): RuleSetConfig {
     return parseRuleSet(json ?? '{}');
   } catch (error) {
     const issues = (error as { issues?: { path: string; message: string }[] }).issues ?? [];
-    throw new ConfigError(`Invalid configuration: OFFER_RULES: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ') || (error as Error).message}`);
+    throw new ConfigError(
+      `Invalid configuration: OFFER_RULES: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ') || (error as Error).message}`,
+    );
   }
 }
 

@@ -21,7 +21,7 @@ export interface AppDeps extends IngestDeps, CustomerDeps, OfferDeps {
   /** What starting a run needs (the queue); built on first use, once per container. */
   runStarter(): RunStarterDeps;
   /** The mining worker's clients (bucket and queue); built on first use, once per container. */
-  miningJob(engine: MiningEngine<any>): MiningJobDeps;
+  miningJob(engine: MiningEngine<unknown>): MiningJobDeps;
 }
 
 /**
@@ -73,7 +73,11 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
   const miningQueue = () => (queue ??= MessageQueue.create(required(config.miningQueueUrl, ENV.miningQueueUrl), config.endpoints.sqs));
   const artifactStore = () =>
     (artifacts ??= ArtifactStore.create(required(config.artifactBucket, ENV.artifactBucket), config.endpoints.s3));
-  const miningSettings = { defaultShards: config.mining.shards, sampleSize: config.mining.sampleSize, flagTtlDays: config.mining.flagTtlDays };
+  const miningSettings = {
+    defaultShards: config.mining.shards,
+    sampleSize: config.mining.sampleSize,
+    flagTtlDays: config.mining.flagTtlDays,
+  };
   return {
     runs,
     offers: new OfferStore(doc, store.table),
@@ -94,5 +98,8 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
 /** Functions that never touch PII (health, openapi) must start without the hash key. */
 function lazyHasher(config: Config): PiiHasher {
   let hasher: PiiHasher | undefined;
-  return (key) => (hasher ??= createPiiHasher(required(config.piiHashKey, ENV.piiHashKey)))(key);
+  return (key) => {
+    hasher ??= createPiiHasher(required(config.piiHashKey, ENV.piiHashKey));
+    return hasher(key);
+  };
 }

@@ -44,9 +44,16 @@ function response({ description, schema, headers }: ResponseSpec) {
 function operation(route: RouteSpec): ZodOpenApiOperationObject {
   const responses: Record<string, ReturnType<typeof response>> = {};
   const auth = AUTH_ERRORS[route.auth];
-  const all: Record<number, ResponseSpec> = { ...route.responses, 429: THROTTLED, 500: { description: 'Unexpected error (nothing internal in the body)', schema: ErrorBody } };
+  const all: Record<number, ResponseSpec> = {
+    ...route.responses,
+    429: THROTTLED,
+    500: { description: 'Unexpected error (nothing internal in the body)', schema: ErrorBody },
+  };
   if (auth) all[401] = auth;
-  for (const status of Object.keys(all).map(Number).sort((a, b) => a - b)) responses[String(status)] = response(all[status]!);
+  for (const status of Object.keys(all)
+    .map(Number)
+    .sort((a, b) => a - b))
+    responses[String(status)] = response(all[status]!);
   return {
     operationId: route.operationId,
     summary: route.summary,
@@ -54,7 +61,9 @@ function operation(route: RouteSpec): ZodOpenApiOperationObject {
     tags: [route.tag],
     security: SECURITY[route.auth],
     ...(route.params ? { requestParams: route.params } : {}),
-    ...(route.body ? { requestBody: { required: route.body.required, content: { 'application/json': { schema: route.body.schema } } } } : {}),
+    ...(route.body
+      ? { requestBody: { required: route.body.required, content: { 'application/json': { schema: route.body.schema } } } }
+      : {}),
     responses,
   };
 }
@@ -82,7 +91,10 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       securitySchemes: {
         apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'One of API_KEYS' },
         ...Object.fromEntries(
-          Object.entries(WEBHOOK_SIGNATURE_SCHEMES).map(([name, s]) => [name, { type: 'apiKey' as const, in: 'header' as const, name: s.header, description: s.description }]),
+          Object.entries(WEBHOOK_SIGNATURE_SCHEMES).map(([name, s]) => [
+            name,
+            { type: 'apiKey' as const, in: 'header' as const, name: s.header, description: s.description },
+          ]),
         ),
       },
     },

@@ -11,9 +11,7 @@ export type SourceName = (typeof SOURCES)[number];
 export const CONSENT_CHANNELS = ['email', 'sms', 'phone'] as const;
 export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
 
-export const Currency = z
-  .string()
-  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
+export const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
 export const MinorUnits = z.number().int('must be an integer amount in minor units');
 export const IsoDateTime = z.iso.datetime({ offset: true });
 
@@ -156,9 +154,21 @@ export const Touchpoint = z.discriminatedUnion('type', [
 export type Touchpoint = z.infer<typeof Touchpoint>;
 export type TouchpointType = Touchpoint['type'];
 export const TOUCHPOINT_TYPES = [
-  'purchase', 'refund', 'ticket_opened', 'ticket_solved', 'satisfaction_rated',
-  'subscription_started', 'subscription_cancelled', 'payment_failed', 'email_opened',
-  'email_clicked', 'web_visit', 'inquiry', 'coupon_requested', 'consent_changed', 'profile_updated',
+  'purchase',
+  'refund',
+  'ticket_opened',
+  'ticket_solved',
+  'satisfaction_rated',
+  'subscription_started',
+  'subscription_cancelled',
+  'payment_failed',
+  'email_opened',
+  'email_clicked',
+  'web_visit',
+  'inquiry',
+  'coupon_requested',
+  'consent_changed',
+  'profile_updated',
 ] as const satisfies readonly TouchpointType[];
 
 /** A touchpoint as stored: the canonical fields plus where it came from and whom it belongs to. */

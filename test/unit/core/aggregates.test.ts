@@ -23,7 +23,9 @@ describe('applyTouchpoint', () => {
     const expr = u.expression();
     const values = Object.values(u.values);
     expect(expr).toMatch(/^SET .* ADD /);
-    expect(Object.values(u.names)).toEqual(expect.arrayContaining(['purchaseCount', 'revenue', 'EUR', 'coffee', 'kitchen', 'ownedProducts']));
+    expect(Object.values(u.names)).toEqual(
+      expect.arrayContaining(['purchaseCount', 'revenue', 'EUR', 'coffee', 'kitchen', 'ownedProducts']),
+    );
     expect(values).toContain(2500);
     expect(values).toContain(3); // coffee units summed across two lines
     expect(values).toContainEqual(new Set(['p-coffee', 'COF-1', 'MUG-1', 'COF-2']));
@@ -45,12 +47,22 @@ describe('applyTouchpoint', () => {
 
 describe('toCustomer360', () => {
   const profile: ProfileItem = {
-    pk: 'CUST#c1', sk: 'PROFILE', customerId: 'c1', createdAt: '2026-01-01T00:00:00.000Z',
-    typeCounts: { purchase: 2 }, revenue: { EUR: 3001, USD: 1000 }, refunded: {}, categoryQuantities: { coffee: 3 },
+    pk: 'CUST#c1',
+    sk: 'PROFILE',
+    customerId: 'c1',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    typeCounts: { purchase: 2 },
+    revenue: { EUR: 3001, USD: 1000 },
+    refunded: {},
+    categoryQuantities: { coffee: 3 },
     consent: { email: { granted: false, at: '2026-02-01T00:00:00.000Z', source: 'generic' } },
-    purchaseCount: 2, ratingSum: 9, ratingCount: 2,
-    openedTicketIds: new Set(['t1', 't2']), solvedTicketIds: new Set(['t1', 't3']),
-    startedSubscriptions: new Set(['sub_1|prod_gold', 'sub_2|prod_tea']), cancelledSubscriptions: new Set(['sub_2']),
+    purchaseCount: 2,
+    ratingSum: 9,
+    ratingCount: 2,
+    openedTicketIds: new Set(['t1', 't2']),
+    solvedTicketIds: new Set(['t1', 't3']),
+    startedSubscriptions: new Set(['sub_1|prod_gold', 'sub_2|prod_tea']),
+    cancelledSubscriptions: new Set(['sub_2']),
     ownedProducts: new Set(['p-coffee']),
   };
 
@@ -66,7 +78,10 @@ describe('toCustomer360', () => {
 
   it('computes average order value per currency and average satisfaction', () => {
     const view = toCustomer360(profile, { first: 'a', last: 'b' });
-    expect(view.averageOrderValue).toEqual([{ currency: 'EUR', amountMinor: 1501 }, { currency: 'USD', amountMinor: 500 }]);
+    expect(view.averageOrderValue).toEqual([
+      { currency: 'EUR', amountMinor: 1501 },
+      { currency: 'USD', amountMinor: 500 },
+    ]);
     expect(view.averageSatisfaction).toBe(4.5);
     expect(view.consent).toEqual({ email: profile.consent.email, sms: null, phone: null });
     expect([view.firstSeen, view.lastSeen]).toEqual(['a', 'b']);

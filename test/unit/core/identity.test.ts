@@ -11,7 +11,7 @@ describe('identity normalization', () => {
     expect(normalizePhone('not a phone')).toBeUndefined();
   });
 
-  it('scopes external ids by source so two providers\' id 42 stay apart', () => {
+  it("scopes external ids by source so two providers' id 42 stay apart", () => {
     const a = identityOf({ externalId: '42' }, 'shopify');
     const b = identityOf({ externalId: '42' }, 'zendesk');
     expect(a.keys).toEqual([{ kind: 'ext', value: 'shopify:42' }]);

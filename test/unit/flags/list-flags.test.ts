@@ -20,7 +20,17 @@ function fakeRuns(flags: FlagItem[]): FlagDeps['runs'] {
 }
 
 const flag = (type: FlagItem['type'], customerId: string, score: number) =>
-  ({ type, customerId, score, runId: 'run-1', reasons: ['r'], expectedValueMinor: 0, segment: 's', createdAt: '', expiresAt: 2e9 }) as FlagItem;
+  ({
+    type,
+    customerId,
+    score,
+    runId: 'run-1',
+    reasons: ['r'],
+    expectedValueMinor: 0,
+    segment: 's',
+    createdAt: '',
+    expiresAt: 2e9,
+  }) as FlagItem;
 
 describe('listFlags paging', () => {
   it('visits every flag exactly once when many share a score', async () => {

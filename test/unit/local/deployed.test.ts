@@ -3,7 +3,13 @@
  * and requests shaped like the SDK's.
  */
 import fc from 'fast-check';
-import { credentialScope, evaluate, requiredAuthorizations, UnmappedRequestError, type ResolvedStatement } from '../../../local/deployed/iam.js';
+import {
+  credentialScope,
+  evaluate,
+  requiredAuthorizations,
+  UnmappedRequestError,
+  type ResolvedStatement,
+} from '../../../local/deployed/iam.js';
 import { localName } from '../../../local/deployed/runtime.js';
 import { rateMs, readFunctions, readSchedules, resolveValue, TemplateError, type CfnTemplate } from '../../../local/deployed/template.js';
 
@@ -44,7 +50,9 @@ describe('IAM evaluation', () => {
         const resource = `arn:aws:s3:::b/${name}`;
         expect(evaluate([allow(['s3:GetObject'], [resource])], [{ action: 's3:GetObject', resource }]).allowed).toBe(true);
         if (!/[*?]/.test(name)) {
-          expect(evaluate([allow(['s3:GetObject'], [resource])], [{ action: 's3:GetObject', resource: `${resource}x` }]).allowed).toBe(false);
+          expect(evaluate([allow(['s3:GetObject'], [resource])], [{ action: 's3:GetObject', resource: `${resource}x` }]).allowed).toBe(
+            false,
+          );
         }
       }),
     );
@@ -54,7 +62,9 @@ describe('IAM evaluation', () => {
 describe('what a request needs', () => {
   it('authorizes each TransactWriteItems item by its own action', () => {
     const needed = requiredAuthorizations(
-      ddb('TransactWriteItems', { TransactItems: [{ Put: { TableName: 't' } }, { Update: { TableName: 't' } }, { ConditionCheck: { TableName: 't' } }] }),
+      ddb('TransactWriteItems', {
+        TransactItems: [{ Put: { TableName: 't' } }, { Update: { TableName: 't' } }, { ConditionCheck: { TableName: 't' } }],
+      }),
       arn,
     );
     expect(needed.map((n) => n.action)).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem']);
@@ -75,20 +85,25 @@ describe('what a request needs', () => {
       headers: { 'x-amz-target': 'AmazonSQS.SendMessageBatch' },
       body: Buffer.from(JSON.stringify({ QueueUrl: 'http://127.0.0.1:1234/000000000000/patron-mining-queue' })),
     };
-    expect(requiredAuthorizations(req, arn)).toEqual([{ action: 'sqs:SendMessage', resource: 'arn:aws:sqs:us-east-1:000000000000:patron-mining-queue' }]);
+    expect(requiredAuthorizations(req, arn)).toEqual([
+      { action: 'sqs:SendMessage', resource: 'arn:aws:sqs:us-east-1:000000000000:patron-mining-queue' },
+    ]);
   });
 
   it('maps path-style S3 object and bucket calls', () => {
-    const s3 = (method: string, url: string) => requiredAuthorizations({ service: 's3', method, url, headers: {}, body: Buffer.alloc(0) }, arn);
-    expect(s3('PUT', '/b/runs/01/model.json?x-id=PutObject')).toEqual([{ action: 's3:PutObject', resource: 'arn:aws:s3:::b/runs/01/model.json' }]);
+    const s3 = (method: string, url: string) =>
+      requiredAuthorizations({ service: 's3', method, url, headers: {}, body: Buffer.alloc(0) }, arn);
+    expect(s3('PUT', '/b/runs/01/model.json?x-id=PutObject')).toEqual([
+      { action: 's3:PutObject', resource: 'arn:aws:s3:::b/runs/01/model.json' },
+    ]);
     expect(s3('GET', '/b/runs/01/model.json')).toEqual([{ action: 's3:GetObject', resource: 'arn:aws:s3:::b/runs/01/model.json' }]);
     expect(s3('GET', '/b?list-type=2&prefix=runs')).toEqual([{ action: 's3:ListBucket', resource: 'arn:aws:s3:::b' }]);
   });
 
   it('refuses services it does not map', () => {
-    expect(() => requiredAuthorizations({ service: 'secretsmanager', method: 'POST', url: '/', headers: {}, body: Buffer.alloc(0) }, arn)).toThrow(
-      UnmappedRequestError,
-    );
+    expect(() =>
+      requiredAuthorizations({ service: 'secretsmanager', method: 'POST', url: '/', headers: {}, body: Buffer.alloc(0) }, arn),
+    ).toThrow(UnmappedRequestError);
   });
 
   it('reads the access key and service from a SigV4 Authorization header', () => {
@@ -132,7 +147,12 @@ const template: CfnTemplate = {
     Queue: { Type: 'AWS::SQS::Queue' },
     Mapping: {
       Type: 'AWS::Lambda::EventSourceMapping',
-      Properties: { FunctionName: { Ref: 'Fn' }, EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] }, BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] },
+      Properties: {
+        FunctionName: { Ref: 'Fn' },
+        EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] },
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      },
     },
     Rule: {
       Type: 'AWS::Events::Rule',
@@ -158,7 +178,9 @@ describe('reading a template', () => {
   });
 
   it('reads scheduled rules with their input and rate', () => {
-    expect(readSchedules(template)).toEqual([{ logicalId: 'Rule', expression: 'rate(1 day)', targets: [{ targetLogicalId: 'Queue', input: '{"kind":"start"}' }] }]);
+    expect(readSchedules(template)).toEqual([
+      { logicalId: 'Rule', expression: 'rate(1 day)', targets: [{ targetLogicalId: 'Queue', input: '{"kind":"start"}' }] },
+    ]);
     expect(rateMs('rate(15 minutes)')).toBe(900_000);
     expect(rateMs('cron(0 3 * * ? *)')).toBeUndefined();
   });
@@ -167,7 +189,9 @@ describe('reading a template', () => {
     const refs = new Map([['Table', { ref: 'patron-data-table', attributes: { Arn: TABLE_ARN } }]]);
     const pseudo = { 'AWS::Region': 'us-east-1' };
     expect(resolveValue({ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Table', 'Arn'] }, '/index/*']] }, refs, pseudo)).toBe(`${TABLE_ARN}/index/*`);
-    expect(resolveValue({ 'Fn::Sub': 'x-${AWS::Region}-${Table}' }, refs, pseudo)).toBe('x-us-east-1-patron-data-table');
+    // CloudFormation's own ${...} placeholders, not a template literal.
+    const sub = ['x-', '${AWS::Region}', '-', '${Table}'].join('');
+    expect(resolveValue({ 'Fn::Sub': sub }, refs, pseudo)).toBe('x-us-east-1-patron-data-table');
     expect(() => resolveValue({ Ref: 'Missing' }, refs, pseudo)).toThrow(TemplateError);
     expect(() => resolveValue({ 'Fn::ImportValue': 'x' }, refs, pseudo)).toThrow(/not emulated/);
   });

@@ -86,13 +86,20 @@ describe('request -> API Gateway payload 2.0 event', () => {
     method: 'POST',
     url: '/webhooks/shopify?a=1&b=x%20y&a=2&empty=',
     rawHeaders: [
-      'Host', 'localhost:3000',
-      'Content-Type', 'application/json; charset=utf-8',
-      'X-Shopify-Hmac-Sha256', 'abc=',
-      'Accept', 'text/html',
-      'accept', 'application/json',
-      'Cookie', 'session=s1; theme=dark',
-      'User-Agent', 'curl/8.0',
+      'Host',
+      'localhost:3000',
+      'Content-Type',
+      'application/json; charset=utf-8',
+      'X-Shopify-Hmac-Sha256',
+      'abc=',
+      'Accept',
+      'text/html',
+      'accept',
+      'application/json',
+      'Cookie',
+      'session=s1; theme=dark',
+      'User-Agent',
+      'curl/8.0',
     ],
     body: Buffer.from('{"id":1}'),
     sourceIp: '10.1.2.3',
@@ -195,10 +202,24 @@ describe('small conversions', () => {
   });
 
   it('isTextContentType follows what HTTP APIs pass as text', () => {
-    for (const t of ['text/plain', 'text/csv; charset=utf-8', 'application/json', 'Application/JSON; charset=UTF-8', 'application/xml', 'application/javascript']) {
+    for (const t of [
+      'text/plain',
+      'text/csv; charset=utf-8',
+      'application/json',
+      'Application/JSON; charset=UTF-8',
+      'application/xml',
+      'application/javascript',
+    ]) {
       expect(isTextContentType(t)).toBe(true);
     }
-    for (const t of [undefined, '', 'application/octet-stream', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'image/png']) {
+    for (const t of [
+      undefined,
+      '',
+      'application/octet-stream',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'image/png',
+    ]) {
       expect(isTextContentType(t)).toBe(false);
     }
   });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseConfig } from '@patron/core';
-import { FUNCTIONS, TABLE, type FunctionDefinition } from '../../../infra/definitions.js';
+import type { FunctionDefinition } from '../../../infra/definitions.js';
 import { DEV_SECRETS, firstApiKey, resolveDevSecrets } from '../../../local/dev-config.js';
 import { createLambdaContext, invokeWithTimeout, LambdaTimeoutError } from '../../../local/lambda.js';
 import { parseStartArgs, UsageError } from '../../../local/start.js';
@@ -52,7 +52,9 @@ describe('Lambda context and timeout', () => {
 
   it('fails an invocation that outlives the function timeout', async () => {
     const context = createLambdaContext({ name: 'slow', timeoutSeconds: 0.05 });
-    await expect(invokeWithTimeout(() => new Promise((r) => setTimeout(r, 500)), {}, context, 0.05)).rejects.toBeInstanceOf(LambdaTimeoutError);
+    await expect(invokeWithTimeout(() => new Promise((r) => setTimeout(r, 500)), {}, context, 0.05)).rejects.toBeInstanceOf(
+      LambdaTimeoutError,
+    );
     await expect(invokeWithTimeout(async () => 'fine', {}, context, 1)).resolves.toBe('fine');
   });
 });

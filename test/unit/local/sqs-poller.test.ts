@@ -11,7 +11,12 @@ describe('toSqsRecord', () => {
     Body: '{"segment":"vip"}',
     MD5OfBody: 'md5body',
     MD5OfMessageAttributes: 'md5attrs',
-    Attributes: { ApproximateReceiveCount: '3', SentTimestamp: '1700000000000', SenderId: 'AIDA', ApproximateFirstReceiveTimestamp: '1700000000500' },
+    Attributes: {
+      ApproximateReceiveCount: '3',
+      SentTimestamp: '1700000000000',
+      SenderId: 'AIDA',
+      ApproximateFirstReceiveTimestamp: '1700000000500',
+    },
     MessageAttributes: {
       kind: { DataType: 'String', StringValue: 'scheduled-run' },
       blob: { DataType: 'Binary', BinaryValue: new Uint8Array([1, 2, 3]) },

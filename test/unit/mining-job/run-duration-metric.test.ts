@@ -5,7 +5,15 @@ import type { RunRecord } from '../../../layers/core/src/store/mining-store.js';
 
 /** A run one hour old whose finalize succeeds; `completes` says whether this delivery wins the transition. */
 function finalizingRun(completes: boolean) {
-  const run = { runId: '01RUN', trigger: 'api', phase: 'finalizing', totalShards: 1, createdAt: '2026-11-28T00:00:00Z', updatedAt: '2026-11-28T00:00:00Z', shardStats: {} } as unknown as RunRecord;
+  const run = {
+    runId: '01RUN',
+    trigger: 'api',
+    phase: 'finalizing',
+    totalShards: 1,
+    createdAt: '2026-11-28T00:00:00Z',
+    updatedAt: '2026-11-28T00:00:00Z',
+    shardStats: {},
+  } as unknown as RunRecord;
   return {
     runs: { getRun: async () => run, advance: async () => completes, publishLatest: async () => undefined },
     artifacts: { getJson: async () => ({}) },
@@ -17,7 +25,9 @@ function finalizingRun(completes: boolean) {
 /** The buffered EMF values of one metric (and the namespace / dimension sets they would be flushed with). */
 function buffered(name: string) {
   if (!metrics.hasStoredMetrics()) return undefined;
-  const emf = metrics.serializeMetrics() as unknown as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } } & Record<string, unknown>;
+  const emf = metrics.serializeMetrics() as unknown as {
+    _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+  } & Record<string, unknown>;
   const [directive] = emf._aws.CloudWatchMetrics;
   const metric = directive?.Metrics.find((m) => m.Name === name);
   return metric && { namespace: directive!.Namespace, dimensions: directive!.Dimensions, unit: metric.Unit, value: emf[name] };

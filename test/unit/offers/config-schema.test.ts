@@ -18,27 +18,48 @@ describe('parseRuleSet', () => {
     const rules = parseRuleSet({});
     expect(rules).toEqual(DEFAULT_RULES);
     expect(rules.rules['already-owned'].repeatable).toEqual([]);
-    expect(rules.rules['contact-fatigue']).toEqual({ enabled: true, overridable: false, windowDays: 7, perChannel: 2, channelLimits: {}, total: 4, exemptKinds: ['service', 'collection'] });
+    expect(rules.rules['contact-fatigue']).toEqual({
+      enabled: true,
+      overridable: false,
+      windowDays: 7,
+      perChannel: 2,
+      channelLimits: {},
+      total: 4,
+      exemptKinds: ['service', 'collection'],
+    });
     expect(rules.rules['high-value-penalty'].overridable).toBe(true);
-    expect(rules.highValue).toEqual({ topSegments: ['Champions', 'Loyal', "Can't lose them"], topClvPercent: 10, clvMinorAtLeast: null, revenueMinorAtLeast: null });
+    expect(rules.highValue).toEqual({
+      topSegments: ['Champions', 'Loyal', "Can't lose them"],
+      topClvPercent: 10,
+      clvMinorAtLeast: null,
+      revenueMinorAtLeast: null,
+    });
   });
 
   it('reads JSON text and keeps the defaults of everything it does not mention', () => {
     const rules = parseRuleSet('{"rules": {"quiet-period": {"severity": "block", "days": 21}}}');
-    expect(rules.rules['quiet-period']).toMatchObject({ enabled: true, severity: 'block', days: 21, kinds: ['offer', 'upsell', 'cross-sell'] });
+    expect(rules.rules['quiet-period']).toMatchObject({
+      enabled: true,
+      severity: 'block',
+      days: 21,
+      kinds: ['offer', 'upsell', 'cross-sell'],
+    });
     expect(rules.rules['no-consent']).toEqual(DEFAULT_RULES.rules['no-consent']);
   });
 
   it('names the path of a bad threshold', () => {
-    expect(issuesOf({ rules: { 'contact-fatigue': { perChannel: -1, windowDays: 0 } } }).map((i) => i.path).sort()).toEqual([
-      'rules.contact-fatigue.perChannel',
-      'rules.contact-fatigue.windowDays',
-    ]);
+    expect(
+      issuesOf({ rules: { 'contact-fatigue': { perChannel: -1, windowDays: 0 } } })
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['rules.contact-fatigue.perChannel', 'rules.contact-fatigue.windowDays']);
   });
 
   it('names an unknown rule and a misspelt setting', () => {
     expect(issuesOf({ rules: { 'no-spam': {} } })).toEqual([{ path: 'rules.no-spam', message: 'unknown field no-spam' }]);
-    expect(issuesOf({ rules: { 'quiet-period': { dayz: 3 } } })).toEqual([{ path: 'rules.quiet-period.dayz', message: 'unknown field dayz' }]);
+    expect(issuesOf({ rules: { 'quiet-period': { dayz: 3 } } })).toEqual([
+      { path: 'rules.quiet-period.dayz', message: 'unknown field dayz' },
+    ]);
   });
 
   it('rejects an unknown severity, a channel without consent data and an unknown kind', () => {
@@ -105,7 +126,11 @@ describe('OfferRequest', () => {
   });
 
   it('keeps extra number and string terms but not other values', () => {
-    expect(OfferRequest.parse({ ...issueExample, terms: { rate: 3.1, period: '2026-11', fixedYears: 10 } }).terms).toEqual({ rate: 3.1, period: '2026-11', fixedYears: 10 });
+    expect(OfferRequest.parse({ ...issueExample, terms: { rate: 3.1, period: '2026-11', fixedYears: 10 } }).terms).toEqual({
+      rate: 3.1,
+      period: '2026-11',
+      fixedYears: 10,
+    });
     expect(paths({ ...issueExample, terms: { rate: '3.1' } })).toEqual(['terms.rate']);
     expect(paths({ ...issueExample, terms: { nested: { a: 1 } } })).toEqual(['terms.nested']);
   });
@@ -127,7 +152,10 @@ describe('factsFromCustomer360', () => {
     touchpointCount: 12,
     touchpointsByType: {},
     purchaseCount: 3,
-    revenue: [{ currency: 'USD', amountMinor: 500 }, { currency: 'EUR', amountMinor: 90_000 }],
+    revenue: [
+      { currency: 'USD', amountMinor: 500 },
+      { currency: 'EUR', amountMinor: 90_000 },
+    ],
     averageOrderValue: [],
     refunds: { count: 0, amounts: [] },
     categories: {},
@@ -141,11 +169,23 @@ describe('factsFromCustomer360', () => {
     sourceSystems: ['shopify'],
     mergedFrom: [],
     createdAt: '2019-03-02T10:00:00Z',
-    mining: { runId: 'run_7', segment: 'Champions', clvMinor: 9_000, pAlive: 0.9, churnRisk: 0.2, expectedPurchases: 1.5, scoredAt: '2026-11-21T00:00:00Z' },
+    mining: {
+      runId: 'run_7',
+      segment: 'Champions',
+      clvMinor: 9_000,
+      pAlive: 0.9,
+      churnRisk: 0.2,
+      expectedPurchases: 1.5,
+      scoredAt: '2026-11-21T00:00:00Z',
+    },
   };
 
   it('takes the rule inputs from the 360 and the dates from the store', () => {
-    const f = factsFromCustomer360(c360, { clvTier: 'top', subscriptionsSince: { sub_123: '2019-03-02' }, lastComplaintAt: '2026-11-20T10:00:00Z' });
+    const f = factsFromCustomer360(c360, {
+      clvTier: 'top',
+      subscriptionsSince: { sub_123: '2019-03-02' },
+      lastComplaintAt: '2026-11-20T10:00:00Z',
+    });
     expect(f).toEqual({
       customerId: 'c_ann',
       name: 'Ann',
@@ -158,7 +198,15 @@ describe('factsFromCustomer360', () => {
       lastSeen: '2026-11-20T10:00:00Z',
       revenueMinor: 90_000,
       currency: 'EUR',
-      mining: { runId: 'run_7', segment: 'Champions', clvMinor: 9_000, pAlive: 0.9, churnRisk: 0.2, scoredAt: '2026-11-21T00:00:00Z', clvTier: 'top' },
+      mining: {
+        runId: 'run_7',
+        segment: 'Champions',
+        clvMinor: 9_000,
+        pAlive: 0.9,
+        churnRisk: 0.2,
+        scoredAt: '2026-11-21T00:00:00Z',
+        clvTier: 'top',
+      },
       recentContacts: [],
       lastComplaintAt: '2026-11-20T10:00:00Z',
     });

@@ -1,4 +1,11 @@
-import { DEFAULT_RULES, evaluateOffer, RULE_DOCS, RULE_NAMES, ruleDocsMarkdown, type CustomerFacts } from '../../../layers/core/src/offers/index.js';
+import {
+  DEFAULT_RULES,
+  evaluateOffer,
+  RULE_DOCS,
+  RULE_NAMES,
+  ruleDocsMarkdown,
+  type CustomerFacts,
+} from '../../../layers/core/src/offers/index.js';
 import { daysAgo, facts, NOW, offer, registered, ruleSet } from './fixtures.js';
 
 const champion = (over: Partial<CustomerFacts> = {}) => facts({ mining: { ...facts().mining!, segment: 'Champions' }, ...over });
@@ -16,7 +23,11 @@ describe('evaluateOffer', () => {
   });
 
   it('decides block when any finding blocks and lists blocks before warnings, in rule order', () => {
-    const ann = facts({ lastComplaintAt: daysAgo(2), lastSeen: daysAgo(400), consent: { email: { granted: false, at: daysAgo(50) }, sms: null, phone: null } });
+    const ann = facts({
+      lastComplaintAt: daysAgo(2),
+      lastSeen: daysAgo(400),
+      consent: { email: { granted: false, at: daysAgo(50) }, sms: null, phone: null },
+    });
     const result = evaluateOffer(offer(), ann, [registered({ id: 'off_hh', terms: { rate: 2.9 } })], DEFAULT_RULES, NOW);
     expect(result.decision).toBe('block');
     expect(result.findings.map((f) => [f.rule, f.severity])).toEqual([
@@ -46,7 +57,9 @@ describe('evaluateOffer', () => {
   });
 
   it('uses the default rule set when none is given', () => {
-    expect(evaluateOffer(offer({ channel: 'sms' }), facts({ consent: { email: null, sms: null, phone: null } }), [], undefined, NOW).decision).toBe('block');
+    expect(
+      evaluateOffer(offer({ channel: 'sms' }), facts({ consent: { email: null, sms: null, phone: null } }), [], undefined, NOW).decision,
+    ).toBe('block');
   });
 
   it('accepts now as an ISO string and rejects an invalid one', () => {
@@ -61,12 +74,23 @@ describe('evaluateOffer', () => {
     };
     const args = deepFreeze({
       o: offer({ kind: 'upsell' }),
-      f: facts({ openTickets: ['t_1'], recentContacts: [{ channel: 'email', at: daysAgo(1), kind: 'offer' }, { channel: 'email', at: daysAgo(2), kind: 'message' }] }),
+      f: facts({
+        openTickets: ['t_1'],
+        recentContacts: [
+          { channel: 'email', at: daysAgo(1), kind: 'offer' },
+          { channel: 'email', at: daysAgo(2), kind: 'message' },
+        ],
+      }),
       a: [registered({ id: 'off_a', kind: 'upsell', terms: { rate: 1 } }), registered({ id: 'off_b', kind: 'upsell', terms: { rate: 2 } })],
     });
     const first = evaluateOffer(args.o, args.f, args.a, DEFAULT_RULES, NOW);
     expect(evaluateOffer(args.o, args.f, args.a, DEFAULT_RULES, NOW)).toEqual(first);
-    expect(first.findings.map((f) => f.rule)).toEqual(['conflicting-terms', 'conflicting-terms', 'contact-fatigue', 'sell-after-complaint']);
+    expect(first.findings.map((f) => f.rule)).toEqual([
+      'conflicting-terms',
+      'conflicting-terms',
+      'contact-fatigue',
+      'sell-after-complaint',
+    ]);
   });
 });
 
@@ -74,14 +98,21 @@ describe('override semantics of high-value-penalty', () => {
   const override = { actor: 'maria.k', reason: 'contractual fee agreed with the customer' };
 
   it('blocks a fee against a top-segment customer without an override', () => {
-    expect(evaluateOffer(lateFee, champion(), [], DEFAULT_RULES, NOW)).toMatchObject({ decision: 'block', findings: [{ rule: 'high-value-penalty', severity: 'block' }] });
+    expect(evaluateOffer(lateFee, champion(), [], DEFAULT_RULES, NOW)).toMatchObject({
+      decision: 'block',
+      findings: [{ rule: 'high-value-penalty', severity: 'block' }],
+    });
   });
 
   it('turns the block into a warning that says who overrode it and why', () => {
     const result = evaluateOffer({ ...lateFee, override }, champion(), [], DEFAULT_RULES, NOW);
     expect(result.decision).toBe('warn');
     const [f] = result.findings;
-    expect(f).toMatchObject({ rule: 'high-value-penalty', severity: 'warn', evidence: { segment: 'Champions', overridden: { actor: 'maria.k', reason: override.reason, severity: 'block' } } });
+    expect(f).toMatchObject({
+      rule: 'high-value-penalty',
+      severity: 'warn',
+      evidence: { segment: 'Champions', overridden: { actor: 'maria.k', reason: override.reason, severity: 'block' } },
+    });
     expect(f?.message).toMatch(/Overridden by maria\.k: "contractual fee agreed with the customer"\.$/);
   });
 
@@ -91,9 +122,18 @@ describe('override semantics of high-value-penalty', () => {
   });
 
   it('does not let an override lift blocks of rules that are not overridable', () => {
-    const result = evaluateOffer({ ...lateFee, channel: 'email', override }, champion({ consent: { email: { granted: false, at: daysAgo(9) }, sms: null, phone: null } }), [], DEFAULT_RULES, NOW);
+    const result = evaluateOffer(
+      { ...lateFee, channel: 'email', override },
+      champion({ consent: { email: { granted: false, at: daysAgo(9) }, sms: null, phone: null } }),
+      [],
+      DEFAULT_RULES,
+      NOW,
+    );
     expect(result.decision).toBe('block');
-    expect(result.findings.map((f) => [f.rule, f.severity])).toEqual([['no-consent', 'block'], ['high-value-penalty', 'warn']]);
+    expect(result.findings.map((f) => [f.rule, f.severity])).toEqual([
+      ['no-consent', 'block'],
+      ['high-value-penalty', 'warn'],
+    ]);
   });
 
   it('stops honouring overrides when high-value-penalty is configured not overridable', () => {
@@ -122,7 +162,9 @@ describe('RULE_DOCS', () => {
     const fatigue = RULE_DOCS.find((d) => d.rule === 'contact-fatigue');
     expect(fatigue).toMatchObject({ severity: 'block' });
     expect(fatigue?.defaults).toContain('windowDays: 7; perChannel: 2');
-    expect(RULE_DOCS.find((d) => d.rule === 'high-value-penalty')?.defaults).toContain("highValue.topSegments: Champions, Loyal, Can't lose them");
+    expect(RULE_DOCS.find((d) => d.rule === 'high-value-penalty')?.defaults).toContain(
+      "highValue.topSegments: Champions, Loyal, Can't lose them",
+    );
     for (const d of RULE_DOCS) expect(d.checks && d.prevents).toBeTruthy();
   });
 

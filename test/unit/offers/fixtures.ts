@@ -1,4 +1,10 @@
-import { parseRuleSet, type CustomerFacts, type OfferRequest, type RegisteredOffer, type RuleSetInput } from '../../../layers/core/src/offers/index.js';
+import {
+  parseRuleSet,
+  type CustomerFacts,
+  type OfferRequest,
+  type RegisteredOffer,
+  type RuleSetInput,
+} from '../../../layers/core/src/offers/index.js';
 
 /** The fixed "now" of every offers test. */
 export const NOW = new Date('2026-11-23T12:00:00Z');
@@ -25,7 +31,15 @@ export function facts(over: Partial<CustomerFacts> = {}): CustomerFacts {
     lastSeen: daysAgo(5),
     revenueMinor: 120_000,
     currency: 'EUR',
-    mining: { runId: 'run_7', segment: 'Potential loyalists', clvMinor: 45_000, pAlive: 0.9, churnRisk: 0.1, scoredAt: daysAgo(2), clvTier: 'other' },
+    mining: {
+      runId: 'run_7',
+      segment: 'Potential loyalists',
+      clvMinor: 45_000,
+      pAlive: 0.9,
+      churnRisk: 0.1,
+      scoredAt: daysAgo(2),
+      clvTier: 'other',
+    },
     flags: [],
     lastMiningRun: { status: 'completed', completedAt: daysAgo(2), runId: 'run_7' },
     recentContacts: [],

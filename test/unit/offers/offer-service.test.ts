@@ -3,7 +3,12 @@ import { effectiveStatus, factsWindowDays, percentileOf, recentExtras, stableJso
 import { pooledPercentiles } from '../../../layers/core/src/mining-job/job.js';
 import { quantileGrid } from '../../../layers/core/src/mining/segments.js';
 
-const tp = (type: string, occurredAt: string, data: Record<string, unknown> = {}, id = `${type}-${occurredAt}`) => ({ id, type, occurredAt, data });
+const tp = (type: string, occurredAt: string, data: Record<string, unknown> = {}, id = `${type}-${occurredAt}`) => ({
+  id,
+  type,
+  occurredAt,
+  data,
+});
 
 describe('recentExtras: what the window of touchpoints tells the rules', () => {
   it('keeps the latest complaint, low rating, payment failure, cancellation and profile update', () => {
@@ -31,7 +36,9 @@ describe('recentExtras: what the window of touchpoints tells the rules', () => {
 
   it('follows the configured low-rating threshold', () => {
     const rules = parseRuleSet({ rules: { 'sell-after-complaint': { satisfactionAtMost: 3 } } });
-    expect(recentExtras([tp('satisfaction_rated', '2026-11-15T00:00:00Z', { score: 3 })], rules).lastLowRatingAt).toBe('2026-11-15T00:00:00Z');
+    expect(recentExtras([tp('satisfaction_rated', '2026-11-15T00:00:00Z', { score: 3 })], rules).lastLowRatingAt).toBe(
+      '2026-11-15T00:00:00Z',
+    );
     expect(recentExtras([tp('satisfaction_rated', '2026-11-15T00:00:00Z', { score: 3 })], DEFAULT_RULES).lastLowRatingAt).toBeUndefined();
   });
 
@@ -86,7 +93,10 @@ describe('CLV percentiles for the top tier', () => {
 
   it('pooling shard grids weighted by shard size lands within a grid step of the exact percentile', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rand = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
     const shards = [3000, 500, 1500].map((n, s) => Array.from({ length: n }, () => Math.round(-Math.log(rand()) * 10_000 * (s + 1))));
     const pooled = pooledPercentiles(shards.map((values) => ({ customers: values.length, clvGrid: quantileGrid(values, 101) })))!;
     const exact = quantileGrid(shards.flat(), 101);

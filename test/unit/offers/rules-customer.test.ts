@@ -10,13 +10,28 @@ describe('already-owned', () => {
     expect(f).toMatchObject({
       rule: 'already-owned',
       severity: 'block',
-      evidence: { productId: 'membership-gold', matchedOn: 'productId', heldAs: 'active subscription', ref: 'sub_123', since: '2019-03-02', years: 7 },
+      evidence: {
+        productId: 'membership-gold',
+        matchedOn: 'productId',
+        heldAs: 'active subscription',
+        ref: 'sub_123',
+        since: '2019-03-02',
+        years: 7,
+      },
     });
-    expect(f?.message).toBe('Ann already holds membership-gold (active subscription sub_123 since 2019-03-02): offering it again would insult a customer of 7 years.');
+    expect(f?.message).toBe(
+      'Ann already holds membership-gold (active subscription sub_123 since 2019-03-02): offering it again would insult a customer of 7 years.',
+    );
   });
 
   it('blocks selling a product the customer bought', () => {
-    const [f] = alreadyOwned(offer({ kind: 'cross-sell', productId: 'p-coffee', productFamily: undefined }), facts(), [], DEFAULT_RULES, NOW);
+    const [f] = alreadyOwned(
+      offer({ kind: 'cross-sell', productId: 'p-coffee', productFamily: undefined }),
+      facts(),
+      [],
+      DEFAULT_RULES,
+      NOW,
+    );
     expect(f?.evidence).toMatchObject({ productId: 'p-coffee', heldAs: 'purchase' });
   });
 
@@ -33,7 +48,13 @@ describe('already-owned', () => {
     const member = facts({ memberships: [{ productId: 'membership-classic', since: '1993-05-01' }] });
     const cfg = ruleSet({ rules: { 'already-owned': { productFamilies: { 'membership-classic': 'membership' } } } });
     const [f] = alreadyOwned(gold, member, [], cfg, NOW);
-    expect(f?.evidence).toMatchObject({ productId: 'membership-classic', productFamily: 'membership', matchedOn: 'productFamily', heldAs: 'membership', years: 33 });
+    expect(f?.evidence).toMatchObject({
+      productId: 'membership-classic',
+      productFamily: 'membership',
+      matchedOn: 'productFamily',
+      heldAs: 'membership',
+      years: 33,
+    });
     expect(f?.message).toContain('member of 33 years');
     expect(alreadyOwned(gold, member, [], DEFAULT_RULES, NOW)).toEqual([]); // no family known without the catalog
   });
@@ -55,12 +76,24 @@ describe('already-owned', () => {
 });
 
 describe('high-value-penalty', () => {
-  const lateFee = offer({ kind: 'fee', productId: 'loan-1', productFamily: 'loan', terms: { amount: 35, currency: 'EUR' }, channel: 'mail' });
-  const champion = facts({ mining: { runId: 'run_7', segment: 'Champions', clvMinor: 9_800_000, pAlive: 0.97, churnRisk: 0.05, scoredAt: daysAgo(2) } });
+  const lateFee = offer({
+    kind: 'fee',
+    productId: 'loan-1',
+    productFamily: 'loan',
+    terms: { amount: 35, currency: 'EUR' },
+    channel: 'mail',
+  });
+  const champion = facts({
+    mining: { runId: 'run_7', segment: 'Champions', clvMinor: 9_800_000, pAlive: 0.97, churnRisk: 0.05, scoredAt: daysAgo(2) },
+  });
 
   it('blocks a fee against a customer of a top segment and names the segment', () => {
     const [f] = highValuePenalty(lateFee, champion, [], DEFAULT_RULES, NOW);
-    expect(f).toMatchObject({ rule: 'high-value-penalty', severity: 'block', evidence: { kind: 'fee', amount: 35, segment: 'Champions', runId: 'run_7' } });
+    expect(f).toMatchObject({
+      rule: 'high-value-penalty',
+      severity: 'block',
+      evidence: { kind: 'fee', amount: 35, segment: 'Champions', runId: 'run_7' },
+    });
     expect(f?.message).toContain('Champions');
     expect(f?.message).toContain('a fee of 35 EUR');
   });
@@ -97,13 +130,19 @@ describe('high-value-penalty', () => {
 });
 
 describe('service-tier-mismatch', () => {
-  const cfg = ruleSet({ rules: { 'service-tier-mismatch': { premiumVariants: { 'support-standard': 'support-priority', travel: 'travel-concierge' } } } });
+  const cfg = ruleSet({
+    rules: { 'service-tier-mismatch': { premiumVariants: { 'support-standard': 'support-priority', travel: 'travel-concierge' } } },
+  });
   const vip = facts({ mining: { ...facts().mining!, segment: 'Champions' } });
   const support = offer({ kind: 'service', productId: 'support-standard', productFamily: 'support', terms: undefined, channel: 'phone' });
 
   it('warns when a top-tier customer gets the standard service and suggests the premium variant', () => {
     const [f] = serviceTierMismatch(support, vip, [], cfg, NOW);
-    expect(f).toMatchObject({ rule: 'service-tier-mismatch', severity: 'warn', evidence: { premiumVariant: 'support-priority', segment: 'Champions', tier: 'standard' } });
+    expect(f).toMatchObject({
+      rule: 'service-tier-mismatch',
+      severity: 'warn',
+      evidence: { premiumVariant: 'support-priority', segment: 'Champions', tier: 'standard' },
+    });
     expect(f?.message).toContain('support-priority');
   });
 

@@ -32,7 +32,9 @@ describe('conflicting-terms', () => {
 
   it('compares only product ids when family matching is off', () => {
     const twenty = registered({ id: 'off_20', productId: 'mortgage-20y', terms: { rate: 2.7 } });
-    expect(conflictingTerms(offer(), facts(), [twenty], ruleSet({ rules: { 'conflicting-terms': { matchFamily: false } } }), NOW)).toEqual([]);
+    expect(conflictingTerms(offer(), facts(), [twenty], ruleSet({ rules: { 'conflicting-terms': { matchFamily: false } } }), NOW)).toEqual(
+      [],
+    );
   });
 
   it('does not fire when the terms are the same (that is a duplicate, not a conflict)', () => {
@@ -81,7 +83,11 @@ describe('conflicting-terms', () => {
 describe('duplicate-offer', () => {
   it('blocks the same offer already active from another team and channel', () => {
     const [f] = duplicateOffer(offer(), facts(), [registered({ id: 'off_dup' })], DEFAULT_RULES, NOW);
-    expect(f).toMatchObject({ rule: 'duplicate-offer', severity: 'block', evidence: { offerId: 'off_dup', kind: 'offer', productId: 'mortgage-30y' } });
+    expect(f).toMatchObject({
+      rule: 'duplicate-offer',
+      severity: 'block',
+      evidence: { offerId: 'off_dup', kind: 'offer', productId: 'mortgage-30y' },
+    });
     expect(f?.message).toContain('off_dup');
   });
 
@@ -98,9 +104,22 @@ describe('duplicate-offer', () => {
   });
 
   it('blocks charging the same fee twice', () => {
-    const fee = { kind: 'fee' as const, productId: undefined, productFamily: undefined, terms: { amount: 25, currency: 'EUR', period: '2026-11' } };
+    const fee = {
+      kind: 'fee' as const,
+      productId: undefined,
+      productFamily: undefined,
+      terms: { amount: 25, currency: 'EUR', period: '2026-11' },
+    };
     expect(duplicateOffer(offer(fee), facts(), [registered({ ...fee, id: 'off_fee' })], DEFAULT_RULES, NOW)).toHaveLength(1);
-    expect(duplicateOffer(offer(fee), facts(), [registered({ ...fee, id: 'off_fee', terms: { ...fee.terms, period: '2026-10' } })], DEFAULT_RULES, NOW)).toEqual([]);
+    expect(
+      duplicateOffer(
+        offer(fee),
+        facts(),
+        [registered({ ...fee, id: 'off_fee', terms: { ...fee.terms, period: '2026-10' } })],
+        DEFAULT_RULES,
+        NOW,
+      ),
+    ).toEqual([]);
   });
 
   it('does not treat two plain messages as duplicates', () => {
@@ -115,20 +134,32 @@ describe('exclusive-offers', () => {
   it('blocks a second offer in the same exclusion group', () => {
     const other = registered({ id: 'off_x', productId: 'card-gold', exclusionGroup: 'welcome-bonus' });
     const [f] = exclusiveOffers(offer({ exclusionGroup: 'welcome-bonus' }), facts(), [other], DEFAULT_RULES, NOW);
-    expect(f).toMatchObject({ rule: 'exclusive-offers', severity: 'block', evidence: { offerId: 'off_x', exclusionGroup: 'welcome-bonus' } });
+    expect(f).toMatchObject({
+      rule: 'exclusive-offers',
+      severity: 'block',
+      evidence: { offerId: 'off_x', exclusionGroup: 'welcome-bonus' },
+    });
     expect(f?.message).toContain('welcome-bonus');
   });
 
   it('does not fire for different exclusion groups or an expired group member', () => {
     const other = registered({ exclusionGroup: 'welcome-bonus' });
     expect(exclusiveOffers(offer({ exclusionGroup: 'summer' }), facts(), [other], DEFAULT_RULES, NOW)).toEqual([]);
-    expect(exclusiveOffers(offer({ exclusionGroup: 'welcome-bonus' }), facts(), [{ ...other, validUntil: daysAgo(1) }], DEFAULT_RULES, NOW)).toEqual([]);
+    expect(
+      exclusiveOffers(offer({ exclusionGroup: 'welcome-bonus' }), facts(), [{ ...other, validUntil: daysAgo(1) }], DEFAULT_RULES, NOW),
+    ).toEqual([]);
   });
 
   it('blocks two discounts on one product when either must not stack', () => {
     const other = registered({ id: 'off_10', ...card, stackable: false });
     const [f] = exclusiveOffers(offer({ ...card, terms: { discountPercent: 15 } }), facts(), [other], DEFAULT_RULES, NOW);
-    expect(f?.evidence).toMatchObject({ offerId: 'off_10', otherDiscount: { discountPercent: 10 }, thisDiscount: { discountPercent: 15 }, otherStackable: false, thisStackable: true });
+    expect(f?.evidence).toMatchObject({
+      offerId: 'off_10',
+      otherDiscount: { discountPercent: 10 },
+      thisDiscount: { discountPercent: 15 },
+      otherStackable: false,
+      thisStackable: true,
+    });
     expect(exclusiveOffers(offer({ ...card, stackable: false }), facts(), [registered({ ...card })], DEFAULT_RULES, NOW)).toHaveLength(1);
   });
 

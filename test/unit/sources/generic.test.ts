@@ -6,7 +6,10 @@ import { ADAPTERS, genericAdapter } from '../../../layers/core/src/ingest/source
 import { TOUCHPOINT_TYPES } from '../../../layers/core/src/touchpoint.js';
 
 const DIR = join(process.cwd(), 'events', 'generic');
-const jsonFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const jsonFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 const readSample = (name: string) => readFileSync(join(DIR, name), 'utf8');
 const loadSample = (name: string): Record<string, unknown> => JSON.parse(readSample(name)) as Record<string, unknown>;
 
@@ -89,19 +92,13 @@ describe('generic source: Standard Webhooks signature', () => {
   it('accepts a timestamp four minutes old but rejects one more than five minutes old', () => {
     const fourMinutesAgo = new Date(NOW.getTime() - 240_000);
     const sixMinutesAgo = new Date(NOW.getTime() - 301_000);
-    expect(() =>
-      genericAdapter.verify(BODY, libraryHeaders(BODY, SECRET, fourMinutesAgo), [SECRET], NOW),
-    ).not.toThrow();
-    expect(() => genericAdapter.verify(BODY, libraryHeaders(BODY, SECRET, sixMinutesAgo), [SECRET], NOW)).toThrow(
-      /too old/,
-    );
+    expect(() => genericAdapter.verify(BODY, libraryHeaders(BODY, SECRET, fourMinutesAgo), [SECRET], NOW)).not.toThrow();
+    expect(() => genericAdapter.verify(BODY, libraryHeaders(BODY, SECRET, sixMinutesAgo), [SECRET], NOW)).toThrow(/too old/);
   });
 
   it('rejects a timestamp more than five minutes in the future', () => {
     const future = new Date(NOW.getTime() + 301_000);
-    expect(() => genericAdapter.verify(BODY, libraryHeaders(BODY, SECRET, future), [SECRET], NOW)).toThrow(
-      /in the future/,
-    );
+    expect(() => genericAdapter.verify(BODY, libraryHeaders(BODY, SECRET, future), [SECRET], NOW)).toThrow(/in the future/);
   });
 
   it('rejects a timestamp that is not unix seconds', () => {

@@ -3,17 +3,15 @@ import { SHOPIFY_TOPICS } from '../../helpers/samples.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, SignatureError, ValidationError } from '../../../layers/core/src/errors.js';
-import {
-  ADAPTERS,
-  decimalToMinor,
-  inferShopifyTopic,
-  shopifyAdapter,
-} from '../../../layers/core/src/ingest/sources/index.js';
+import { ADAPTERS, decimalToMinor, inferShopifyTopic, shopifyAdapter } from '../../../layers/core/src/ingest/sources/index.js';
 import type { Adapted } from '../../../layers/core/src/ingest/sources/types.js';
 import type { Touchpoint } from '../../../layers/core/src/touchpoint.js';
 
 const DIR = join(process.cwd(), 'events', 'shopify');
-const jsonFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const jsonFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 const readSample = (name: string, dir = DIR) => readFileSync(join(dir, name), 'utf8');
 const loadSample = (name: string, dir = DIR): Record<string, any> => JSON.parse(readSample(name, dir));
 
@@ -23,8 +21,7 @@ const NOW = new Date('2025-04-01T12:00:00Z');
 const BODY = readSample('orders-paid.json');
 
 /** Independent signer: Shopify's scheme computed with node:crypto directly. */
-const shopifyHmac = (body: string, secret = SECRET) =>
-  createHmac('sha256', secret).update(body, 'utf8').digest('base64');
+const shopifyHmac = (body: string, secret = SECRET) => createHmac('sha256', secret).update(body, 'utf8').digest('base64');
 
 const deliveryHeaders = (topic: string, extra: Record<string, string> = {}) => ({
   'x-shopify-topic': topic,
@@ -91,9 +88,7 @@ describe('shopify source: X-Shopify-Hmac-Sha256 signature', () => {
   });
 
   it('rejects a delivery without the signature header', () => {
-    expect(() => shopifyAdapter.verify(BODY, { 'x-shopify-topic': 'orders/paid' }, [SECRET], NOW)).toThrow(
-      /missing x-shopify-hmac-sha256/,
-    );
+    expect(() => shopifyAdapter.verify(BODY, { 'x-shopify-topic': 'orders/paid' }, [SECRET], NOW)).toThrow(/missing x-shopify-hmac-sha256/);
   });
 
   it('rejects a truncated signature without throwing anything but a SignatureError', () => {
@@ -187,7 +182,7 @@ describe('shopify source: sample deliveries', () => {
     });
   });
 
-  it('hands a refund whose payload names no customer (as Shopify refunds do) to the order\'s customer', () => {
+  it("hands a refund whose payload names no customer (as Shopify refunds do) to the order's customer", () => {
     expect(adapt('refunds-create.json', 'refunds/create')).toEqual({
       kind: 'order-touchpoint',
       eventType: 'refunds/create',
@@ -211,9 +206,7 @@ describe('shopify source: sample deliveries', () => {
     payload.customer = { id: 7390112301, email: 'ann@example.com' };
     payload.transactions.push({ ...payload.transactions[0], id: 2, amount: '5.00', status: 'failure' });
     payload.transactions.push({ ...payload.transactions[0], id: 3, amount: '2.62' });
-    const { dedupeKey, touchpoint } = touchpointOf(
-      shopifyAdapter.adapt(payload, deliveryHeaders('refunds/create')),
-    );
+    const { dedupeKey, touchpoint } = touchpointOf(shopifyAdapter.adapt(payload, deliveryHeaders('refunds/create')));
     expect(dedupeKey).toBe('evt-refunds/create');
     expect(touchpoint).toEqual({
       type: 'refund',
@@ -253,9 +246,7 @@ describe('shopify source: sample deliveries', () => {
   });
 
   it('maps an email marketing consent update to consent_changed granted on the email channel', () => {
-    const { touchpoint } = touchpointOf(
-      adapt('customers-email-marketing-consent-update.json', 'customers_email_marketing_consent/update'),
-    );
+    const { touchpoint } = touchpointOf(adapt('customers-email-marketing-consent-update.json', 'customers_email_marketing_consent/update'));
     expect(touchpoint).toEqual({
       type: 'consent_changed',
       occurredAt: '2025-03-14T14:25:00.000Z',
@@ -265,9 +256,7 @@ describe('shopify source: sample deliveries', () => {
   });
 
   it('maps an SMS marketing consent update to consent_changed withdrawn on the sms channel', () => {
-    const { touchpoint } = touchpointOf(
-      adapt('customers-marketing-consent-update.json', 'customers_marketing_consent/update'),
-    );
+    const { touchpoint } = touchpointOf(adapt('customers-marketing-consent-update.json', 'customers_marketing_consent/update'));
     expect(touchpoint).toEqual({
       type: 'consent_changed',
       occurredAt: '2025-03-19T07:00:00.000Z',
@@ -279,17 +268,13 @@ describe('shopify source: sample deliveries', () => {
   it('ignores a consent state that is not a decision, such as pending double opt-in', () => {
     const payload = loadSample('customers-email-marketing-consent-update.json');
     payload.email_marketing_consent.state = 'pending';
-    expect(shopifyAdapter.adapt(payload, deliveryHeaders('customers_email_marketing_consent/update')).kind).toBe(
-      'ignored',
-    );
+    expect(shopifyAdapter.adapt(payload, deliveryHeaders('customers_email_marketing_consent/update')).kind).toBe('ignored');
   });
 
   it('dates a consent update without consent_updated_at by the delivery time', () => {
     const payload = loadSample('customers-email-marketing-consent-update.json');
     payload.email_marketing_consent.consent_updated_at = null;
-    const { touchpoint } = touchpointOf(
-      shopifyAdapter.adapt(payload, deliveryHeaders('customers_email_marketing_consent/update')),
-    );
+    const { touchpoint } = touchpointOf(shopifyAdapter.adapt(payload, deliveryHeaders('customers_email_marketing_consent/update')));
     expect(touchpoint.occurredAt).toBe('2025-04-01T11:59:58.000Z');
   });
 
@@ -334,9 +319,7 @@ describe('shopify source: mapping rules', () => {
   it('uses X-Shopify-Webhook-Id when X-Shopify-Event-Id is absent', () => {
     const headers: Record<string, string | undefined> = deliveryHeaders('customers/create');
     delete headers['x-shopify-event-id'];
-    expect(touchpointOf(shopifyAdapter.adapt(loadSample('customers-create.json'), headers)).dedupeKey).toBe(
-      'wh-customers/create',
-    );
+    expect(touchpointOf(shopifyAdapter.adapt(loadSample('customers-create.json'), headers)).dedupeKey).toBe('wh-customers/create');
   });
 
   it('rejects a delivery with neither an event id nor a webhook id', () => {

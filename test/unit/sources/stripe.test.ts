@@ -7,7 +7,10 @@ import type { Adapted } from '../../../layers/core/src/ingest/sources/types.js';
 import type { Touchpoint } from '../../../layers/core/src/touchpoint.js';
 
 const DIR = join(process.cwd(), 'events', 'stripe');
-const jsonFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const jsonFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 const readSample = (name: string, dir = DIR) => readFileSync(join(dir, name), 'utf8');
 const loadSample = (name: string, dir = DIR): Record<string, any> => JSON.parse(readSample(name, dir));
 
@@ -84,23 +87,17 @@ describe('stripe source: Stripe-Signature', () => {
     const header = stripeHeader(BODY)['stripe-signature'];
     const noTimestamp = header.replace(/^t=\d+,/, '');
     const noV1 = header.replace('v1=', 'v0=');
-    expect(() => stripeAdapter.verify(BODY, { 'stripe-signature': noTimestamp }, [SECRET], NOW)).toThrow(
-      /no timestamp/,
-    );
+    expect(() => stripeAdapter.verify(BODY, { 'stripe-signature': noTimestamp }, [SECRET], NOW)).toThrow(/no timestamp/);
     expect(() => stripeAdapter.verify(BODY, { 'stripe-signature': noV1 }, [SECRET], NOW)).toThrow(/no v1/);
   });
 
   it('accepts a timestamp 299 seconds old and rejects one 301 seconds old', () => {
     expect(() => stripeAdapter.verify(BODY, stripeHeader(BODY, SECRET, NOW_S - 299), [SECRET], NOW)).not.toThrow();
-    expect(() => stripeAdapter.verify(BODY, stripeHeader(BODY, SECRET, NOW_S - 301), [SECRET], NOW)).toThrow(
-      /too old/,
-    );
+    expect(() => stripeAdapter.verify(BODY, stripeHeader(BODY, SECRET, NOW_S - 301), [SECRET], NOW)).toThrow(/too old/);
   });
 
   it('rejects a timestamp more than 300 seconds in the future', () => {
-    expect(() => stripeAdapter.verify(BODY, stripeHeader(BODY, SECRET, NOW_S + 301), [SECRET], NOW)).toThrow(
-      /in the future/,
-    );
+    expect(() => stripeAdapter.verify(BODY, stripeHeader(BODY, SECRET, NOW_S + 301), [SECRET], NOW)).toThrow(/in the future/);
   });
 
   it('refuses to verify when no secret is configured', () => {

@@ -12,7 +12,10 @@ import type { Adapted } from '../../../layers/core/src/ingest/sources/types.js';
 import type { Touchpoint } from '../../../layers/core/src/touchpoint.js';
 
 const DIR = join(process.cwd(), 'events', 'zendesk');
-const jsonFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const jsonFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 const readSample = (name: string, dir = DIR) => readFileSync(join(dir, name), 'utf8');
 const loadSample = (name: string, dir = DIR): Record<string, any> => JSON.parse(readSample(name, dir));
 
@@ -28,7 +31,9 @@ const zendeskTime = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 function zendeskHeaders(body: string, secret = SECRET, at = NOW) {
   const timestamp = zendeskTime(at);
   return {
-    'x-zendesk-webhook-signature': createHmac('sha256', secret).update(timestamp + body).digest('base64'),
+    'x-zendesk-webhook-signature': createHmac('sha256', secret)
+      .update(timestamp + body)
+      .digest('base64'),
     'x-zendesk-webhook-signature-timestamp': timestamp,
   };
 }
@@ -90,14 +95,11 @@ describe('zendesk source: X-Zendesk-Webhook-Signature', () => {
     expect(() => zendeskAdapter.verify(BODY, headers, [SECRET], NOW)).toThrow(/does not match/);
   });
 
-  it.each(['x-zendesk-webhook-signature', 'x-zendesk-webhook-signature-timestamp'])(
-    'rejects a delivery without the %s header',
-    (name) => {
-      const headers: Record<string, string | undefined> = { ...zendeskHeaders(BODY) };
-      delete headers[name];
-      expect(() => zendeskAdapter.verify(BODY, headers, [SECRET], NOW)).toThrow(SignatureError);
-    },
-  );
+  it.each(['x-zendesk-webhook-signature', 'x-zendesk-webhook-signature-timestamp'])('rejects a delivery without the %s header', (name) => {
+    const headers: Record<string, string | undefined> = { ...zendeskHeaders(BODY) };
+    delete headers[name];
+    expect(() => zendeskAdapter.verify(BODY, headers, [SECRET], NOW)).toThrow(SignatureError);
+  });
 
   it('accepts a timestamp four minutes old and rejects one more than five minutes old', () => {
     const fresh = zendeskHeaders(BODY, SECRET, new Date(NOW.getTime() - 240_000));
@@ -114,7 +116,9 @@ describe('zendesk source: X-Zendesk-Webhook-Signature', () => {
   it('rejects a correctly signed timestamp that is not ISO 8601', () => {
     const timestamp = String(Math.floor(NOW.getTime() / 1000));
     const headers = {
-      'x-zendesk-webhook-signature': createHmac('sha256', SECRET).update(timestamp + BODY).digest('base64'),
+      'x-zendesk-webhook-signature': createHmac('sha256', SECRET)
+        .update(timestamp + BODY)
+        .digest('base64'),
       'x-zendesk-webhook-signature-timestamp': timestamp,
     };
     expect(() => zendeskAdapter.verify(BODY, headers, [SECRET], NOW)).toThrow(/invalid signature timestamp/);
@@ -385,7 +389,10 @@ describe('zendesk source: user events', () => {
   it('ignores identities that are not the primary email', () => {
     const secondary = loadSample('user-identity-created.json');
     secondary.event.identity.primary = false;
-    expect(zendeskAdapter.adapt(secondary, INVOCATION)).toMatchObject({ kind: 'ignored', reason: expect.stringContaining('secondary email') });
+    expect(zendeskAdapter.adapt(secondary, INVOCATION)).toMatchObject({
+      kind: 'ignored',
+      reason: expect.stringContaining('secondary email'),
+    });
     const phone = loadSample('user-identity-created.json');
     phone.event.identity = { id: '27730456102', primary: true, type: 'phone_number', value: '+14155550103' };
     expect(zendeskAdapter.adapt(phone, INVOCATION)).toMatchObject({ kind: 'ignored', reason: expect.stringContaining('phone_number') });

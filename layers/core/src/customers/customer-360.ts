@@ -13,7 +13,9 @@ export const Customer360 = z
     id: z.string(),
     name: z.object({ first: z.string().optional(), last: z.string().optional() }),
     identifiers: z.object({ emails: z.array(z.string()), phones: z.array(z.string()), externalIds: z.array(z.string()) }),
-    consent: z.object(Object.fromEntries(CONSENT_CHANNELS.map((c) => [c, ConsentState])) as Record<(typeof CONSENT_CHANNELS)[number], typeof ConsentState>),
+    consent: z.object(
+      Object.fromEntries(CONSENT_CHANNELS.map((c) => [c, ConsentState])) as Record<(typeof CONSENT_CHANNELS)[number], typeof ConsentState>,
+    ),
     firstSeen: z.string().nullable(),
     lastSeen: z.string().nullable(),
     touchpointCount: z.number().int(),
@@ -51,7 +53,9 @@ export type Customer360 = z.infer<typeof Customer360>;
 
 const sorted = (s?: Iterable<string>) => [...(s ?? [])].sort();
 const money = (m: Record<string, number>) =>
-  Object.entries(m).sort(([a], [b]) => a.localeCompare(b)).map(([currency, amountMinor]) => ({ currency, amountMinor }));
+  Object.entries(m)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([currency, amountMinor]) => ({ currency, amountMinor }));
 
 /** Shapes the stored profile (plus the history span) into the public customer 360. */
 export function toCustomer360(p: ProfileItem, span: { first?: string; last?: string }, mining: Customer360['mining'] = null): Customer360 {

@@ -42,14 +42,21 @@ export async function resolveCustomerId(deps: CustomerDeps, ref: { customerId?: 
 
 export async function getCustomer(deps: CustomerDeps, customerId: string): Promise<Customer360> {
   const profile = await liveProfile(deps, customerId);
-  const [span, mining] = await Promise.all([
-    deps.store.historySpan(profile.customerId),
-    deps.runs?.customerMining(profile.customerId),
-  ]);
+  const [span, mining] = await Promise.all([deps.store.historySpan(profile.customerId), deps.runs?.customerMining(profile.customerId)]);
   return toCustomer360(
     profile,
     span,
-    mining ? { runId: mining.runId, segment: mining.segment, clvMinor: mining.clvMinor, pAlive: mining.pAlive, churnRisk: mining.churnRisk, expectedPurchases: mining.expectedPurchases, scoredAt: mining.scoredAt } : null,
+    mining
+      ? {
+          runId: mining.runId,
+          segment: mining.segment,
+          clvMinor: mining.clvMinor,
+          pAlive: mining.pAlive,
+          churnRisk: mining.churnRisk,
+          expectedPurchases: mining.expectedPurchases,
+          scoredAt: mining.scoredAt,
+        }
+      : null,
   );
 }
 

@@ -67,7 +67,15 @@ export async function listFlags(deps: FlagDeps, q: FlagQuery): Promise<{ runId: 
   const pages = await Promise.all(
     types.map(async (type) => {
       if (cursor[type] === null) return { type, items: [] as FlagItem[], lastKey: undefined };
-      const page = await deps.runs.flagsByScore({ runId, type, minScore: q.minScore, segment: q.segment, nowEpoch, limit: q.limit, startKey: cursor[type] });
+      const page = await deps.runs.flagsByScore({
+        runId,
+        type,
+        minScore: q.minScore,
+        segment: q.segment,
+        nowEpoch,
+        limit: q.limit,
+        startKey: cursor[type],
+      });
       return { type, ...page };
     }),
   );
@@ -88,7 +96,12 @@ export async function listFlags(deps: FlagDeps, q: FlagQuery): Promise<{ runId: 
       more = true;
       // Resume after the last flag of this type we returned (or where we already were).
       next[page.type] = last
-        ? { pk: customerPk(last.customerId), sk: flagSk(last.type), gsi1pk: flagsIndexPk(runId, last.type), gsi1sk: flagsIndexSk(last.score, last.customerId) }
+        ? {
+            pk: customerPk(last.customerId),
+            sk: flagSk(last.type),
+            gsi1pk: flagsIndexPk(runId, last.type),
+            gsi1sk: flagsIndexSk(last.score, last.customerId),
+          }
         : cursor[page.type];
     }
   }
@@ -96,7 +109,10 @@ export async function listFlags(deps: FlagDeps, q: FlagQuery): Promise<{ runId: 
 }
 
 /** The customer's flags from the latest completed run only: older runs' flags never mix in. */
-export async function customerFlags(deps: FlagDeps, customerId: string): Promise<{ customerId: string; runId: string | null; items: FlagItem[] }> {
+export async function customerFlags(
+  deps: FlagDeps,
+  customerId: string,
+): Promise<{ customerId: string; runId: string | null; items: FlagItem[] }> {
   const live = (await liveOwners(deps.store, [customerId], deps.now().toISOString())).get(customerId);
   if (!live || !(await deps.store.getProfile(live))) throw new NotFoundError(`Customer '${customerId}' not found`);
   const runId = (await deps.runs.latestRunId()) ?? null;
@@ -122,7 +138,10 @@ export const MiningRunView = z
     updatedAt: z.string(),
     completedAt: z.string().nullable(),
     timingsMs: z.record(z.string(), z.number()),
-    summary: z.record(z.string(), z.unknown()).nullable().meta({ description: 'Customers, touchpoints, flag counts, k, model parameters, segment table' }),
+    summary: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .meta({ description: 'Customers, touchpoints, flag counts, k, model parameters, segment table' }),
     errors: z.array(z.object({ phase: z.string(), shard: z.number().int().optional(), message: z.string(), at: z.string() })),
   })
   .meta({ id: 'MiningRun' });

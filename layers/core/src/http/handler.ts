@@ -51,7 +51,9 @@ export function traceHttpHandler(): MiddlewareObj<Event, HttpResult> {
  * empty flush only prints a warning).
  */
 export function houseMiddleware(opts: { emitsMetrics?: boolean } = {}) {
-  const chain = middy<Event, HttpResult>().use(traceHttpHandler()).use(injectLambdaContext(logger, { resetKeys: true }));
+  const chain = middy<Event, HttpResult>()
+    .use(traceHttpHandler())
+    .use(injectLambdaContext(logger, { resetKeys: true }));
   if (opts.emitsMetrics) chain.use(logMetrics(metrics));
   return chain.use(errorsToHttp());
 }

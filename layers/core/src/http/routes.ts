@@ -7,7 +7,14 @@
  */
 import { z } from 'zod';
 import { Customer360 } from '../customers/customer-360.js';
-import { EmailQuery, ErasureResultSchema, ErrorBody, IngestResponse, TouchpointPageSchema, TouchpointQuery } from '../customers/api-schemas.js';
+import {
+  EmailQuery,
+  ErasureResultSchema,
+  ErrorBody,
+  IngestResponse,
+  TouchpointPageSchema,
+  TouchpointQuery,
+} from '../customers/api-schemas.js';
 import { FlagQuery, FlagSchema, MiningRunView } from '../flags/flag-service.js';
 import { StartRunBody } from '../mining-job/messages.js';
 import { RULE_DOCS } from '../offers/docs.js';
@@ -55,11 +62,20 @@ const error = (description: string): ResponseSpec => ({ description, schema: Err
 
 // ---- response schemas that belong to the API surface rather than to one service
 const FlagPage = z.object({ runId: z.string(), items: z.array(FlagSchema), nextCursor: z.string().nullable() }).meta({ id: 'FlagPage' });
-const CustomerFlags = z.object({ customerId: z.string(), runId: z.string().nullable(), items: z.array(FlagSchema) }).meta({ id: 'CustomerFlags' });
+const CustomerFlags = z
+  .object({ customerId: z.string(), runId: z.string().nullable(), items: z.array(FlagSchema) })
+  .meta({ id: 'CustomerFlags' });
 const Segments = z
-  .object({ runId: z.string(), completedAt: z.string().optional(), k: z.number().int().optional(), segments: z.array(z.record(z.string(), z.unknown())) })
+  .object({
+    runId: z.string(),
+    completedAt: z.string().optional(),
+    k: z.number().int().optional(),
+    segments: z.array(z.record(z.string(), z.unknown())),
+  })
   .meta({ id: 'Segments', description: 'Segments with sizes and centroid profiles' });
-const Health = z.object({ status: z.literal('ok'), table: z.object({ reachable: z.boolean(), latencyMs: z.number() }) }).meta({ id: 'Health' });
+const Health = z
+  .object({ status: z.literal('ok'), table: z.object({ reachable: z.boolean(), latencyMs: z.number() }) })
+  .meta({ id: 'Health' });
 const OpenApi = z.record(z.string(), z.unknown()).meta({ id: 'OpenApiDocument', description: 'This document' });
 const Offer = RegisteredOffer.extend({
   status: z.enum(OFFER_STATUSES).meta({ description: 'An active offer past validUntil reads as expired' }),
@@ -70,7 +86,10 @@ const OfferAuditRecord = z
     offerId: z.string(),
     at: z.string(),
     action: z.enum(['created', 'overridden', 'status-changed']),
-    actor: z.string().meta({ description: 'created: override actor, else team, else "api"; overridden and status-changed: the person or system named in the request' }),
+    actor: z.string().meta({
+      description:
+        'created: override actor, else team, else "api"; overridden and status-changed: the person or system named in the request',
+    }),
     reason: z.string().optional(),
     from: z.enum(OFFER_STATUSES).optional(),
     to: z.enum(OFFER_STATUSES).optional(),
@@ -99,17 +118,36 @@ const ruleList = RULE_DOCS.map((d) => `\`${d.rule}\` (${d.severity})`).join(', '
 const WebhookHeaders = z.object({
   'webhook-id': z.string().optional().meta({ description: 'generic (Standard Webhooks): the event id, the idempotency key' }),
   'webhook-timestamp': z.string().optional().meta({ description: 'generic: Unix seconds; at most 5 minutes from now' }),
-  'x-shopify-topic': z.string().optional().meta({ description: 'shopify: e.g. orders/create, orders/paid, refunds/create, customers/create' }),
+  'x-shopify-topic': z
+    .string()
+    .optional()
+    .meta({ description: 'shopify: e.g. orders/create, orders/paid, refunds/create, customers/create' }),
   'x-shopify-event-id': z.string().optional().meta({ description: 'shopify: the event id, the idempotency key (required)' }),
-  'x-zendesk-webhook-signature-timestamp': z.string().optional().meta({ description: 'zendesk: the timestamp that is signed together with the body' }),
+  'x-zendesk-webhook-signature-timestamp': z
+    .string()
+    .optional()
+    .meta({ description: 'zendesk: the timestamp that is signed together with the body' }),
 });
 
 /** The signature header of each webhook source, as an OpenAPI apiKey-in-header scheme. */
 export const WEBHOOK_SIGNATURE_SCHEMES = {
-  standardWebhooks: { header: 'webhook-signature', description: 'generic: `v1,<base64 HMAC-SHA256 of id.timestamp.body>` with WEBHOOK_SECRET_GENERIC; several space-separated while rotating' },
-  shopifyHmac: { header: 'X-Shopify-Hmac-Sha256', description: 'shopify: base64 HMAC-SHA256 of the raw body with the app secret (WEBHOOK_SECRET_SHOPIFY)' },
-  stripeSignature: { header: 'Stripe-Signature', description: 'stripe: `t=<unix>,v1=<hex HMAC-SHA256 of t.body>` with the endpoint secret (WEBHOOK_SECRET_STRIPE)' },
-  zendeskSignature: { header: 'X-Zendesk-Webhook-Signature', description: 'zendesk: base64 HMAC-SHA256 of timestamp + body with the signing secret (WEBHOOK_SECRET_ZENDESK)' },
+  standardWebhooks: {
+    header: 'webhook-signature',
+    description:
+      'generic: `v1,<base64 HMAC-SHA256 of id.timestamp.body>` with WEBHOOK_SECRET_GENERIC; several space-separated while rotating',
+  },
+  shopifyHmac: {
+    header: 'X-Shopify-Hmac-Sha256',
+    description: 'shopify: base64 HMAC-SHA256 of the raw body with the app secret (WEBHOOK_SECRET_SHOPIFY)',
+  },
+  stripeSignature: {
+    header: 'Stripe-Signature',
+    description: 'stripe: `t=<unix>,v1=<hex HMAC-SHA256 of t.body>` with the endpoint secret (WEBHOOK_SECRET_STRIPE)',
+  },
+  zendeskSignature: {
+    header: 'X-Zendesk-Webhook-Signature',
+    description: 'zendesk: base64 HMAC-SHA256 of timestamp + body with the signing secret (WEBHOOK_SECRET_ZENDESK)',
+  },
 } as const;
 
 /** Tags in the order the document lists them. */
@@ -138,7 +176,10 @@ export const ROUTES = [
     responses: {
       200: { description: 'Redelivery of an event already stored (duplicate: true)', schema: IngestResponse },
       201: { description: 'Stored', schema: IngestResponse },
-      202: { description: 'Known provider event type Patron does not use, or a delivery for an erased customer (ignored: true)', schema: IngestResponse },
+      202: {
+        description: 'Known provider event type Patron does not use, or a delivery for an erased customer (ignored: true)',
+        schema: IngestResponse,
+      },
       400: error('Body is not JSON'),
       404: error('Unknown source'),
       413: error('Body over 256 KB'),
@@ -179,7 +220,10 @@ export const ROUTES = [
     tag: 'Customers',
     summary: 'Erase a customer (right to be forgotten)',
     params: { path: customerId },
-    responses: { 200: { description: 'Erased; an audit record without PII is kept', schema: ErasureResultSchema }, 404: error('Unknown customer') },
+    responses: {
+      200: { description: 'Erased; an audit record without PII is kept', schema: ErasureResultSchema },
+      404: error('Unknown customer'),
+    },
   },
   {
     method: 'GET',
@@ -206,7 +250,11 @@ export const ROUTES = [
     tag: 'Mining',
     summary: 'Start a mining run (extract, fit, score, finalize through the mining queue)',
     body: { schema: StartRunBody, required: false },
-    responses: { 202: { description: 'Started; poll its Location', schema: MiningRunView }, 400: error('Body is not JSON'), 422: error('Invalid body') },
+    responses: {
+      202: { description: 'Started; poll its Location', schema: MiningRunView },
+      400: error('Body is not JSON'),
+      422: error('Invalid body'),
+    },
   },
   {
     method: 'GET',
@@ -228,7 +276,12 @@ export const ROUTES = [
     tag: 'Mining',
     summary: 'Flags of the latest completed run, highest score first (from an index, not a scan)',
     params: { query: FlagQuery },
-    responses: { 200: { description: 'A page of flags', schema: FlagPage }, 400: error('Invalid cursor'), 404: error('No completed run yet'), 422: error('Invalid query') },
+    responses: {
+      200: { description: 'A page of flags', schema: FlagPage },
+      400: error('Invalid cursor'),
+      404: error('No completed run yet'),
+      422: error('Invalid query'),
+    },
   },
   {
     method: 'GET',
@@ -282,20 +335,28 @@ export const ROUTES = [
       'With an Idempotency-Key, a retry of the same body replays the first 201 (header idempotent-replayed: true) for 24 hours.',
     params: {
       header: z.object({
-        'idempotency-key': z.string().min(1).max(255).optional().meta({ description: 'Optional, 1-255 characters; the same key with another body answers 422' }),
+        'idempotency-key': z
+          .string()
+          .min(1)
+          .max(255)
+          .optional()
+          .meta({ description: 'Optional, 1-255 characters; the same key with another body answers 422' }),
       }),
     },
     body: { schema: OfferRequest, required: true },
     responses: {
       201: {
         description: 'Registered (decision allow or warn); a replay carries the header idempotent-replayed: true',
-        headers: z.object({ 'idempotent-replayed': z.literal('true').optional().meta({ description: 'Present on a replay of an Idempotency-Key' }) }),
+        headers: z.object({
+          'idempotent-replayed': z.literal('true').optional().meta({ description: 'Present on a replay of an Idempotency-Key' }),
+        }),
         schema: OfferRegistration,
       },
       400: error('Body is not JSON'),
       404: error('Unknown customer or email'),
       409: {
-        description: 'Blocked (error offer_blocked, with decision and findings), or conflict: the offers kept changing during the check (retry)',
+        description:
+          'Blocked (error offer_blocked, with decision and findings), or conflict: the offers kept changing during the check (retry)',
         schema: z.union([OfferBlocked, ErrorBody]),
       },
       422: error('Invalid body or Idempotency-Key, or the key was already used with a different body'),
@@ -341,7 +402,11 @@ export const ROUTES = [
     tag: 'Offers',
     summary: "The customer's offers, newest first",
     params: { path: customerId, query: OfferListQuery },
-    responses: { 200: { description: 'Offers registered on the customer id', schema: CustomerOffers }, 404: error('Unknown customer'), 422: error('Invalid query') },
+    responses: {
+      200: { description: 'Offers registered on the customer id', schema: CustomerOffers },
+      404: error('Unknown customer'),
+      422: error('Invalid query'),
+    },
   },
   {
     method: 'GET',

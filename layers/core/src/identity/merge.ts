@@ -15,8 +15,18 @@ export function absorbProfile(loser: ProfileItem): UpdateBuilder {
     for (const [k, v] of Object.entries(loser[attr] ?? {})) u.addToMap(attr, k, v);
   }
   for (const attr of [
-    'emails', 'phones', 'externalIds', 'aliasHashes', 'sources', 'ownedProducts', 'openedTicketIds',
-    'solvedTicketIds', 'complaintTicketIds', 'startedSubscriptions', 'subscriptionStarts', 'cancelledSubscriptions',
+    'emails',
+    'phones',
+    'externalIds',
+    'aliasHashes',
+    'sources',
+    'ownedProducts',
+    'openedTicketIds',
+    'solvedTicketIds',
+    'complaintTicketIds',
+    'startedSubscriptions',
+    'subscriptionStarts',
+    'cancelledSubscriptions',
   ] as const) {
     u.addToSet(attr, loser[attr] ?? []);
   }

@@ -29,7 +29,12 @@ export async function resolveCustomer(
   const merges: MergeResult[] = [];
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const { owners: aliases, erased } = await store.getAliasRecords(aliasHashes);
-    const erasedAfter = opts.occurredAt ? [...erased.values()].filter((at) => at >= opts.occurredAt!).sort().at(-1) : undefined;
+    const erasedAfter = opts.occurredAt
+      ? [...erased.values()]
+          .filter((at) => at >= opts.occurredAt!)
+          .sort()
+          .at(-1)
+      : undefined;
     if (erasedAfter) return { erasedAt: erasedAfter };
     const distinct = new Set(aliases.values());
     // Fast path, the common case: every key known and all point at one customer. The touchpoint

@@ -16,7 +16,10 @@ export function applyTouchpoint(u: UpdateBuilder, tp: Touchpoint): UpdateBuilder
         perCategory.set(item.category, (perCategory.get(item.category) ?? 0) + item.quantity);
       }
       for (const [category, qty] of perCategory) u.addToMap('categoryQuantities', category, qty);
-      u.addToSet('ownedProducts', tp.data.items.flatMap((i) => (i.productId ? [i.productId, i.sku] : [i.sku])));
+      u.addToSet(
+        'ownedProducts',
+        tp.data.items.flatMap((i) => (i.productId ? [i.productId, i.sku] : [i.sku])),
+      );
       break;
     }
     case 'refund':

@@ -18,7 +18,11 @@ export const MAX_WEBHOOK_BYTES = 256 * 1024;
 export type DeliveryOutcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected';
 
 export interface IngestObserver {
-  delivery(source: string, outcome: DeliveryOutcome, detail: { eventType?: string; eventId?: string; customerId?: string; reason?: string }): void;
+  delivery(
+    source: string,
+    outcome: DeliveryOutcome,
+    detail: { eventType?: string; eventId?: string; customerId?: string; reason?: string },
+  ): void;
 }
 
 export interface IngestDeps {
@@ -32,19 +36,21 @@ export interface IngestDeps {
 }
 
 export type IngestResult =
-  | { status: 'stored' | 'duplicate'; touchpointId: string; customerId: string; type: Touchpoint['type']; eventType: string; merged: string[] }
+  | {
+      status: 'stored' | 'duplicate';
+      touchpointId: string;
+      customerId: string;
+      type: Touchpoint['type'];
+      eventType: string;
+      merged: string[];
+    }
   | { status: 'ignored'; eventType: string; reason: string };
 
 /**
  * One webhook delivery, end to end: size, signature on the raw body, JSON, provider payload to
  * canonical touchpoint, identity resolution, and the idempotent write.
  */
-export async function ingestWebhook(
-  deps: IngestDeps,
-  sourceName: string,
-  rawBody: string,
-  headers: Headers,
-): Promise<IngestResult> {
+export async function ingestWebhook(deps: IngestDeps, sourceName: string, rawBody: string, headers: Headers): Promise<IngestResult> {
   const adapter = getAdapter(sourceName);
   if (!adapter) throw new NotFoundError(`Unknown webhook source '${sourceName}'`);
   const source = adapter.name;
@@ -141,7 +147,10 @@ async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedup
     const cached = attempt === 0 ? deps.aliasCache?.lookup(aliasHashes) : undefined;
     const resolution = cached
       ? { customerId: cached, merges: [] }
-      : await resolveCustomer(deps.store, aliasHashes, nowIso, { trustAliases: attempt === 0, occurredAt: normalizeInstant(tp.occurredAt) });
+      : await resolveCustomer(deps.store, aliasHashes, nowIso, {
+          trustAliases: attempt === 0,
+          occurredAt: normalizeInstant(tp.occurredAt),
+        });
     if ('erasedAt' in resolution) {
       const reason = `the customer was erased on ${resolution.erasedAt}; events from before the erasure are not stored again`;
       return { status: 'ignored' as const, code: 'customer_erased', eventType: tp.type, reason };

@@ -19,7 +19,7 @@ export function historyFromItems(customerId: string, items: Item[]): CustomerHis
     emailEvents: [],
   };
   for (const item of items) {
-    const data = (item.data ?? {}) as Record<string, any>;
+    const data = (item.data ?? {}) as Record<string, unknown>;
     const date = new Date(String(item.occurredAt));
     switch (item.type) {
       case 'purchase': {
@@ -72,7 +72,9 @@ export function encodeHistory(h: CustomerHistory): unknown {
 
 const DATE_KEYS = new Set(['date']);
 export function decodeHistory(raw: unknown): CustomerHistory {
-  const h = JSON.parse(JSON.stringify(raw), (key, value) => (DATE_KEYS.has(key) && typeof value === 'string' ? new Date(value) : value)) as CustomerHistory;
+  const h = JSON.parse(JSON.stringify(raw), (key, value) =>
+    DATE_KEYS.has(key) && typeof value === 'string' ? new Date(value) : value,
+  ) as CustomerHistory;
   if (h.paymentFailures) h.paymentFailures = h.paymentFailures.map((d) => new Date(d as unknown as string));
   return h;
 }

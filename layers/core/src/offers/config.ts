@@ -129,7 +129,9 @@ export const RuleSetConfig = z
           kinds: Kinds.default(['offer', 'upsell', 'cross-sell']),
           /** Days after the event during which to stay quiet (day `days` itself is still quiet). */
           days: Days.default(14),
-          events: z.array(z.enum(['complaint', 'payment-failure', 'cancellation'])).default(['complaint', 'payment-failure', 'cancellation']),
+          events: z
+            .array(z.enum(['complaint', 'payment-failure', 'cancellation']))
+            .default(['complaint', 'payment-failure', 'cancellation']),
         }),
         'exclusive-offers': rule({
           /** Term fields that make an offer a discount. */

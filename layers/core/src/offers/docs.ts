@@ -28,7 +28,8 @@ const TEXT: Record<RuleName, { checks: string; prevents: string }> = {
     prevents: 'Inviting a member of 33 years to become a member.',
   },
   'high-value-penalty': {
-    checks: 'A penalty, fee or collection against a top-tier customer (top CLV tier, CLV/revenue threshold or top segment); a person may override with a reason.',
+    checks:
+      'A penalty, fee or collection against a top-tier customer (top CLV tier, CLV/revenue threshold or top segment); a person may override with a reason.',
     prevents: 'A bank fining its largest depositor for a late loan payment.',
   },
   'service-tier-mismatch': {
@@ -36,7 +37,8 @@ const TEXT: Record<RuleName, { checks: string; prevents: string }> = {
     prevents: 'A VIP abroad getting the ordinary service.',
   },
   'sell-after-complaint': {
-    checks: 'An up-sell or cross-sell to a customer with an open ticket, a recent complaint or low rating, or a high churn risk; suggests retention.',
+    checks:
+      'An up-sell or cross-sell to a customer with an open ticket, a recent complaint or low rating, or a high churn risk; suggests retention.',
     prevents: 'Pitching an upgrade the day after the customer complained.',
   },
   'contact-fatigue': {
@@ -73,7 +75,11 @@ function render(value: unknown): string {
 
 function defaultsOf(rule: RuleName): string {
   const { enabled, severity: _severity, overridable, ...thresholds } = DEFAULT_RULES.rules[rule];
-  const parts = [enabled ? 'on' : 'off', ...(overridable ? ['overridable'] : []), ...Object.entries(thresholds).map(([k, v]) => `${k}: ${render(v)}`)];
+  const parts = [
+    enabled ? 'on' : 'off',
+    ...(overridable ? ['overridable'] : []),
+    ...Object.entries(thresholds).map(([k, v]) => `${k}: ${render(v)}`),
+  ];
   if (rule === 'high-value-penalty' || rule === 'service-tier-mismatch') {
     parts.push(...Object.entries(DEFAULT_RULES.highValue).map(([k, v]) => `highValue.${k}: ${render(v)}`));
   }

@@ -120,7 +120,8 @@ export type FactsExtras = Partial<
  * `extras.currency`, else the currency with the largest revenue.
  */
 export function factsFromCustomer360(c: Customer360, extras: FactsExtras = {}): CustomerFacts {
-  const main = extras.currency ?? [...c.revenue].sort((a, b) => b.amountMinor - a.amountMinor || a.currency.localeCompare(b.currency))[0]?.currency;
+  const main =
+    extras.currency ?? [...c.revenue].sort((a, b) => b.amountMinor - a.amountMinor || a.currency.localeCompare(b.currency))[0]?.currency;
   const facts: CustomerFacts = {
     customerId: c.id,
     consent: {
@@ -153,7 +154,16 @@ export function factsFromCustomer360(c: Customer360, extras: FactsExtras = {}): 
   if (c.firstSeen) facts.firstSeen = c.firstSeen;
   if (c.lastSeen) facts.lastSeen = c.lastSeen;
   if (main) facts.currency = main;
-  for (const key of ['memberships', 'lastComplaintAt', 'lastLowRatingAt', 'lastPaymentFailureAt', 'lastCancellationAt', 'flags', 'lastMiningRun', 'profileUpdatedAt'] as const) {
+  for (const key of [
+    'memberships',
+    'lastComplaintAt',
+    'lastLowRatingAt',
+    'lastPaymentFailureAt',
+    'lastCancellationAt',
+    'flags',
+    'lastMiningRun',
+    'profileUpdatedAt',
+  ] as const) {
     if (extras[key] !== undefined) (facts as unknown as Record<string, unknown>)[key] = extras[key];
   }
   return facts;

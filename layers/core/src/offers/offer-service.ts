@@ -23,7 +23,12 @@ export class OfferBlockedError extends PatronError {
   readonly status = 409;
   readonly code = 'offer_blocked';
   constructor(readonly evaluation: Evaluation) {
-    super(`Blocked by ${evaluation.findings.filter((f) => f.severity === 'block').map((f) => f.rule).join(', ')}`);
+    super(
+      `Blocked by ${evaluation.findings
+        .filter((f) => f.severity === 'block')
+        .map((f) => f.rule)
+        .join(', ')}`,
+    );
   }
   override toBody(): Record<string, unknown> {
     return { ...super.toBody(), ...this.evaluation };
@@ -77,7 +82,9 @@ export function lastMiningRunFact(latest: LatestRuns): CustomerFacts['lastMining
   if (latest.failedRunId && (!latest.runId || latest.failedRunId > latest.runId)) {
     return { status: 'failed', runId: latest.failedRunId, ...(latest.failedAt ? { completedAt: latest.failedAt } : {}) };
   }
-  return latest.runId ? { status: 'completed', runId: latest.runId, ...(latest.completedAt ? { completedAt: latest.completedAt } : {}) } : undefined;
+  return latest.runId
+    ? { status: 'completed', runId: latest.runId, ...(latest.completedAt ? { completedAt: latest.completedAt } : {}) }
+    : undefined;
 }
 
 /** The CLV at the `percent`-th percentile of a 101-point grid (linear between points). */
@@ -119,7 +126,9 @@ async function loadContext(deps: OfferDeps, customerId: string, now: Date): Prom
   extras.subscriptionsSince = subscriptionsSince(snap);
   extras.lastMiningRun = lastMiningRunFact(run);
   if (run.runId) {
-    extras.flags = snap.flags.filter((f) => f.runId === run.runId && f.expiresAt * 1000 > nowMs).map((f) => ({ type: f.type, score: f.score }));
+    extras.flags = snap.flags
+      .filter((f) => f.runId === run.runId && f.expiresAt * 1000 > nowMs)
+      .map((f) => ({ type: f.type, score: f.score }));
     const topPercent = deps.rules.highValue.topClvPercent;
     if (mining && run.clvPercentiles?.length) {
       const threshold = percentileOf(run.clvPercentiles, 100 - topPercent);
@@ -135,7 +144,9 @@ type RecentTouchpoint = { id: string; type: string; occurredAt: string; data: Re
 /** Last complaint, low rating, payment failure, cancellation and outbound messages of the window. */
 export function recentExtras(touchpoints: readonly RecentTouchpoint[], rules: RuleSetConfig): FactsExtras {
   const lowRating = rules.rules['sell-after-complaint'].satisfactionAtMost;
-  const latest: Partial<Record<'lastComplaintAt' | 'lastLowRatingAt' | 'lastPaymentFailureAt' | 'lastCancellationAt' | 'profileUpdatedAt', string>> = {};
+  const latest: Partial<
+    Record<'lastComplaintAt' | 'lastLowRatingAt' | 'lastPaymentFailureAt' | 'lastCancellationAt' | 'profileUpdatedAt', string>
+  > = {};
   const keep = (key: keyof typeof latest, at: string) => {
     if (!latest[key] || at > latest[key]!) latest[key] = at;
   };
@@ -211,7 +222,11 @@ export interface RegisterResult {
  * not moved since the check read it, so concurrent conflicting registrations cannot both pass. A
  * block answers 409 (nothing stored) unless an overridable rule was overridden by a person.
  */
-export async function registerOffer(deps: OfferDeps, request: OfferRequest, opts: { idempotencyKey?: string } = {}): Promise<RegisterResult> {
+export async function registerOffer(
+  deps: OfferDeps,
+  request: OfferRequest,
+  opts: { idempotencyKey?: string } = {},
+): Promise<RegisterResult> {
   const keyHash = opts.idempotencyKey ? sha256(opts.idempotencyKey) : undefined;
   const requestHash = sha256(stableJson(request));
   if (keyHash) {
@@ -263,12 +278,27 @@ async function replayed(deps: OfferDeps, keyHash: string, requestHash: string): 
 
 function newOffer(request: OfferRequest, customerId: string, at: string): StoredOffer {
   const { customerId: _c, email: _e, ...fields } = request;
-  return { ...fields, id: ulid(), customerId, status: 'active', createdAt: at, updatedAt: at, ...(request.team ? { createdBy: request.team } : {}) };
+  return {
+    ...fields,
+    id: ulid(),
+    customerId,
+    status: 'active',
+    createdAt: at,
+    updatedAt: at,
+    ...(request.team ? { createdBy: request.team } : {}),
+  };
 }
 
 function creationAudit(offer: StoredOffer, request: OfferRequest, evaluation: Evaluation, at: string): AuditRecord[] {
   const findings = evaluation.findings.map(({ rule, severity, message }) => ({ rule, severity, message }));
-  const created: AuditRecord = { offerId: offer.id, at, action: 'created', actor: request.override?.actor ?? request.team ?? 'api', decision: evaluation.decision, findings };
+  const created: AuditRecord = {
+    offerId: offer.id,
+    at,
+    action: 'created',
+    actor: request.override?.actor ?? request.team ?? 'api',
+    decision: evaluation.decision,
+    findings,
+  };
   const overridden = evaluation.findings.filter((f) => f.evidence.overridden);
   if (!overridden.length || !request.override) return [created];
   return [
@@ -305,7 +335,11 @@ export async function getOffer(deps: OfferDeps, offerId: string): Promise<{ offe
 }
 
 /** Status changes follow TRANSITIONS; the write is conditional on the status it was read with. */
-export async function changeOfferStatus(deps: OfferDeps, offerId: string, change: OfferStatusChange): Promise<{ offer: StoredOffer; audit: AuditRecord[] }> {
+export async function changeOfferStatus(
+  deps: OfferDeps,
+  offerId: string,
+  change: OfferStatusChange,
+): Promise<{ offer: StoredOffer; audit: AuditRecord[] }> {
   const offer = await findOffer(deps, offerId, true);
   const now = deps.now();
   const current = effectiveStatus(offer, now);
@@ -316,7 +350,15 @@ export async function changeOfferStatus(deps: OfferDeps, offerId: string, change
     throw new ConflictError(`Offer '${offerId}' is ${offer.status}; it cannot become ${change.status}`);
   }
   const at = now.toISOString();
-  const audit: AuditRecord = { offerId, at, action: 'status-changed', actor: change.actor, from: offer.status, to: change.status, ...(change.reason ? { reason: change.reason } : {}) };
+  const audit: AuditRecord = {
+    offerId,
+    at,
+    action: 'status-changed',
+    actor: change.actor,
+    from: offer.status,
+    to: change.status,
+    ...(change.reason ? { reason: change.reason } : {}),
+  };
   if (!(await deps.offers.transition({ offer, to: change.status, at, audit }))) {
     const latest = await findOffer(deps, offerId, true);
     throw new ConflictError(`Offer '${offerId}' changed meanwhile: it is ${latest.status}`);
@@ -324,7 +366,11 @@ export async function changeOfferStatus(deps: OfferDeps, offerId: string, change
   return getOffer(deps, offerId);
 }
 
-export async function listCustomerOffers(deps: OfferDeps, customerId: string, status?: OfferStatus): Promise<{ customerId: string; items: StoredOffer[] }> {
+export async function listCustomerOffers(
+  deps: OfferDeps,
+  customerId: string,
+  status?: OfferStatus,
+): Promise<{ customerId: string; items: StoredOffer[] }> {
   const live = await resolveCustomerId(deps, { customerId });
   const now = deps.now();
   const items = (await deps.offers.customerOffers(live))

@@ -33,7 +33,10 @@ export const IsoDate = z.union([z.iso.date(), z.iso.datetime({ offset: true })],
 export const OfferTerms = z
   .object({
     amount: z.number().optional(),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
+      .optional(),
     rate: z.number().optional(),
     termMonths: z.number().int().nonnegative().optional(),
     discountPercent: z.number().min(0).max(100).optional(),
@@ -131,7 +134,9 @@ export const Finding = z
   .meta({ id: 'OfferFinding' });
 export type Finding = z.infer<typeof Finding>;
 
-export const Decision = z.enum(['allow', 'warn', 'block']).meta({ id: 'OfferDecision', description: 'The worst finding severity; allow when there is none' });
+export const Decision = z
+  .enum(['allow', 'warn', 'block'])
+  .meta({ id: 'OfferDecision', description: 'The worst finding severity; allow when there is none' });
 export type Decision = z.infer<typeof Decision>;
 
 export const Evaluation = z.object({ decision: Decision, findings: z.array(Finding) }).meta({ id: 'OfferEvaluation' });

@@ -10,7 +10,15 @@ import {
 import type { ProfileItem } from '../customers/profile.js';
 import { EMPTY_PROFILE_MAPS } from '../customers/profile.js';
 import type { StoredTouchpoint, TouchpointType } from '../touchpoint.js';
-import { batchWrite, cancelledByCondition, isConditionalFailure, isTransactionCancelled, queryPartition, withoutKeys, type Item } from './dynamo.js';
+import {
+  batchWrite,
+  cancelledByCondition,
+  isConditionalFailure,
+  isTransactionCancelled,
+  queryPartition,
+  withoutKeys,
+  type Item,
+} from './dynamo.js';
 import {
   ALIAS_SK,
   ERASURE_AUDIT_PK,
@@ -26,7 +34,7 @@ import {
   touchpointSk,
 } from './keys.js';
 import { OfferStore } from './offer-store.js';
-import { UpdateBuilder } from './update-builder.js';
+import type { UpdateBuilder } from './update-builder.js';
 
 export type WriteOutcome = 'stored' | 'duplicate' | 'customer-moved';
 
@@ -299,7 +307,11 @@ export class CustomerStore {
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tp)',
-          ExpressionAttributeValues: { ':pk': customerPk(customerId), ':tp': TOUCHPOINT_PREFIX, ...(opts.type ? { ':type': opts.type } : {}) },
+          ExpressionAttributeValues: {
+            ':pk': customerPk(customerId),
+            ':tp': TOUCHPOINT_PREFIX,
+            ...(opts.type ? { ':type': opts.type } : {}),
+          },
           ...(opts.type ? { FilterExpression: '#type = :type', ExpressionAttributeNames: { '#type': 'type' } } : {}),
           ScanIndexForward: false,
           Limit: opts.limit - items.length,
@@ -346,12 +358,7 @@ export class CustomerStore {
    * it was read: `touchpointCount` is its version), adds its aggregates to the survivor and
    * records the merge. The aggregates therefore move exactly once.
    */
-  async commitMerge(args: {
-    survivorId: string;
-    loser: ProfileItem;
-    survivorUpdate: UpdateBuilder;
-    now: string;
-  }): Promise<boolean> {
+  async commitMerge(args: { survivorId: string; loser: ProfileItem; survivorUpdate: UpdateBuilder; now: string }): Promise<boolean> {
     const { survivorId, loser, survivorUpdate, now } = args;
     const s = survivorUpdate;
     try {
@@ -408,8 +415,16 @@ export class CustomerStore {
   /** Copies the loser's touchpoints into the survivor's partition, then deletes the originals. Idempotent. */
   async moveTouchpoints(fromId: string, toId: string): Promise<number> {
     const items = await this.partitionItems(fromId, TOUCHPOINT_PREFIX);
-    await batchWrite(this.doc, this.table, items.map((it) => ({ PutRequest: { Item: { ...it, pk: customerPk(toId), customerId: toId } } })));
-    await batchWrite(this.doc, this.table, items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })));
+    await batchWrite(
+      this.doc,
+      this.table,
+      items.map((it) => ({ PutRequest: { Item: { ...it, pk: customerPk(toId), customerId: toId } } })),
+    );
+    await batchWrite(
+      this.doc,
+      this.table,
+      items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })),
+    );
     return items.length;
   }
 
@@ -429,7 +444,11 @@ export class CustomerStore {
   }
 
   async deleteKeys(keys: { pk: string; sk: string }[]): Promise<void> {
-    await batchWrite(this.doc, this.table, keys.map((Key) => ({ DeleteRequest: { Key } })));
+    await batchWrite(
+      this.doc,
+      this.table,
+      keys.map((Key) => ({ DeleteRequest: { Key } })),
+    );
   }
 
   async deleteAliases(hashes: Iterable<string>): Promise<number> {
@@ -440,7 +459,10 @@ export class CustomerStore {
 
   async putErasureAudit(record: Record<string, unknown> & { customerId: string; erasedAt: string }): Promise<void> {
     await this.doc.send(
-      new PutCommand({ TableName: this.table, Item: { pk: ERASURE_AUDIT_PK, sk: erasureAuditSk(record.erasedAt, record.customerId), ...record } }),
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: ERASURE_AUDIT_PK, sk: erasureAuditSk(record.erasedAt, record.customerId), ...record },
+      }),
     );
   }
 

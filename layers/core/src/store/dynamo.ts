@@ -1,10 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  DynamoDBDocumentClient,
-  QueryCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { tracer } from '../observability.js';
 
 export type Item = Record<string, unknown>;
@@ -30,7 +25,13 @@ export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandI
 }
 
 /** Every item of one partition, or of the part whose sort key starts with `skPrefix`. */
-export function queryPartition(doc: DynamoDBDocumentClient, table: string, pk: string, skPrefix?: string, opts: { consistent?: boolean } = {}): Promise<Item[]> {
+export function queryPartition(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  pk: string,
+  skPrefix?: string,
+  opts: { consistent?: boolean } = {},
+): Promise<Item[]> {
   return queryAll(doc, {
     TableName: table,
     KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :p)' : 'pk = :pk',
@@ -48,11 +49,7 @@ export function withoutKeys<T = Item>(item: Item): T {
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
 
 /** BatchWriteItem is not atomic and may return UnprocessedItems: retry them with backoff. */
-export async function batchWrite(
-  doc: DynamoDBDocumentClient,
-  table: string,
-  requests: WriteRequest[],
-): Promise<void> {
+export async function batchWrite(doc: DynamoDBDocumentClient, table: string, requests: WriteRequest[]): Promise<void> {
   for (let i = 0; i < requests.length; i += 25) {
     let pending: WriteRequest[] = requests.slice(i, i + 25);
     for (let attempt = 0; pending.length > 0; attempt++) {

@@ -1,11 +1,4 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchWrite, isConditionalFailure, withoutKeys, type Item } from './dynamo.js';
 import {
   CUSTOMER_PK_PREFIX,
@@ -44,7 +37,17 @@ export interface RunRecord {
   createdAt: string;
   updatedAt: string;
   completedAt?: string;
-  shardStats?: Record<string, { customers: number; touchpoints?: number; flags?: Record<string, number>; segments?: Record<string, number>; clvGrid?: number[]; ms?: number }>;
+  shardStats?: Record<
+    string,
+    {
+      customers: number;
+      touchpoints?: number;
+      flags?: Record<string, number>;
+      segments?: Record<string, number>;
+      clvGrid?: number[];
+      ms?: number;
+    }
+  >;
   timingsMs?: Record<string, number>;
   summary?: Record<string, unknown>;
   errors?: RunError[];
@@ -90,17 +93,29 @@ export class MiningStore {
 
   async createRun(run: RunRecord): Promise<void> {
     await this.doc.send(
-      new PutCommand({ TableName: this.table, Item: { pk: runPk(run.runId), sk: RUN_SK, ...run }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: runPk(run.runId), sk: RUN_SK, ...run },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
   }
 
   async getRun(runId: string, consistent = true): Promise<RunRecord | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: runPk(runId), sk: RUN_SK }, ConsistentRead: consistent }));
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: runPk(runId), sk: RUN_SK }, ConsistentRead: consistent }),
+    );
     return out.Item as RunRecord | undefined;
   }
 
   /** Marks a shard done for a phase (set union: idempotent) and returns the run as it is now. */
-  async markShard(runId: string, phase: 'extractedShards' | 'scoredShards', shard: number, stats: Record<string, unknown>, now: string): Promise<RunRecord> {
+  async markShard(
+    runId: string,
+    phase: 'extractedShards' | 'scoredShards',
+    shard: number,
+    stats: Record<string, unknown>,
+    now: string,
+  ): Promise<RunRecord> {
     const out = await this.doc.send(
       new UpdateCommand({
         TableName: this.table,
@@ -116,14 +131,20 @@ export class MiningStore {
   }
 
   /** Moves the run forward; a phase never goes back, so a redelivered message cannot rewind it. */
-  async advance(runId: string, to: RunPhase, from: RunPhase[], extra: Record<string, unknown> = {}, now = new Date().toISOString()): Promise<boolean> {
-    const sets = Object.keys(extra).map((k, i) => `#e${i} = :e${i}`);
+  async advance(
+    runId: string,
+    to: RunPhase,
+    from: RunPhase[],
+    extra: Record<string, unknown> = {},
+    now = new Date().toISOString(),
+  ): Promise<boolean> {
+    const sets = Object.keys(extra).map((_name, i) => `#e${i} = :e${i}`);
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: runPk(runId), sk: RUN_SK },
-          UpdateExpression: `SET phase = :to, updatedAt = :now${sets.length ? ', ' + sets.join(', ') : ''}`,
+          UpdateExpression: `SET phase = :to, updatedAt = :now${sets.length ? `, ${sets.join(', ')}` : ''}`,
           ConditionExpression: `phase IN (${from.map((_, i) => `:f${i}`).join(', ')})`,
           ...(sets.length ? { ExpressionAttributeNames: Object.fromEntries(Object.keys(extra).map((k, i) => [`#e${i}`, k])) } : {}),
           ExpressionAttributeValues: {
@@ -175,9 +196,17 @@ export class MiningStore {
    * then stop at once) and the pointer remembers the newest failed run, for stale-profile checks.
    */
   async failRun(runId: string, failedAt: string): Promise<void> {
-    const failed = (await this.advance(runId, 'failed', ['extracting', 'fitting', 'scoring', 'finalizing'], { failedAt }, failedAt)) || (await this.getRun(runId))?.phase === 'failed';
+    const failed =
+      (await this.advance(runId, 'failed', ['extracting', 'fitting', 'scoring', 'finalizing'], { failedAt }, failedAt)) ||
+      (await this.getRun(runId))?.phase === 'failed';
     // A run that completed meanwhile did not fail.
-    if (failed) await this.updatePointer('SET failedRunId = :id, failedAt = :at', 'attribute_not_exists(failedRunId) OR failedRunId <= :id', runId, failedAt);
+    if (failed)
+      await this.updatePointer(
+        'SET failedRunId = :id, failedAt = :at',
+        'attribute_not_exists(failedRunId) OR failedRunId <= :id',
+        runId,
+        failedAt,
+      );
   }
 
   private async updatePointer(update: string, condition: string, runId: string, at: string): Promise<void> {
@@ -204,7 +233,12 @@ export class MiningStore {
   async latestRuns(): Promise<LatestRuns> {
     const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: LATEST_RUN_PK, sk: RUN_SK } }));
     const item = out.Item ?? {};
-    return { runId: item.runId as string | undefined, completedAt: item.completedAt as string | undefined, failedRunId: item.failedRunId as string | undefined, failedAt: item.failedAt as string | undefined };
+    return {
+      runId: item.runId as string | undefined,
+      completedAt: item.completedAt as string | undefined,
+      failedRunId: item.failedRunId as string | undefined,
+      failedAt: item.failedAt as string | undefined,
+    };
   }
 
   /**

@@ -106,7 +106,10 @@ export class OfferStore {
   }
 
   /** Touchpoints since `sinceIso` (the rules' longest window), newest first: bounded by the window. */
-  async touchpointsSince(customerId: string, sinceIso: string): Promise<{ id: string; type: string; occurredAt: string; data: Record<string, unknown> }[]> {
+  async touchpointsSince(
+    customerId: string,
+    sinceIso: string,
+  ): Promise<{ id: string; type: string; occurredAt: string; data: Record<string, unknown> }[]> {
     const items = await queryAll(this.doc, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
@@ -127,7 +130,12 @@ export class OfferStore {
    * Idempotency-Key record. `stale`: another registration or status change came first (re-check);
    * `idempotency-key-taken`: a concurrent request with the same key won (read its response).
    */
-  async register(args: { offer: StoredOffer; expectedVersion: number; audit: AuditRecord[]; idempotency?: { keyHash: string; record: IdempotencyRecord } }): Promise<RegisterOutcome> {
+  async register(args: {
+    offer: StoredOffer;
+    expectedVersion: number;
+    audit: AuditRecord[];
+    idempotency?: { keyHash: string; record: IdempotencyRecord };
+  }): Promise<RegisterOutcome> {
     const { offer, expectedVersion, audit, idempotency } = args;
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
       {
@@ -140,7 +148,13 @@ export class OfferStore {
           ExpressionAttributeValues: { ':next': expectedVersion + 1, ...(expectedVersion === 0 ? {} : { ':v': expectedVersion }) },
         },
       },
-      { Put: { TableName: this.table, Item: { pk: customerPk(offer.customerId), sk: offerSk(offer.id), ...offer }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Put: {
+          TableName: this.table,
+          Item: { pk: customerPk(offer.customerId), sk: offerSk(offer.id), ...offer },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
       { Put: { TableName: this.table, Item: { pk: offerPk(offer.id), sk: OFFER_POINTER_SK, customerId: offer.customerId } } },
       ...audit.map((a) => ({ Put: { TableName: this.table, Item: { pk: offerPk(a.offerId), sk: auditSk(a.at), ...a } } })),
     ];
@@ -148,7 +162,12 @@ export class OfferStore {
       items.push({
         Put: {
           TableName: this.table,
-          Item: { pk: idempotencyPk(idempotency.keyHash), sk: IDEMPOTENCY_SK, ...idempotency.record, expiresAt: epochSeconds(offer.createdAt) + IDEMPOTENCY_TTL_SECONDS },
+          Item: {
+            pk: idempotencyPk(idempotency.keyHash),
+            sk: IDEMPOTENCY_SK,
+            ...idempotency.record,
+            expiresAt: epochSeconds(offer.createdAt) + IDEMPOTENCY_TTL_SECONDS,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       });
@@ -203,7 +222,7 @@ export class OfferStore {
     const out = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: { pk: customerPk(customerId), sk: offerSk(offerId) }, ConsistentRead: consistent }),
     );
-    return out.Item ? (withoutKeys<StoredOffer>(out.Item)) : undefined;
+    return out.Item ? withoutKeys<StoredOffer>(out.Item) : undefined;
   }
 
   async auditTrail(offerId: string): Promise<AuditRecord[]> {
@@ -232,7 +251,11 @@ export class OfferStore {
       ...items.map((it) => ({ PutRequest: { Item: { ...it, pk: customerPk(toId), customerId: toId } } })),
       ...items.map((it) => ({ PutRequest: { Item: { pk: offerPk(String(it.id)), sk: OFFER_POINTER_SK, customerId: toId } } })),
     ]);
-    await batchWrite(this.doc, this.table, items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })));
+    await batchWrite(
+      this.doc,
+      this.table,
+      items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })),
+    );
     await this.bumpLedger(toId);
     return items.length;
   }
@@ -242,8 +265,10 @@ export class OfferStore {
   }
 
   async getIdempotency(keyHash: string): Promise<IdempotencyRecord | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: idempotencyPk(keyHash), sk: IDEMPOTENCY_SK }, ConsistentRead: true }));
-    return out.Item ? (withoutKeys<IdempotencyRecord>(out.Item)) : undefined;
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: idempotencyPk(keyHash), sk: IDEMPOTENCY_SK }, ConsistentRead: true }),
+    );
+    return out.Item ? withoutKeys<IdempotencyRecord>(out.Item) : undefined;
   }
 }
 

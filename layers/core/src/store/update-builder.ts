@@ -101,7 +101,11 @@ export class UpdateBuilder {
   }
 
   /** The three UpdateItem fields; empty maps omitted because DynamoDB rejects them. */
-  params(): { UpdateExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> } {
+  params(): {
+    UpdateExpression: string;
+    ExpressionAttributeNames?: Record<string, string>;
+    ExpressionAttributeValues?: Record<string, unknown>;
+  } {
     return {
       UpdateExpression: this.expression(),
       ...(Object.keys(this.names).length ? { ExpressionAttributeNames: this.names } : {}),

@@ -1,15 +1,7 @@
 import type { z } from 'zod';
 import { ConfigError, SignatureError, ValidationError, type FieldIssue } from '../../errors.js';
 import { Touchpoint } from '../../touchpoint.js';
-import {
-  anyMatch,
-  assertFresh,
-  getHeader,
-  hmacSha256Base64,
-  parseUnixSeconds,
-  requireHeader,
-  usableSecrets,
-} from './hmac.js';
+import { anyMatch, assertFresh, getHeader, hmacSha256Base64, parseUnixSeconds, requireHeader, usableSecrets } from './hmac.js';
 import type { Adapted, Headers, SourceAdapter } from './types.js';
 
 /*
@@ -29,11 +21,7 @@ export function zodIssues(error: z.ZodError, prefix?: string): FieldIssue[] {
 }
 
 /** Parses a provider payload with its zod schema; schema problems become a ValidationError. */
-export function parsePayload<S extends z.ZodType>(
-  schema: S,
-  payload: unknown,
-  what: string,
-): z.output<S> {
+export function parsePayload<S extends z.ZodType>(schema: S, payload: unknown, what: string): z.output<S> {
   const result = schema.safeParse(payload);
   if (!result.success) {
     throw new ValidationError(`invalid ${what} payload`, zodIssues(result.error));
@@ -114,7 +102,12 @@ export const genericAdapter: SourceAdapter = {
     assertFresh(parseUnixSeconds(timestamp), now);
     if (signatures.length === 0) throw new SignatureError('webhook-signature holds no v1 signature');
     const content = signedContent(id, timestamp, rawBody);
-    if (!anyMatch(keys.map((k) => hmacSha256Base64(k, content)), signatures)) {
+    if (
+      !anyMatch(
+        keys.map((k) => hmacSha256Base64(k, content)),
+        signatures,
+      )
+    ) {
       throw new SignatureError('webhook signature does not match');
     }
   },

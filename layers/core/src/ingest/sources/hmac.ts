@@ -14,11 +14,9 @@ export function hmacSha256(key: HmacKey, message: string): Buffer {
   return createHmac('sha256', key).update(message, 'utf8').digest();
 }
 
-export const hmacSha256Base64 = (key: HmacKey, message: string): string =>
-  hmacSha256(key, message).toString('base64');
+export const hmacSha256Base64 = (key: HmacKey, message: string): string => hmacSha256(key, message).toString('base64');
 
-export const hmacSha256Hex = (key: HmacKey, message: string): string =>
-  hmacSha256(key, message).toString('hex');
+export const hmacSha256Hex = (key: HmacKey, message: string): string => hmacSha256(key, message).toString('hex');
 
 /**
  * Constant-time equality. `crypto.timingSafeEqual` throws when the lengths differ, so the
@@ -71,11 +69,7 @@ export const DEFAULT_TOLERANCE_SECONDS = 300;
  * Rejects a signature timestamp (milliseconds since the epoch) more than `toleranceSeconds`
  * away from `now`, in the past (replay) or in the future (clock skew or a forged timestamp).
  */
-export function assertFresh(
-  timestampMs: number,
-  now: Date,
-  toleranceSeconds: number = DEFAULT_TOLERANCE_SECONDS,
-): void {
+export function assertFresh(timestampMs: number, now: Date, toleranceSeconds: number = DEFAULT_TOLERANCE_SECONDS): void {
   if (!Number.isFinite(timestampMs)) throw new SignatureError('invalid signature timestamp');
   const skewMs = now.getTime() - timestampMs;
   if (skewMs > toleranceSeconds * 1000) throw new SignatureError('signature timestamp is too old');

@@ -13,8 +13,7 @@ export const ADAPTERS: Record<SourceName, SourceAdapter> = {
   zendesk: zendeskAdapter,
 };
 
-const isSourceName = (name: string): name is SourceName =>
-  (SOURCES as readonly string[]).includes(name);
+const isSourceName = (name: string): name is SourceName => (SOURCES as readonly string[]).includes(name);
 
 /** The adapter for a source name taken from a URL path; undefined for anything unknown. */
 export function getAdapter(name: string): SourceAdapter | undefined {

@@ -36,8 +36,23 @@ import type { Adapted, Headers, SourceAdapter } from './types.js';
 
 /** ISO 4217 currencies whose minor unit is not 2 decimals (the rest are 2). */
 const ZERO_DECIMAL = new Set([
-  'BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV',
-  'XAF', 'XOF', 'XPF',
+  'BIF',
+  'CLP',
+  'DJF',
+  'GNF',
+  'ISK',
+  'JPY',
+  'KMF',
+  'KRW',
+  'PYG',
+  'RWF',
+  'UGX',
+  'UYI',
+  'VND',
+  'VUV',
+  'XAF',
+  'XOF',
+  'XPF',
 ]);
 const THREE_DECIMAL = new Set(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND']);
 
@@ -265,10 +280,7 @@ function adaptRefund(topic: string, payload: unknown, eventId: string): Adapted 
   if (refunded.some((t) => t.currency !== currency)) {
     fieldError('transactions', 'refund transactions use more than one currency');
   }
-  const amountMinor = refunded.reduce(
-    (sum, t) => sum + money(t.amount, t.currency, `transactions.${t.index}.amount`),
-    0,
-  );
+  const amountMinor = refunded.reduce((sum, t) => sum + money(t.amount, t.currency, `transactions.${t.index}.amount`), 0);
   if (!currency || amountMinor === 0) {
     return { kind: 'ignored', eventType: topic, reason: 'refund moved no money (restock or adjustment only)' };
   }
@@ -285,7 +297,13 @@ function adaptRefund(topic: string, payload: unknown, eventId: string): Adapted 
     'touchpoint',
   );
   if (named) return { kind: 'touchpoint', eventType: topic, dedupeKey: eventId, touchpoint };
-  return { kind: 'order-touchpoint', eventType: topic, dedupeKey: eventId, orderId: String(refund.order_id), touchpoint: { ...touchpoint, customer: {} } };
+  return {
+    kind: 'order-touchpoint',
+    eventType: topic,
+    dedupeKey: eventId,
+    orderId: String(refund.order_id),
+    touchpoint: { ...touchpoint, customer: {} },
+  };
 }
 
 function adaptCustomer(topic: string, payload: unknown, eventId: string): Adapted {
@@ -301,10 +319,7 @@ function adaptCustomer(topic: string, payload: unknown, eventId: string): Adapte
       smsMarketingConsent: c.sms_marketing_consent?.state,
     }).filter(([, v]) => v !== undefined),
   );
-  const touchpoint = toTouchpoint(
-    { type: 'profile_updated', occurredAt, customer: customerRef(c), data },
-    'touchpoint',
-  );
+  const touchpoint = toTouchpoint({ type: 'profile_updated', occurredAt, customer: customerRef(c), data }, 'touchpoint');
   return { kind: 'touchpoint', eventType: topic, dedupeKey: eventId, touchpoint };
 }
 
@@ -366,7 +381,12 @@ export const shopifyAdapter: SourceAdapter = {
   verify(rawBody: string, headers: Headers, secrets: readonly string[]): void {
     const keys = usableSecrets(secrets, 'shopify');
     const signature = requireHeader(headers, 'x-shopify-hmac-sha256');
-    if (!anyMatch(keys.map((k) => hmacSha256Base64(k, rawBody)), [signature])) {
+    if (
+      !anyMatch(
+        keys.map((k) => hmacSha256Base64(k, rawBody)),
+        [signature],
+      )
+    ) {
       throw new SignatureError('Shopify HMAC does not match');
     }
   },
@@ -374,8 +394,7 @@ export const shopifyAdapter: SourceAdapter = {
   adapt(payload: unknown, headers: Headers): Adapted {
     const topic = getHeader(headers, 'x-shopify-topic')?.trim().toLowerCase();
     if (!topic) fieldError('headers.x-shopify-topic', 'is required');
-    const eventId =
-      getHeader(headers, 'x-shopify-event-id')?.trim() || getHeader(headers, 'x-shopify-webhook-id')?.trim();
+    const eventId = getHeader(headers, 'x-shopify-event-id')?.trim() || getHeader(headers, 'x-shopify-webhook-id')?.trim();
     if (!eventId) fieldError('headers.x-shopify-event-id', 'is required (or x-shopify-webhook-id)');
 
     switch (topic) {

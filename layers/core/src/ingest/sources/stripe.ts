@@ -2,14 +2,7 @@ import { z } from 'zod';
 import { SignatureError } from '../../errors.js';
 import type { CustomerRef } from '../../touchpoint.js';
 import { fieldError, parsePayload, toTouchpoint } from './generic.js';
-import {
-  anyMatch,
-  assertFresh,
-  hmacSha256Hex,
-  parseUnixSeconds,
-  requireHeader,
-  usableSecrets,
-} from './hmac.js';
+import { anyMatch, assertFresh, hmacSha256Hex, parseUnixSeconds, requireHeader, usableSecrets } from './hmac.js';
 import type { Adapted, Headers, SourceAdapter } from './types.js';
 
 /*
@@ -40,9 +33,7 @@ const Currency = z
 const Amount = z.number().int('must be an integer in minor units').nonnegative();
 const UnixTime = z.number().int('must be unix seconds').positive('must be unix seconds');
 /** A reference Stripe sends as an id, or as the object itself when the API call expanded it. */
-const Ref = z
-  .union([z.string().min(1), z.looseObject({ id: z.string().min(1) })])
-  .transform((r) => (typeof r === 'string' ? r : r.id));
+const Ref = z.union([z.string().min(1), z.looseObject({ id: z.string().min(1) })]).transform((r) => (typeof r === 'string' ? r : r.id));
 const Metadata = z
   .record(z.string(), z.string())
   .nullish()
@@ -59,9 +50,7 @@ const Charge = z.looseObject({
   receipt_email: Text,
   description: Text,
   metadata: Metadata,
-  refunds: z
-    .looseObject({ data: z.array(z.looseObject({ reason: Text })).default([]) })
-    .nullish(),
+  refunds: z.looseObject({ data: z.array(z.looseObject({ reason: Text })).default([]) }).nullish(),
 });
 
 const Price = z.looseObject({
@@ -279,7 +268,12 @@ export const stripeAdapter: SourceAdapter = {
     if (v1.length === 0) throw new SignatureError('Stripe-Signature has no v1 signature');
     assertFresh(parseUnixSeconds(timestamp), now, TOLERANCE_SECONDS);
     const signed = `${timestamp}.${rawBody}`;
-    if (!anyMatch(keys.map((k) => hmacSha256Hex(k, signed)), v1)) {
+    if (
+      !anyMatch(
+        keys.map((k) => hmacSha256Hex(k, signed)),
+        v1,
+      )
+    ) {
       throw new SignatureError('Stripe signature does not match');
     }
   },

@@ -2,14 +2,7 @@ import { z } from 'zod';
 import { SignatureError } from '../../errors.js';
 import { IsoDateTime, type CustomerRef } from '../../touchpoint.js';
 import { fieldError, parsePayload, toTouchpoint } from './generic.js';
-import {
-  anyMatch,
-  assertFresh,
-  getHeader,
-  hmacSha256Base64,
-  requireHeader,
-  usableSecrets,
-} from './hmac.js';
+import { anyMatch, assertFresh, getHeader, hmacSha256Base64, requireHeader, usableSecrets } from './hmac.js';
 import type { Adapted, Headers, SourceAdapter } from './types.js';
 
 /*
@@ -184,8 +177,7 @@ function requester(detail: z.output<typeof Detail>): CustomerRef {
   };
 }
 
-const isComplaint = (tags: readonly string[] | null | undefined) =>
-  (tags ?? []).some((t) => /^complaints?$/i.test(t.trim()));
+const isComplaint = (tags: readonly string[] | null | undefined) => (tags ?? []).some((t) => /^complaints?$/i.test(t.trim()));
 
 function eventIdOf(id: string | undefined, headers: Headers): string {
   const eventId = id ?? getHeader(headers, 'x-zendesk-webhook-invocation-id')?.trim();
@@ -256,7 +248,12 @@ export const zendeskAdapter: SourceAdapter = {
     const timestamp = requireHeader(headers, 'x-zendesk-webhook-signature-timestamp');
     assertFresh(parseIsoTimestamp(timestamp), now);
     const signed = timestamp + rawBody;
-    if (!anyMatch(keys.map((k) => hmacSha256Base64(k, signed)), [signature])) {
+    if (
+      !anyMatch(
+        keys.map((k) => hmacSha256Base64(k, signed)),
+        [signature],
+      )
+    ) {
       throw new SignatureError('Zendesk signature does not match');
     }
   },

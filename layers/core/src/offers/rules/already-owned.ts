@@ -28,11 +28,21 @@ export const alreadyOwned: Rule = (offer, facts, _activeOffers, config, now) => 
   };
   const subscribed = new Set(facts.activeSubscriptions.map((s) => s.productId));
   const holdings: Holding[] = [
-    ...(facts.memberships ?? []).map((m) => ({ productId: m.productId, productFamily: m.productFamily, heldAs: 'membership' as const, ref: m.membershipId, since: m.since })),
-    ...facts.activeSubscriptions.map((s) => ({ productId: s.productId, productFamily: s.productFamily, heldAs: 'active subscription' as const, ref: s.subscriptionId, since: s.since })),
-    ...facts.ownedProducts
-      .filter((p) => !subscribed.has(p) && !repeatable(p))
-      .map((p) => ({ productId: p, heldAs: 'purchase' as const })),
+    ...(facts.memberships ?? []).map((m) => ({
+      productId: m.productId,
+      productFamily: m.productFamily,
+      heldAs: 'membership' as const,
+      ref: m.membershipId,
+      since: m.since,
+    })),
+    ...facts.activeSubscriptions.map((s) => ({
+      productId: s.productId,
+      productFamily: s.productFamily,
+      heldAs: 'active subscription' as const,
+      ref: s.subscriptionId,
+      since: s.since,
+    })),
+    ...facts.ownedProducts.filter((p) => !subscribed.has(p) && !repeatable(p)).map((p) => ({ productId: p, heldAs: 'purchase' as const })),
   ];
   const byId = holdings.filter((h) => offer.productId !== undefined && h.productId === offer.productId);
   const byFamily = cfg.matchFamily && offeredFamily ? holdings.filter((h) => !byId.includes(h) && familyOf(h) === offeredFamily) : [];
@@ -42,7 +52,10 @@ export const alreadyOwned: Rule = (offer, facts, _activeOffers, config, now) => 
   const matchedOn = byId.length ? 'productId' : 'productFamily';
   const years = held.since ? Math.floor((now.getTime() - Date.parse(held.since)) / (365.25 * 86_400_000)) : undefined;
   const how = [held.heldAs, held.ref, held.since && `since ${day(held.since)}`].filter(Boolean).join(' ');
-  const what = matchedOn === 'productId' ? `offering it again` : `offering ${offer.productId ?? `another ${offeredFamily}`}, of the same ${offeredFamily} family,`;
+  const what =
+    matchedOn === 'productId'
+      ? `offering it again`
+      : `offering ${offer.productId ?? `another ${offeredFamily}`}, of the same ${offeredFamily} family,`;
   const role = held.heldAs === 'membership' ? 'member' : 'customer';
   const consequence =
     years !== undefined && years >= 1

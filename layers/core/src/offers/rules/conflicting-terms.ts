@@ -16,7 +16,8 @@ export const conflictingTerms: Rule = (offer, facts, activeOffers, config, now) 
     if (!matchedOn) return [];
     const differing = differingTerms(offer.terms, other.terms, cfg.ignoreTermKeys);
     if (!differing.length) return [];
-    const product = matchedOn === 'productId' ? other.productId : `the ${other.productFamily} family (${other.productId ?? 'no product id'})`;
+    const product =
+      matchedOn === 'productId' ? other.productId : `the ${other.productFamily} family (${other.productId ?? 'no product id'})`;
     return [
       finding(
         CONFLICTING_TERMS,

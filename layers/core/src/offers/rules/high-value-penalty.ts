@@ -13,13 +13,18 @@ export const highValuePenalty: Rule = (offer, facts, _activeOffers, config) => {
   if (!cfg.kinds.includes(offer.kind)) return [];
   const { reasons, evidence } = highValueReasons(facts, config.highValue);
   if (!reasons.length) return [];
-  const amount = offer.terms?.amount !== undefined ? ` of ${offer.terms.amount}${offer.terms.currency ? ` ${offer.terms.currency}` : ''}` : '';
+  const amount =
+    offer.terms?.amount !== undefined ? ` of ${offer.terms.amount}${offer.terms.currency ? ` ${offer.terms.currency}` : ''}` : '';
   return [
     finding(
       HIGH_VALUE_PENALTY,
       'block',
       `${Who(facts)} is one of the most valuable customers (${listing(reasons)}): ${aKind(offer.kind)}${amount} risks losing far more than it brings. A person must decide, with a reason.`,
-      { kind: offer.kind, ...(offer.terms?.amount !== undefined ? { amount: offer.terms.amount, currency: offer.terms.currency } : {}), ...evidence },
+      {
+        kind: offer.kind,
+        ...(offer.terms?.amount !== undefined ? { amount: offer.terms.amount, currency: offer.terms.currency } : {}),
+        ...evidence,
+      },
     ),
   ];
 };

@@ -21,7 +21,10 @@ export const quietPeriod: Rule = (offer, facts, _activeOffers, config, now) => {
     return withinDays(at, cfg.days, now) ? [{ event, at, says, quietUntil: addDays(at, cfg.days) }] : [];
   });
   if (!hits.length) return [];
-  const until = hits.map((h) => h.quietUntil).sort().at(-1);
+  const until = hits
+    .map((h) => h.quietUntil)
+    .sort()
+    .at(-1);
   return [
     finding(
       QUIET_PERIOD,

@@ -39,7 +39,12 @@ export const sellAfterComplaint: Rule = (offer, facts, _activeOffers, config, no
     evidence.runId = facts.mining.runId;
   }
   if (!reasons.length) return [];
-  Object.assign(evidence, { withinDays: cfg.withinDays, satisfactionAtMost: cfg.satisfactionAtMost, churnRiskAtLeast: cfg.churnRiskAtLeast, suggestion: 'retention' });
+  Object.assign(evidence, {
+    withinDays: cfg.withinDays,
+    satisfactionAtMost: cfg.satisfactionAtMost,
+    churnRiskAtLeast: cfg.churnRiskAtLeast,
+    suggestion: 'retention',
+  });
   return [
     finding(
       SELL_AFTER_COMPLAINT,

@@ -12,7 +12,8 @@ export const SERVICE_TIER_MISMATCH = 'service-tier-mismatch';
 export const serviceTierMismatch: Rule = (offer, facts, _activeOffers, config) => {
   const cfg = config.rules[SERVICE_TIER_MISMATCH];
   const standard =
-    (offer.kind === 'service' && offer.tier !== 'premium') || ((SELLING_KINDS as readonly string[]).includes(offer.kind) && offer.tier === 'standard');
+    (offer.kind === 'service' && offer.tier !== 'premium') ||
+    ((SELLING_KINDS as readonly string[]).includes(offer.kind) && offer.tier === 'standard');
   if (!standard) return [];
   const key = offer.productId !== undefined && cfg.premiumVariants[offer.productId] !== undefined ? offer.productId : offer.productFamily;
   const premium = key !== undefined ? cfg.premiumVariants[key] : undefined;
@@ -24,7 +25,13 @@ export const serviceTierMismatch: Rule = (offer, facts, _activeOffers, config) =
       SERVICE_TIER_MISMATCH,
       'warn',
       `${Who(facts)} is a top-tier customer (${listing(reasons)}) but would get the standard ${offer.productId ?? offer.productFamily}; the premium variant ${premium} exists and is what this customer should be offered.`,
-      { productId: offer.productId, productFamily: offer.productFamily, tier: offer.tier ?? 'standard', premiumVariant: premium, ...evidence },
+      {
+        productId: offer.productId,
+        productFamily: offer.productFamily,
+        tier: offer.tier ?? 'standard',
+        premiumVariant: premium,
+        ...evidence,
+      },
     ),
   ];
 };

@@ -1,9 +1,23 @@
 import type { RuleSetConfig } from '../config.js';
 import type { CustomerFacts } from '../facts.js';
-import { windowEnd, windowStart, type Finding, type OfferRequest, type OfferTerms, type RegisteredOffer, type Severity } from '../schema.js';
+import {
+  windowEnd,
+  windowStart,
+  type Finding,
+  type OfferRequest,
+  type OfferTerms,
+  type RegisteredOffer,
+  type Severity,
+} from '../schema.js';
 
 /** One rule: a pure function of the proposed offer, the customer, their active offers, the rule set and the time. */
-export type Rule = (offer: OfferRequest, facts: CustomerFacts, activeOffers: readonly RegisteredOffer[], config: RuleSetConfig, now: Date) => Finding[];
+export type Rule = (
+  offer: OfferRequest,
+  facts: CustomerFacts,
+  activeOffers: readonly RegisteredOffer[],
+  config: RuleSetConfig,
+  now: Date,
+) => Finding[];
 
 export const DAY_MS = 86_400_000;
 
@@ -130,7 +144,10 @@ export function sameProduct(
 }
 
 /** Why the customer is top tier (empty when not), with the numbers for evidence. */
-export function highValueReasons(facts: CustomerFacts, hv: RuleSetConfig['highValue']): { reasons: string[]; evidence: Record<string, unknown> } {
+export function highValueReasons(
+  facts: CustomerFacts,
+  hv: RuleSetConfig['highValue'],
+): { reasons: string[]; evidence: Record<string, unknown> } {
   const reasons: string[] = [];
   const evidence: Record<string, unknown> = {};
   const m = facts.mining;
@@ -144,12 +161,16 @@ export function highValueReasons(facts: CustomerFacts, hv: RuleSetConfig['highVa
     evidence.topClvPercent = hv.topClvPercent;
     evidence.clvMinor = m.clvMinor;
   } else if (m && hv.clvMinorAtLeast !== null && m.clvMinor >= hv.clvMinorAtLeast) {
-    reasons.push(`worth ${formatMinor(m.clvMinor, facts.currency)} in expected lifetime value (threshold ${formatMinor(hv.clvMinorAtLeast, facts.currency)})`);
+    reasons.push(
+      `worth ${formatMinor(m.clvMinor, facts.currency)} in expected lifetime value (threshold ${formatMinor(hv.clvMinorAtLeast, facts.currency)})`,
+    );
     evidence.clvMinor = m.clvMinor;
     evidence.clvMinorAtLeast = hv.clvMinorAtLeast;
   }
   if (hv.revenueMinorAtLeast !== null && facts.revenueMinor >= hv.revenueMinorAtLeast) {
-    reasons.push(`has brought ${formatMinor(facts.revenueMinor, facts.currency)} in revenue (threshold ${formatMinor(hv.revenueMinorAtLeast, facts.currency)})`);
+    reasons.push(
+      `has brought ${formatMinor(facts.revenueMinor, facts.currency)} in revenue (threshold ${formatMinor(hv.revenueMinorAtLeast, facts.currency)})`,
+    );
     evidence.revenueMinor = facts.revenueMinor;
     evidence.revenueMinorAtLeast = hv.revenueMinorAtLeast;
   }

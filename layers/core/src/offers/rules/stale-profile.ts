@@ -19,7 +19,12 @@ export const staleProfile: Rule = (_offer, facts, _activeOffers, config, now) =>
     const age = daysSince(newest, now);
     if (age > cfg.maxProfileAgeDays) {
       parts.push(`${who(facts)}'s data was last updated ${age} days ago (${day(newest)}; limit ${cfg.maxProfileAgeDays})`);
-      Object.assign(evidence, { lastSeen: facts.lastSeen, profileUpdatedAt: facts.profileUpdatedAt, profileAgeDays: age, maxProfileAgeDays: cfg.maxProfileAgeDays });
+      Object.assign(evidence, {
+        lastSeen: facts.lastSeen,
+        profileUpdatedAt: facts.profileUpdatedAt,
+        profileAgeDays: age,
+        maxProfileAgeDays: cfg.maxProfileAgeDays,
+      });
     }
   }
   const scoredAt = facts.mining?.scoredAt;
@@ -32,10 +37,19 @@ export const staleProfile: Rule = (_offer, facts, _activeOffers, config, now) =>
   }
   if (cfg.warnOnFailedRun && facts.lastMiningRun?.status === 'failed') {
     const run = facts.lastMiningRun;
-    parts.push(`the latest mining run${run.runId ? ` ${run.runId}` : ''} failed${run.completedAt ? ` on ${day(run.completedAt)}` : ''}, so segments and flags may be out of date`);
+    parts.push(
+      `the latest mining run${run.runId ? ` ${run.runId}` : ''} failed${run.completedAt ? ` on ${day(run.completedAt)}` : ''}, so segments and flags may be out of date`,
+    );
     evidence.lastMiningRun = run;
   }
   if (!parts.length) return [];
   const text = parts.join('; ');
-  return [finding(STALE_PROFILE, 'warn', `${text[0]?.toUpperCase()}${text.slice(1)}. Check the customer's current situation before acting: an outdated database is worse than none.`, evidence)];
+  return [
+    finding(
+      STALE_PROFILE,
+      'warn',
+      `${text[0]?.toUpperCase()}${text.slice(1)}. Check the customer's current situation before acting: an outdated database is worse than none.`,
+      evidence,
+    ),
+  ];
 };
