@@ -2,15 +2,16 @@
  * Mining benchmark on seeded synthetic customer bases (100k and 1M customers by default).
  *
  * Per size, the sharded path the AWS job runs:
- *   fitModels on a bounded sample (the first --sample customers: customers are i.i.d., so that
- *   is a random sample) → scoreCustomers shard by shard (--shard customers each), each shard's
- *   histories generated just before it is scored and dropped after, keeping only aggregates.
+ *   fitModels on a bounded sample (the first --sample customers, default the job's
+ *   MINING_DEFAULTS.sampleSize; customers are i.i.d., so that is a random sample) →
+ *   scoreCustomers shard by shard (--shard customers each), each shard's histories generated
+ *   just before it is scored and dropped after, keeping only aggregates.
  * Prints time per phase, peak memory (RSS and heap, sampled at every phase and shard), then
  * segmentation on the full scaled matrix: our fitKMeans against plain ml-kmeans
  * (`kmeans(rows, k, {})`, default options) on the same matrix in the same run, with the
  * inertia ratio. Ratios last.
  *
- *   npm run bench:mining -- [--sizes 100000,1000000] [--shard 50000] [--sample 100000]
+ *   npm run bench:mining -- [--sizes 100000,1000000] [--shard 50000] [--sample 50000]
  *                          [--compare-k 8] [--repeats 3] [--heap-mb 1536] [--baseline-limit-s 300]
  *
  * Segmentation is compared at the k the pipeline chose and at each --compare-k.
@@ -31,18 +32,18 @@ import {
   fitModelsTimed,
   inertiaOf,
   matrixToRows,
+  MINING_DEFAULTS,
   scoreCustomers,
-  SYNTHETIC_TIERS,
-  syntheticHistories,
   type Flag,
   type PipelineOptions,
 } from '../layers/core/src/mining/index.js';
+import { SYNTHETIC_TIERS, syntheticHistories } from '../test/fixtures/synthetic.js';
 
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '100000,1000000' },
     shard: { type: 'string', default: '50000' },
-    sample: { type: 'string', default: '100000' },
+    sample: { type: 'string', default: String(MINING_DEFAULTS.sampleSize) },
     'baseline-limit-s': { type: 'string', default: '300' },
     'heap-mb': { type: 'string', default: '1536' },
     repeats: { type: 'string', default: '3' },
@@ -93,7 +94,9 @@ function runSize(n: number): { endToEndMs: number; peakRss: number; peakHeap: nu
   global.gc?.();
   sampleMemory();
   const options: PipelineOptions = { asOf, seed: SEED, productTiers: SYNTHETIC_TIERS, sampleSize: SAMPLE };
-  console.log(`\n=== ${n.toLocaleString('en')} customers (shards of ${SHARD.toLocaleString('en')}, fit sample ${Math.min(n, SAMPLE).toLocaleString('en')}) ===`);
+  console.log(
+    `\n=== ${n.toLocaleString('en')} customers (shards of ${SHARD.toLocaleString('en')}, fit sample ${Math.min(n, SAMPLE).toLocaleString('en')}) ===`,
+  );
 
   // Fit on the sample (the sample is unreachable once the model exists).
   let genMs = 0;
@@ -134,7 +137,9 @@ function runSize(n: number): { endToEndMs: number; peakRss: number; peakHeap: nu
     for (const f of shard.flags) flagCounts[f.type] = (flagCounts[f.type] ?? 0) + 1;
     topChurn.push(...shard.flags.filter((f) => f.type === 'churn-risk').slice(0, 3));
     topChurn.sort((a, b) => b.expectedValueMinor - a.expectedValueMinor).splice(3);
-    shard.scaledFeatures.forEach((z, i) => matrix.data.set(z, (offset + i) * d));
+    shard.scaledFeatures.forEach((z, i) => {
+      matrix.data.set(z, (offset + i) * d);
+    });
     inertia += shard.inertia;
     sampleMemory();
   }
@@ -146,9 +151,19 @@ function runSize(n: number): { endToEndMs: number; peakRss: number; peakHeap: nu
   console.log(`score ${n.toLocaleString('en')} customers: ${fmtS(scoreMs)}`);
   for (const [k, v] of Object.entries(scoreTimings)) console.log(`  ${k.padEnd(22)} ${fmtS(v)}`);
   console.log(`end to end (fit + score): ${fmtS(endToEndMs)}; peak RSS ${fmtMB(peak.rss)}, peak heap ${fmtMB(peak.heap)}`);
-  console.log(`k = ${model.k} (${model.kSelection?.map((s) => `${s.k}:${s.silhouette.toFixed(3)}`).join(' ') ?? 'fixed'}); inertia over all rows ${inertia.toFixed(0)}`);
-  console.log(`segments: ${Object.entries(segmentSizes).map(([name, size]) => `${name} ${size}`).join(', ')}`);
-  console.log(`flags: ${Object.entries(flagCounts).map(([type, c]) => `${type} ${c}`).join(', ')}`);
+  console.log(
+    `k = ${model.k} (${model.kSelection?.map((s) => `${s.k}:${s.silhouette.toFixed(3)}`).join(' ') ?? 'fixed'}); inertia over all rows ${inertia.toFixed(0)}`,
+  );
+  console.log(
+    `segments: ${Object.entries(segmentSizes)
+      .map(([name, size]) => `${name} ${size}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `flags: ${Object.entries(flagCounts)
+      .map(([type, c]) => `${type} ${c}`)
+      .join(', ')}`,
+  );
   for (const f of topChurn) console.log(`  top churn ${f.customerId} risk ${f.score.toFixed(2)}: ${f.reasons.join('; ')}`);
   if (model.notes.length > 0) console.log(`notes: ${model.notes.join(' | ')}`);
   const memory = { peakRss: peak.rss, peakHeap: peak.heap }; // of the scoring path
@@ -220,20 +235,28 @@ function runChild(n: number): SizeResult {
     `--max-old-space-size=${values['heap-mb']}`,
     script,
     '--child',
-    '--sizes', String(n),
-    '--shard', String(SHARD),
-    '--sample', String(SAMPLE),
-    '--baseline-limit-s', String(BASELINE_LIMIT_S),
-    '--repeats', String(REPEATS),
-    '--seed', String(SEED),
-    '--compare-k', COMPARE_K.join(','),
+    '--sizes',
+    String(n),
+    '--shard',
+    String(SHARD),
+    '--sample',
+    String(SAMPLE),
+    '--baseline-limit-s',
+    String(BASELINE_LIMIT_S),
+    '--repeats',
+    String(REPEATS),
+    '--seed',
+    String(SEED),
+    '--compare-k',
+    COMPARE_K.join(','),
     ...(baselineRef.size > 0 ? ['--baseline-ref', [...baselineRef].map(([k, r]) => `${k}:${r.n}:${r.ms}`).join(',')] : []),
   ];
   const child = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * MB });
   const lines = (child.stdout ?? '').trimEnd().split('\n');
   const last = lines.pop() ?? '';
-  process.stdout.write(lines.join('\n') + '\n');
-  if (child.status !== 0 || !last.startsWith('RESULT ')) throw new Error(`size ${n} failed (exit ${child.status}, signal ${child.signal}): ${last}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (child.status !== 0 || !last.startsWith('RESULT '))
+    throw new Error(`size ${n} failed (exit ${child.status}, signal ${child.signal}): ${last}`);
   const result = JSON.parse(last.slice('RESULT '.length)) as SizeResult;
   for (const seg of result.segs) if (seg.baselineMs !== undefined) baselineRef.set(seg.k, { n, ms: seg.baselineMs });
   return result;

@@ -47,6 +47,8 @@ import {
   type StoredOffer,
   type StoredTouchpoint,
 } from '@patron/core';
+import { DAY_MS } from '../layers/core/src/time.js';
+import { mulberry32 } from '../layers/core/src/random.js';
 import { DEFAULT_JAVA_OPTIONS } from '../local/dynamodb-local.js';
 import { startStack } from '../local/stack.js';
 import { percentile, runPool } from './pool.js';
@@ -83,7 +85,6 @@ const BY = values.by === 'email' ? 'email' : 'id';
 
 const JAVA_OPTS = process.env.DYNAMODB_LOCAL_JAVA_OPTS?.trim() ?? DEFAULT_JAVA_OPTIONS.join(' ');
 
-const DAY_MS = 86_400_000;
 const READ_COMMANDS = new Set(['GetItemCommand', 'QueryCommand', 'BatchGetItemCommand', 'ScanCommand']);
 
 // ---------------------------------------------------------------- measuring
@@ -118,17 +119,8 @@ function labelOf(command: string, input: Record<string, any>): string {
   return command.replace(/Command$/, '');
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run seeds the same histories. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers, so every run seeds the same histories. */
+const rng = mulberry32;
 
 /**
  * Requests that overlap in time form one wave (loadContext's Promise.all); a request that starts

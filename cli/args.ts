@@ -24,7 +24,10 @@ export function parse(argv: readonly string[], options: OptionSpec, usage: strin
 
 /** Node's messages, minus hints about positionals (we take none), plus a did-you-mean. */
 function parseArgsMessage(code: string, message: string, options: OptionSpec): string {
-  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const m = /^Unknown option '(-{1,2})([^'=]*)/.exec(lines[0] ?? '');
     const first = (lines[0] ?? message).replace(/\. To specify a positional.*$/, '').replace(/\.$/, '');

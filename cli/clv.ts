@@ -12,6 +12,7 @@ import {
   type BgNbdFit,
   type GammaGammaFit,
 } from '../layers/core/src/mining/clv/index.js';
+import { MINING_DEFAULTS } from '../layers/core/src/mining/defaults.js';
 import { Opts, parse, type OptionSpec } from './args.js';
 import { csvRow, round } from './csv.js';
 import { CliError, UsageError } from './errors.js';
@@ -37,7 +38,7 @@ Options:
                     unit of monetary_value; only with a monetary_value column)
   --out FILE        where the forecast goes (default: stdout; the parameter JSON then goes
                     to stderr so stdout stays a clean CSV)
-  --penalizer X     L2 penalty on the parameters, as in lifetimes (default 0)
+  --penalizer X     L2 penalty on the parameters, as in lifetimes (default ${MINING_DEFAULTS.penalizer})
   --debug           show stack traces on errors
   -h, --help        this help
 
@@ -62,11 +63,17 @@ export interface ClvOutput {
   gammaGamma: { p: number; q: number; v: number; logLikelihood: number } | null;
 }
 
-export function fitSummary(rows: readonly SummaryRow[], hasMonetary: boolean, penalizer: number): { bgnbd: BgNbdFit; gammaGamma: GammaGammaFit | null } {
+export function fitSummary(
+  rows: readonly SummaryRow[],
+  hasMonetary: boolean,
+  penalizer: number,
+): { bgnbd: BgNbdFit; gammaGamma: GammaGammaFit | null } {
   const bgnbd = fitModel(() => fitBgNbd(rows, { penalizer }));
   let gammaGamma: GammaGammaFit | null = null;
   if (hasMonetary) {
-    const spenders = rows.filter((r) => r.frequency > 0 && (r.monetary ?? 0) > 0).map((r) => ({ frequency: r.frequency, monetary: r.monetary! }));
+    const spenders = rows
+      .filter((r) => r.frequency > 0 && (r.monetary ?? 0) > 0)
+      .map((r) => ({ frequency: r.frequency, monetary: r.monetary! }));
     if (spenders.length === 0) {
       throw new CliError('gamma-gamma fit failed: no customer has frequency > 0 and monetary_value > 0');
     }
@@ -94,7 +101,12 @@ export function clvJson(fit: { bgnbd: BgNbdFit; gammaGamma: GammaGammaFit | null
 }
 
 /** The per-customer forecast CSV. */
-export function forecastCsv(rows: readonly SummaryRow[], idColumn: string, fit: { bgnbd: BgNbdFit; gammaGamma: GammaGammaFit | null }, horizon: number): string {
+export function forecastCsv(
+  rows: readonly SummaryRow[],
+  idColumn: string,
+  fit: { bgnbd: BgNbdFit; gammaGamma: GammaGammaFit | null },
+  horizon: number,
+): string {
   const gg = fit.gammaGamma;
   if (gg && !(gg.q > 1)) {
     throw new CliError(`gamma-gamma: q = ${gg.q} <= 1, so the mean spend (and expected_spend) is undefined`);
@@ -121,8 +133,9 @@ export function runClv(argv: readonly string[], io: Io): number {
   const file = o.required('summary');
   const horizon = o.number('horizon', (n) => n > 0, 'a number > 0');
   const out = o.string('out');
-  const penalizer = o.number('penalizer', (n) => n >= 0, 'a number >= 0') ?? 0;
-  if (out !== undefined && horizon === undefined) throw new UsageError('--out needs --horizon (the forecast is what --out receives)', CLV_USAGE);
+  const penalizer = o.number('penalizer', (n) => n >= 0, 'a number >= 0') ?? MINING_DEFAULTS.penalizer;
+  if (out !== undefined && horizon === undefined)
+    throw new UsageError('--out needs --horizon (the forecast is what --out receives)', CLV_USAGE);
 
   const summary = readSummaryCsv(readText(file), file);
   const fit = fitSummary(summary.rows, summary.hasMonetary, penalizer);

@@ -20,7 +20,7 @@ export function csvField(value: CsvValue): string {
 
 /** One record, newline-terminated (LF). */
 export function csvRow(values: readonly CsvValue[]): string {
-  return values.map(csvField).join(',') + '\n';
+  return `${values.map(csvField).join(',')}\n`;
 }
 
 /** Header + rows as one string. */

@@ -47,7 +47,10 @@ export function buildHistories(rows: readonly TxRow[], asOf: Date): { histories:
     seen.add(r.customerId);
     if (r.amountMinor !== undefined && r.amountMinor < 0) {
       let list = refundsBy.get(r.customerId);
-      if (!list) refundsBy.set(r.customerId, (list = []));
+      if (!list) {
+        list = [];
+        refundsBy.set(r.customerId, list);
+      }
       list.push({ date: r.date, amountMinor: -r.amountMinor });
       refunds++;
       continue;
@@ -59,9 +62,15 @@ export function buildHistories(rows: readonly TxRow[], asOf: Date): { histories:
       purchases.push({ customerId: r.customerId, date: r.date, ...(r.amountMinor !== undefined ? { amountMinor: r.amountMinor } : {}) });
     } else {
       // the amount goes on the first category row only, so the day's total stays right
-      cats.forEach(([category, quantity], i) =>
-        purchases.push({ customerId: r.customerId, date: r.date, category, quantity, ...(i === 0 && r.amountMinor !== undefined ? { amountMinor: r.amountMinor } : {}) }),
-      );
+      cats.forEach(([category, quantity], i) => {
+        purchases.push({
+          customerId: r.customerId,
+          date: r.date,
+          category,
+          quantity,
+          ...(i === 0 && r.amountMinor !== undefined ? { amountMinor: r.amountMinor } : {}),
+        });
+      });
     }
   }
   const histories = historiesFromTransactions(purchases);

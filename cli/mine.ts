@@ -3,7 +3,13 @@
  * features.csv, summary.json, segments.svg.
  */
 import path from 'node:path';
-import { mine as coreMine, type CustomerHistory, type MiningOptions, type MiningResult } from '../layers/core/src/mining/index.js';
+import {
+  mine as coreMine,
+  MINING_DEFAULTS,
+  type CustomerHistory,
+  type MiningOptions,
+  type MiningResult,
+} from '../layers/core/src/mining/index.js';
 import { Opts, parse, type OptionSpec } from './args.js';
 import { CliError, InputError, UsageError } from './errors.js';
 import { makeDir, readText, writeText } from './files.js';
@@ -88,7 +94,7 @@ export async function runMine(argv: readonly string[], io: Io, deps: MineDeps = 
   const asOfFlag = o.date('as-of');
   const k = o.integer('k', 2);
   const seed = o.integer('seed', 0);
-  const unit = o.choice('unit', ['weeks', 'days'] as const) ?? 'weeks';
+  const unit = o.choice('unit', ['weeks', 'days'] as const) ?? MINING_DEFAULTS.unit;
   const progress = reporter(io, o.flag('quiet'));
   const timings: Record<string, number> = {};
   const started = performance.now();
@@ -104,9 +110,16 @@ export async function runMine(argv: readonly string[], io: Io, deps: MineDeps = 
   const asOf = asOfFlag ?? defaultAsOf;
   const { histories, stats } = buildHistories(parsed.rows, asOf);
   if (histories.length === 0) {
-    throw new CliError(`${file}: no purchases on or before ${asOf.toISOString().slice(0, 10)} (first purchase ${parsed.rows.reduce((m, r) => (r.date < m ? r.date : m), defaultAsOf).toISOString().slice(0, 10)})`);
+    throw new CliError(
+      `${file}: no purchases on or before ${asOf.toISOString().slice(0, 10)} (first purchase ${parsed.rows
+        .reduce((m, r) => (r.date.getTime() < m.getTime() ? r.date : m), defaultAsOf)
+        .toISOString()
+        .slice(0, 10)})`,
+    );
   }
-  timings.read = read.end(`${fmt(parsed.rows.length)} rows (${parsed.layout}), ${fmt(histories.length)} customers, ${fmt(stats.purchaseDays)} purchase days`);
+  timings.read = read.end(
+    `${fmt(parsed.rows.length)} rows (${parsed.layout}), ${fmt(histories.length)} customers, ${fmt(stats.purchaseDays)} purchase days`,
+  );
 
   // mine
   const mine = deps.mine ?? coreMine;
@@ -147,7 +160,10 @@ export async function runMine(argv: readonly string[], io: Io, deps: MineDeps = 
   });
   timings.write = Math.round(performance.now() - writeStarted);
   timings.total = Math.round(performance.now() - started);
-  const flagRows = result.flags.reduce((n, f) => n + (f.type === 'cross-sell' && f.suggestions && f.suggestions.length > 0 ? f.suggestions.length : 1), 0);
+  const flagRows = result.flags.reduce(
+    (n, f) => n + (f.type === 'cross-sell' && f.suggestions && f.suggestions.length > 0 ? f.suggestions.length : 1),
+    0,
+  );
   const summary = summaryJson(result, ctx, {
     input: { file, format, layout: parsed.layout },
     unit,

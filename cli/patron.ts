@@ -45,7 +45,10 @@ export async function main(argv: readonly string[], io: Io, deps: MineDeps = {})
       case 'mine':
         return await runMine(rest, io, deps);
       default:
-        throw new UsageError(command.startsWith('-') ? `unknown option '${command}' (options go after the command)` : `unknown command '${command}'`, USAGE);
+        throw new UsageError(
+          command.startsWith('-') ? `unknown option '${command}' (options go after the command)` : `unknown command '${command}'`,
+          USAGE,
+        );
     }
   } catch (err) {
     return report(err, io, debug);

@@ -45,8 +45,6 @@ export interface ReadResult {
 
 export type ProgressFn = (done: number, total: number) => void;
 
-const DAY_MS = 86_400_000;
-
 /** Validated UTC date, or a message saying what is wrong. */
 function calendarDate(y: number, m: number, d: number): Date | null {
   const date = new Date(Date.UTC(y, m - 1, d));
@@ -134,7 +132,10 @@ export function readCdnow(text: string, file: string, progress?: ProgressFn): Re
       }
       const expected = layout === 'cdnow-master' ? 4 : 5;
       if (f.length !== expected) {
-        throw new LineError(line, `expected ${expected} fields (${layout === 'cdnow-master' ? 'master' : 'sample'} layout), got ${f.length}`);
+        throw new LineError(
+          line,
+          `expected ${expected} fields (${layout === 'cdnow-master' ? 'master' : 'sample'} layout), got ${f.length}`,
+        );
       }
       const o = layout === 'cdnow-master' ? 0 : 1;
       const id = f[0]!;
@@ -192,7 +193,12 @@ export function readGroceries(text: string, file: string, progress?: ProgressFn)
     let cols: number[] | undefined;
     for (const rec of parseCsv(text)) {
       if (!cols) {
-        cols = requireColumns(header(rec.fields), ['member_number', 'date', 'itemdescription'], rec.line, 'Member_number,Date,itemDescription');
+        cols = requireColumns(
+          header(rec.fields),
+          ['member_number', 'date', 'itemdescription'],
+          rec.line,
+          'Member_number,Date,itemDescription',
+        );
         continue;
       }
       const [ci, di, ii] = cols as [number, number, number];
@@ -219,7 +225,11 @@ export function readTransactionsCsv(text: string, file: string, progress?: Progr
     for (const rec of parseCsv(text)) {
       if (!cols) {
         const h = header(rec.fields);
-        const [id, date, amount] = requireColumns(h, ['customer_id', 'date', 'amount'], rec.line, 'customer_id,date,amount[,category]') as [number, number, number];
+        const [id, date, amount] = requireColumns(h, ['customer_id', 'date', 'amount'], rec.line, 'customer_id,date,amount[,category]') as [
+          number,
+          number,
+          number,
+        ];
         cols = { id, date, amount, category: h.category };
         continue;
       }
@@ -260,7 +270,12 @@ export function readTransactions(format: Format, text: string, file: string, pro
  * extension (.txt → cdnow). Returns undefined when unsure.
  */
 export function sniffFormat(text: string, file: string): Format | undefined {
-  const first = text.replace(/^\ufeff/, '').split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  const first =
+    text
+      .replace(/^\ufeff/, '')
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '';
   const lower = first.toLowerCase();
   if (/^member_number\s*,/.test(lower) && lower.includes('itemdescription')) return 'groceries';
   if (lower.includes(',')) {
@@ -313,7 +328,11 @@ export function readSummaryCsv(text: string, file: string): SummaryFile {
       if (!cols) {
         const h = header(rec.fields);
         idColumn = (rec.fields[0] ?? '').trim();
-        const [f, r, t] = requireColumns(h, ['frequency', 'recency', 't'], rec.line, 'id,frequency,recency,T[,monetary_value]') as [number, number, number];
+        const [f, r, t] = requireColumns(h, ['frequency', 'recency', 't'], rec.line, 'id,frequency,recency,T[,monetary_value]') as [
+          number,
+          number,
+          number,
+        ];
         if ([f, r, t].includes(0)) throw new LineError(rec.line, `the first column must be the customer id, not '${idColumn}'`);
         cols = { f, r, t, m: h.monetary_value };
         continue;
@@ -344,5 +363,3 @@ export function readSummaryCsv(text: string, file: string): SummaryFile {
     return { rows, hasMonetary: cols.m !== undefined, idColumn };
   });
 }
-
-export { DAY_MS };

@@ -24,7 +24,7 @@ const H = 640;
 const PLOT = { left: 90, right: 640, top: 96, bottom: 540 };
 const R_MAX = 56;
 const R_MIN = 5;
-const FONT = "font-family=\"'Segoe UI', Helvetica, Arial, sans-serif\"";
+const FONT = 'font-family="\'Segoe UI\', Helvetica, Arial, sans-serif"';
 
 const VIRIDIS = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
 
@@ -43,7 +43,13 @@ export function ramp(t: number): string {
   const f = x - i;
   const a = hex(VIRIDIS[i]!);
   const b = hex(VIRIDIS[i + 1]!);
-  return `#${a.map((v, k) => Math.round(v + (b[k]! - v) * f).toString(16).padStart(2, '0')).join('')}`;
+  return `#${a
+    .map((v, k) =>
+      Math.round(v + (b[k]! - v) * f)
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
 }
 
 function luminance(c: string): number {
@@ -124,14 +130,18 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${FONT} font-size="12">`);
   out.push(`<title>${escapeXml(opts.title ?? 'Customer segments')}</title>`);
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  out.push(`<text x="${PLOT.left - 60}" y="34" font-size="22" font-weight="700" fill="#1f2933">${escapeXml(opts.title ?? 'Customer segments')}</text>`);
+  out.push(
+    `<text x="${PLOT.left - 60}" y="34" font-size="22" font-weight="700" fill="#1f2933">${escapeXml(opts.title ?? 'Customer segments')}</text>`,
+  );
   const metricLabel = opts.valueMetric === 'clv' ? 'mean customer lifetime value' : 'mean expected purchases';
   const sub = [opts.subtitle, `bubble area = customers, colour = ${metricLabel}`].filter(Boolean).join(' · ');
   out.push(`<text x="${PLOT.left - 60}" y="58" font-size="13" fill="#52606d">${escapeXml(sub)}</text>`);
 
   // frame, grid, ticks
   out.push(`<g class="axes" stroke="#e4e7eb" fill="none">`);
-  out.push(`<rect x="${PLOT.left}" y="${PLOT.top}" width="${PLOT.right - PLOT.left}" height="${PLOT.bottom - PLOT.top}" stroke="#cbd2d9"/>`);
+  out.push(
+    `<rect x="${PLOT.left}" y="${PLOT.top}" width="${PLOT.right - PLOT.left}" height="${PLOT.bottom - PLOT.top}" stroke="#cbd2d9"/>`,
+  );
   for (const t of xTicks) out.push(`<line x1="${f1(xPx(t))}" y1="${PLOT.top}" x2="${f1(xPx(t))}" y2="${PLOT.bottom}"/>`);
   for (const t of yTicks) out.push(`<line x1="${PLOT.left}" y1="${f1(yPx(t))}" x2="${PLOT.right}" y2="${f1(yPx(t))}"/>`);
   out.push(`</g>`);
@@ -141,8 +151,12 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
   out.push(`</g>`);
   const midX = (PLOT.left + PLOT.right) / 2;
   const midY = (PLOT.top + PLOT.bottom) / 2;
-  out.push(`<text class="axis-title" x="${midX}" y="${PLOT.bottom + 40}" text-anchor="middle" font-size="13" fill="#323f4b">Days since last purchase (segment mean)  ← lapsed · recent →</text>`);
-  out.push(`<text class="axis-title" x="${PLOT.left - 52}" y="${midY}" text-anchor="middle" font-size="13" fill="#323f4b" transform="rotate(-90 ${PLOT.left - 52} ${midY})">Repeat purchases per customer (segment mean)</text>`);
+  out.push(
+    `<text class="axis-title" x="${midX}" y="${PLOT.bottom + 40}" text-anchor="middle" font-size="13" fill="#323f4b">Days since last purchase (segment mean)  ← lapsed · recent →</text>`,
+  );
+  out.push(
+    `<text class="axis-title" x="${PLOT.left - 52}" y="${midY}" text-anchor="middle" font-size="13" fill="#323f4b" transform="rotate(-90 ${PLOT.left - 52} ${midY})">Repeat purchases per customer (segment mean)</text>`,
+  );
 
   // bubbles
   out.push(`<g class="bubbles">`);
@@ -161,7 +175,10 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
   for (const l of labels) {
     const inkOnBubble = luminance(l.b.colour) > 0.55 ? '#1f2933' : '#ffffff';
     const halo = l.inside ? '' : ' stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"';
-    if (l.leader) out.push(`<line class="leader" x1="${f1(l.leader[0])}" y1="${f1(l.leader[1])}" x2="${f1(l.leader[2])}" y2="${f1(l.leader[3])}" stroke="#9aa5b1" stroke-width="1"/>`);
+    if (l.leader)
+      out.push(
+        `<line class="leader" x1="${f1(l.leader[0])}" y1="${f1(l.leader[1])}" x2="${f1(l.leader[2])}" y2="${f1(l.leader[3])}" stroke="#9aa5b1" stroke-width="1"/>`,
+      );
     out.push(
       `<text class="label" data-segment="${escapeXml(l.b.p.name)}" x="${f1(l.x)}" y="${f1(l.y + 12)}" text-anchor="${l.anchor}" fill="${l.inside ? inkOnBubble : '#1f2933'}"${halo}><tspan font-weight="700" font-size="13">${escapeXml(l.b.p.name)}</tspan><tspan x="${f1(l.x)}" dy="15" font-size="11">${escapeXml(`${int(l.b.p.size)} · ${pct(l.b.p.share)}`)}</tspan></text>`,
     );
@@ -182,7 +199,9 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
     out.push(
       `<text x="${panelX}" y="${f1(y + 10)}" font-size="12" fill="#323f4b"><tspan font-weight="600">${escapeXml(b.p.name)}</tspan><tspan dx="6" fill="#7b8794" font-size="11">(${escapeXml(valueNote)})</tspan></text>`,
     );
-    out.push(`<rect class="size-bar" data-segment="${escapeXml(b.p.name)}" x="${panelX}" y="${f1(y + 15)}" width="${f1(w)}" height="${f1(Math.min(14, rowH - 20))}" rx="2" fill="${b.colour}"/>`);
+    out.push(
+      `<rect class="size-bar" data-segment="${escapeXml(b.p.name)}" x="${panelX}" y="${f1(y + 15)}" width="${f1(w)}" height="${f1(Math.min(14, rowH - 20))}" rx="2" fill="${b.colour}"/>`,
+    );
     out.push(`<text x="${f1(panelX + w + 6)}" y="${f1(y + 26)}" font-size="11" fill="#52606d">${int(b.p.size)} (${pct(b.p.share)})</text>`);
   });
   out.push(`</g>`);
@@ -190,21 +209,29 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
   // colour legend
   const ly = 470;
   out.push(`<g class="legend">`);
-  out.push(`<defs><linearGradient id="value-ramp" x1="0" x2="1" y1="0" y2="0">${VIRIDIS.map((c, i) => `<stop offset="${i / (VIRIDIS.length - 1)}" stop-color="${c}"/>`).join('')}</linearGradient></defs>`);
+  out.push(
+    `<defs><linearGradient id="value-ramp" x1="0" x2="1" y1="0" y2="0">${VIRIDIS.map((c, i) => `<stop offset="${i / (VIRIDIS.length - 1)}" stop-color="${c}"/>`).join('')}</linearGradient></defs>`,
+  );
   out.push(`<text x="${panelX}" y="${ly}" font-size="12" font-weight="700" fill="#1f2933">Colour: ${escapeXml(metricLabel)}</text>`);
   out.push(`<rect x="${panelX}" y="${ly + 8}" width="${barMax + 60}" height="12" fill="url(#value-ramp)"/>`);
   if (segs.length > 0) {
-    out.push(`<text x="${panelX}" y="${ly + 34}" font-size="11" fill="#52606d">${escapeXml(fmtValue(vMin, opts.valueMetric, opts.currency))}</text>`);
-    out.push(`<text x="${panelX + barMax + 60}" y="${ly + 34}" font-size="11" fill="#52606d" text-anchor="end">${escapeXml(fmtValue(vMax, opts.valueMetric, opts.currency))}</text>`);
+    out.push(
+      `<text x="${panelX}" y="${ly + 34}" font-size="11" fill="#52606d">${escapeXml(fmtValue(vMin, opts.valueMetric, opts.currency))}</text>`,
+    );
+    out.push(
+      `<text x="${panelX + barMax + 60}" y="${ly + 34}" font-size="11" fill="#52606d" text-anchor="end">${escapeXml(fmtValue(vMax, opts.valueMetric, opts.currency))}</text>`,
+    );
   }
-  out.push(`<text x="${panelX}" y="${ly + 56}" font-size="11" fill="#7b8794">Bubble area is proportional to the number of customers.</text>`);
+  out.push(
+    `<text x="${panelX}" y="${ly + 56}" font-size="11" fill="#7b8794">Bubble area is proportional to the number of customers.</text>`,
+  );
   out.push(`</g>`);
   out.push(
     `<text class="note" x="${PLOT.left - 60}" y="${H - 18}" font-size="11" fill="#7b8794">Read it: up and to the right = recent, frequent buyers; down and to the left = lapsed one-time buyers. Hover a bubble for its numbers.</text>`,
   );
   if (segs.length === 0) out.push(`<text x="${midX}" y="${midY}" text-anchor="middle" fill="#7b8794">no customers</text>`);
   out.push(`</svg>`);
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 interface Box {

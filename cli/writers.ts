@@ -9,7 +9,18 @@
 import type { FlagType, MiningResult, ScoredCustomer, Segment } from '../layers/core/src/mining/types.js';
 import { csvRow, round, type CsvValue } from './csv.js';
 
-export const CUSTOMERS_HEADER = ['customer_id', 'segment', 'frequency', 'recency', 'T', 'monetary', 'p_alive', 'expected_purchases', 'clv', 'churn_risk'] as const;
+export const CUSTOMERS_HEADER = [
+  'customer_id',
+  'segment',
+  'frequency',
+  'recency',
+  'T',
+  'monetary',
+  'p_alive',
+  'expected_purchases',
+  'clv',
+  'churn_risk',
+] as const;
 export const FLAGS_HEADER = ['customer_id', 'type', 'score', 'suggestion', 'reasons'] as const;
 
 export interface WriteContext {
@@ -93,7 +104,10 @@ export function segmentProfiles(result: MiningResult, ctx: WriteContext): Segmen
   const groups = new Map<string, ScoredCustomer[]>();
   for (const c of result.customers) {
     let g = groups.get(c.segment);
-    if (!g) groups.set(c.segment, (g = []));
+    if (!g) {
+      g = [];
+      groups.set(c.segment, g);
+    }
     g.push(c);
   }
   const total = result.customers.length;
@@ -111,13 +125,34 @@ export function segmentProfiles(result: MiningResult, ctx: WriteContext): Segmen
       name: s.name,
       size,
       share: total > 0 ? size / total : 0,
-      meanDaysSinceLastPurchase: round(mean((c) => c.features.daysSinceLastPurchase), 2),
-      meanFrequency: round(mean((c) => c.features.frequency), 4),
-      meanRecency: round(mean((c) => c.features.recency), 4),
-      meanT: round(mean((c) => c.features.T), 4),
-      meanPAlive: round(mean((c) => c.pAlive), 4),
-      meanChurnRisk: round(mean((c) => c.churnRisk), 4),
-      meanExpectedPurchases: round(mean((c) => c.expectedPurchases), 4),
+      meanDaysSinceLastPurchase: round(
+        mean((c) => c.features.daysSinceLastPurchase),
+        2,
+      ),
+      meanFrequency: round(
+        mean((c) => c.features.frequency),
+        4,
+      ),
+      meanRecency: round(
+        mean((c) => c.features.recency),
+        4,
+      ),
+      meanT: round(
+        mean((c) => c.features.T),
+        4,
+      ),
+      meanPAlive: round(
+        mean((c) => c.pAlive),
+        4,
+      ),
+      meanChurnRisk: round(
+        mean((c) => c.churnRisk),
+        4,
+      ),
+      meanExpectedPurchases: round(
+        mean((c) => c.expectedPurchases),
+        4,
+      ),
       meanMonetary: ctx.hasAmounts ? major(mean((c) => c.features.monetary)) : null,
       meanClv: ctx.hasAmounts ? major(mean((c) => c.clvMinor)) : null,
       totalClv: ctx.hasAmounts ? major(g.reduce((acc, c) => acc + c.clvMinor, 0)) : null,

@@ -6,9 +6,7 @@
  */
 export const CURRENCY = 'EUR';
 
-export const CATEGORIES = [
-  'coffee', 'tea', 'kitchen', 'books', 'outdoor', 'electronics', 'home', 'subscriptions',
-] as const;
+export const CATEGORIES = ['coffee', 'tea', 'kitchen', 'books', 'outdoor', 'electronics', 'home', 'subscriptions'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export interface Subscription {
@@ -80,38 +78,69 @@ const ROWS: Row[] = [
 ];
 
 const SUBSCRIPTION_ROWS: Array<[sku: string, name: string, priceMinor: number, productId: string, sub: Subscription]> = [
-  ['MEM-BASIC-Y', 'Patron membership basic (yearly)', 3900, 'prod_QzB4s1cM3mb3r0', { interval: 'year', plan: 'basic', priceId: 'price_1QzB4s1cYrly0000aBcDeF01' }],
-  ['MEM-PLUS-Y', 'Patron membership plus (yearly)', 7900, 'prod_QzP1usM3mb3r00', { interval: 'year', plan: 'plus', priceId: 'price_1QzP1usYrly00000aBcDeF02' }],
-  ['MEM-PREM-Y', 'Patron membership premium (yearly)', 14900, 'prod_QzPr3mM3mb3r00', { interval: 'year', plan: 'premium', priceId: 'price_1QzPr3mYrly00000aBcDeF03' }],
-  ['SUB-COF-2M', 'Coffee subscription, 1 kg every two months', 4490, 'prod_QzC0ff33Sub000', { interval: 'month', intervalCount: 2, plan: 'bimonthly', priceId: 'price_1QzC0ff332Mth0000aBcDe04' }],
+  [
+    'MEM-BASIC-Y',
+    'Patron membership basic (yearly)',
+    3900,
+    'prod_QzB4s1cM3mb3r0',
+    { interval: 'year', plan: 'basic', priceId: 'price_1QzB4s1cYrly0000aBcDeF01' },
+  ],
+  [
+    'MEM-PLUS-Y',
+    'Patron membership plus (yearly)',
+    7900,
+    'prod_QzP1usM3mb3r00',
+    { interval: 'year', plan: 'plus', priceId: 'price_1QzP1usYrly00000aBcDeF02' },
+  ],
+  [
+    'MEM-PREM-Y',
+    'Patron membership premium (yearly)',
+    14900,
+    'prod_QzPr3mM3mb3r00',
+    { interval: 'year', plan: 'premium', priceId: 'price_1QzPr3mYrly00000aBcDeF03' },
+  ],
+  [
+    'SUB-COF-2M',
+    'Coffee subscription, 1 kg every two months',
+    4490,
+    'prod_QzC0ff33Sub000',
+    { interval: 'month', intervalCount: 2, plan: 'bimonthly', priceId: 'price_1QzC0ff332Mth0000aBcDe04' },
+  ],
 ];
 
 const slug = (name: string) =>
-  name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 export const CATALOG: readonly Product[] = [
-  ...ROWS.map(([sku, name, category, priceMinor, vendor, companions], i): Product => ({
-    productId: String(8_146_392_000_000 + i * 104_729),
-    variantId: String(44_120_518_000_000 + i * 130_363),
-    sku,
-    name,
-    handle: slug(name),
-    category,
-    priceMinor,
-    vendor,
-    companions,
-  })),
-  ...SUBSCRIPTION_ROWS.map(([sku, name, priceMinor, productId, subscription]): Product => ({
-    productId,
-    sku,
-    name,
-    handle: slug(name),
-    category: 'subscriptions',
-    priceMinor,
-    vendor: 'Patron',
-    companions: [],
-    subscription,
-  })),
+  ...ROWS.map(
+    ([sku, name, category, priceMinor, vendor, companions], i): Product => ({
+      productId: String(8_146_392_000_000 + i * 104_729),
+      variantId: String(44_120_518_000_000 + i * 130_363),
+      sku,
+      name,
+      handle: slug(name),
+      category,
+      priceMinor,
+      vendor,
+      companions,
+    }),
+  ),
+  ...SUBSCRIPTION_ROWS.map(
+    ([sku, name, priceMinor, productId, subscription]): Product => ({
+      productId,
+      sku,
+      name,
+      handle: slug(name),
+      category: 'subscriptions',
+      priceMinor,
+      vendor: 'Patron',
+      companions: [],
+      subscription,
+    }),
+  ),
 ];
 
 export const BY_SKU: ReadonlyMap<string, Product> = new Map(CATALOG.map((p) => [p.sku, p]));

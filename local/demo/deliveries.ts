@@ -65,7 +65,10 @@ export function webhookSecretsFrom(env: Record<string, string | undefined>): Web
   const out = {} as WebhookSecrets;
   for (const source of SOURCES) {
     const name = ENV.webhookSecret[source];
-    const first = env[name]?.split(',').map((s) => s.trim()).find(Boolean);
+    const first = env[name]
+      ?.split(',')
+      .map((s) => s.trim())
+      .find(Boolean);
     if (!first) throw new Error(`${name} is not set: the demo cannot sign ${source} deliveries`);
     out[source] = first;
   }
@@ -105,13 +108,21 @@ const ZENDESK_AGENTS = ['360099887766', '360099887767', '360099887768', '3600998
 const VAT_RATE = 0.19;
 
 const COUNTRY_NAMES: Record<string, string> = {
-  DE: 'Germany', NL: 'Netherlands', AT: 'Austria', BE: 'Belgium', FR: 'France', IE: 'Ireland',
-  DK: 'Denmark', IT: 'Italy', ES: 'Spain', PT: 'Portugal', CH: 'Switzerland',
+  DE: 'Germany',
+  NL: 'Netherlands',
+  AT: 'Austria',
+  BE: 'Belgium',
+  FR: 'France',
+  IE: 'Ireland',
+  DK: 'Denmark',
+  IT: 'Italy',
+  ES: 'Spain',
+  PT: 'Portugal',
+  CH: 'Switzerland',
 };
 
 /** "12.90" from 1290: Shopify's decimal strings, without floating point. */
-export const decimal = (minor: number) =>
-  `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, '0')}`;
+export const decimal = (minor: number) => `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, '0')}`;
 
 const money = (minor: number) => {
   const m = { amount: decimal(minor), currency_code: CURRENCY };
@@ -136,7 +147,7 @@ export function shopTime(ms: number): string {
 }
 
 /** Zendesk's seconds-precision UTC (`2025-03-19T14:02:11Z`). */
-const zendeskSeconds = (ms: number) => new Date(ms).toISOString().slice(0, 19) + 'Z';
+const zendeskSeconds = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
 interface ShopifyOrderRef {
   orderId: string;
@@ -314,8 +325,7 @@ class Renderer {
       const id = this.numericId('143', 11);
       lineItemIds.set(item.sku, id);
       const lineTotal = item.unitPriceMinor * item.quantity;
-      const lineDiscount =
-        i === tp.data.items.length - 1 ? discountLeft : Math.round((discountMinor * lineTotal) / Math.max(1, subtotal));
+      const lineDiscount = i === tp.data.items.length - 1 ? discountLeft : Math.round((discountMinor * lineTotal) / Math.max(1, subtotal));
       discountLeft -= lineDiscount;
       return {
         id: Number(id),
@@ -351,8 +361,8 @@ class Renderer {
         tax_lines: [
           {
             channel_liable: false,
-            price: decimal(Math.round((lineTotal - lineDiscount) - (lineTotal - lineDiscount) / (1 + VAT_RATE))),
-            price_set: money(Math.round((lineTotal - lineDiscount) - (lineTotal - lineDiscount) / (1 + VAT_RATE))),
+            price: decimal(Math.round(lineTotal - lineDiscount - (lineTotal - lineDiscount) / (1 + VAT_RATE))),
+            price_set: money(Math.round(lineTotal - lineDiscount - (lineTotal - lineDiscount) / (1 + VAT_RATE))),
             rate: VAT_RATE,
             title: 'MwSt',
           },
@@ -428,32 +438,36 @@ class Renderer {
       shipping_address: this.address(c),
       customer,
       discount_applications: discountCode
-        ? [{
-            target_type: 'line_item',
-            type: 'discount_code',
-            value: String(Math.round((discountMinor / Math.max(1, subtotal)) * 100)) + '.0',
-            value_type: 'percentage',
-            allocation_method: 'across',
-            target_selection: 'all',
-            code: discountCode,
-          }]
+        ? [
+            {
+              target_type: 'line_item',
+              type: 'discount_code',
+              value: `${String(Math.round((discountMinor / Math.max(1, subtotal)) * 100))}.0`,
+              value_type: 'percentage',
+              allocation_method: 'across',
+              target_selection: 'all',
+              code: discountCode,
+            },
+          ]
         : [],
       discount_codes: discountCode ? [{ code: discountCode, amount: decimal(discountMinor), type: 'percentage' }] : [],
       fulfillments: [],
       refunds: [],
       line_items: lineItems,
       shipping_lines: shippingMinor
-        ? [{
-            id: Number(this.numericId('47', 11)),
-            carrier_identifier: null,
-            code: 'Standard',
-            discounted_price: decimal(shippingMinor),
-            price: decimal(shippingMinor),
-            price_set: money(shippingMinor),
-            source: 'shopify',
-            title: 'Standard',
-            tax_lines: [],
-          }]
+        ? [
+            {
+              id: Number(this.numericId('47', 11)),
+              carrier_identifier: null,
+              code: 'Standard',
+              discounted_price: decimal(shippingMinor),
+              price: decimal(shippingMinor),
+              price_set: money(shippingMinor),
+              source: 'shopify',
+              title: 'Standard',
+              tax_lines: [],
+            },
+          ]
         : [],
     };
   }
@@ -647,7 +661,14 @@ class Renderer {
       payment_intent: `pi_3${suffix}`,
       payment_method: card.paymentMethod,
       payment_method_details: {
-        card: { brand: card.brand, country: c.country, exp_month: card.expMonth, exp_year: card.expYear, funding: 'credit', last4: card.last4 },
+        card: {
+          brand: card.brand,
+          country: c.country,
+          exp_month: card.expMonth,
+          exp_year: card.expYear,
+          funding: 'credit',
+          last4: card.last4,
+        },
         type: 'card',
       },
       receipt_email: c.email,

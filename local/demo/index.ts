@@ -11,8 +11,14 @@ import { ENV } from '../../layers/core/src/config.js';
 import type { SourceName } from '../../layers/core/src/touchpoint.js';
 import { renderDeliveries, webhookSecretsFrom, type PendingDelivery, type WebhookSecrets } from './deliveries.js';
 import {
-  DEFAULT_CUSTOMERS, LATENT_TYPES, allEvents, generatePopulation,
-  type DemoCustomer, type DemoEvent, type LatentType, type Population,
+  DEFAULT_CUSTOMERS,
+  LATENT_TYPES,
+  allEvents,
+  generatePopulation,
+  type DemoCustomer,
+  type DemoEvent,
+  type LatentType,
+  type Population,
 } from './population.js';
 import { sendDeliveries, type SendResult } from './send.js';
 import { miningStep, type MiningReport } from './mining-report.js';
@@ -127,9 +133,13 @@ export const generateStep: DemoStep = {
       `Demo: ${fmt(s.customers)} synthetic customers (seed ${ctx.seed}${ctx.volume === 1 ? '' : `, volume ${ctx.volume}`}), ${fmt(s.touchpoints)} touchpoints over two years up to ${ctx.asOf.toISOString().slice(0, 10)}, generated in ${secs(s.generationMs)}`,
     );
     for (const t of LATENT_TYPES) {
-      ctx.log(`  ${LABELS[t].padEnd(20)} ${fmt(s.customersByType[t]).padStart(6)} customers ${fmt(s.touchpointsByType[t]).padStart(8)} touchpoints`);
+      ctx.log(
+        `  ${LABELS[t].padEnd(20)} ${fmt(s.customersByType[t]).padStart(6)} customers ${fmt(s.touchpointsByType[t]).padStart(8)} touchpoints`,
+      );
     }
-    ctx.log(`  deliveries by source: ${(Object.entries(s.deliveriesBySource) as Array<[SourceName, number]>).map(([k, v]) => `${k} ${fmt(v)}`).join(' · ')}`);
+    ctx.log(
+      `  deliveries by source: ${(Object.entries(s.deliveriesBySource) as Array<[SourceName, number]>).map(([k, v]) => `${k} ${fmt(v)}`).join(' · ')}`,
+    );
   },
 };
 
@@ -218,7 +228,10 @@ export const showcaseStep: DemoStep = {
     if (!c) return;
     const showcase: Showcase = { email: c.email, latentType: c.latentType };
     ctx.showcase = showcase;
-    const apiKey = ctx.env[ENV.apiKeys]?.split(',').map((k) => k.trim()).find(Boolean);
+    const apiKey = ctx.env[ENV.apiKeys]
+      ?.split(',')
+      .map((k) => k.trim())
+      .find(Boolean);
     if (!apiKey) {
       showcase.warning = `${ENV.apiKeys} is not set: cannot call the customers API`;
       ctx.log(`warning: ${showcase.warning}`);
@@ -312,7 +325,7 @@ export function summarize(ctx: DemoContext): DemoResult {
 function describe360(c360: Record<string, unknown>, c: DemoCustomer): string[] {
   const get = <T>(key: string) => c360[key] as T | undefined;
   const money = (list?: Array<{ currency: string; amountMinor: number }>) =>
-    list && list.length ? list.map((m) => `${(m.amountMinor / 100).toFixed(2)} ${m.currency}`).join(', ') : '0';
+    list?.length ? list.map((m) => `${(m.amountMinor / 100).toFixed(2)} ${m.currency}`).join(', ') : '0';
   const name = get<{ first?: string; last?: string }>('name');
   const ids = get<{ emails?: string[]; phones?: string[]; externalIds?: string[] }>('identifiers');
   const categories = Object.entries(get<Record<string, number>>('categories') ?? {})

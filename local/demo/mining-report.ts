@@ -43,7 +43,10 @@ const lpad = (s: string | number, n: number) => String(s).padStart(n);
 const euros = (minor: number | undefined) => (minor === undefined ? '-' : `€${(minor / 100).toFixed(0)}`);
 
 async function api<T>(ctx: DemoContext, key: string, path: string, init: RequestInit = {}): Promise<T> {
-  const res = await ctx.fetch(`${ctx.baseUrl}${path}`, { ...init, headers: { 'x-api-key': key, 'content-type': 'application/json', ...init.headers } });
+  const res = await ctx.fetch(`${ctx.baseUrl}${path}`, {
+    ...init,
+    headers: { 'x-api-key': key, 'content-type': 'application/json', ...init.headers },
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
   return JSON.parse(text) as T;
@@ -71,9 +74,14 @@ async function crossTab(ctx: DemoContext, key: string): Promise<MiningReport['cr
     Array.from({ length: 16 }, async () => {
       while (next < customers.length) {
         const c = customers[next++]!;
-        const found = await api<{ customers: { mining: { segment: string } | null }[] }>(ctx, key, `/customers?email=${encodeURIComponent(c.email)}`);
+        const found = await api<{ customers: { mining: { segment: string } | null }[] }>(
+          ctx,
+          key,
+          `/customers?email=${encodeURIComponent(c.email)}`,
+        );
         const segment = found.customers[0]?.mining?.segment ?? '(not scored)';
-        const row = (table[segment] ??= {});
+        table[segment] ??= {};
+        const row = table[segment];
         row[c.latentType] = (row[c.latentType] ?? 0) + 1;
       }
     }),
@@ -97,11 +105,20 @@ export function formatReport(run: RunView, tab: MiningReport['crossTab'], top: R
     );
   }
   const types: LatentType[] = ['loyal_big_spender', 'bargain_hunter', 'lapsing', 'new', 'complainer'];
-  lines.push('', `  Where the generator's hidden customer types landed (rows: segments):`, `  ${pad('', 20)}${types.map((t) => lpad(t.replace(/_/g, ' '), 18)).join('')}`);
+  lines.push(
+    '',
+    `  Where the generator's hidden customer types landed (rows: segments):`,
+    `  ${pad('', 20)}${types.map((t) => lpad(t.replace(/_/g, ' '), 18)).join('')}`,
+  );
   for (const [segment, row] of Object.entries(tab).sort()) {
     lines.push(`  ${pad(segment, 20)}${types.map((t) => lpad(row[t] ?? 0, 18)).join('')}`);
   }
-  lines.push('', `  Flags: ${Object.entries(s.flags).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+  lines.push(
+    '',
+    `  Flags: ${Object.entries(s.flags)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')}`,
+  );
   for (const [type, flags] of Object.entries(top)) {
     lines.push('', `  Top ${type} candidates:`);
     for (const f of flags) {
@@ -116,7 +133,10 @@ export function formatReport(run: RunView, tab: MiningReport['crossTab'], top: R
 export const miningStep: DemoStep = {
   name: 'mining',
   async run(ctx) {
-    const key = ctx.env[ENV.apiKeys]?.split(',').map((k) => k.trim()).find(Boolean);
+    const key = ctx.env[ENV.apiKeys]
+      ?.split(',')
+      .map((k) => k.trim())
+      .find(Boolean);
     if (!key) {
       ctx.log(`warning: ${ENV.apiKeys} is not set: skipping the mining run`);
       return;
@@ -126,7 +146,8 @@ export const miningStep: DemoStep = {
       ctx.log('Mining the stored touchpoints (POST /mining-runs; the worker reads the mining queue)...');
       const started = await api<RunView>(ctx, key, '/mining-runs', { method: 'POST', body: '{}' });
       const run = await waitForRun(ctx, key, started.runId);
-      if (run.phase !== 'completed' || !run.summary) throw new Error(`run ${run.runId} ended ${run.phase}: ${run.errors.map((e) => e.message).join('; ')}`);
+      if (run.phase !== 'completed' || !run.summary)
+        throw new Error(`run ${run.runId} ended ${run.phase}: ${run.errors.map((e) => e.message).join('; ')}`);
       const top: Record<string, FlagView[]> = {};
       for (const type of ['churn-risk', 'up-sell', 'cross-sell']) {
         top[type] = (await api<{ items: FlagView[] }>(ctx, key, `/flags?type=${type}&limit=3`)).items;

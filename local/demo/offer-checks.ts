@@ -12,11 +12,10 @@
  */
 import { ENV } from '../../layers/core/src/config.js';
 import type { Decision, Finding } from '../../layers/core/src/offers/schema.js';
+import { DAY_MS as DAY } from '../../layers/core/src/time.js';
 import { CATALOG, COFFEE_SUBSCRIPTION, CURRENCY, MEMBERSHIP, productBySku, type Product } from './catalog.js';
 import type { DemoContext, DemoStep } from './index.js';
 import type { DemoCustomer, Population } from './population.js';
-
-const DAY = 86_400_000;
 
 /** Segments of the default rule set that make a customer top tier (layers/core/src/offers/config.ts). */
 export const TOP_SEGMENTS = ['Champions', 'Loyal', "Can't lose them"];
@@ -48,7 +47,15 @@ export interface DemoProfile {
 }
 
 export function profileOf(c: DemoCustomer): DemoProfile {
-  const p: DemoProfile = { customer: c, bought: new Set(), coffeeUnits: 0, activeSubscriptions: [], openTickets: 0, ratings: [], revenueMinor: 0 };
+  const p: DemoProfile = {
+    customer: c,
+    bought: new Set(),
+    coffeeUnits: 0,
+    activeSubscriptions: [],
+    openTickets: 0,
+    ratings: [],
+    revenueMinor: 0,
+  };
   const opened = new Set<string>();
   const solved = new Set<string>();
   const cancelled = new Set<string>();
@@ -121,7 +128,8 @@ const byKey = (a: DemoProfile, b: DemoProfile) => (a.customer.key < b.customer.k
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 /** A product name inside a sentence: "Coffee subscription, 1 kg every two months" -> "coffee subscription (1 kg every two months)". */
-export const productLabel = (p: Product) => (p.name.startsWith('Patron') ? p.name : p.name.charAt(0).toLowerCase() + p.name.slice(1)).replace(/, (.*)$/, ' ($1)');
+export const productLabel = (p: Product) =>
+  (p.name.startsWith('Patron') ? p.name : p.name.charAt(0).toLowerCase() + p.name.slice(1)).replace(/, (.*)$/, ' ($1)');
 const average = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
 /**
@@ -133,7 +141,8 @@ export function rankCandidates(population: Population): Record<StoryId, Candidat
   const asOf = population.asOf.getTime();
   const profiles = population.customers.map(profileOf);
   const within = (at: number | undefined, days: number) => at !== undefined && asOf - at <= days * DAY;
-  const calm = (p: DemoProfile) => !within(p.lastComplaintAt, 15) && !within(p.lastPaymentFailureAt, 15) && !within(p.lastCancellationAt, 15);
+  const calm = (p: DemoProfile) =>
+    !within(p.lastComplaintAt, 15) && !within(p.lastPaymentFailureAt, 15) && !within(p.lastCancellationAt, 15);
 
   // A regular coffee buyer without the subscription: both teams want to sell it to them.
   const twoPrices = profiles
@@ -147,12 +156,18 @@ export function rankCandidates(population: Population): Record<StoryId, Candidat
         within(p.lastEventAt, 180),
     )
     .sort((a, b) => b.coffeeUnits - a.coffeeUnits || byKey(a, b))
-    .map((p) => ({ profile: p, why: `has bought ${plural(p.coffeeUnits, 'pack')} of coffee but has no coffee subscription`, product: COFFEE_SUBSCRIPTION }));
+    .map((p) => ({
+      profile: p,
+      why: `has bought ${plural(p.coffeeUnits, 'pack')} of coffee but has no coffee subscription`,
+      product: COFFEE_SUBSCRIPTION,
+    }));
 
   // The longest-standing member, invited to become a member.
   const members = profiles
     .flatMap((p) => {
-      const m = p.activeSubscriptions.filter((s) => MEMBERSHIP_IDS.has(s.productId) && asOf - s.since >= 366 * DAY).sort((a, b) => a.since - b.since)[0];
+      const m = p.activeSubscriptions
+        .filter((s) => MEMBERSHIP_IDS.has(s.productId) && asOf - s.since >= 366 * DAY)
+        .sort((a, b) => a.since - b.since)[0];
       return m ? [{ p, m }] : [];
     })
     .sort((a, b) => a.m.since - b.m.since || byKey(a.p, b.p))
@@ -190,7 +205,13 @@ export function rankCandidates(population: Population): Record<StoryId, Candidat
     .sort((a, b) => b.emailConsent!.at - a.emailConsent!.at || byKey(a, b))
     .map((p) => ({ profile: p, why: `unsubscribed from email on ${day(p.emailConsent!.at)}`, product: firstUnowned(p, PROMO_SKUS) }));
 
-  return { 'two-prices': twoPrices, 'already-member': members, 'top-customer-fee': topSpenders, 'upsell-after-complaint': unhappy, 'unsubscribed-email': optedOut };
+  return {
+    'two-prices': twoPrices,
+    'already-member': members,
+    'top-customer-fee': topSpenders,
+    'upsell-after-complaint': unhappy,
+    'unsubscribed-email': optedOut,
+  };
 }
 
 // ---------------------------------------------------------------- requests
@@ -235,7 +256,13 @@ export function planStory(id: StoryId, candidate: Candidate, customerId: string,
           {
             action: `The online team emails ${name} the same subscription at ${euros(cheaper)}`,
             endpoint: 'POST /offers',
-            body: { ...base, terms: { amount: major(cheaper), currency: CURRENCY }, channel: 'email', team: 'online', campaignId: 'coffee-subscription-push' },
+            body: {
+              ...base,
+              terms: { amount: major(cheaper), currency: CURRENCY },
+              channel: 'email',
+              team: 'online',
+              campaignId: 'coffee-subscription-push',
+            },
           },
         ],
       };
@@ -249,7 +276,15 @@ export function planStory(id: StoryId, candidate: Candidate, customerId: string,
           {
             action: `Marketing mails ${name} an invitation to join the ${productLabel(p)} for ${euros(p.priceMinor)}`,
             endpoint: 'POST /offers/check',
-            body: { customerId, kind: 'offer', productId: p.productId, terms: { amount: major(p.priceMinor), currency: CURRENCY }, channel: 'mail', team: 'marketing', campaignId: 'membership-drive' },
+            body: {
+              customerId,
+              kind: 'offer',
+              productId: p.productId,
+              terms: { amount: major(p.priceMinor), currency: CURRENCY },
+              channel: 'mail',
+              team: 'marketing',
+              campaignId: 'membership-drive',
+            },
           },
         ],
       };
@@ -264,7 +299,10 @@ export function planStory(id: StoryId, candidate: Candidate, customerId: string,
           {
             action: `The same fee for ${name}, signed off by the head of customer care with a reason`,
             endpoint: 'POST /offers/check',
-            body: { ...body, override: { actor: 'head of customer care', reason: 'third late return this year, agreed with the customer by phone' } },
+            body: {
+              ...body,
+              override: { actor: 'head of customer care', reason: 'third late return this year, agreed with the customer by phone' },
+            },
           },
         ],
       };
@@ -278,7 +316,14 @@ export function planStory(id: StoryId, candidate: Candidate, customerId: string,
           {
             action: `Telesales calls ${name} to up-sell the ${productLabel(p)} at ${euros(p.priceMinor)}`,
             endpoint: 'POST /offers/check',
-            body: { customerId, kind: 'upsell', productId: p.productId, terms: { amount: major(p.priceMinor), currency: CURRENCY }, channel: 'phone', team: 'telesales' },
+            body: {
+              customerId,
+              kind: 'upsell',
+              productId: p.productId,
+              terms: { amount: major(p.priceMinor), currency: CURRENCY },
+              channel: 'phone',
+              team: 'telesales',
+            },
           },
         ],
       };
@@ -292,7 +337,15 @@ export function planStory(id: StoryId, candidate: Candidate, customerId: string,
           {
             action: `The promotions team emails ${name} 15% off the ${productLabel(p)}`,
             endpoint: 'POST /offers/check',
-            body: { customerId, kind: 'offer', productId: p.productId, terms: { discountPercent: 15 }, channel: 'email', team: 'promotions', campaignId: 'winter-sale' },
+            body: {
+              customerId,
+              kind: 'offer',
+              productId: p.productId,
+              terms: { discountPercent: 15 },
+              channel: 'email',
+              team: 'promotions',
+              campaignId: 'winter-sale',
+            },
           },
         ],
       };
@@ -366,7 +419,15 @@ export function formatOfferChecks(report: OfferChecksReport, width = 110): strin
   });
   for (const s of report.skipped) lines.push('', `  (${s.id}: ${s.reason})`);
   const d = report.decisions;
-  lines.push('', ...wrap(`Decisions: ${d.allow} allow, ${d.warn} warn, ${d.block} block. A block is refused with its reasons; a warning goes through with them.`, width, '  ', '  '));
+  lines.push(
+    '',
+    ...wrap(
+      `Decisions: ${d.allow} allow, ${d.warn} warn, ${d.block} block. A block is refused with its reasons; a warning goes through with them.`,
+      width,
+      '  ',
+      '  ',
+    ),
+  );
   return lines;
 }
 
@@ -442,14 +503,22 @@ async function runStories(ctx: DemoContext, key: string, population: Population,
       const found = await get<{ customers: Customer360View[] }>(ctx, key, `/customers?email=${encodeURIComponent(email)}`);
       const c360 = found.customers[0];
       if (!c360) continue;
-      const offersHeld = id === 'two-prices' ? (await get<{ items: unknown[] }>(ctx, key, `/customers/${encodeURIComponent(c360.id)}/offers`)).items.length : 0;
+      const offersHeld =
+        id === 'two-prices'
+          ? (await get<{ items: unknown[] }>(ctx, key, `/customers/${encodeURIComponent(c360.id)}/offers`)).items.length
+          : 0;
       if (fits(id, candidate, c360, offersHeld)) {
         chosen = { candidate, c360 };
         break;
       }
     }
     if (!chosen) {
-      report.skipped.push({ id, reason: ranked[id].length ? `none of the ${Math.min(ranked[id].length, MAX_LOOKUPS)} likeliest customers fits this story` : 'no customer in this population fits this story' });
+      report.skipped.push({
+        id,
+        reason: ranked[id].length
+          ? `none of the ${Math.min(ranked[id].length, MAX_LOOKUPS)} likeliest customers fits this story`
+          : 'no customer in this population fits this story',
+      });
       continue;
     }
     const { candidate, c360 } = chosen;
@@ -459,7 +528,14 @@ async function runStories(ctx: DemoContext, key: string, population: Population,
     const story: OfferStory = {
       id,
       title: plan.title,
-      customer: { key: c.key, email: c.email, name: `${c.firstName} ${c.lastName}`, customerId: c360.id, why: candidate.why, ...(c360.mining?.segment ? { segment: c360.mining.segment } : {}) },
+      customer: {
+        key: c.key,
+        email: c.email,
+        name: `${c.firstName} ${c.lastName}`,
+        customerId: c360.id,
+        why: candidate.why,
+        ...(c360.mining?.segment ? { segment: c360.mining.segment } : {}),
+      },
       attempts: [],
     };
     for (const attempt of plan.attempts) {
@@ -484,7 +560,10 @@ export const offerChecksStep: DemoStep = {
   async run(ctx) {
     const report: OfferChecksReport = { stories: [], skipped: [], decisions: { allow: 0, warn: 0, block: 0 } };
     ctx.offerChecks = report;
-    const key = ctx.env[ENV.apiKeys]?.split(',').map((k) => k.trim()).find(Boolean);
+    const key = ctx.env[ENV.apiKeys]
+      ?.split(',')
+      .map((k) => k.trim())
+      .find(Boolean);
     if (!ctx.population) return;
     if (!key) {
       report.warning = `${ENV.apiKeys} is not set: cannot call the offers API`;

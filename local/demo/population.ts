@@ -15,10 +15,18 @@
  * PopulationOptions).
  */
 import { Faker, base, en } from '@faker-js/faker';
+import { DAY_MS as DAY, HOUR_MS as HOUR, MINUTE_MS as MINUTE, SECOND_MS as SECOND } from '../../layers/core/src/time.js';
 import type { CustomerRef, SourceName, Touchpoint, TouchpointType } from '../../layers/core/src/touchpoint.js';
 import {
-  CATALOG, CATEGORIES, COFFEE_SUBSCRIPTION, CURRENCY, MEMBERSHIP, SHOP_PRODUCTS, productBySku,
-  type Category, type Product,
+  CATALOG,
+  CATEGORIES,
+  COFFEE_SUBSCRIPTION,
+  CURRENCY,
+  MEMBERSHIP,
+  SHOP_PRODUCTS,
+  productBySku,
+  type Category,
+  type Product,
 } from './catalog.js';
 import { Rng } from './random.js';
 
@@ -117,10 +125,6 @@ export const DEFAULT_CUSTOMERS = 2000;
 /** The share of the profiles' low-signal activity kept at volume 1. */
 export const LOW_SIGNAL_SHARE = 0.1;
 
-const DAY = 86_400_000;
-const SECOND = 1000;
-const HOUR = 3_600_000;
-const MINUTE = 60_000;
 const HISTORY_DAYS = 730;
 
 type ShopCategory = Exclude<Category, 'subscriptions'>;
@@ -168,82 +172,214 @@ interface TypeProfile {
 }
 
 const EVEN: Record<ShopCategory, number> = {
-  coffee: 1, tea: 1, kitchen: 1, books: 1, outdoor: 1, electronics: 1, home: 1,
+  coffee: 1,
+  tea: 1,
+  kitchen: 1,
+  books: 1,
+  outdoor: 1,
+  electronics: 1,
+  home: 1,
 };
 
 export const PROFILES: Record<LatentType, TypeProfile> = {
   loyal_big_spender: {
-    share: 0.16, startDays: [560, 730], gapDays: 90, gapShape: 2.5, extraItems: 1.6, priceTilt: 0.8,
+    share: 0.16,
+    startDays: [560, 730],
+    gapDays: 90,
+    gapShape: 2.5,
+    extraItems: 1.6,
+    priceTilt: 0.8,
     extraQuantity: 0.25,
     categories: { ...EVEN, coffee: 3.5, kitchen: 2.5, tea: 1.5, books: 1.2, home: 1.5 },
-    membership: 0.75, tiers: [0.2, 0.45, 0.35], coffeeSubscription: 0.22, cancelSubscription: 0.05,
-    stripeShare: 0.35, emailOptIn: 0.95, smsOptIn: 0.6, emailOptOut: 0.02, smsOptOut: 0.03,
-    open: { newsletter: 0.45, promo: 0.4, launch: 0.55 }, click: { newsletter: 0.3, promo: 0.15, launch: 0.45 },
-    visitsPerMonth: 0.08, visitBeforePurchase: 0.12, inquiriesPerYear: 0.1,
-    couponPerPurchase: 0.03, couponsPerYear: 0.1, discount: [0.1, 0.1],
-    ticketPerPurchase: 0.03, ticketsPerYear: 0.2, complaintShare: 0.1, rateProbability: 0.6,
-    scores: [0.01, 0.02, 0.07, 0.3, 0.6], refundPerPurchase: 0.02, paymentFailurePerCharge: 0.02,
+    membership: 0.75,
+    tiers: [0.2, 0.45, 0.35],
+    coffeeSubscription: 0.22,
+    cancelSubscription: 0.05,
+    stripeShare: 0.35,
+    emailOptIn: 0.95,
+    smsOptIn: 0.6,
+    emailOptOut: 0.02,
+    smsOptOut: 0.03,
+    open: { newsletter: 0.45, promo: 0.4, launch: 0.55 },
+    click: { newsletter: 0.3, promo: 0.15, launch: 0.45 },
+    visitsPerMonth: 0.08,
+    visitBeforePurchase: 0.12,
+    inquiriesPerYear: 0.1,
+    couponPerPurchase: 0.03,
+    couponsPerYear: 0.1,
+    discount: [0.1, 0.1],
+    ticketPerPurchase: 0.03,
+    ticketsPerYear: 0.2,
+    complaintShare: 0.1,
+    rateProbability: 0.6,
+    scores: [0.01, 0.02, 0.07, 0.3, 0.6],
+    refundPerPurchase: 0.02,
+    paymentFailurePerCharge: 0.02,
     profileUpdatesPerYear: 0.3,
   },
   bargain_hunter: {
-    share: 0.3, startDays: [150, 730], gapDays: 160, gapShape: 2, extraItems: 0.3, priceTilt: -1.1,
+    share: 0.3,
+    startDays: [150, 730],
+    gapDays: 160,
+    gapShape: 2,
+    extraItems: 0.3,
+    priceTilt: -1.1,
     extraQuantity: 0.35,
     categories: { ...EVEN, coffee: 2, tea: 2, electronics: 1.6, outdoor: 0.8, books: 0.6 },
-    membership: 0.08, tiers: [1, 0, 0], coffeeSubscription: 0, cancelSubscription: 0.25,
-    stripeShare: 0.3, emailOptIn: 0.97, smsOptIn: 0.55, emailOptOut: 0.04, smsOptOut: 0.05,
-    open: { newsletter: 0.15, promo: 0.7, launch: 0.15 }, click: { newsletter: 0.08, promo: 0.8, launch: 0.1 },
-    visitsPerMonth: 0.12, visitBeforePurchase: 0.15, inquiriesPerYear: 0.15,
-    couponPerPurchase: 0.5, couponsPerYear: 0.4, discount: [0.1, 0.25],
-    ticketPerPurchase: 0.03, ticketsPerYear: 0.2, complaintShare: 0.15, rateProbability: 0.45,
-    scores: [0.04, 0.06, 0.2, 0.35, 0.35], refundPerPurchase: 0.04, paymentFailurePerCharge: 0.04,
+    membership: 0.08,
+    tiers: [1, 0, 0],
+    coffeeSubscription: 0,
+    cancelSubscription: 0.25,
+    stripeShare: 0.3,
+    emailOptIn: 0.97,
+    smsOptIn: 0.55,
+    emailOptOut: 0.04,
+    smsOptOut: 0.05,
+    open: { newsletter: 0.15, promo: 0.7, launch: 0.15 },
+    click: { newsletter: 0.08, promo: 0.8, launch: 0.1 },
+    visitsPerMonth: 0.12,
+    visitBeforePurchase: 0.15,
+    inquiriesPerYear: 0.15,
+    couponPerPurchase: 0.5,
+    couponsPerYear: 0.4,
+    discount: [0.1, 0.25],
+    ticketPerPurchase: 0.03,
+    ticketsPerYear: 0.2,
+    complaintShare: 0.15,
+    rateProbability: 0.45,
+    scores: [0.04, 0.06, 0.2, 0.35, 0.35],
+    refundPerPurchase: 0.04,
+    paymentFailurePerCharge: 0.04,
     profileUpdatesPerYear: 0.2,
   },
   lapsing: {
-    share: 0.22, startDays: [420, 730], gapDays: 130, gapShape: 2, extraItems: 0.9, priceTilt: 0.1,
+    share: 0.22,
+    startDays: [420, 730],
+    gapDays: 130,
+    gapShape: 2,
+    extraItems: 0.9,
+    priceTilt: 0.1,
     extraQuantity: 0.15,
     categories: { ...EVEN, coffee: 2.2, kitchen: 1.5, outdoor: 1.3 },
-    membership: 0.35, tiers: [0.5, 0.4, 0.1], coffeeSubscription: 0.13, cancelSubscription: 1,
-    stripeShare: 0.35, emailOptIn: 0.9, smsOptIn: 0.45, emailOptOut: 0.3, smsOptOut: 0.2,
-    open: { newsletter: 0.3, promo: 0.25, launch: 0.3 }, click: { newsletter: 0.15, promo: 0.15, launch: 0.2 },
-    visitsPerMonth: 0.06, visitBeforePurchase: 0.12, inquiriesPerYear: 0.1,
-    couponPerPurchase: 0.08, couponsPerYear: 0.3, discount: [0.1, 0.15],
-    ticketPerPurchase: 0.04, ticketsPerYear: 0.25, complaintShare: 0.3, rateProbability: 0.5,
-    scores: [0.1, 0.15, 0.3, 0.3, 0.15], refundPerPurchase: 0.05, paymentFailurePerCharge: 0.04,
+    membership: 0.35,
+    tiers: [0.5, 0.4, 0.1],
+    coffeeSubscription: 0.13,
+    cancelSubscription: 1,
+    stripeShare: 0.35,
+    emailOptIn: 0.9,
+    smsOptIn: 0.45,
+    emailOptOut: 0.3,
+    smsOptOut: 0.2,
+    open: { newsletter: 0.3, promo: 0.25, launch: 0.3 },
+    click: { newsletter: 0.15, promo: 0.15, launch: 0.2 },
+    visitsPerMonth: 0.06,
+    visitBeforePurchase: 0.12,
+    inquiriesPerYear: 0.1,
+    couponPerPurchase: 0.08,
+    couponsPerYear: 0.3,
+    discount: [0.1, 0.15],
+    ticketPerPurchase: 0.04,
+    ticketsPerYear: 0.25,
+    complaintShare: 0.3,
+    rateProbability: 0.5,
+    scores: [0.1, 0.15, 0.3, 0.3, 0.15],
+    refundPerPurchase: 0.05,
+    paymentFailurePerCharge: 0.04,
     profileUpdatesPerYear: 0.15,
   },
   new: {
-    share: 0.18, startDays: [20, 92], gapDays: 50, gapShape: 2, extraItems: 0.8, priceTilt: 0,
+    share: 0.18,
+    startDays: [20, 92],
+    gapDays: 50,
+    gapShape: 2,
+    extraItems: 0.8,
+    priceTilt: 0,
     extraQuantity: 0.1,
     categories: { ...EVEN, coffee: 2, tea: 1.4, kitchen: 1.4 },
-    membership: 0.12, tiers: [0.7, 0.25, 0.05], coffeeSubscription: 0.05, cancelSubscription: 0.02,
-    stripeShare: 0.35, emailOptIn: 0.9, smsOptIn: 0.5, emailOptOut: 0.03, smsOptOut: 0.03,
-    open: { newsletter: 0.5, promo: 0.4, launch: 0.5 }, click: { newsletter: 0.25, promo: 0.25, launch: 0.3 },
-    visitsPerMonth: 1, visitBeforePurchase: 0.5, inquiriesPerYear: 0.8,
-    couponPerPurchase: 0.25, couponsPerYear: 0.5, discount: [0.1, 0.1],
-    ticketPerPurchase: 0.12, ticketsPerYear: 0.2, complaintShare: 0.1, rateProbability: 0.55,
-    scores: [0.02, 0.03, 0.1, 0.35, 0.5], refundPerPurchase: 0.03, paymentFailurePerCharge: 0.03,
+    membership: 0.12,
+    tiers: [0.7, 0.25, 0.05],
+    coffeeSubscription: 0.05,
+    cancelSubscription: 0.02,
+    stripeShare: 0.35,
+    emailOptIn: 0.9,
+    smsOptIn: 0.5,
+    emailOptOut: 0.03,
+    smsOptOut: 0.03,
+    open: { newsletter: 0.5, promo: 0.4, launch: 0.5 },
+    click: { newsletter: 0.25, promo: 0.25, launch: 0.3 },
+    visitsPerMonth: 1,
+    visitBeforePurchase: 0.5,
+    inquiriesPerYear: 0.8,
+    couponPerPurchase: 0.25,
+    couponsPerYear: 0.5,
+    discount: [0.1, 0.1],
+    ticketPerPurchase: 0.12,
+    ticketsPerYear: 0.2,
+    complaintShare: 0.1,
+    rateProbability: 0.55,
+    scores: [0.02, 0.03, 0.1, 0.35, 0.5],
+    refundPerPurchase: 0.03,
+    paymentFailurePerCharge: 0.03,
     profileUpdatesPerYear: 0.5,
   },
   complainer: {
-    share: 0.14, startDays: [240, 730], gapDays: 160, gapShape: 2, extraItems: 0.8, priceTilt: 0.2,
+    share: 0.14,
+    startDays: [240, 730],
+    gapDays: 160,
+    gapShape: 2,
+    extraItems: 0.8,
+    priceTilt: 0.2,
     extraQuantity: 0.15,
     categories: { ...EVEN, electronics: 2, kitchen: 1.8, outdoor: 1.3 },
-    membership: 0.2, tiers: [0.5, 0.4, 0.1], coffeeSubscription: 0.07, cancelSubscription: 0.4,
-    stripeShare: 0.3, emailOptIn: 0.8, smsOptIn: 0.4, emailOptOut: 0.2, smsOptOut: 0.15,
-    open: { newsletter: 0.15, promo: 0.15, launch: 0.15 }, click: { newsletter: 0.05, promo: 0.08, launch: 0.08 },
-    visitsPerMonth: 0.06, visitBeforePurchase: 0.12, inquiriesPerYear: 0.6,
-    couponPerPurchase: 0.1, couponsPerYear: 0.5, discount: [0.1, 0.15],
-    ticketPerPurchase: 0.35, ticketsPerYear: 0.9, complaintShare: 0.75, rateProbability: 0.75,
-    scores: [0.55, 0.25, 0.14, 0.04, 0.02], refundPerPurchase: 0.25, paymentFailurePerCharge: 0.055,
+    membership: 0.2,
+    tiers: [0.5, 0.4, 0.1],
+    coffeeSubscription: 0.07,
+    cancelSubscription: 0.4,
+    stripeShare: 0.3,
+    emailOptIn: 0.8,
+    smsOptIn: 0.4,
+    emailOptOut: 0.2,
+    smsOptOut: 0.15,
+    open: { newsletter: 0.15, promo: 0.15, launch: 0.15 },
+    click: { newsletter: 0.05, promo: 0.08, launch: 0.08 },
+    visitsPerMonth: 0.06,
+    visitBeforePurchase: 0.12,
+    inquiriesPerYear: 0.6,
+    couponPerPurchase: 0.1,
+    couponsPerYear: 0.5,
+    discount: [0.1, 0.15],
+    ticketPerPurchase: 0.35,
+    ticketsPerYear: 0.9,
+    complaintShare: 0.75,
+    rateProbability: 0.75,
+    scores: [0.55, 0.25, 0.14, 0.04, 0.02],
+    refundPerPurchase: 0.25,
+    paymentFailurePerCharge: 0.055,
     profileUpdatesPerYear: 0.2,
   },
 };
 
 const CITIES: Array<[city: string, country: string]> = [
-  ['Berlin', 'DE'], ['Hamburg', 'DE'], ['Munich', 'DE'], ['Cologne', 'DE'], ['Leipzig', 'DE'],
-  ['Amsterdam', 'NL'], ['Utrecht', 'NL'], ['Rotterdam', 'NL'], ['Vienna', 'AT'], ['Graz', 'AT'],
-  ['Brussels', 'BE'], ['Ghent', 'BE'], ['Paris', 'FR'], ['Lyon', 'FR'], ['Dublin', 'IE'],
-  ['Copenhagen', 'DK'], ['Milan', 'IT'], ['Barcelona', 'ES'], ['Lisbon', 'PT'], ['Zurich', 'CH'],
+  ['Berlin', 'DE'],
+  ['Hamburg', 'DE'],
+  ['Munich', 'DE'],
+  ['Cologne', 'DE'],
+  ['Leipzig', 'DE'],
+  ['Amsterdam', 'NL'],
+  ['Utrecht', 'NL'],
+  ['Rotterdam', 'NL'],
+  ['Vienna', 'AT'],
+  ['Graz', 'AT'],
+  ['Brussels', 'BE'],
+  ['Ghent', 'BE'],
+  ['Paris', 'FR'],
+  ['Lyon', 'FR'],
+  ['Dublin', 'IE'],
+  ['Copenhagen', 'DK'],
+  ['Milan', 'IT'],
+  ['Barcelona', 'ES'],
+  ['Lisbon', 'PT'],
+  ['Zurich', 'CH'],
 ];
 
 /**
@@ -251,40 +387,60 @@ const CITIES: Array<[city: string, country: string]> = [
  * are valid E.164 numbers that belong to nobody.
  */
 const AREA_CODES = [
-  201, 202, 203, 205, 206, 207, 208, 212, 213, 214, 215, 216, 217, 301, 302, 303, 304, 305, 307,
-  308, 309, 310, 312, 313, 314, 315, 316, 317, 318, 319, 401, 402, 404, 405, 406, 407, 408, 409,
-  410, 412, 413, 414, 415, 417, 419, 501, 502, 503, 504, 505, 507, 508, 509, 510, 512, 513, 515,
-  516, 517, 518, 520, 601, 602, 603, 605, 606, 607, 608, 609, 610, 612, 614, 615, 616, 617, 618,
-  619, 701, 702, 703, 704, 706, 707, 708, 712, 713, 714, 715, 716, 717, 718, 719,
+  201, 202, 203, 205, 206, 207, 208, 212, 213, 214, 215, 216, 217, 301, 302, 303, 304, 305, 307, 308, 309, 310, 312, 313, 314, 315, 316,
+  317, 318, 319, 401, 402, 404, 405, 406, 407, 408, 409, 410, 412, 413, 414, 415, 417, 419, 501, 502, 503, 504, 505, 507, 508, 509, 510,
+  512, 513, 515, 516, 517, 518, 520, 601, 602, 603, 605, 606, 607, 608, 609, 610, 612, 614, 615, 616, 617, 618, 619, 701, 702, 703, 704,
+  706, 707, 708, 712, 713, 714, 715, 716, 717, 718, 719,
 ];
 
 const EMAIL_DOMAINS = ['example.com', 'example.org', 'example.net'] as const;
 
 const COUPONS: Array<[code: string, pct: number]> = [
-  ['WELCOME10', 0.1], ['SPRING15', 0.15], ['FLASH20', 0.2], ['BREW10', 0.1], ['CYBER25', 0.25],
-  ['SUMMER15', 0.15], ['TEATIME10', 0.1], ['BUNDLE20', 0.2],
+  ['WELCOME10', 0.1],
+  ['SPRING15', 0.15],
+  ['FLASH20', 0.2],
+  ['BREW10', 0.1],
+  ['CYBER25', 0.25],
+  ['SUMMER15', 0.15],
+  ['TEATIME10', 0.1],
+  ['BUNDLE20', 0.2],
 ];
 
 const COMPLAINT_SUBJECTS = [
-  'Grinder arrived damaged', 'Order arrived two weeks late', 'Wrong item in my parcel',
-  'Charged twice for one order', 'Beans tasted stale', 'Power bank stopped charging',
-  'Kettle leaks from the lid', 'Still waiting for my refund', 'Courier left parcel in the rain',
+  'Grinder arrived damaged',
+  'Order arrived two weeks late',
+  'Wrong item in my parcel',
+  'Charged twice for one order',
+  'Beans tasted stale',
+  'Power bank stopped charging',
+  'Kettle leaks from the lid',
+  'Still waiting for my refund',
+  'Courier left parcel in the rain',
 ];
 const QUESTION_SUBJECTS = [
-  'Where is my order?', 'How do I pause my subscription?', 'Grind size for a French press?',
-  'Can I change my delivery address?', 'Do you offer gift wrapping?', 'Invoice for my company',
+  'Where is my order?',
+  'How do I pause my subscription?',
+  'Grind size for a French press?',
+  'Can I change my delivery address?',
+  'Do you offer gift wrapping?',
+  'Invoice for my company',
   'Which filters fit the 02 dripper?',
 ];
 const INQUIRY_TOPICS = ['wholesale', 'gift cards', 'corporate gifts', 'shipping times', 'product question', 'events'];
-const REFUND_NOTES = ['Arrived damaged', 'Not as described', 'Arrived too late', 'Changed their mind', 'Duplicate order', 'Wrong item sent'];
+const REFUND_NOTES = [
+  'Arrived damaged',
+  'Not as described',
+  'Arrived too late',
+  'Changed their mind',
+  'Duplicate order',
+  'Wrong item sent',
+];
 /** Stripe's cancellation feedback values, as a customer picks them in the billing portal. */
 const CANCEL_FEEDBACK = ['too_expensive', 'unused', 'customer_service', 'switched_service', 'low_quality'] as const;
 const BLOG_POSTS = ['how-to-dial-in-espresso', 'a-guide-to-green-tea', 'five-weekend-hikes', 'slow-mornings'];
 
 /** Time-of-day weights (UTC hours 0..23): people shop in the evening and at lunch. */
-const HOUR_WEIGHTS = [
-  0.3, 0.15, 0.1, 0.1, 0.1, 0.2, 0.5, 1, 1.5, 2, 2.2, 2.4, 3, 2.8, 2.4, 2.2, 2.4, 2.8, 3.4, 4, 4.2, 3.6, 2.4, 1,
-];
+const HOUR_WEIGHTS = [0.3, 0.15, 0.1, 0.1, 0.1, 0.2, 0.5, 1, 1.5, 2, 2.2, 2.4, 3, 2.8, 2.4, 2.2, 2.4, 2.8, 3.4, 4, 4.2, 3.6, 2.4, 1];
 
 const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString();
 
@@ -302,9 +458,7 @@ export function generatePopulation(options: PopulationOptions): Population {
 
   const campaigns = makeCampaigns(new Rng(seed, 'campaigns'), end);
   const types = assignTypes(rng, count);
-  const phones = rng.shuffle(
-    AREA_CODES.flatMap((a) => Array.from({ length: 100 }, (_, i) => `+1${a}5550${100 + i}`)),
-  );
+  const phones = rng.shuffle(AREA_CODES.flatMap((a) => Array.from({ length: 100 }, (_, i) => `+1${a}5550${100 + i}`)));
   // Customer ids depend on the seed alone (the same people every run); activity ids (orders,
   // tickets, subscriptions) on asOf too, since the history is regenerated for each asOf.
   const customerIds = new UniqueIds(new Rng(seed, 'customer-ids'));
@@ -387,7 +541,11 @@ function assignTypes(rng: Rng, count: number): LatentType[] {
 }
 
 function uniqueEmail(rng: Rng, first: string, last: string, used: Set<string>): string {
-  const clean = (s: string) => s.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]/g, '');
+  const clean = (s: string) =>
+    s
+      .normalize('NFKD')
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '');
   const local = [clean(first) || 'customer', clean(last)].filter(Boolean).join(rng.pick(['.', '_', '']));
   const domain = rng.pick(EMAIL_DOMAINS);
   for (let n = 0; ; n++) {
@@ -514,11 +672,19 @@ class Timeline {
       .map((e) => e.event);
   }
 
-  private emit(source: SourceName, at: number, tp: DistributiveOmit<Touchpoint, 'occurredAt' | 'customer'>, meta: EventMeta = {}): Touchpoint {
+  private emit(
+    source: SourceName,
+    at: number,
+    tp: DistributiveOmit<Touchpoint, 'occurredAt' | 'customer'>,
+    meta: EventMeta = {},
+  ): Touchpoint {
     const seconds = Math.floor(at / 1000) * 1000;
     const refKey = `${source}:${tp.type}`;
     let customer = this.refs.get(refKey);
-    if (!customer) this.refs.set(refKey, (customer = customerRef(this.c, source, tp.type)));
+    if (!customer) {
+      customer = customerRef(this.c, source, tp.type);
+      this.refs.set(refKey, customer);
+    }
     const touchpoint = { ...tp, occurredAt: iso(seconds), customer } as Touchpoint;
     this.events.push({ at: seconds, event: { customerKey: this.c.key, seq: this.events.length, source, touchpoint, meta } });
     return touchpoint;
@@ -584,8 +750,7 @@ class Timeline {
     let last = primary;
     while (items.size < n) {
       const companions = last.companions.length ? last.companions : primary.companions;
-      const next =
-        companions.length && this.rng.chance(0.65) ? productBySku(this.rng.pick(companions)) : this.pickProduct();
+      const next = companions.length && this.rng.chance(0.65) ? productBySku(this.rng.pick(companions)) : this.pickProduct();
       if (items.has(next.sku) && items.size >= 2) break;
       add(next);
       last = next;
@@ -674,7 +839,12 @@ class Timeline {
       {
         type: 'refund',
         // Shopify keeps the merchant's note; Stripe's charge.refunded event carries no reason.
-        data: { orderId: purchase.data.orderId, currency: CURRENCY, amountMinor, ...(source === 'shopify' ? { reason: this.rng.pick(REFUND_NOTES) } : {}) },
+        data: {
+          orderId: purchase.data.orderId,
+          currency: CURRENCY,
+          amountMinor,
+          ...(source === 'shopify' ? { reason: this.rng.pick(REFUND_NOTES) } : {}),
+        },
       },
       { refundItems, refundOf: { occurredAt: purchase.occurredAt, totalMinor: purchase.data.totalMinor } },
     );
@@ -750,9 +920,10 @@ class Timeline {
     }
     cancelAt = Math.max(cancelAt, startedAt + DAY);
     if (cancelReason === 'cancellation_requested' && this.rng.chance(0.6)) {
-      feedback = this.c.latentType === 'complainer' || this.c.latentType === 'lapsing'
-        ? this.rng.pick(['customer_service', 'low_quality', 'too_expensive', 'switched_service'])
-        : this.rng.pick(CANCEL_FEEDBACK);
+      feedback =
+        this.c.latentType === 'complainer' || this.c.latentType === 'lapsing'
+          ? this.rng.pick(['customer_service', 'low_quality', 'too_expensive', 'switched_service'])
+          : this.rng.pick(CANCEL_FEEDBACK);
     }
 
     const period = (n: number) => {
@@ -769,11 +940,16 @@ class Timeline {
       const meta = { subscriptionId, invoiceId, priceId: sub.priceId, interval: sub.interval, intervalCount: every };
       const finalFailure = failBeforeCancel && n > 0 && period(n + 1) >= cancelAt;
       if (finalFailure || (n > 0 && this.rng.chance(this.p.paymentFailurePerCharge))) {
-        this.emit('stripe', due, {
-          type: 'payment_failed',
-          // The invoice event carries no decline reason (that lives on the payment intent).
-          data: { invoiceId, currency: CURRENCY, amountMinor: product.priceMinor },
-        }, { ...meta, declineCode: this.rng.pick(['card_declined', 'insufficient_funds', 'expired_card']), attempt: 1 });
+        this.emit(
+          'stripe',
+          due,
+          {
+            type: 'payment_failed',
+            // The invoice event carries no decline reason (that lives on the payment intent).
+            data: { invoiceId, currency: CURRENCY, amountMinor: product.priceMinor },
+          },
+          { ...meta, declineCode: this.rng.pick(['card_declined', 'insufficient_funds', 'expired_card']), attempt: 1 },
+        );
         if (finalFailure) {
           cancelAt = due + this.rng.uniform(3, 14) * DAY;
           break;
@@ -786,11 +962,23 @@ class Timeline {
       lastCharge = due;
     }
     if (cancelAt <= this.end && Number.isFinite(cancelAt)) {
-      this.emit('stripe', Math.max(cancelAt, lastCharge + MINUTE), {
-        type: 'subscription_cancelled',
-        // Stripe's customer feedback when given, else why the subscription ended.
-        data: { subscriptionId, productId: product.productId, reason: feedback ?? cancelReason },
-      }, { subscriptionId, priceId: sub.priceId, interval: sub.interval, intervalCount: every, subscriptionStartedAt: iso(startedAt), cancellation: { reason: cancelReason, ...(feedback ? { feedback } : {}) } });
+      this.emit(
+        'stripe',
+        Math.max(cancelAt, lastCharge + MINUTE),
+        {
+          type: 'subscription_cancelled',
+          // Stripe's customer feedback when given, else why the subscription ended.
+          data: { subscriptionId, productId: product.productId, reason: feedback ?? cancelReason },
+        },
+        {
+          subscriptionId,
+          priceId: sub.priceId,
+          interval: sub.interval,
+          intervalCount: every,
+          subscriptionStartedAt: iso(startedAt),
+          cancellation: { reason: cancelReason, ...(feedback ? { feedback } : {}) },
+        },
+      );
     }
   }
 
@@ -804,7 +992,16 @@ class Timeline {
           orderId: this.ids.stripe('ch_3', 24),
           currency: CURRENCY,
           totalMinor: product.priceMinor,
-          items: [{ sku: product.sku, productId: product.productId, name: product.name, category: product.category, quantity: 1, unitPriceMinor: product.priceMinor }],
+          items: [
+            {
+              sku: product.sku,
+              productId: product.productId,
+              name: product.name,
+              category: product.category,
+              quantity: 1,
+              unitPriceMinor: product.priceMinor,
+            },
+          ],
         },
       },
       { ...meta, shippingMinor: 0, discountMinor: 0 },
@@ -832,7 +1029,12 @@ class Timeline {
       : `${subject} Thanks in advance!`;
     const openedAt = iso(at);
     const ticket = { description, tags, openedAt };
-    this.emit('zendesk', at, { type: 'ticket_opened', data: { ticketId, subject, priority, complaint } }, { ticket: { ...ticket, status: 'open' } });
+    this.emit(
+      'zendesk',
+      at,
+      { type: 'ticket_opened', data: { ticketId, subject, priority, complaint } },
+      { ticket: { ...ticket, status: 'open' } },
+    );
     const resolutionHours = this.rng.gamma(1.5, complaint ? 60 : 20);
     const solvedAt = at + Math.max(0.2, resolutionHours) * HOUR;
     if (this.rng.chance(complaint ? 0.9 : 0.97)) {
@@ -844,7 +1046,18 @@ class Timeline {
         this.emit(
           'zendesk',
           solvedAt + this.rng.uniform(1, 36) * HOUR,
-          { type: 'satisfaction_rated', data: { score, ticketId, ...(score <= 2 && this.rng.chance(0.5) ? { comment: 'Took far too long.' } : score >= 4 && this.rng.chance(0.3) ? { comment: 'Quick and friendly, thanks!' } : {}) } },
+          {
+            type: 'satisfaction_rated',
+            data: {
+              score,
+              ticketId,
+              ...(score <= 2 && this.rng.chance(0.5)
+                ? { comment: 'Took far too long.' }
+                : score >= 4 && this.rng.chance(0.3)
+                  ? { comment: 'Quick and friendly, thanks!' }
+                  : {}),
+            },
+          },
           { ticket: { ...ticket, status: 'solved' } },
         );
       }
@@ -871,10 +1084,7 @@ class Timeline {
   private consentChanges(): void {
     const type = this.c.latentType;
     if (this.emailConsent.length && this.rng.chance(this.p.emailOptOut)) {
-      const at =
-        type === 'lapsing'
-          ? this.activeUntil + this.rng.uniform(0, 90) * DAY
-          : this.rng.uniform(this.start + 7 * DAY, this.end);
+      const at = type === 'lapsing' ? this.activeUntil + this.rng.uniform(0, 90) * DAY : this.rng.uniform(this.start + 7 * DAY, this.end);
       if (at <= this.end) {
         this.emit('generic', at, { type: 'consent_changed', data: { channel: 'email', granted: false } });
         this.emailConsent[0]![1] = at;
@@ -882,7 +1092,10 @@ class Timeline {
     }
     const smsGranted = this.events.some(({ event: { touchpoint: tp } }) => tp.type === 'consent_changed' && tp.data.channel === 'sms');
     if (smsGranted && this.rng.chance(this.p.smsOptOut)) {
-      this.emit('generic', this.rng.uniform(this.start + 7 * DAY, this.end), { type: 'consent_changed', data: { channel: 'sms', granted: false } });
+      this.emit('generic', this.rng.uniform(this.start + 7 * DAY, this.end), {
+        type: 'consent_changed',
+        data: { channel: 'sms', granted: false },
+      });
     }
   }
 
@@ -927,10 +1140,15 @@ class Timeline {
             : `https://shop.example.com/collections/${this.pickProduct(rng).category}`;
       this.emit('generic', at, { type: 'web_visit', data: { url } });
     }
-    const inquiries = this.rng.poisson(this.p.inquiriesPerYear * this.years(this.start, until)) + (this.c.latentType === 'new' && this.rng.chance(0.3) ? 1 : 0);
+    const inquiries =
+      this.rng.poisson(this.p.inquiriesPerYear * this.years(this.start, until)) +
+      (this.c.latentType === 'new' && this.rng.chance(0.3) ? 1 : 0);
     for (let i = 0; i < inquiries; i++) {
       const at = this.onDay(this.rng.uniform(this.start - 2 * DAY, until));
-      this.emit('generic', at, { type: 'inquiry', data: { url: 'https://shop.example.com/pages/contact', topic: this.rng.pick(INQUIRY_TOPICS) } });
+      this.emit('generic', at, {
+        type: 'inquiry',
+        data: { url: 'https://shop.example.com/pages/contact', topic: this.rng.pick(INQUIRY_TOPICS) },
+      });
     }
     // Coupons asked for outside a purchase (those redeemed with one come with the purchase).
     const coupons = rng.poisson(this.p.couponsPerYear * this.years(this.start, until) * keep);

@@ -1,42 +1,16 @@
 /**
- * A small seeded PRNG and the distributions the demo population needs. Math.random is never
- * used: the same seed must give the same population on every machine and Node version.
+ * The distributions the demo population needs, on the core's sfc32 generator
+ * (layers/core/src/random.ts). Math.random is never used: the same seed must give the same
+ * population on every machine and Node version.
  */
-
-/** 32-bit FNV-1a over a string: turns (seed, stream name) into independent PRNG seeds. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+import { sfc32 } from '../../layers/core/src/random.js';
 
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  /** Uniform in [0, 1): sfc32 seeded from a number and a stream name so that streams do not overlap. */
+  readonly next: () => number;
 
-  /** sfc32, seeded from a number and a stream name so that streams do not overlap. */
   constructor(seed: number, stream = '') {
-    this.a = hash32(`a:${seed}:${stream}`);
-    this.b = hash32(`b:${seed}:${stream}`);
-    this.c = hash32(`c:${seed}:${stream}`);
-    this.d = 1;
-    for (let i = 0; i < 15; i++) this.next();
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return (t >>> 0) / 4294967296;
+    this.next = sfc32(seed, stream);
   }
 
   uniform(min: number, max: number): number {
@@ -91,7 +65,7 @@ export class Rng {
   /** Gamma with the given shape and mean (Marsaglia-Tsang). */
   gamma(shape: number, mean: number): number {
     const scale = mean / shape;
-    if (shape < 1) return this.gamma(shape + 1, shape + 1) * Math.pow(this.next(), 1 / shape) * scale;
+    if (shape < 1) return this.gamma(shape + 1, shape + 1) * this.next() ** (1 / shape) * scale;
     const d = shape - 1 / 3;
     const c = 1 / Math.sqrt(9 * d);
     for (;;) {

@@ -82,10 +82,7 @@ export function classify(status: number, body: string): Outcome {
 
 const retryable = (status: number) => status === 429 || status >= 500;
 
-export async function sendDeliveries(
-  deliveries: Iterable<PendingDelivery>,
-  options: SendOptions,
-): Promise<SendResult> {
+export async function sendDeliveries(deliveries: Iterable<PendingDelivery>, options: SendOptions): Promise<SendResult> {
   const {
     baseUrl,
     secrets,
@@ -99,9 +96,18 @@ export async function sendDeliveries(
   } = options;
   const total = options.total ?? (Array.isArray(deliveries) ? deliveries.length : undefined);
   const result: SendResult = {
-    sent: 0, accepted: 0, duplicates: 0, ignored: 0, rejected: 0, failed: 0, retries: 0,
+    sent: 0,
+    accepted: 0,
+    duplicates: 0,
+    ignored: 0,
+    rejected: 0,
+    failed: 0,
+    retries: 0,
     bySource: { generic: emptyCounts(), shopify: emptyCounts(), stripe: emptyCounts(), zendesk: emptyCounts() },
-    unexpected: 0, errors: [], surprises: [], elapsedMs: 0,
+    unexpected: 0,
+    errors: [],
+    surprises: [],
+    elapsedMs: 0,
   };
   const progress = createProgress(options.progress ?? true, total, label, options.stream ?? process.stderr);
   const base = baseUrl.replace(/\/+$/, '');
@@ -119,8 +125,7 @@ export async function sendDeliveries(
       result.errors.push({ source: d.source, eventType: d.eventType, eventId: d.eventId, status, body: body.slice(0, 600) });
     }
     const expectedIgnored = d.expect.type === 'ignored';
-    const surprising =
-      (outcome === 'accepted' && expectedIgnored) || (outcome === 'ignored' && !expectedIgnored) || outcome === 'rejected';
+    const surprising = (outcome === 'accepted' && expectedIgnored) || (outcome === 'ignored' && !expectedIgnored) || outcome === 'rejected';
     if (surprising) {
       result.unexpected++;
       if (result.surprises.length < keepErrors) {

@@ -7,6 +7,7 @@
  * Intrinsics (Ref, Fn::GetAtt, Fn::Join, Fn::Sub without variables map) resolve through a
  * `References` map that the runtime fills with the local resources' names and ARNs.
  */
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../layers/core/src/time.js';
 import type { HttpMethod } from '../../infra/definitions.js';
 
 export interface CfnResource {
@@ -246,7 +247,7 @@ export function readSchedules(template: CfnTemplate): TemplateSchedule[] {
 export function rateMs(expression: string): number | undefined {
   const m = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
   if (!m) return undefined;
-  const unit = { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[m[2]!.replace(/s$/, '') as 'minute' | 'hour' | 'day'];
+  const unit = { minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS }[m[2]!.replace(/s$/, '') as 'minute' | 'hour' | 'day'];
   return Number(m[1]) * unit;
 }
 

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseCsv } from '../../cli/csv.js';
-import { parseCdnowSample, summarizeCdnow } from '../../layers/core/src/mining/clv/index.js';
+import { summarizeCdnowText } from '../fixtures/cdnow.js';
 
 const ROOT = process.cwd();
 const BIN = path.join(ROOT, 'cli/bin/patron.js');
@@ -40,7 +40,7 @@ describe('patron clv on the CDNOW sample (39-week calibration)', () => {
   const summaryFile = path.join(tmp, 'cdnow-summary.csv');
   const noMoneyFile = path.join(tmp, 'cdnow-summary-nomoney.csv');
   beforeAll(() => {
-    const summary = summarizeCdnow(parseCdnowSample(readFileSync(CDNOW_SAMPLE, 'utf8')));
+    const summary = summarizeCdnowText(readFileSync(CDNOW_SAMPLE, 'utf8'), CDNOW_SAMPLE);
     expect(summary).toHaveLength(2357);
     // columns after the id in a different order than the CLI's output, to check by-name matching
     writeFileSync(

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../../layers/core/src/time.js';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { jest } from '@jest/globals';
 import { api, documentClient, stackInfo } from '../helpers/stack.js';
@@ -5,7 +6,7 @@ import { deliver, genericTouchpoint, purchase, uniqueEmail } from '../helpers/we
 
 jest.setTimeout(120_000);
 
-const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+const daysAgo = (n: number) => new Date(Date.now() - n * DAY_MS).toISOString();
 
 async function newCustomer(tag: string, extra: unknown[] = []): Promise<{ id: string; email: string }> {
   const email = uniqueEmail(tag);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import type { SourceName } from './touchpoint.js';
 import { parseRuleSet, type RuleSetConfig } from './offers/config.js';
+import { MINING_DEFAULTS } from './mining/defaults.js';
 
 /**
  * Environment variable names: the one list that infra/ (which sets them) and the code (which
@@ -76,9 +77,9 @@ export const ConfigSchema = z.object({
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
   S3_ENDPOINT: z.url().optional(),
-  MINING_SHARDS: z.coerce.number().int().min(1).max(256).default(4),
-  MINING_SAMPLE_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(50_000),
-  FLAG_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  MINING_SHARDS: z.coerce.number().int().min(1).max(256).default(MINING_DEFAULTS.shards),
+  MINING_SAMPLE_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(MINING_DEFAULTS.sampleSize),
+  FLAG_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(MINING_DEFAULTS.flagTtlDays),
   OFFER_RULES: z.string().optional(),
   DEFAULT_PHONE_REGION: z
     .string()

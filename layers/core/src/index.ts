@@ -1,6 +1,8 @@
 export * from './errors.js';
 export * from './config.js';
 export * from './touchpoint.js';
+export * from './time.js';
+export * from './random.js';
 export type * from './ingest/sources/types.js';
 export * from './ingest/ingest.js';
 export * from './identity/normalize.js';

@@ -57,8 +57,14 @@ describe('patron argument handling', () => {
       [['clv', 'extra'], /^patron: Unexpected argument 'extra'/],
       [['mine', '--out', 'o'], /^patron: missing --transactions\n/],
       [['mine', '--transactions', 't'], /^patron: missing --out\n/],
-      [['mine', '--transactions', 't', '--out', 'o', '--format', 'xlsx'], /^patron: --format must be one of cdnow, groceries, csv \(got 'xlsx'\)/],
-      [['mine', '--transactions', 't', '--out', 'o', '--as-of', '2024-02-30'], /^patron: --as-of must be a date YYYY-MM-DD \(got '2024-02-30'\)/],
+      [
+        ['mine', '--transactions', 't', '--out', 'o', '--format', 'xlsx'],
+        /^patron: --format must be one of cdnow, groceries, csv \(got 'xlsx'\)/,
+      ],
+      [
+        ['mine', '--transactions', 't', '--out', 'o', '--as-of', '2024-02-30'],
+        /^patron: --as-of must be a date YYYY-MM-DD \(got '2024-02-30'\)/,
+      ],
       [['mine', '--transactions', 't', '--out', 'o', '--k', '1'], /^patron: --k must be a whole number >= 2 \(got '1'\)/],
       [['mine', '--transactions', 't', '--out', 'o', '--seed', '1.5'], /^patron: --seed must be a whole number >= 0/],
       [['mine', '--transactions', 't', '--out', 'o', '--unit', 'months'], /^patron: --unit must be one of weeks, days/],

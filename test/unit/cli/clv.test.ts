@@ -3,7 +3,17 @@ import { parseCsv } from '../../../cli/csv.js';
 import { conditionalExpectedAverageSpend, conditionalExpectedPurchases, pAlive } from '../../../layers/core/src/mining/clv/index.js';
 import type { BgNbdFit, GammaGammaFit } from '../../../layers/core/src/mining/clv/index.js';
 
-const bgnbd: BgNbdFit = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426, logLikelihood: -9582.4, iterations: 10, converged: true, customers: 2, patterns: 2 };
+const bgnbd: BgNbdFit = {
+  r: 0.243,
+  alpha: 4.414,
+  a: 0.793,
+  b: 2.426,
+  logLikelihood: -9582.4,
+  iterations: 10,
+  converged: true,
+  customers: 2,
+  patterns: 2,
+};
 const gammaGamma: GammaGammaFit = { p: 6.25, q: 3.74, v: 15.44, logLikelihood: -4055.9, iterations: 10, converged: true, customers: 1 };
 const rows = [
   { customerId: 'a', frequency: 2, recency: 30.43, T: 38.86, monetary: 22.35, line: 2 },

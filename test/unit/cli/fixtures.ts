@@ -1,5 +1,12 @@
 /** Hand-made MiningResult objects for the CLI writer / SVG / mine-command tests. */
-import type { CustomerFeatures, CustomerHistory, MiningOptions, MiningResult, ScoredCustomer } from '../../../layers/core/src/mining/types.js';
+import type {
+  CustomerFeatures,
+  CustomerHistory,
+  MiningOptions,
+  MiningResult,
+  ScoredCustomer,
+} from '../../../layers/core/src/mining/types.js';
+import { DAY_MS } from '../../../layers/core/src/time.js';
 
 export function features(customerId: string, over: Partial<CustomerFeatures> = {}): CustomerFeatures {
   return {
@@ -25,21 +32,63 @@ export function features(customerId: string, over: Partial<CustomerFeatures> = {
   };
 }
 
-export function customer(customerId: string, segment: string, over: Partial<ScoredCustomer> = {}, f: Partial<CustomerFeatures> = {}): ScoredCustomer {
-  return { customerId, segment, features: features(customerId, f), pAlive: 1, expectedPurchases: 0.5, clvMinor: 1234, churnRisk: 0.25, ...over };
+export function customer(
+  customerId: string,
+  segment: string,
+  over: Partial<ScoredCustomer> = {},
+  f: Partial<CustomerFeatures> = {},
+): ScoredCustomer {
+  return {
+    customerId,
+    segment,
+    features: features(customerId, f),
+    pAlive: 1,
+    expectedPurchases: 0.5,
+    clvMinor: 1234,
+    churnRisk: 0.25,
+    ...over,
+  };
 }
 
 export function sampleResult(): MiningResult {
   const customers = [
-    customer('c1', 'Champions', { pAlive: 0.9, expectedPurchases: 2.5, clvMinor: 12_345, churnRisk: 0.1 }, { frequency: 5, recency: 30, T: 35, monetary: 2_500, daysSinceLastPurchase: 12 }),
-    customer('c2', 'Champions', { pAlive: 0.8, expectedPurchases: 2.0, clvMinor: 10_000, churnRisk: 0.2 }, { frequency: 4, recency: 28, T: 30, monetary: 2_000, daysSinceLastPurchase: 20 }),
-    customer('c3', 'At risk, "lapsing"', { pAlive: 0.2, expectedPurchases: 0.1, clvMinor: 500, churnRisk: 0.8 }, { frequency: 1, recency: 2, T: 30, monetary: 1_000, daysSinceLastPurchase: 190 }),
+    customer(
+      'c1',
+      'Champions',
+      { pAlive: 0.9, expectedPurchases: 2.5, clvMinor: 12_345, churnRisk: 0.1 },
+      { frequency: 5, recency: 30, T: 35, monetary: 2_500, daysSinceLastPurchase: 12 },
+    ),
+    customer(
+      'c2',
+      'Champions',
+      { pAlive: 0.8, expectedPurchases: 2.0, clvMinor: 10_000, churnRisk: 0.2 },
+      { frequency: 4, recency: 28, T: 30, monetary: 2_000, daysSinceLastPurchase: 20 },
+    ),
+    customer(
+      'c3',
+      'At risk, "lapsing"',
+      { pAlive: 0.2, expectedPurchases: 0.1, clvMinor: 500, churnRisk: 0.8 },
+      { frequency: 1, recency: 2, T: 30, monetary: 1_000, daysSinceLastPurchase: 190 },
+    ),
   ];
   return {
     customers,
     flags: [
-      { customerId: 'c3', type: 'churn-risk', score: 0.8, reasons: ['no purchase for 190 days', 'typical gap 14 days'], expectedValueMinor: 500 },
-      { customerId: 'c1', type: 'cross-sell', score: 0.6, reasons: ['similar customers buy these'], expectedValueMinor: 900, suggestions: ['bread, white', 'eggs'] },
+      {
+        customerId: 'c3',
+        type: 'churn-risk',
+        score: 0.8,
+        reasons: ['no purchase for 190 days', 'typical gap 14 days'],
+        expectedValueMinor: 500,
+      },
+      {
+        customerId: 'c1',
+        type: 'cross-sell',
+        score: 0.6,
+        reasons: ['similar customers buy these'],
+        expectedValueMinor: 900,
+        suggestions: ['bread, white', 'eggs'],
+      },
       { customerId: 'c2', type: 'up-sell', score: 0.4, reasons: ['owns basic'], expectedValueMinor: 300, suggestions: ['plus'] },
     ],
     segments: [
@@ -62,12 +111,24 @@ export function fakeMine(calls: { histories: CustomerHistory[]; options: MiningO
     const customers = histories.map((h) => {
       const x = h.purchases.length - 1;
       const last = h.purchases[h.purchases.length - 1]!.date.getTime();
-      return customer(h.customerId, x > 0 ? 'Repeat' : 'One-time', { churnRisk: x > 0 ? 0.2 : 0.7 }, { frequency: x, daysSinceLastPurchase: (options.asOf.getTime() - last) / 86_400_000 });
+      return customer(
+        h.customerId,
+        x > 0 ? 'Repeat' : 'One-time',
+        { churnRisk: x > 0 ? 0.2 : 0.7 },
+        { frequency: x, daysSinceLastPurchase: (options.asOf.getTime() - last) / DAY_MS },
+      );
     });
     const names = [...new Set(customers.map((c) => c.segment))];
     return {
       customers,
-      flags: customers.map((c) => ({ customerId: c.customerId, type: 'cross-sell' as const, score: 0.5, reasons: ['r1', 'r2'], expectedValueMinor: 0, suggestions: ['a', 'b'] })),
+      flags: customers.map((c) => ({
+        customerId: c.customerId,
+        type: 'cross-sell' as const,
+        score: 0.5,
+        reasons: ['r1', 'r2'],
+        expectedValueMinor: 0,
+        suggestions: ['a', 'b'],
+      })),
       segments: names.map((name, id) => ({ id, name, size: customers.filter((c) => c.segment === name).length, centroid: {} })),
       k: names.length,
       inertia: 1,

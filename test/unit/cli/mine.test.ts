@@ -22,12 +22,31 @@ async function run(argv: string[]) {
 }
 
 describe('patron mine (with a stand-in pipeline)', () => {
-  const cdnow = file('cdnow.txt', ' 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29.73\n 00018 0002 19970102  2   26.73\n 00004 0001 19971002  1   14.96\n');
+  const cdnow = file(
+    'cdnow.txt',
+    ' 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29.73\n 00018 0002 19970102  2   26.73\n 00004 0001 19971002  1   14.96\n',
+  );
 
   it('reads, applies --as-of, calls mine with the options and writes the five files', async () => {
     const out = path.join(dir, 'out-cdnow');
-    const r = await run(['mine', '--transactions', cdnow, '--format', 'cdnow', '--as-of', '1997-09-30', '--k', '3', '--seed', '7', '--out', out]);
-    expect(r.err).toMatch(/^read: 4 rows \(cdnow-sample\), 2 customers, 3 purchase days, \d+ ms\nmine: k=2, 2 flags, \d+ ms\nwrite: 5 files in .*, \d+ ms\n$/);
+    const r = await run([
+      'mine',
+      '--transactions',
+      cdnow,
+      '--format',
+      'cdnow',
+      '--as-of',
+      '1997-09-30',
+      '--k',
+      '3',
+      '--seed',
+      '7',
+      '--out',
+      out,
+    ]);
+    expect(r.err).toMatch(
+      /^read: 4 rows \(cdnow-sample\), 2 customers, 3 purchase days, \d+ ms\nmine: k=2, 2 flags, \d+ ms\nwrite: 5 files in .*, \d+ ms\n$/,
+    );
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^2 customers, 2 segments \(k=2\), 2 flags/);
     const [call] = r.calls;
@@ -36,7 +55,8 @@ describe('patron mine (with a stand-in pipeline)', () => {
       ['00004', 2],
       ['00018', 1],
     ]);
-    for (const f of ['customers.csv', 'flags.csv', 'features.csv', 'summary.json', 'segments.svg']) expect(existsSync(path.join(out, f))).toBe(true);
+    for (const f of ['customers.csv', 'flags.csv', 'features.csv', 'summary.json', 'segments.svg'])
+      expect(existsSync(path.join(out, f))).toBe(true);
     const customers = [...parseCsv(readFileSync(path.join(out, 'customers.csv'), 'utf8'))].map((x) => x.fields);
     expect(customers[0]!.join(',')).toBe('customer_id,segment,frequency,recency,T,monetary,p_alive,expected_purchases,clv,churn_risk');
     expect(customers).toHaveLength(3);
@@ -61,7 +81,10 @@ describe('patron mine (with a stand-in pipeline)', () => {
   });
 
   it('groceries: items become categories, money columns stay empty', async () => {
-    const g = file('g.csv', 'Member_number,Date,itemDescription\n1,01-01-2015,milk\n1,01-01-2015,bread\n1,05-01-2015,milk\n2,02-01-2015,eggs\n');
+    const g = file(
+      'g.csv',
+      'Member_number,Date,itemDescription\n1,01-01-2015,milk\n1,01-01-2015,bread\n1,05-01-2015,milk\n2,02-01-2015,eggs\n',
+    );
     const out = path.join(dir, 'out-g');
     const r = await run(['mine', '--transactions', g, '--out', out, '--quiet']);
     expect(r.code).toBe(0);

@@ -24,7 +24,8 @@ function inputError(fn: () => unknown): InputError {
 }
 
 describe('CDNOW reader', () => {
-  const master = ' customer_id  date number_of_cds  dollar_value\n 00001 19970101  1   11.77\n 00002 19970112  1   12.00\n 00002 19970112  5   77.00\n';
+  const master =
+    ' customer_id  date number_of_cds  dollar_value\n 00001 19970101  1   11.77\n 00002 19970112  1   12.00\n 00002 19970112  5   77.00\n';
   const sample = ' 00004 0001 19970101  2   29.33\r\n 00004 0001 19970118  2   29.73\r\n\r\n 00018 0002 19970102  2   26.73\r\n';
 
   it('reads the master layout (with header) in minor units', () => {
@@ -59,7 +60,9 @@ describe('CDNOW reader', () => {
 
   it('rejects wrong field counts, bad numbers and mixed layouts with the line', () => {
     expect(inputError(() => readCdnow('1 2 3\n', 'f')).message).toMatch(/^f:1: expected a CDNOW master line .* got 3 fields$/);
-    expect(inputError(() => readCdnow(sample + ' 00019 19970102 1 2.00\n', 'f')).message).toBe('f:5: expected 5 fields (sample layout), got 4');
+    expect(inputError(() => readCdnow(`${sample} 00019 19970102 1 2.00\n`, 'f')).message).toBe(
+      'f:5: expected 5 fields (sample layout), got 4',
+    );
     expect(inputError(() => readCdnow(' 1 19970101 x 1.00\n', 'f')).message).toBe("f:1: number_of_cds 'x' is not a whole number");
     expect(inputError(() => readCdnow(' 1 19970101 1 $1\n', 'f')).message).toBe("f:1: dollar_value '$1' is not a number");
     expect(inputError(() => readCdnow(' 1 19970101 1 -1\n', 'f')).message).toBe("f:1: dollar_value '-1' is negative");
@@ -68,7 +71,8 @@ describe('CDNOW reader', () => {
 });
 
 describe('Groceries reader', () => {
-  const text = 'Member_number,Date,itemDescription\n1808,21-07-2015,tropical fruit\n1808,21-07-2015,whole milk\n2552,05-01-2015,"bottled beer, light"\n';
+  const text =
+    'Member_number,Date,itemDescription\n1808,21-07-2015,tropical fruit\n1808,21-07-2015,whole milk\n2552,05-01-2015,"bottled beer, light"\n';
 
   it('reads items as categories, DD-MM-YYYY dates, no amounts', () => {
     const r = readGroceries(text, 'g.csv');
@@ -80,9 +84,13 @@ describe('Groceries reader', () => {
   });
 
   it('points at bad lines', () => {
-    expect(inputError(() => readGroceries(text + '1,2015-01-01,milk\n', 'g.csv')).message).toBe("g.csv:5: date '2015-01-01' is not DD-MM-YYYY");
-    expect(inputError(() => readGroceries(text + '1,31-02-2015,milk\n', 'g.csv')).message).toBe("g.csv:5: date '31-02-2015' is not a calendar day");
-    expect(inputError(() => readGroceries(text + '1,01-02-2015\n', 'g.csv')).message).toMatch(/^g\.csv:5: missing itemDescription/);
+    expect(inputError(() => readGroceries(`${text}1,2015-01-01,milk\n`, 'g.csv')).message).toBe(
+      "g.csv:5: date '2015-01-01' is not DD-MM-YYYY",
+    );
+    expect(inputError(() => readGroceries(`${text}1,31-02-2015,milk\n`, 'g.csv')).message).toBe(
+      "g.csv:5: date '31-02-2015' is not a calendar day",
+    );
+    expect(inputError(() => readGroceries(`${text}1,01-02-2015\n`, 'g.csv')).message).toMatch(/^g\.csv:5: missing itemDescription/);
     expect(inputError(() => readGroceries('id,Date,item\n', 'g.csv')).message).toBe(
       'g.csv:1: header lacks columns member_number, itemdescription (expected Member_number,Date,itemDescription)',
     );
@@ -91,7 +99,10 @@ describe('Groceries reader', () => {
 
 describe('transactions CSV reader', () => {
   it('reads customer_id,date,amount[,category] by header name, amounts to minor units', () => {
-    const r = readTransactionsCsv('date,amount,customer_id,category,extra\n2024-01-02,12.34,a,shoes,x\n2024-01-03T10:00:00Z,0.1,b,,y\n2024-01-04,-5,a,shoes,z\n', 't.csv');
+    const r = readTransactionsCsv(
+      'date,amount,customer_id,category,extra\n2024-01-02,12.34,a,shoes,x\n2024-01-03T10:00:00Z,0.1,b,,y\n2024-01-04,-5,a,shoes,z\n',
+      't.csv',
+    );
     expect(r.rows).toEqual([
       { customerId: 'a', date: d('2024-01-02'), amountMinor: 1234, categories: { shoes: 1 }, line: 2 },
       { customerId: 'b', date: d('2024-01-03'), amountMinor: 10, line: 3 },
@@ -102,10 +113,16 @@ describe('transactions CSV reader', () => {
 
   it('points at bad lines', () => {
     const head = 'customer_id,date,amount\n';
-    expect(inputError(() => readTransactionsCsv(head + 'a,2024-01-02,1\nb,02/01/2024,1\n', 't.csv')).message).toBe("t.csv:3: date '02/01/2024' is not YYYY-MM-DD");
-    expect(inputError(() => readTransactionsCsv(head + 'a,2024-01-02,1e3\n', 't.csv')).message).toBe("t.csv:2: amount '1e3' is not a number");
-    expect(inputError(() => readTransactionsCsv(head + ',2024-01-02,1\n', 't.csv')).message).toBe('t.csv:2: empty customer_id');
-    expect(inputError(() => readTransactionsCsv('customer,date,amount\n', 't.csv')).message).toMatch(/^t\.csv:1: header lacks column customer_id/);
+    expect(inputError(() => readTransactionsCsv(`${head}a,2024-01-02,1\nb,02/01/2024,1\n`, 't.csv')).message).toBe(
+      "t.csv:3: date '02/01/2024' is not YYYY-MM-DD",
+    );
+    expect(inputError(() => readTransactionsCsv(`${head}a,2024-01-02,1e3\n`, 't.csv')).message).toBe(
+      "t.csv:2: amount '1e3' is not a number",
+    );
+    expect(inputError(() => readTransactionsCsv(`${head},2024-01-02,1\n`, 't.csv')).message).toBe('t.csv:2: empty customer_id');
+    expect(inputError(() => readTransactionsCsv('customer,date,amount\n', 't.csv')).message).toMatch(
+      /^t\.csv:1: header lacks column customer_id/,
+    );
   });
 });
 

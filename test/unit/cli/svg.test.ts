@@ -40,12 +40,14 @@ describe('segments.svg', () => {
   });
 
   it('puts recent segments to the right and frequent ones higher, area ∝ size', () => {
-    const circles = [...svg.matchAll(/<circle class="segment" data-segment="([^"]+)" cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"/g)].map((m) => ({
-      name: m[1],
-      cx: Number(m[2]),
-      cy: Number(m[3]),
-      r: Number(m[4]),
-    }));
+    const circles = [...svg.matchAll(/<circle class="segment" data-segment="([^"]+)" cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"/g)].map(
+      (m) => ({
+        name: m[1],
+        cx: Number(m[2]),
+        cy: Number(m[3]),
+        r: Number(m[4]),
+      }),
+    );
     const champ = circles.find((c) => c.name === 'Champions')!;
     const risk = circles.find((c) => c.name !== 'Champions')!;
     expect(champ.cx).toBeGreaterThan(risk.cx); // 16 days vs 190 days
@@ -79,7 +81,12 @@ describe('segments.svg', () => {
       colour: '#440154',
       value: 1,
     });
-    const placed = [bubble('Hibernating', 200, 480, 56), bubble('At risk', 170, 470, 50), bubble("Can't lose them", 185, 475, 30), bubble('Loyal', 360, 380, 38)];
+    const placed = [
+      bubble('Hibernating', 200, 480, 56),
+      bubble('At risk', 170, 470, 50),
+      bubble("Can't lose them", 185, 475, 30),
+      bubble('Loyal', 360, 380, 38),
+    ];
     const labels = placeLabels(placed);
     expect(labels).toHaveLength(4);
     for (let i = 0; i < labels.length; i++) {
@@ -87,7 +94,10 @@ describe('segments.svg', () => {
         const a = labels[i]!.box;
         const b = labels[j]!.box;
         const apart = a.x1 <= b.x0 || b.x1 <= a.x0 || a.y1 <= b.y0 || b.y1 <= a.y0;
-        expect({ pair: [labels[i]!.b.p.name, labels[j]!.b.p.name], apart }).toEqual({ pair: [labels[i]!.b.p.name, labels[j]!.b.p.name], apart: true });
+        expect({ pair: [labels[i]!.b.p.name, labels[j]!.b.p.name], apart }).toEqual({
+          pair: [labels[i]!.b.p.name, labels[j]!.b.p.name],
+          apart: true,
+        });
       }
     }
   });

@@ -45,7 +45,15 @@ describe('mine output writers', () => {
 
   it('segment profiles average over each segment', () => {
     const [champ, risk] = segmentProfiles(sampleResult(), { hasAmounts: true });
-    expect(champ).toMatchObject({ name: 'Champions', size: 2, meanFrequency: 4.5, meanDaysSinceLastPurchase: 16, meanClv: 111.73, totalClv: 223.45, meanMonetary: 22.5 });
+    expect(champ).toMatchObject({
+      name: 'Champions',
+      size: 2,
+      meanFrequency: 4.5,
+      meanDaysSinceLastPurchase: 16,
+      meanClv: 111.73,
+      totalClv: 223.45,
+      meanMonetary: 22.5,
+    });
     expect(champ!.share).toBeCloseTo(2 / 3, 10);
     expect(risk).toMatchObject({ size: 1, meanChurnRisk: 0.8 });
     expect(segmentProfiles(sampleResult(), { hasAmounts: false })[0]!.meanClv).toBeNull();
@@ -53,14 +61,18 @@ describe('mine output writers', () => {
 
   it('summary.json carries k, inertia, segments, models, counts, timings', () => {
     const s = JSON.parse(
-      summaryJson(sampleResult(), { hasAmounts: true }, {
-        input: { file: 'f.txt', format: 'cdnow', layout: 'cdnow-sample' },
-        unit: 'weeks',
-        asOf: new Date('1997-09-30T00:00:00Z'),
-        options: { k: 2 },
-        counts: { rows: 10 },
-        timingsMs: { read: 5, mine: 7 },
-      }),
+      summaryJson(
+        sampleResult(),
+        { hasAmounts: true },
+        {
+          input: { file: 'f.txt', format: 'cdnow', layout: 'cdnow-sample' },
+          unit: 'weeks',
+          asOf: new Date('1997-09-30T00:00:00Z'),
+          options: { k: 2 },
+          counts: { rows: 10 },
+          timingsMs: { read: 5, mine: 7 },
+        },
+      ),
     ) as Record<string, any>;
     expect(s.k).toBe(2);
     expect(s.inertia).toBe(3.5);

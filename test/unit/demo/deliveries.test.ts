@@ -70,7 +70,11 @@ describe('buildDeliveries', () => {
     const small = (seed: number) => buildDeliveries(generatePopulation({ seed, customers: 120, asOf: AS_OF }));
     const first = small(11);
     expect(small(11).map((d) => [d.eventId, d.body])).toEqual(first.map((d) => [d.eventId, d.body]));
-    expect(small(12).slice(0, 50).map((d) => d.body)).not.toEqual(first.slice(0, 50).map((d) => d.body));
+    expect(
+      small(12)
+        .slice(0, 50)
+        .map((d) => d.body),
+    ).not.toEqual(first.slice(0, 50).map((d) => d.body));
   });
 
   it("never sends the latent type or the demo's own customer keys", () => {
@@ -244,18 +248,32 @@ describe('round trip through the real adapters', () => {
 
   it("sends a customer's Zendesk user.created before their first ticket", () => {
     const firstZendesk = new Map<string, PendingDelivery>();
-    for (const d of deliveries) if (d.source === 'zendesk' && !firstZendesk.has(d.expect.customerKey)) firstZendesk.set(d.expect.customerKey, d);
+    for (const d of deliveries)
+      if (d.source === 'zendesk' && !firstZendesk.has(d.expect.customerKey)) firstZendesk.set(d.expect.customerKey, d);
     expect(firstZendesk.size).toBeGreaterThan(100);
-    expect([...firstZendesk.values()].filter((d) => d.eventType !== 'zen:event-type:user.created').map((d) => d.expect.customerKey)).toEqual([]);
+    expect(
+      [...firstZendesk.values()].filter((d) => d.eventType !== 'zen:event-type:user.created').map((d) => d.expect.customerKey),
+    ).toEqual([]);
     const users = deliveries.filter((d) => d.eventType === 'zen:event-type:user.created');
     expect(users).toHaveLength(firstZendesk.size);
     const body = JSON.parse(users[0]!.body) as Record<string, any>;
     expect(body).toMatchObject({ type: 'zen:event-type:user.created', subject: `zen:user:${body.detail.id}`, event: {} });
-    expect(Object.keys(body.detail).sort()).toEqual(['created_at', 'default_group_id', 'email', 'external_id', 'id', 'organization_id', 'role', 'updated_at']);
+    expect(Object.keys(body.detail).sort()).toEqual([
+      'created_at',
+      'default_group_id',
+      'email',
+      'external_id',
+      'id',
+      'organization_id',
+      'role',
+      'updated_at',
+    ]);
   });
 
   it('keeps type, time, amounts and identity equal for purchases and refunds', () => {
-    for (const pending of sample().filter((d) => d.touchpoint.type === 'purchase' || d.touchpoint.type === 'refund').slice(0, 200)) {
+    for (const pending of sample()
+      .filter((d) => d.touchpoint.type === 'purchase' || d.touchpoint.type === 'refund')
+      .slice(0, 200)) {
       const d = signDelivery(pending, SECRETS, now);
       const adapted = ADAPTERS[d.source].adapt(JSON.parse(d.body), d.headers);
       if (adapted.kind === 'ignored') throw new Error(`${kind(pending)} was not a touchpoint: ${JSON.stringify(adapted)}`);
@@ -281,7 +299,7 @@ describe('round trip through the real adapters', () => {
     }
   });
 
-  it('sends Shopify refunds in their exact shape by default, which the adapter hands to the order\'s customer', () => {
+  it("sends Shopify refunds in their exact shape by default, which the adapter hands to the order's customer", () => {
     const plain = buildDeliveries(population).filter((d) => d.eventType === 'refunds/create');
     expect(plain.length).toBeGreaterThan(0);
     for (const pending of plain) {
@@ -321,7 +339,12 @@ function equalJson(a: unknown, b: unknown): boolean {
     Array.isArray(x)
       ? x.map(norm)
       : x && typeof x === 'object'
-        ? Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined).sort(([k1], [k2]) => k1.localeCompare(k2)).map(([k, v]) => [k, norm(v)]))
+        ? Object.fromEntries(
+            Object.entries(x)
+              .filter(([, v]) => v !== undefined)
+              .sort(([k1], [k2]) => k1.localeCompare(k2))
+              .map(([k, v]) => [k, norm(v)]),
+          )
         : x;
   return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
 }

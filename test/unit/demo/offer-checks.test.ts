@@ -1,5 +1,6 @@
 import { OfferRequest } from '../../../layers/core/src/offers/schema.js';
 import type { Touchpoint } from '../../../layers/core/src/touchpoint.js';
+import { DAY_MS as DAY } from '../../../layers/core/src/time.js';
 import { COFFEE_SUBSCRIPTION, MEMBERSHIP, productBySku } from '../../../local/demo/catalog.js';
 import {
   formatOfferChecks,
@@ -14,7 +15,6 @@ import {
 import { generatePopulation, type DemoCustomer, type Population } from '../../../local/demo/population.js';
 
 const AS_OF = new Date('2026-11-01T00:00:00Z');
-const DAY = 86_400_000;
 const STORIES: StoryId[] = ['two-prices', 'already-member', 'top-customer-fee', 'upsell-after-complaint', 'unsubscribed-email'];
 
 let population: Population;
@@ -50,9 +50,28 @@ describe('profileOf', () => {
     const p = profileOf(
       customer([
         { at: '2025-01-01T10:00:00Z', type: 'consent_changed', data: { channel: 'email', granted: true } },
-        { at: '2025-01-02T10:00:00Z', type: 'purchase', data: { orderId: 'o1', currency: 'EUR', totalMinor: 2580, items: [{ sku: coffee.sku, productId: coffee.productId, name: coffee.name, category: 'coffee', quantity: 2, unitPriceMinor: 1290 }] } },
-        { at: '2025-01-03T10:00:00Z', type: 'subscription_started', data: { subscriptionId: 'sub_a', productId: MEMBERSHIP.plus.productId } },
-        { at: '2025-01-04T10:00:00Z', type: 'subscription_started', data: { subscriptionId: 'sub_b', productId: COFFEE_SUBSCRIPTION.productId } },
+        {
+          at: '2025-01-02T10:00:00Z',
+          type: 'purchase',
+          data: {
+            orderId: 'o1',
+            currency: 'EUR',
+            totalMinor: 2580,
+            items: [
+              { sku: coffee.sku, productId: coffee.productId, name: coffee.name, category: 'coffee', quantity: 2, unitPriceMinor: 1290 },
+            ],
+          },
+        },
+        {
+          at: '2025-01-03T10:00:00Z',
+          type: 'subscription_started',
+          data: { subscriptionId: 'sub_a', productId: MEMBERSHIP.plus.productId },
+        },
+        {
+          at: '2025-01-04T10:00:00Z',
+          type: 'subscription_started',
+          data: { subscriptionId: 'sub_b', productId: COFFEE_SUBSCRIPTION.productId },
+        },
         { at: '2025-06-01T10:00:00Z', type: 'subscription_cancelled', data: { subscriptionId: 'sub_b' } },
         { at: '2025-07-01T10:00:00Z', type: 'refund', data: { orderId: 'o1', currency: 'EUR', amountMinor: 1290 } },
         { at: '2026-10-20T10:00:00Z', type: 'ticket_opened', data: { ticketId: 't1', complaint: true } },
@@ -64,7 +83,9 @@ describe('profileOf', () => {
     );
 
     expect(p.emailConsent).toEqual({ granted: false, at: Date.parse('2026-10-24T10:00:00Z') });
-    expect(p.activeSubscriptions).toEqual([{ subscriptionId: 'sub_a', productId: MEMBERSHIP.plus.productId, since: Date.parse('2025-01-03T10:00:00Z') }]);
+    expect(p.activeSubscriptions).toEqual([
+      { subscriptionId: 'sub_a', productId: MEMBERSHIP.plus.productId, since: Date.parse('2025-01-03T10:00:00Z') },
+    ]);
     expect(p.lastComplaintAt).toBe(Date.parse('2026-10-20T10:00:00Z'));
     expect(p.lastCancellationAt).toBe(Date.parse('2025-06-01T10:00:00Z'));
     expect(p.openTickets).toBe(1);
@@ -144,8 +165,18 @@ describe('planStory', () => {
     const candidate = rankCandidates(population)['two-prices'][0]!;
     const [shop, online] = planStory('two-prices', candidate, 'c1', AS_OF).attempts;
     expect([shop!.endpoint, online!.endpoint]).toEqual(['POST /offers', 'POST /offers']);
-    expect(shop!.body).toMatchObject({ productId: COFFEE_SUBSCRIPTION.productId, channel: 'branch', terms: { amount: 44.9 }, validUntil: '2026-12-01' });
-    expect(online!.body).toMatchObject({ productId: COFFEE_SUBSCRIPTION.productId, channel: 'email', team: 'online', terms: { amount: 39.9 } });
+    expect(shop!.body).toMatchObject({
+      productId: COFFEE_SUBSCRIPTION.productId,
+      channel: 'branch',
+      terms: { amount: 44.9 },
+      validUntil: '2026-12-01',
+    });
+    expect(online!.body).toMatchObject({
+      productId: COFFEE_SUBSCRIPTION.productId,
+      channel: 'email',
+      team: 'online',
+      terms: { amount: 39.9 },
+    });
   });
 
   it('checks the fee twice, the second time with a named person overriding', () => {
@@ -163,16 +194,38 @@ describe('formatOfferChecks', () => {
       {
         id: 'two-prices',
         title: 'Two teams, two prices',
-        customer: { key: 'cust-00001', email: 'ann@example.com', name: 'Ann Example', customerId: 'c1', why: 'buys coffee', segment: 'Loyal' },
+        customer: {
+          key: 'cust-00001',
+          email: 'ann@example.com',
+          name: 'Ann Example',
+          customerId: 'c1',
+          why: 'buys coffee',
+          segment: 'Loyal',
+        },
         attempts: [
-          { action: 'The shop registers 44.90 EUR', endpoint: 'POST /offers', body: {}, status: 201, decision: 'allow', findings: [], offerId: 'OFFER1' },
+          {
+            action: 'The shop registers 44.90 EUR',
+            endpoint: 'POST /offers',
+            body: {},
+            status: 201,
+            decision: 'allow',
+            findings: [],
+            offerId: 'OFFER1',
+          },
           {
             action: 'The online team emails 39.90 EUR',
             endpoint: 'POST /offers',
             body: {},
             status: 409,
             decision: 'block',
-            findings: [{ rule: 'conflicting-terms', severity: 'block', message: `Ann already has offer OFFER1 ${'and more words '.repeat(12)}end.`, evidence: { offerId: 'OFFER1' } }],
+            findings: [
+              {
+                rule: 'conflicting-terms',
+                severity: 'block',
+                message: `Ann already has offer OFFER1 ${'and more words '.repeat(12)}end.`,
+                evidence: { offerId: 'OFFER1' },
+              },
+            ],
           },
         ],
       },
@@ -181,7 +234,14 @@ describe('formatOfferChecks', () => {
         title: 'An up-sell right after a complaint',
         customer: { key: 'cust-00002', email: 'bo@example.com', name: 'Bo Example', customerId: 'c2', why: 'complained' },
         attempts: [
-          { action: 'Telesales calls Bo', endpoint: 'POST /offers/check', body: {}, status: 200, decision: 'warn', findings: [{ rule: 'quiet-period', severity: 'warn', message: 'Bo complained 3 days ago.', evidence: {} }] },
+          {
+            action: 'Telesales calls Bo',
+            endpoint: 'POST /offers/check',
+            body: {},
+            status: 200,
+            decision: 'warn',
+            findings: [{ rule: 'quiet-period', severity: 'warn', message: 'Bo complained 3 days ago.', evidence: {} }],
+          },
         ],
       },
     ],

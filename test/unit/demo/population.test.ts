@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { Touchpoint } from '../../../layers/core/src/touchpoint.js';
+import { DAY_MS as DAY } from '../../../layers/core/src/time.js';
 import { CATALOG, CATEGORIES } from '../../../local/demo/catalog.js';
 import {
   DEFAULT_CUSTOMERS,
@@ -13,7 +14,6 @@ import {
 } from '../../../local/demo/population.js';
 
 const AS_OF = new Date('2026-11-01T00:00:00Z');
-const DAY = 86_400_000;
 
 let population: Population;
 /** CPU time rather than wall time, so that a busy machine (parallel test workers) cannot fail it. */
@@ -51,7 +51,9 @@ const purchases = (c: DemoCustomer) => touchpoints(c).filter((tp) => tp.type ===
 const count = (c: DemoCustomer, type: Touchpoint['type']) => touchpoints(c).filter((tp) => tp.type === type).length;
 
 function daysSinceLastPurchase(c: DemoCustomer): number | undefined {
-  const last = touchpoints(c).filter((tp) => tp.type === 'purchase').at(-1);
+  const last = touchpoints(c)
+    .filter((tp) => tp.type === 'purchase')
+    .at(-1);
   return last ? (AS_OF.getTime() - Date.parse(last.occurredAt)) / DAY : undefined;
 }
 
@@ -105,9 +107,21 @@ describe('generatePopulation', () => {
   it('uses every touchpoint type', () => {
     const types = new Set(allEvents(population).map((e) => e.touchpoint.type));
     expect([...types].sort()).toEqual([
-      'consent_changed', 'coupon_requested', 'email_clicked', 'email_opened', 'inquiry', 'payment_failed',
-      'profile_updated', 'purchase', 'refund', 'satisfaction_rated', 'subscription_cancelled',
-      'subscription_started', 'ticket_opened', 'ticket_solved', 'web_visit',
+      'consent_changed',
+      'coupon_requested',
+      'email_clicked',
+      'email_opened',
+      'inquiry',
+      'payment_failed',
+      'profile_updated',
+      'purchase',
+      'refund',
+      'satisfaction_rated',
+      'subscription_cancelled',
+      'subscription_started',
+      'ticket_opened',
+      'ticket_solved',
+      'web_visit',
     ]);
   });
 
@@ -132,7 +146,8 @@ describe('generatePopulation', () => {
 });
 
 describe('volume', () => {
-  const small = (volume?: number) => generatePopulation({ seed: 3, customers: 300, asOf: AS_OF, ...(volume === undefined ? {} : { volume }) });
+  const small = (volume?: number) =>
+    generatePopulation({ seed: 3, customers: 300, asOf: AS_OF, ...(volume === undefined ? {} : { volume }) });
   const informative = (p: Population) =>
     p.customers.map((c) =>
       c.events
@@ -202,7 +217,8 @@ describe('identities', () => {
         wrong.push([c.key, `${users.length} users`]);
         continue;
       }
-      if (JSON.stringify(user.touchpoint.customer) !== JSON.stringify({ email: c.email, externalId: c.ids.zendesk })) wrong.push([c.key, user.touchpoint.customer]);
+      if (JSON.stringify(user.touchpoint.customer) !== JSON.stringify({ email: c.email, externalId: c.ids.zendesk }))
+        wrong.push([c.key, user.touchpoint.customer]);
       const firstTicket = Math.min(...tickets.map((e) => Date.parse(e.touchpoint.occurredAt)));
       const createdAt = Date.parse(user.touchpoint.occurredAt);
       if (!(createdAt < firstTicket && createdAt >= firstTicket - 31 * DAY)) wrong.push([c.key, user.touchpoint.occurredAt]);
@@ -259,13 +275,19 @@ describe('latent customer types', () => {
   });
 
   it('make lapsing customers stop buying months ago, while new ones bought recently', () => {
-    const lapsing = ofType('lapsing').map(daysSinceLastPurchase).filter((d): d is number => d !== undefined);
-    const fresh = ofType('new').map(daysSinceLastPurchase).filter((d): d is number => d !== undefined);
+    const lapsing = ofType('lapsing')
+      .map(daysSinceLastPurchase)
+      .filter((d): d is number => d !== undefined);
+    const fresh = ofType('new')
+      .map(daysSinceLastPurchase)
+      .filter((d): d is number => d !== undefined);
     expect(mean(lapsing)).toBeGreaterThan(4 * mean(fresh));
     expect(Math.min(...lapsing)).toBeGreaterThan(60);
     // Lapsing customers end with a complaint or a bad rating.
     const unhappy = ofType('lapsing').filter((c) =>
-      touchpoints(c).some((tp) => (tp.type === 'ticket_opened' && tp.data.complaint) || (tp.type === 'satisfaction_rated' && tp.data.score <= 2)),
+      touchpoints(c).some(
+        (tp) => (tp.type === 'ticket_opened' && tp.data.complaint) || (tp.type === 'satisfaction_rated' && tp.data.score <= 2),
+      ),
     );
     expect(unhappy.length / ofType('lapsing').length).toBeGreaterThan(0.7);
   });

@@ -29,7 +29,9 @@ function fakeStack(customersApi: (email: string, apiKey: string | undefined) => 
   const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(String(input));
     calls.push(`${init?.method ?? 'GET'} ${url.pathname}`);
-    const headers = Object.fromEntries(Object.entries((init?.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
+    const headers = Object.fromEntries(
+      Object.entries((init?.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]),
+    );
     if (init?.method === 'POST' && url.pathname.startsWith('/webhooks/')) {
       const source = url.pathname.split('/')[2] as SourceName;
       const body = String(init.body);
@@ -155,7 +157,10 @@ describe('runDemo', () => {
       process.env.PATRON_DEMO_CUSTOMERS = 'many';
       await expect(run()).rejects.toThrow(/PATRON_DEMO_CUSTOMERS must be a positive integer, got "many"/);
     } finally {
-      for (const [name, value] of [['PATRON_DEMO_CUSTOMERS', saved.customers], ['PATRON_DEMO_VOLUME', saved.volume]] as const) {
+      for (const [name, value] of [
+        ['PATRON_DEMO_CUSTOMERS', saved.customers],
+        ['PATRON_DEMO_VOLUME', saved.volume],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }

@@ -108,7 +108,10 @@ describe('sendDeliveries', () => {
       progress: false,
       retries: 2,
       backoffMs: 5,
-      now: () => new Date((clock += 1000)),
+      now: () => {
+        clock += 1000;
+        return new Date(clock);
+      },
     });
     expect(result).toMatchObject({ sent: 1, accepted: 1, retries: 2, failed: 0 });
     expect(new Set(timestamps).size).toBe(3);
@@ -179,7 +182,7 @@ describe('sendDeliveries', () => {
 });
 
 describe('classify', () => {
-  it('reads the webhook handler\'s answers', () => {
+  it("reads the webhook handler's answers", () => {
     expect(classify(201, '{"status":"stored"}')).toBe('accepted');
     expect(classify(200, '{"status":"duplicate","duplicate":true}')).toBe('duplicate');
     expect(classify(202, '{"status":"ignored","ignored":true}')).toBe('ignored');

@@ -189,8 +189,8 @@ describe('reading a template', () => {
     const refs = new Map([['Table', { ref: 'patron-data-table', attributes: { Arn: TABLE_ARN } }]]);
     const pseudo = { 'AWS::Region': 'us-east-1' };
     expect(resolveValue({ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Table', 'Arn'] }, '/index/*']] }, refs, pseudo)).toBe(`${TABLE_ARN}/index/*`);
-    // CloudFormation's own ${...} placeholders, not a template literal.
-    const sub = ['x-', '${AWS::Region}', '-', '${Table}'].join('');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub placeholders, on purpose.
+    const sub = 'x-${AWS::Region}-${Table}';
     expect(resolveValue({ 'Fn::Sub': sub }, refs, pseudo)).toBe('x-us-east-1-patron-data-table');
     expect(() => resolveValue({ Ref: 'Missing' }, refs, pseudo)).toThrow(TemplateError);
     expect(() => resolveValue({ 'Fn::ImportValue': 'x' }, refs, pseudo)).toThrow(/not emulated/);

@@ -1,4 +1,3 @@
-import { CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END } from '../../../layers/core/src/mining/clv/cdnow.js';
 import { fitBgNbd, pAlive } from '../../../layers/core/src/mining/clv/bgnbd.js';
 import {
   adjustOdds,
@@ -12,8 +11,7 @@ import {
 import { computeFeatures, dayNumber, historiesFromTransactions } from '../../../layers/core/src/mining/features.js';
 import { rocAuc } from '../../../layers/core/src/mining/metrics.js';
 import type { CustomerFeatures } from '../../../layers/core/src/mining/types.js';
-import { cdnow } from './clv/helpers.js';
-import { cdnowRows } from './datasets.js';
+import { CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END, cdnow } from '../../fixtures/cdnow.js';
 
 const HOLDOUT_DAYS = dayNumber(CDNOW_OBSERVATION_END) - dayNumber(CDNOW_CALIBRATION_END); // 273 = 39 weeks
 
@@ -22,10 +20,7 @@ const HOLDOUT_DAYS = dayNumber(CDNOW_OBSERVATION_END) - dayNumber(CDNOW_CALIBRAT
  * weeks to 1998-06-30. Features and the backtest only ever see the calibration period.
  */
 function evaluate(which: 'master' | 'sample') {
-  const rows =
-    which === 'master'
-      ? cdnowRows()
-      : cdnow('sample').records.map((r) => ({ customerId: r.customerId, date: r.date, amountMinor: Math.round(r.amount * 100) }));
+  const rows = cdnow(which).rows.map((r) => ({ customerId: r.customerId, date: r.date, amountMinor: r.amountMinor }));
   const histories = historiesFromTransactions(rows);
   const asOf = CDNOW_CALIBRATION_END;
   const features = histories.map((h) => computeFeatures(h, asOf, 'weeks'));
@@ -159,6 +154,8 @@ describe('churn flag', () => {
   it('is not raised below the threshold or for customers who never bought', () => {
     const churn = { risk: 0.5, base: 0.5, multiplier: 1, signals: [] };
     expect(churnFlag({ features: base({}), churn, horizonDays: 182, clvMinor: 1000 }, 0.6)).toBeNull();
-    expect(churnFlag({ features: base({ transactions: 0 }), churn: { ...churn, risk: 0.9 }, horizonDays: 182, clvMinor: 0 }, 0.6)).toBeNull();
+    expect(
+      churnFlag({ features: base({ transactions: 0 }), churn: { ...churn, risk: 0.9 }, horizonDays: 182, clvMinor: 0 }, 0.6),
+    ).toBeNull();
   });
 });

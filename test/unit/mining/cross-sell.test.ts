@@ -24,7 +24,10 @@ function evaluate() {
     const m = r.customerId;
     if (dayNumber(r.date) === lastDay.get(m) && firstDay.get(m)! < lastDay.get(m)!) {
       let s = held.get(m);
-      if (!s) held.set(m, (s = new Set()));
+      if (!s) {
+        s = new Set();
+        held.set(m, s);
+      }
       s.add(r.category!);
     } else {
       train.push(r);
@@ -38,7 +41,8 @@ function evaluate() {
 
   // Baseline popularity: training baskets (member-days) containing the item.
   const basketCount = new Map<string, number>();
-  for (const h of histories) for (const p of h.purchases) for (const c of Object.keys(p.categories)) basketCount.set(c, (basketCount.get(c) ?? 0) + 1);
+  for (const h of histories)
+    for (const p of h.purchases) for (const c of Object.keys(p.categories)) basketCount.set(c, (basketCount.get(c) ?? 0) + 1);
   const byPopularity = [...basketCount.keys()].sort((a, b) => basketCount.get(b)! - basketCount.get(a)! || (a < b ? -1 : 1));
 
   const ours = { hits: 0, precision: 0 };
@@ -113,7 +117,10 @@ describe('suggestCrossSell', () => {
   add(10, ['mugs']);
   add(15, ['milk']);
   add(10, ['cocoa']);
-  const model = fitCrossSell(baskets, 100, [{ segment: 'Loyal', categories: ['coffee', 'mugs'] }], { minSupport: 0.01, minConfidence: 0.05 });
+  const model = fitCrossSell(baskets, 100, [{ segment: 'Loyal', categories: ['coffee', 'mugs'] }], {
+    minSupport: 0.01,
+    minConfidence: 0.05,
+  });
 
   it('lifts a category when a strong rule applies, citing confidence and lift', () => {
     const [first, ...rest] = suggestCrossSell(model, new Set(['coffee']), { limit: 3 });
@@ -121,7 +128,9 @@ describe('suggestCrossSell', () => {
     // Wilson lower bound (0.35), as popularity and support coincide on a single day
     expect(first!.category).toBe('filters');
     expect(first!.probability).toBeCloseTo(wilsonLowerBound(20, 40, 2), 12);
-    expect(first!.reasons[0]).toMatch(/^50\.0% of baskets with coffee also have filters \(lift 2\.20; 1\.\d\d at the lower confidence bound; 20 baskets\)$/);
+    expect(first!.reasons[0]).toMatch(
+      /^50\.0% of baskets with coffee also have filters \(lift 2\.20; 1\.\d\d at the lower confidence bound; 20 baskets\)$/,
+    );
     expect(rest.map((s) => s.category)).toEqual(['tea', 'milk']);
     expect(rest[0]!.reasons[0]).toBe('in 27.3% of recent baskets (trend-weighted popularity)');
   });

@@ -77,13 +77,31 @@ describe('computeFeatures', () => {
 
   it('ignores everything after asOf', () => {
     const f = computeFeatures(history, d('2024-01-10'));
-    expect(f).toMatchObject({ frequency: 0, recency: 0, T: 9 / 7, monetary: 0, totalSpend: 1500, typicalGapDays: null, averageSatisfaction: null });
+    expect(f).toMatchObject({
+      frequency: 0,
+      recency: 0,
+      T: 9 / 7,
+      monetary: 0,
+      totalSpend: 1500,
+      typicalGapDays: null,
+      averageSatisfaction: null,
+    });
     expect(f.categoryShares).toEqual({ coffee: 2 / 3, filters: 1 / 3 });
   });
 
   it('gives customers without purchases zero purchase features and ages from their first event', () => {
     const f = computeFeatures({ customerId: 'B', purchases: [], tickets: [{ date: d('2024-03-01'), complaint: true }] }, asOf);
-    expect(f).toMatchObject({ frequency: 0, recency: 0, T: 0, monetary: 0, averageOrderValue: 0, tenureDays: 30, daysSinceLastPurchase: 30, complaints90d: 1, transactions: 0 });
+    expect(f).toMatchObject({
+      frequency: 0,
+      recency: 0,
+      T: 0,
+      monetary: 0,
+      averageOrderValue: 0,
+      tenureDays: 30,
+      daysSinceLastPurchase: 30,
+      complaints90d: 1,
+      transactions: 0,
+    });
   });
 });
 

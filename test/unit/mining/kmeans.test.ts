@@ -2,14 +2,16 @@ import { kmeans as mlKmeans } from 'ml-kmeans';
 import { computeFeatures } from '../../../layers/core/src/mining/features.js';
 import { assign, chooseK, fitKMeans, inertiaOf, silhouetteScore } from '../../../layers/core/src/mining/kmeans.js';
 import { createMatrix, matrixToRows, type FeatureMatrix } from '../../../layers/core/src/mining/matrix.js';
-import { mulberry32, normal } from '../../../layers/core/src/mining/random.js';
 import { fitScaler, scaleMatrix } from '../../../layers/core/src/mining/scaling.js';
-import { syntheticHistories } from '../../../layers/core/src/mining/synthetic.js';
+import { mulberry32, normal } from '../../../layers/core/src/random.js';
+import { syntheticHistories } from '../../fixtures/synthetic.js';
 
 /** n points around k planted centres (spread `sd`), labels returned alongside. */
 function blobs(n: number, k: number, d: number, sd: number, seed: number): { data: FeatureMatrix; labels: Int32Array } {
   const u = mulberry32(seed);
-  const centres = Array.from({ length: k }, (_, c) => Array.from({ length: d }, (_, t) => (t === c % d ? 10 : 0) + (c >= d ? 10 : 0) + normal(u)));
+  const centres = Array.from({ length: k }, (_, c) =>
+    Array.from({ length: d }, (_, t) => (t === c % d ? 10 : 0) + (c >= d ? 10 : 0) + normal(u)),
+  );
   const data = createMatrix(n, d);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -25,7 +27,9 @@ function purity(found: Int32Array, planted: Int32Array, k: number): number {
   let agree = 0;
   for (let p = 0; p < k; p++) {
     const counts = new Map<number, number>();
-    planted.forEach((l, i) => l === p && counts.set(found[i]!, (counts.get(found[i]!) ?? 0) + 1));
+    planted.forEach((l, i) => {
+      if (l === p) counts.set(found[i]!, (counts.get(found[i]!) ?? 0) + 1);
+    });
     agree += Math.max(...counts.values());
   }
   return agree / planted.length;
@@ -43,7 +47,9 @@ function customerMatrix(n: number): FeatureMatrix {
   const raw = createMatrix(n, cols.length);
   syntheticHistories(n, { seed: 11, asOf, withoutService: true }).forEach((h, i) => {
     const f = computeFeatures(h, asOf);
-    cols.forEach((c, j) => (raw.data[i * cols.length + j] = f[c.name]));
+    cols.forEach((c, j) => {
+      raw.data[i * cols.length + j] = f[c.name];
+    });
   });
   return scaleMatrix(fitScaler(raw, [...cols]), raw);
 }

@@ -1,7 +1,15 @@
 import { customerLifetimeValue } from '../../../layers/core/src/mining/clv/clv.js';
-import { describeModel, fitModels, mine, PROSPECTS_SEGMENT, scoreCustomers, type MiningModel } from '../../../layers/core/src/mining/pipeline.js';
-import { SYNTHETIC_TIERS, syntheticHistories, syntheticType, type SyntheticType } from '../../../layers/core/src/mining/synthetic.js';
+import {
+  describeModel,
+  fitModels,
+  mine,
+  PROSPECTS_SEGMENT,
+  scoreCustomers,
+  type MiningModel,
+} from '../../../layers/core/src/mining/pipeline.js';
 import type { CustomerHistory } from '../../../layers/core/src/mining/types.js';
+import { DAY_MS } from '../../../layers/core/src/time.js';
+import { SYNTHETIC_TIERS, syntheticHistories, syntheticType, type SyntheticType } from '../../fixtures/synthetic.js';
 
 const asOf = new Date(Date.UTC(2026, 0, 1));
 const N = 1200;
@@ -28,7 +36,18 @@ describe('mine (end to end on a synthetic base with planted types)', () => {
     expect(result.k).toBe(6);
     expect(result.models.bgnbd).toBeDefined();
     expect(result.models.gammaGamma).toBeDefined();
-    for (const phase of ['fit.features', 'fit.bgnbd', 'fit.gammaGamma', 'fit.clv', 'fit.chooseK', 'fit.kmeans', 'fit.association', 'score', 'flags', 'total']) {
+    for (const phase of [
+      'fit.features',
+      'fit.bgnbd',
+      'fit.gammaGamma',
+      'fit.clv',
+      'fit.chooseK',
+      'fit.kmeans',
+      'fit.association',
+      'score',
+      'flags',
+      'total',
+    ]) {
       expect(result.timingsMs[phase]).toBeGreaterThanOrEqual(0);
     }
   });
@@ -138,10 +157,14 @@ describe('mine without amounts, k chosen by silhouette', () => {
 
 describe('small or odd populations', () => {
   it('skips BG/NBD below 30 buyers and still scores with finite numbers', () => {
-    const d = (days: number) => new Date(asOf.getTime() - days * 86_400_000);
+    const d = (days: number) => new Date(asOf.getTime() - days * DAY_MS);
     const few: CustomerHistory[] = Array.from({ length: 12 }, (_, i) => ({
       customerId: `s${i}`,
-      purchases: Array.from({ length: 1 + (i % 3) }, (_, j) => ({ date: d(5 + 40 * j + 7 * i), amountMinor: 1000 + 100 * i, categories: { tea: 1 } })),
+      purchases: Array.from({ length: 1 + (i % 3) }, (_, j) => ({
+        date: d(5 + 40 * j + 7 * i),
+        amountMinor: 1000 + 100 * i,
+        categories: { tea: 1 },
+      })),
     }));
     const model = fitModels(few, { asOf, seed: 1 });
     expect(model.bgnbd).toBeUndefined();

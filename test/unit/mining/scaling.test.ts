@@ -32,7 +32,9 @@ describe('robust scaling', () => {
   it('round-trips: unscale(scale(x)) = x', () => {
     for (const r of rows) {
       const back = unscaleRow(params, scaleRow(params, r));
-      back.forEach((v, j) => expect(v).toBeCloseTo(r[j]!, 9));
+      back.forEach((v, j) => {
+        expect(v).toBeCloseTo(r[j]!, 9);
+      });
     }
   });
 

@@ -7,7 +7,7 @@ import {
   type PopulationQuantiles,
   type SegmentProfile,
 } from '../../../layers/core/src/mining/segments.js';
-import { mulberry32 } from '../../../layers/core/src/mining/random.js';
+import { mulberry32 } from '../../../layers/core/src/random.js';
 
 /** A population: recency 0-720 days, repeats (40% one-time buyers, the rest 1 + exponential, mean 6), AOV 10-200, tenure 0-1000. */
 function population(): PopulationQuantiles {
@@ -94,10 +94,12 @@ describe('percentileRank', () => {
 describe('hungarian', () => {
   it('finds the minimum-cost assignment', () => {
     // greedy row by row gives 1 + 3 + 8 = 12; the optimum is 2 + 3 + 4 = 9
-    expect(hungarian([
-      [1, 2, 9],
-      [2, 7, 3],
-      [4, 8, 9],
-    ])).toEqual([1, 2, 0]);
+    expect(
+      hungarian([
+        [1, 2, 9],
+        [2, 7, 3],
+        [4, 8, 9],
+      ]),
+    ).toEqual([1, 2, 0]);
   });
 });

@@ -43,7 +43,10 @@ describe('up-sell', () => {
       customerId: 'c1',
       type: 'up-sell',
       score: 0.9 * 0.75,
-      reasons: ['holds basic of membership; 50% of basic+ holders have a higher tier; plus holders spend EUR 10.00 more per order', 'P(alive) 0.90'],
+      reasons: [
+        'holds basic of membership; 50% of basic+ holders have a higher tier; plus holders spend EUR 10.00 more per order',
+        'P(alive) 0.90',
+      ],
       expectedValueMinor: (4000 - 3000) * 5,
       suggestions: ['plus'],
     });
@@ -51,7 +54,14 @@ describe('up-sell', () => {
 
   it('flags a basket well below the segment median, gain = shortfall x expected purchases', () => {
     const flag = upSellFlag(
-      { features: features({ averageOrderValue: 2000 }), segment: 'Champions', pAlive: 0.8, expectedPurchases: 5, owned: new Set(), currency: 'EUR' },
+      {
+        features: features({ averageOrderValue: 2000 }),
+        segment: 'Champions',
+        pAlive: 0.8,
+        expectedPurchases: 5,
+        owned: new Set(),
+        currency: 'EUR',
+      },
       stats,
     );
     expect(flag).toMatchObject({ score: 0.8, expectedValueMinor: 4000 * 5 });

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../../../layers/core/src/time.js';
 import {
   parseRuleSet,
   type CustomerFacts,
@@ -8,7 +9,7 @@ import {
 
 /** The fixed "now" of every offers test. */
 export const NOW = new Date('2026-11-23T12:00:00Z');
-const DAY = 86_400_000;
+const DAY = DAY_MS;
 
 /** ISO date-time `n` days (fractions allowed) before NOW. */
 export const daysAgo = (n: number) => new Date(NOW.getTime() - n * DAY).toISOString();

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../../../layers/core/src/time.js';
 import {
   contactFatigue,
   DEFAULT_RULES,
@@ -9,7 +10,7 @@ import {
 } from '../../../layers/core/src/offers/index.js';
 import { daysAgo, facts, NOW, offer, ruleSet } from './fixtures.js';
 
-const DAY = 86_400_000;
+const DAY = DAY_MS;
 
 describe('sell-after-complaint', () => {
   const upsell = offer({ kind: 'upsell', productId: 'card-platinum', productFamily: 'card', terms: undefined });

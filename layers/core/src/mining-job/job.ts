@@ -12,6 +12,9 @@ import type { MessageQueue } from '../store/queue.js';
 import { quantileGrid } from '../mining/segments.js';
 import { decodeHistory, encodeHistory, historyFromItems } from './histories.js';
 import type { MiningMessage } from './messages.js';
+import { MINING_DEFAULTS } from '../mining/defaults.js';
+import { hash31, lcg32 } from '../random.js';
+import { DAY_S } from '../time.js';
 
 /** The mining core as the job uses it: fit once on a bounded sample, then score shard by shard. */
 export interface MiningEngine<Model = unknown> {
@@ -33,7 +36,7 @@ export interface MiningJobDeps {
   runs: MiningStore;
   artifacts: ArtifactStore;
   queue: MessageQueue;
-  engine: MiningEngine<any>;
+  engine: MiningEngine<unknown>;
   now: () => Date;
   settings: MiningJobSettings;
 }
@@ -68,7 +71,11 @@ export async function startRun(deps: RunStarterDeps, args: { trigger: string; sh
  * set and only then enqueues the next step, so a redelivery repeats work but never double-counts,
  * and a crash between "done" and "enqueue" is healed by the redelivery enqueuing again.
  */
-export async function handleMiningMessage(deps: MiningJobDeps, message: MiningMessage, delivery: { finalAttempt?: boolean } = {}): Promise<void> {
+export async function handleMiningMessage(
+  deps: MiningJobDeps,
+  message: MiningMessage,
+  delivery: { finalAttempt?: boolean } = {},
+): Promise<void> {
   if (message.kind === 'start') {
     await startRun(deps, { trigger: message.trigger, shards: message.shards });
     return;
@@ -102,7 +109,7 @@ export async function handleMiningMessage(deps: MiningJobDeps, message: MiningMe
 }
 
 function options(deps: MiningJobDeps, run: RunRecord): MiningOptions {
-  return { asOf: new Date(run.createdAt), unit: 'weeks', seed: 42, ...deps.settings.options };
+  return { asOf: new Date(run.createdAt), unit: MINING_DEFAULTS.unit, seed: MINING_DEFAULTS.seed, ...deps.settings.options };
 }
 
 async function extract(deps: MiningJobDeps, run: RunRecord, shard: number): Promise<void> {
@@ -128,7 +135,13 @@ async function extract(deps: MiningJobDeps, run: RunRecord, shard: number): Prom
     .sort((a, b) => a.customerId.localeCompare(b.customerId));
   await deps.artifacts.putLines(shardKey(run.runId, shard), histories.map(encodeHistory));
   const touchpoints = [...byCustomer.values()].reduce((n, items) => n + items.length, 0);
-  const updated = await deps.runs.markShard(run.runId, 'extractedShards', shard, { customers: histories.length, touchpoints, ms: Date.now() - started }, deps.now().toISOString());
+  const updated = await deps.runs.markShard(
+    run.runId,
+    'extractedShards',
+    shard,
+    { customers: histories.length, touchpoints, ms: Date.now() - started },
+    deps.now().toISOString(),
+  );
   if ((updated.extractedShards?.size ?? 0) >= run.totalShards) await deps.queue.send([{ kind: 'fit', runId: run.runId }]);
 }
 
@@ -137,8 +150,7 @@ async function sampleHistories(deps: MiningJobDeps, run: RunRecord): Promise<Cus
   const size = deps.settings.sampleSize;
   const sample: CustomerHistory[] = [];
   let seen = 0;
-  let state = [...run.runId].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 17);
-  const random = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const random = lcg32(hash31(run.runId));
   for (let shard = 0; shard < run.totalShards; shard++) {
     for (const raw of await deps.artifacts.getLines<unknown>(shardKey(run.runId, shard))) {
       seen++;
@@ -158,7 +170,9 @@ async function fit(deps: MiningJobDeps, run: RunRecord): Promise<void> {
   const sample = await sampleHistories(deps, run);
   if (sample.length === 0) {
     const completedAt = deps.now().toISOString();
-    if (await deps.runs.advance(run.runId, 'completed', ['fitting'], { completedAt, summary: { customers: 0, note: 'no customers to mine' } })) {
+    if (
+      await deps.runs.advance(run.runId, 'completed', ['fitting'], { completedAt, summary: { customers: 0, note: 'no customers to mine' } })
+    ) {
       recordRunDuration(run, completedAt);
     }
     return;
@@ -182,7 +196,7 @@ async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promis
   const result = deps.engine.score(histories, model, options(deps, run));
   const now = deps.now();
   const createdAt = now.toISOString();
-  const expiresAt = Math.floor(now.getTime() / 1000) + deps.settings.flagTtlDays * 86_400;
+  const expiresAt = Math.floor(now.getTime() / 1000) + deps.settings.flagTtlDays * DAY_S;
   const segmentOf = new Map(result.customers.map((c) => [c.customerId, c.segment]));
   const flags: FlagItem[] = result.flags.map((f) => ({
     customerId: f.customerId,
@@ -207,7 +221,11 @@ async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promis
     scoredAt: createdAt,
   }));
   await deps.runs.writeResults(flags, mining);
-  const count = <T>(xs: T[], key: (x: T) => string) => xs.reduce<Record<string, number>>((m, x) => ((m[key(x)] = (m[key(x)] ?? 0) + 1), m), {});
+  const count = <T>(xs: T[], key: (x: T) => string) => {
+    const counts: Record<string, number> = {};
+    for (const x of xs) counts[key(x)] = (counts[key(x)] ?? 0) + 1;
+    return counts;
+  };
   const updated = await deps.runs.markShard(
     run.runId,
     'scoredShards',
@@ -217,7 +235,14 @@ async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promis
       flags: count(flags, (f) => f.type),
       segments: count(mining, (m) => m.segment),
       // The shard's CLV distribution: finalize pools them into the run's percentiles (top tier).
-      ...(mining.length ? { clvGrid: quantileGrid(mining.map((m) => m.clvMinor), 101) } : {}),
+      ...(mining.length
+        ? {
+            clvGrid: quantileGrid(
+              mining.map((m) => m.clvMinor),
+              101,
+            ),
+          }
+        : {}),
       ms: Date.now() - started,
     },
     createdAt,
@@ -233,7 +258,8 @@ async function finalize(deps: MiningJobDeps, run: RunRecord): Promise<void> {
     stats.filter(([k]) => k.startsWith(prefix)).reduce((n, [, s]) => n + (s[field] ?? 0), 0);
   const merge = (field: 'flags' | 'segments') => {
     const total: Record<string, number> = {};
-    for (const [k, s] of stats) if (k.startsWith('scoredShards')) for (const [name, n] of Object.entries(s[field] ?? {})) total[name] = (total[name] ?? 0) + n;
+    for (const [k, s] of stats)
+      if (k.startsWith('scoredShards')) for (const [name, n] of Object.entries(s[field] ?? {})) total[name] = (total[name] ?? 0) + n;
     return total;
   };
   const segmentSizes = merge('segments');
@@ -276,7 +302,11 @@ async function finalize(deps: MiningJobDeps, run: RunRecord): Promise<void> {
  * count twice); the mining worker flushes it (flushRecordedMetrics).
  */
 function recordRunDuration(run: RunRecord, completedAt: string): void {
-  metrics.addMetric(MINING_RUN_DURATION_METRIC, MetricUnit.Milliseconds, new Date(completedAt).getTime() - new Date(run.createdAt).getTime());
+  metrics.addMetric(
+    MINING_RUN_DURATION_METRIC,
+    MetricUnit.Milliseconds,
+    new Date(completedAt).getTime() - new Date(run.createdAt).getTime(),
+  );
 }
 
 /**

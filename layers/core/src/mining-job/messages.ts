@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MINING_DEFAULTS } from '../mining/defaults.js';
 
 /**
  * Receives of one mining message before SQS parks it in the DLQ (the queue's redrive policy).
@@ -18,7 +19,13 @@ export type MiningMessage = z.infer<typeof MiningMessage>;
 
 export const StartRunBody = z
   .object({
-    shards: z.number().int().min(1).max(256).optional().meta({ description: 'Parallel scan segments (default MINING_SHARDS or 4)' }),
+    shards: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .optional()
+      .meta({ description: `Parallel scan segments (default MINING_SHARDS or ${MINING_DEFAULTS.shards})` }),
   })
   .strict()
   .meta({ id: 'StartMiningRun' });

@@ -6,6 +6,7 @@
  *   lift       = confidence / (#c / N)     = P(c | A) / P(c)   (> 1: A makes c more likely)
  * Antecedents have one or two items, consequents one.
  */
+import { MINING_DEFAULTS } from './defaults.js';
 import { dayNumber } from './features.js';
 import type { CustomerHistory } from './types.js';
 
@@ -21,14 +22,15 @@ export interface AssociationRule {
   lift: number;
 }
 
+/** Defaults: MINING_DEFAULTS.association. */
 export interface AssociationOptions {
-  /** Minimum support of the rule's itemset (default 0.001). */
+  /** Minimum support of the rule's itemset. */
   minSupport?: number;
-  /** Also a minimum number of baskets for the itemset (default 2), whatever minSupport says. */
+  /** Also a minimum number of baskets for the itemset, whatever minSupport says. */
   minCount?: number;
-  /** Minimum confidence (default 0.01). */
+  /** Minimum confidence. */
   minConfidence?: number;
-  /** Largest antecedent (1 or 2; default 2). */
+  /** Largest antecedent (1 or 2). */
   maxAntecedent?: 1 | 2;
 }
 
@@ -42,10 +44,11 @@ export interface AssociationResult {
 
 /** Mine rules from baskets (each an iterable of item names; duplicates in a basket are ignored). */
 export function mineAssociationRules(baskets: Iterable<Iterable<string>>, opts: AssociationOptions = {}): AssociationResult {
-  const minSupport = opts.minSupport ?? 0.001;
-  const minConfidence = opts.minConfidence ?? 0.01;
-  const minCountOpt = opts.minCount ?? 2;
-  const maxAnte = opts.maxAntecedent ?? 2;
+  const d = MINING_DEFAULTS.association;
+  const minSupport = opts.minSupport ?? d.minSupport;
+  const minConfidence = opts.minConfidence ?? d.minConfidence;
+  const minCountOpt = opts.minCount ?? d.minCount;
+  const maxAnte = opts.maxAntecedent ?? d.maxAntecedent;
 
   // Items → ids; baskets → sorted unique ids in one flat buffer (no per-basket allocation).
   const ids = new Map<string, number>();
@@ -177,13 +180,7 @@ export function mineAssociationRules(baskets: Iterable<Iterable<string>>, opts: 
     push([a, e], c, n, pairCount.get(a * m + e)!);
     push([c, e], a, n, pairCount.get(c * m + e)!);
   }
-  rules.sort(
-    (p, q) =>
-      q.lift - p.lift ||
-      q.confidence - p.confidence ||
-      q.count - p.count ||
-      compareText(ruleText(p), ruleText(q)),
-  );
+  rules.sort((p, q) => q.lift - p.lift || q.confidence - p.confidence || q.count - p.count || compareText(ruleText(p), ruleText(q)));
   return { baskets: N, itemCounts, rules };
 }
 

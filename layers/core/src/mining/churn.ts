@@ -32,13 +32,14 @@
  *    The weights are judgement, not fitted (no labelled service data exists yet): a complaint
  *    or a failed payment is a strong but not decisive sign, engagement a mild reassurance.
  */
+import { deriveSeed, mulberry32, sampleIndices } from '../random.js';
+import { DAY_MS } from '../time.js';
 import { pAlive, probabilityOfNoPurchases, type BgNbdParams } from './clv/bgnbd.js';
-import type { TimeUnit } from './clv/cdnow.js';
-import { dayNumber, daysIn, median, purchaseDays, DAY_MS } from './features.js';
+import { MINING_DEFAULTS } from './defaults.js';
+import { dayNumber, daysIn, median, purchaseDays } from './features.js';
 import { fmt, formatMoney, plural } from './format.js';
 import { fitLogistic, rocAuc } from './metrics.js';
-import { deriveSeed, mulberry32, sampleIndices } from './random.js';
-import type { CustomerFeatures, CustomerHistory, Flag } from './types.js';
+import type { CustomerFeatures, CustomerHistory, Flag, TimeUnit } from './types.js';
 
 const { exp, log, log1p, min, max, round } = Math;
 
@@ -134,7 +135,7 @@ export interface ChurnCalibrationInput {
   unit: TimeUnit;
   bgnbd?: BgNbdParams;
   horizonDays: number;
-  /** Customers used by the backtest (default 50 000, seeded sample beyond that). */
+  /** Customers used by the backtest (default MINING_DEFAULTS.churn.backtestCustomers; seeded sample beyond that). */
   maxCustomers?: number;
   seed?: number;
 }
@@ -157,9 +158,9 @@ export function fitChurnModel(input: ChurnCalibrationInput): ChurnModel {
       : { horizonDays, unit, weights: recencyWeights(), calibration: 'recency' };
 
   let hs = input.histories;
-  const cap = input.maxCustomers ?? 50_000;
+  const cap = input.maxCustomers ?? MINING_DEFAULTS.churn.backtestCustomers;
   if (hs.length > cap) {
-    const idx = sampleIndices(hs.length, cap, mulberry32(deriveSeed(input.seed ?? 42, 'churn-backtest')));
+    const idx = sampleIndices(hs.length, cap, mulberry32(deriveSeed(input.seed ?? MINING_DEFAULTS.seed, 'churn-backtest')));
     hs = Array.from(idx, (i) => input.histories[i]!);
   }
   const all = hs.map((h) => purchaseDays(h.purchases, asOfDay).map((d) => d.day));
@@ -209,7 +210,9 @@ export function fitChurnModel(input: ChurnCalibrationInput): ChurnModel {
     { l2: 1e-4 },
   );
   const full = [0, 0, 0, 0, 0];
-  cols.forEach((c, j) => (full[c] = w[j + 1]!));
+  cols.forEach((c, j) => {
+    full[c] = w[j + 1]!;
+  });
   const weights: ChurnWeights = {
     intercept: w[0]!,
     logitNoPurchase: full[0]!,
@@ -340,12 +343,15 @@ export function churnFlag(input: ChurnFlagInput, threshold: number): Flag | null
   if (f.frequency === 0) {
     reasons.push(`only one purchase, ${plural(days, 'day')} ago`);
   } else if (f.typicalGapDays !== null && f.typicalGapDays > 0) {
-    reasons.push(`no purchase for ${plural(days, 'day')}, ${fmt(days / f.typicalGapDays, 1)}x their usual gap of ${plural(round(f.typicalGapDays), 'day')}`);
+    reasons.push(
+      `no purchase for ${plural(days, 'day')}, ${fmt(days / f.typicalGapDays, 1)}x their usual gap of ${plural(round(f.typicalGapDays), 'day')}`,
+    );
   } else {
     reasons.push(`no purchase for ${plural(days, 'day')}`);
   }
   if (churn.pAlive !== undefined && f.frequency > 0) reasons.push(`P(alive) ${fmt(churn.pAlive)}`);
-  if (churn.noPurchase !== undefined) reasons.push(`P(no purchase in the next ${input.horizonDays} days) ${fmt(churn.noPurchase)} (BG/NBD)`);
+  if (churn.noPurchase !== undefined)
+    reasons.push(`P(no purchase in the next ${input.horizonDays} days) ${fmt(churn.noPurchase)} (BG/NBD)`);
   for (const s of churn.signals) if (s.odds > 1) reasons.push(s.reason);
   const atRisk = round(churn.risk * input.clvMinor);
   if (atRisk > 0) reasons.push(`CLV at risk ${formatMoney(atRisk, input.currency)}`);

@@ -22,16 +22,18 @@
  */
 import type { AssociationOptions, AssociationRule } from './association.js';
 import { mineAssociationRules } from './association.js';
+import { MINING_DEFAULTS } from './defaults.js';
 import { pct } from './format.js';
 
 const { sqrt, pow, max, min, round } = Math;
 
+/** Defaults: MINING_DEFAULTS.crossSell. */
 export interface CrossSellOptions extends AssociationOptions {
-  /** Half-life of a basket's weight in the popularity estimate (default 180 days; 0 = no decay). */
+  /** Half-life of a basket's weight in the popularity estimate (days; 0 = no decay). */
   halfLifeDays?: number;
-  /** z of the Wilson lower bound on rule confidence (default 2). */
+  /** z of the Wilson lower bound on rule confidence. */
   confidenceZ?: number;
-  /** Rules kept in the model, best lift first (default 2 000). */
+  /** Rules kept in the model, best lift first. */
   maxRules?: number;
 }
 
@@ -78,8 +80,8 @@ export function fitCrossSell(
   customers: Iterable<{ segment: string; categories: Iterable<string> }>,
   opts: CrossSellOptions = {},
 ): CrossSellModel {
-  const halfLifeDays = opts.halfLifeDays ?? 180;
-  const confidenceZ = opts.confidenceZ ?? 2;
+  const halfLifeDays = opts.halfLifeDays ?? MINING_DEFAULTS.crossSell.halfLifeDays;
+  const confidenceZ = opts.confidenceZ ?? MINING_DEFAULTS.crossSell.confidenceZ;
   const mined = mineAssociationRules(
     baskets.map((b) => b.items),
     opts,
@@ -130,7 +132,7 @@ export function fitCrossSell(
     confidenceZ,
     popularity,
     support,
-    rules: mined.rules.filter((r) => r.lift > 1).slice(0, opts.maxRules ?? 2000),
+    rules: mined.rules.filter((r) => r.lift > 1).slice(0, opts.maxRules ?? MINING_DEFAULTS.crossSell.maxRules),
     segmentPopularity,
     categoriesPerBasket: baskets.length > 0 ? totalItems / baskets.length : 1,
   };
@@ -153,7 +155,7 @@ function rulesByConsequent(model: CrossSellModel): Map<string, AssociationRule[]
 }
 
 /**
- * The best `limit` (default 5) categories the customer has not bought (`bought`), best first,
+ * The best `limit` (default MINING_DEFAULTS.crossSell.limit) categories the customer has not bought (`bought`), best first,
  * each with its estimated next-basket probability and reasons citing the rule or popularity.
  */
 export function suggestCrossSell(
@@ -161,7 +163,7 @@ export function suggestCrossSell(
   bought: ReadonlySet<string>,
   opts: { segment?: string; limit?: number } = {},
 ): CrossSellSuggestion[] {
-  const limit = opts.limit ?? 5;
+  const limit = opts.limit ?? MINING_DEFAULTS.crossSell.limit;
   const idx = rulesByConsequent(model);
   const seg = opts.segment !== undefined ? model.segmentPopularity[opts.segment] : undefined;
   const scored: { category: string; p: number; key: number; seg: number; rule?: AssociationRule; liftLB: number }[] = [];

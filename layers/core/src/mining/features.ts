@@ -1,7 +1,7 @@
 /**
  * Per-customer features from a purchase/service history, measured at `asOf`.
  *
- * Conventions (the same as clv/cdnow.ts `summarize`, i.e. lifetimes'):
+ * Conventions (lifetimes' summary_data_from_transaction_data):
  *  - time is counted in whole UTC calendar days; all purchases of one day are ONE transaction
  *    (amounts summed, categories merged);
  *  - frequency x = repeat transaction days (distinct days − 1); recency t_x = time from the first
@@ -12,18 +12,16 @@
  *  - events after asOf (later UTC day) are ignored.
  * Amounts are in minor units; a purchase without `amountMinor` counts as 0.
  */
-import type { TimeUnit } from './clv/cdnow.js';
-import type { CustomerFeatures, CustomerHistory, PurchaseEvent } from './types.js';
+import { DAY_MS } from '../time.js';
+import { MINING_DEFAULTS } from './defaults.js';
+import type { CustomerFeatures, CustomerHistory, PurchaseEvent, TimeUnit } from './types.js';
 
-export type { TimeUnit } from './clv/cdnow.js';
-
-export const DAY_MS = 86_400_000;
 export const WINDOW_DAYS = 90;
 
 // Module-level aliases: under jest (node:vm contexts) every global lookup (Math, Number,
 // Object, Date, ...) goes through the context's interceptor, which is slow in hot loops.
 const { floor, max } = Math;
-const { isFinite } = Number;
+const { isFinite: isFiniteNumber } = Number;
 const { entries } = Object;
 const DateCtor = Date;
 const MapCtor = Map;
@@ -31,7 +29,7 @@ const MapCtor = Map;
 /** UTC day number (days since 1970-01-01). */
 export function dayNumber(d: Date): number {
   const ms = d.getTime();
-  if (!isFinite(ms)) throw new RangeError('invalid date');
+  if (!isFiniteNumber(ms)) throw new RangeError('invalid date');
   return floor(ms / DAY_MS);
 }
 
@@ -123,13 +121,18 @@ function firstEventDay(h: CustomerHistory, asOfDay: number): number | undefined 
  * without purchases get frequency = recency = T = 0, no money, and tenure / days since last
  * purchase measured from their first recorded event of any kind (0 when there is none).
  */
-export function computeFeatures(history: CustomerHistory, asOf: Date, unit: TimeUnit = 'weeks'): CustomerFeatures {
+export function computeFeatures(history: CustomerHistory, asOf: Date, unit: TimeUnit = MINING_DEFAULTS.unit): CustomerFeatures {
   const asOfDay = dayNumber(asOf);
   return featuresFromDays(history, purchaseDays(history.purchases, asOfDay), asOfDay, unit);
 }
 
 /** computeFeatures for callers that already grouped the purchase days. */
-export function featuresFromDays(history: CustomerHistory, days: readonly PurchaseDay[], asOfDay: number, unit: TimeUnit): CustomerFeatures {
+export function featuresFromDays(
+  history: CustomerHistory,
+  days: readonly PurchaseDay[],
+  asOfDay: number,
+  unit: TimeUnit,
+): CustomerFeatures {
   const perUnit = daysIn(unit);
   const n = days.length;
   let frequency = 0;

@@ -15,22 +15,24 @@
  * Inertia is the SUM of squared distances of the rows to their centroid (as ml-kmeans' error).
  * Empty clusters are re-seeded at the row farthest from its centroid.
  */
+import { deriveSeed, mulberry32, sampleIndices } from '../random.js';
+import { MINING_DEFAULTS } from './defaults.js';
 import { selectRows, type FeatureMatrix } from './matrix.js';
-import { deriveSeed, mulberry32, sampleIndices } from './random.js';
 
 const { floor, log, sqrt, min } = Math;
 const INF = Number.POSITIVE_INFINITY;
 
+/** Defaults: MINING_DEFAULTS.kmeans (seed: MINING_DEFAULTS.seed). */
 export interface KMeansOptions {
-  /** PRNG seed (default 42): same data + seed = same result. */
+  /** PRNG seed: same data + seed = same result. */
   seed?: number;
-  /** Lloyd iterations on the full data (default 100). */
+  /** Lloyd iterations on the full data. */
   maxIterations?: number;
-  /** Converged when the largest squared centroid shift is <= this (default 1e-6, as ml-kmeans). */
+  /** Converged when the largest squared centroid shift is <= this (the default is ml-kmeans'). */
   tolerance?: number;
-  /** Seeded restarts on the sample, best by inertia (default 3). */
+  /** Seeded restarts on the sample, best by inertia. */
   nInit?: number;
-  /** Rows used for seeding and the restarts (default 8 000; all rows when fewer). */
+  /** Rows used for seeding and the restarts (all rows when fewer). */
   sampleSize?: number;
   /** k-means++ candidates per centre (default 2 + floor(ln k)). */
   localTrials?: number;
@@ -103,7 +105,7 @@ export function kmeansPlusPlus(data: FeatureMatrix, k: number, u: () => number, 
       let p = 0;
       for (let i = 0; i < n; i++) {
         const dd = sqDist(x, i, x, idx, d);
-        const v = dd < closest[i]! ? dd : closest[i]!;
+        const v = Math.min(dd, closest[i]!);
         candidate[i] = v;
         p += v;
       }
@@ -251,7 +253,7 @@ function lloyd(
       const a = labels[i]!;
       let ub = upper[i]! + moved[a]!;
       let lb = lower[i]! - (a === top ? r2 : r1);
-      const m = half[a]! > lb ? half[a]! : lb;
+      const m = Math.max(half[a]!, lb);
       if (ub <= m) {
         upper[i] = ub;
         lower[i] = lb;
@@ -367,11 +369,12 @@ export function fitKMeans(data: FeatureMatrix, k: number, opts: KMeansOptions = 
   if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`k must be a positive integer (got ${k})`);
   if (k > n) throw new RangeError(`k = ${k} exceeds the ${n} rows`);
   if (d === 0) throw new RangeError('rows have no columns');
-  const seed = opts.seed ?? 42;
-  const maxIterations = opts.maxIterations ?? 100;
-  const tolerance = opts.tolerance ?? 1e-6;
-  const nInit = Math.max(1, opts.nInit ?? 3);
-  const sampleSize = Math.max(k, opts.sampleSize ?? 8_000);
+  const defaults = MINING_DEFAULTS.kmeans;
+  const seed = opts.seed ?? MINING_DEFAULTS.seed;
+  const maxIterations = opts.maxIterations ?? defaults.maxIterations;
+  const tolerance = opts.tolerance ?? defaults.tolerance;
+  const nInit = Math.max(1, opts.nInit ?? defaults.nInit);
+  const sampleSize = Math.max(k, opts.sampleSize ?? defaults.sampleSize);
 
   const sampled = n > sampleSize;
   const sample = sampled ? selectRows(data, sampleIndices(n, sampleSize, mulberry32(deriveSeed(seed, 'sample')))) : data;
@@ -395,10 +398,24 @@ export function fitKMeans(data: FeatureMatrix, k: number, opts: KMeansOptions = 
   if (!sampled) {
     // The winning run's labels were overwritten by later runs: recompute them.
     const inertia = assignInto(data, centres, k, assignments);
-    return { k, centroids: toRows(centres, k, d), assignments, inertia, iterations: sampleRun!.iterations, converged: sampleRun!.converged };
+    return {
+      k,
+      centroids: toRows(centres, k, d),
+      assignments,
+      inertia,
+      iterations: sampleRun!.iterations,
+      converged: sampleRun!.converged,
+    };
   }
   const full = lloyd(data, k, centres, assignments, maxIterations, tolerance);
-  return { k, centroids: toRows(centres, k, d), assignments, inertia: full.inertia, iterations: full.iterations, converged: full.converged };
+  return {
+    k,
+    centroids: toRows(centres, k, d),
+    assignments,
+    inertia: full.inertia,
+    iterations: full.iterations,
+    converged: full.converged,
+  };
 }
 
 /** Nearest centroid of every row (for scoring shards with centroids fitted elsewhere). */
@@ -478,21 +495,22 @@ function silhouetteFromDistances(dist: Float32Array, n: number, labels: ArrayLik
       b = min(b, sums[i * k + c]! / sizes[c]!);
     }
     if (b === INF) continue;
-    const m = a > b ? a : b;
+    const m = Math.max(a, b);
     if (m > 0) total += (b - a) / m;
   }
   return total / n;
 }
 
+/** Defaults: MINING_DEFAULTS.chooseK, MINING_DEFAULTS.kRange and MINING_DEFAULTS.seed. */
 export interface ChooseKOptions {
-  /** Inclusive range searched (default [3, 8]). */
-  kRange?: [number, number];
+  /** Inclusive range searched. */
+  kRange?: readonly [number, number];
   seed?: number;
-  /** Rows the silhouette is computed on (default 2 000; O(n²) memory and time). */
+  /** Rows the silhouette is computed on (O(n²) memory and time). */
   silhouetteSampleSize?: number;
-  /** Rows each candidate k-means is fitted on (default 20 000). */
+  /** Rows each candidate k-means is fitted on. */
   fitSampleSize?: number;
-  /** Restarts per candidate k (default 3). */
+  /** Restarts per candidate k. */
   nInit?: number;
 }
 
@@ -508,20 +526,23 @@ export interface ChooseKResult {
  * silhouette sample by nearest centroid; the pairwise distances are computed once.
  */
 export function chooseK(data: FeatureMatrix, opts: ChooseKOptions = {}): ChooseKResult {
-  const [lo, hi] = opts.kRange ?? [3, 8];
+  const [lo, hi] = opts.kRange ?? MINING_DEFAULTS.kRange;
   if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 2 && hi >= lo)) {
     throw new RangeError(`kRange must be integers 2 <= lo <= hi (got [${lo}, ${hi}])`);
   }
-  const seed = opts.seed ?? 42;
-  const fitSize = opts.fitSampleSize ?? 20_000;
-  const silSize = opts.silhouetteSampleSize ?? 2_000;
-  const fitData = data.rows > fitSize ? selectRows(data, sampleIndices(data.rows, fitSize, mulberry32(deriveSeed(seed, 'choosek-fit')))) : data;
-  const silData = data.rows > silSize ? selectRows(data, sampleIndices(data.rows, silSize, mulberry32(deriveSeed(seed, 'choosek-sil')))) : data;
+  const defaults = MINING_DEFAULTS.chooseK;
+  const seed = opts.seed ?? MINING_DEFAULTS.seed;
+  const fitSize = opts.fitSampleSize ?? defaults.fitSampleSize;
+  const silSize = opts.silhouetteSampleSize ?? defaults.silhouetteSampleSize;
+  const fitData =
+    data.rows > fitSize ? selectRows(data, sampleIndices(data.rows, fitSize, mulberry32(deriveSeed(seed, 'choosek-fit')))) : data;
+  const silData =
+    data.rows > silSize ? selectRows(data, sampleIndices(data.rows, silSize, mulberry32(deriveSeed(seed, 'choosek-sil')))) : data;
   const dist = pairwiseDistances(silData);
   const scores: { k: number; silhouette: number }[] = [];
   let best = { k: lo, silhouette: -INF };
   for (let k = lo; k <= Math.min(hi, fitData.rows - 1); k++) {
-    const fit = fitKMeans(fitData, k, { seed: deriveSeed(seed, `k${k}`), nInit: opts.nInit ?? 3 });
+    const fit = fitKMeans(fitData, k, { seed: deriveSeed(seed, `k${k}`), nInit: opts.nInit ?? defaults.nInit });
     const labels = assign(fit.centroids, silData);
     const s = silhouetteFromDistances(dist, silData.rows, labels, k);
     scores.push({ k, silhouette: s });

@@ -32,7 +32,11 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<boolean | nu
  * L2-regularised logistic regression by Newton's method (for a handful of columns).
  * Minimises mean log-loss + l2/2 · |w|² (intercept not penalised). Returns [intercept, ...w].
  */
-export function fitLogistic(X: readonly (readonly number[])[], y: ArrayLike<number>, opts: { l2?: number; maxIterations?: number } = {}): number[] {
+export function fitLogistic(
+  X: readonly (readonly number[])[],
+  y: ArrayLike<number>,
+  opts: { l2?: number; maxIterations?: number } = {},
+): number[] {
   const n = X.length;
   if (n === 0) throw new RangeError('no rows');
   const d = X[0]!.length + 1;

@@ -13,37 +13,37 @@
  * segment → flags (churn-risk, up-sell, cross-sell). Flags are plain objects without run ids
  * or expiry (the job adds those). Deterministic for a fixed seed.
  */
+import { deriveSeed, mulberry32, sampleIndices } from '../random.js';
 import { conditionalExpectedPurchases, fitBgNbd, ModelFitError, pAlive as bgPAlive, type BgNbdParams } from './clv/bgnbd.js';
-import type { TimeUnit } from './clv/cdnow.js';
 import { conditionalExpectedAverageSpend, fitGammaGamma, type GammaGammaParams } from './clv/gamma-gamma.js';
 import { basketsFromHistories } from './association.js';
 import { assessChurn, churnFlag, fitChurnModel, type ChurnAssessment, type ChurnModel } from './churn.js';
 import { fitCrossSell, suggestCrossSell, type CrossSellModel, type CrossSellOptions } from './cross-sell.js';
+import { MINING_DEFAULTS } from './defaults.js';
 import { computeFeatures, dayNumber, daysIn, historiesHaveAmounts, median } from './features.js';
-import { fitKMeans, chooseK } from './kmeans.js';
-import { createMatrix } from './matrix.js';
-import { deriveSeed, mulberry32, sampleIndices } from './random.js';
+import { fitKMeans, chooseK, type KMeansFit } from './kmeans.js';
+import { createMatrix, type FeatureMatrix } from './matrix.js';
 import { fitScaler, scaleRow, unscaleRow, type ColumnSpec, type ScalerParams } from './scaling.js';
 import { nameSegments, quantileGrid, type SegmentProfile } from './segments.js';
-import type { CustomerFeatures, CustomerHistory, Flag, MiningOptions, MiningResult, ScoredCustomer, Segment } from './types.js';
+import type { CustomerFeatures, CustomerHistory, Flag, MiningOptions, MiningResult, ScoredCustomer, Segment, TimeUnit } from './types.js';
 import { fitUpSellStats, ownedProducts, upSellFlag, type UpSellOptions, type UpSellStats } from './up-sell.js';
 
 const { max, min, round } = Math;
 
-/** MiningOptions plus the pipeline's own knobs (all optional). */
+/** MiningOptions plus the pipeline's own knobs (all optional; defaults: MINING_DEFAULTS). */
 export interface PipelineOptions extends MiningOptions {
-  /** Customers `mine` fits the models on (seeded sample beyond that; default 100 000). */
+  /** Customers `mine` fits the models on (seeded sample beyond that). */
   sampleSize?: number;
-  /** Churn = no purchase within this many days (default 182). */
+  /** Churn = no purchase within this many days. */
   churnHorizonDays?: number;
-  /** Churn-risk flags from this risk up (default 0.6). */
+  /** Churn-risk flags from this risk up. */
   churnThreshold?: number;
-  /** Gamma-Gamma is fitted only with at least this many repeat buyers (default 30). */
+  /** Gamma-Gamma is fitted only with at least this many repeat buyers. */
   minRepeatBuyersForSpend?: number;
   crossSell?: CrossSellOptions & {
-    /** Suggestions per customer (default 5). */
+    /** Suggestions per customer. */
     limit?: number;
-    /** No flag when the best suggestion's probability is below this (default 0.02). */
+    /** No flag when the best suggestion's probability is below this. */
     minProbability?: number;
   };
   upSell?: UpSellOptions;
@@ -105,28 +105,16 @@ export interface ShardResult {
   timingsMs: Record<string, number>;
 }
 
-/**
- * Nelder-Mead budget of the BG/NBD and Gamma-Gamma fits (CDNOW converges in ~300-400): a fit
- * that runs off towards a boundary stops here instead of at the library's 10 000.
- */
-const FIT_ITERATIONS = 3000;
-
-/** Below these counts the BG/NBD parameters are noise: skip the fit. */
-const MIN_BUYERS_FOR_BGNBD = 30;
-const MIN_REPEAT_BUYERS_FOR_BGNBD = 10;
-
 /** Segment of customers without any purchase up to asOf (kept out of k-means). */
 export const PROSPECTS_SEGMENT = 'Prospects';
 
-const WEEK_MONTHS = 12 / 52;
-const DAY_MONTHS = 12 / 365.25;
-
 function clvSettings(options: MiningOptions, unit: TimeUnit): ClvSettings {
+  const d = MINING_DEFAULTS.clv;
   const c = options.clv ?? {
-    horizonPeriods: 12,
-    periodsPerUnit: unit === 'weeks' ? WEEK_MONTHS : DAY_MONTHS,
-    margin: 1,
-    discountRatePerPeriod: 0.01,
+    horizonPeriods: d.horizonPeriods,
+    periodsPerUnit: unit === 'weeks' ? d.periodsPerUnit.weeks : d.periodsPerUnit.days,
+    margin: d.margin,
+    discountRatePerPeriod: d.discountRatePerPeriod,
   };
   return { ...c, horizonUnits: c.horizonPeriods / c.periodsPerUnit };
 }
@@ -258,131 +246,208 @@ function timer(timings: Record<string, number>) {
   };
 }
 
-/** fitModels with per-phase timings. */
-export function fitModelsTimed(sample: readonly CustomerHistory[], options: PipelineOptions): { model: MiningModel; timingsMs: Record<string, number> } {
-  const timingsMs: Record<string, number> = {};
-  const lap = timer(timingsMs);
-  const progress = options.onProgress ?? (() => {});
-  const unit = options.unit ?? 'weeks';
-  const seed = options.seed ?? 42;
-  const asOf = options.asOf;
-  const notes: string[] = [];
-  if (sample.length === 0) throw new RangeError('fitModels needs at least one customer');
+/** Bought at least once up to asOf (customers without a purchase have transactions 0). */
+const isBuyer = (f: CustomerFeatures): boolean => (f.transactions ?? 1) > 0;
 
-  progress('features', 0, sample.length);
-  const features = sample.map((h) => computeFeatures(h, asOf, unit));
-  const hasAmounts = historiesHaveAmounts(sample);
-  lap('features');
+/** What every fit phase reads: the sample, the options with their defaults, the notes it adds to. */
+interface FitContext {
+  sample: readonly CustomerHistory[];
+  options: PipelineOptions;
+  asOf: Date;
+  unit: TimeUnit;
+  seed: number;
+  penalizer: number;
+  churnHorizonDays: number;
+  progress: NonNullable<MiningOptions['onProgress']>;
+  /** MiningModel.notes: why a model part was left out or fell back. */
+  notes: string[];
+}
 
-  // BG/NBD on everyone who bought.
-  const buyers = features.filter((f) => (f.transactions ?? 1) > 0);
-  let bgnbd: MiningModel['bgnbd'];
-  progress('bgnbd', 0, 1);
-  const repeatBuyers = buyers.filter((f) => f.frequency > 0).length;
-  if (buyers.length < MIN_BUYERS_FOR_BGNBD || repeatBuyers < MIN_REPEAT_BUYERS_FOR_BGNBD) {
-    notes.push(
-      `BG/NBD not fitted: ${buyers.length} buyers, ${repeatBuyers} with a repeat purchase ` +
-        `(needs ${MIN_BUYERS_FOR_BGNBD} and ${MIN_REPEAT_BUYERS_FOR_BGNBD}); P(alive) and expected purchases use the fallbacks`,
-    );
-  } else {
-    try {
-      const fit = fitBgNbd(buyers, { penalizer: options.penalizer ?? 0, requireConvergence: false, maxIterations: FIT_ITERATIONS });
-      if (!fit.converged) notes.push(`BG/NBD: optimiser stopped after ${fit.iterations} iterations without meeting its tolerance`);
-      if (fit.a + fit.b > DEGENERATE_AB) {
-        notes.push(
-          `BG/NBD: a = ${fit.a.toPrecision(3)}, b = ${fit.b.toPrecision(3)}: no dropout heterogeneity visible; ` +
-            `expected purchases use the fixed-dropout limit p = ${(fit.a / (fit.a + fit.b)).toPrecision(3)}`,
-        );
-      }
-      bgnbd = summary(fit, ['r', 'alpha', 'a', 'b']) as MiningModel['bgnbd'];
-    } catch (e) {
-      if (!(e instanceof ModelFitError)) throw e;
-      notes.push(`BG/NBD not fitted (${e.reason}): ${e.message}`);
-    }
-  }
-  lap('bgnbd');
-
-  // Gamma-Gamma on repeat buyers with spend.
-  let gammaGamma: MiningModel['gammaGamma'];
-  if (hasAmounts) {
-    const repeat = buyers.filter((f) => f.frequency > 0 && f.monetary > 0);
-    const minRepeat = options.minRepeatBuyersForSpend ?? 30;
-    if (repeat.length < minRepeat) {
-      notes.push(`Gamma-Gamma not fitted: ${repeat.length} repeat buyers with spend (< ${minRepeat}); CLV uses each customer's own average order`);
-    } else {
-      try {
-        const fit = fitGammaGamma(repeat, { penalizer: options.penalizer ?? 0, requireConvergence: false, maxIterations: FIT_ITERATIONS });
-        if (!fit.converged) {
-          notes.push(`Gamma-Gamma did not converge in ${fit.iterations} iterations (p=${fit.p.toPrecision(3)}, q=${fit.q.toPrecision(3)}); CLV uses each customer's own average order`);
-        } else if (fit.q > 1) {
-          gammaGamma = summary(fit, ['p', 'q', 'v']) as MiningModel['gammaGamma'];
-        } else {
-          notes.push(`Gamma-Gamma fit has q = ${fit.q} <= 1 (no finite mean spend); CLV uses each customer's own average order`);
-        }
-      } catch (e) {
-        if (!(e instanceof ModelFitError)) throw e;
-        notes.push(`Gamma-Gamma not fitted (${e.reason}): ${e.message}`);
-      }
-    }
-  } else {
-    notes.push('no purchase amounts: monetary features, Gamma-Gamma and CLV are left out (CLV = 0)');
-  }
-  lap('gammaGamma');
-
-  const churnHorizonDays = options.churnHorizonDays ?? 182;
-  const churn = fitChurnModel({ histories: sample, asOf, unit, bgnbd, horizonDays: churnHorizonDays, seed });
-  if (churn.calibration !== 'backtest') notes.push(`churn: no usable backtest, calibration = ${churn.calibration}`);
-  lap('churnCalibration');
-
-  const gaps = features.map((f) => f.typicalGapDays).filter((g): g is number => g !== null);
-  const ctx: ValueContext = {
-    asOf,
-    unit,
-    bgnbd,
-    gammaGamma,
-    hasAmounts,
-    clv: clvSettings(options, unit),
-    churn,
-    populationGapDays: gaps.length > 0 ? median(gaps) : churnHorizonDays,
+/** The options with their defaults filled in, once per fit. */
+function fitContext(sample: readonly CustomerHistory[], options: PipelineOptions): FitContext {
+  return {
+    sample,
+    options,
+    asOf: options.asOf,
+    unit: options.unit ?? MINING_DEFAULTS.unit,
+    seed: options.seed ?? MINING_DEFAULTS.seed,
+    penalizer: options.penalizer ?? MINING_DEFAULTS.penalizer,
+    churnHorizonDays: options.churnHorizonDays ?? MINING_DEFAULTS.churn.horizonDays,
+    progress: options.onProgress ?? (() => {}),
+    notes: [],
   };
-  progress('clv', 0, features.length);
-  const valued = features.map((f) => valueCustomer(f, ctx));
-  lap('clv');
+}
 
-  // Scaling and k-means, on buyers only: customers without a purchase are 'Prospects'.
+/** Every sample customer's features, and whether the sample has amounts. */
+function sampleFeatures(ctx: FitContext): { features: CustomerFeatures[]; hasAmounts: boolean } {
+  ctx.progress('features', 0, ctx.sample.length);
+  const features = ctx.sample.map((h) => computeFeatures(h, ctx.asOf, ctx.unit));
+  return { features, hasAmounts: historiesHaveAmounts(ctx.sample) };
+}
+
+/** BG/NBD on everyone who bought; none (with a note) on too few buyers or a failed fit. */
+function fitPurchaseModel(ctx: FitContext, buyers: readonly CustomerFeatures[]): MiningModel['bgnbd'] {
+  ctx.progress('bgnbd', 0, 1);
+  const { minBuyersForBgNbd, minRepeatBuyersForBgNbd } = MINING_DEFAULTS;
+  const repeatBuyers = buyers.filter((f) => f.frequency > 0).length;
+  if (buyers.length < minBuyersForBgNbd || repeatBuyers < minRepeatBuyersForBgNbd) {
+    ctx.notes.push(
+      `BG/NBD not fitted: ${buyers.length} buyers, ${repeatBuyers} with a repeat purchase ` +
+        `(needs ${minBuyersForBgNbd} and ${minRepeatBuyersForBgNbd}); P(alive) and expected purchases use the fallbacks`,
+    );
+    return undefined;
+  }
+  try {
+    const fit = fitBgNbd(buyers, { penalizer: ctx.penalizer, requireConvergence: false, maxIterations: MINING_DEFAULTS.fitIterations });
+    if (!fit.converged) ctx.notes.push(`BG/NBD: optimiser stopped after ${fit.iterations} iterations without meeting its tolerance`);
+    if (fit.a + fit.b > DEGENERATE_AB) {
+      ctx.notes.push(
+        `BG/NBD: a = ${fit.a.toPrecision(3)}, b = ${fit.b.toPrecision(3)}: no dropout heterogeneity visible; ` +
+          `expected purchases use the fixed-dropout limit p = ${(fit.a / (fit.a + fit.b)).toPrecision(3)}`,
+      );
+    }
+    return summary(fit, ['r', 'alpha', 'a', 'b']) as MiningModel['bgnbd'];
+  } catch (e) {
+    if (!(e instanceof ModelFitError)) throw e;
+    ctx.notes.push(`BG/NBD not fitted (${e.reason}): ${e.message}`);
+    return undefined;
+  }
+}
+
+/** Gamma-Gamma on repeat buyers with spend; none (with a note) when it cannot be used. */
+function fitSpendModel(ctx: FitContext, buyers: readonly CustomerFeatures[], hasAmounts: boolean): MiningModel['gammaGamma'] {
+  if (!hasAmounts) {
+    ctx.notes.push('no purchase amounts: monetary features, Gamma-Gamma and CLV are left out (CLV = 0)');
+    return undefined;
+  }
+  const repeat = buyers.filter((f) => f.frequency > 0 && f.monetary > 0);
+  const minRepeat = ctx.options.minRepeatBuyersForSpend ?? MINING_DEFAULTS.minRepeatBuyersForSpend;
+  if (repeat.length < minRepeat) {
+    ctx.notes.push(
+      `Gamma-Gamma not fitted: ${repeat.length} repeat buyers with spend (< ${minRepeat}); CLV uses each customer's own average order`,
+    );
+    return undefined;
+  }
+  try {
+    const fit = fitGammaGamma(repeat, {
+      penalizer: ctx.penalizer,
+      requireConvergence: false,
+      maxIterations: MINING_DEFAULTS.fitIterations,
+    });
+    if (!fit.converged) {
+      ctx.notes.push(
+        `Gamma-Gamma did not converge in ${fit.iterations} iterations (p=${fit.p.toPrecision(3)}, q=${fit.q.toPrecision(3)}); CLV uses each customer's own average order`,
+      );
+    } else if (fit.q > 1) {
+      return summary(fit, ['p', 'q', 'v']) as MiningModel['gammaGamma'];
+    } else {
+      ctx.notes.push(`Gamma-Gamma fit has q = ${fit.q} <= 1 (no finite mean spend); CLV uses each customer's own average order`);
+    }
+  } catch (e) {
+    if (!(e instanceof ModelFitError)) throw e;
+    ctx.notes.push(`Gamma-Gamma not fitted (${e.reason}): ${e.message}`);
+  }
+  return undefined;
+}
+
+/** The churn model, calibrated by a backtest on the sample when one is possible. */
+function calibrateChurn(ctx: FitContext, bgnbd: MiningModel['bgnbd']): ChurnModel {
+  const churn = fitChurnModel({
+    histories: ctx.sample,
+    asOf: ctx.asOf,
+    unit: ctx.unit,
+    bgnbd,
+    horizonDays: ctx.churnHorizonDays,
+    seed: ctx.seed,
+  });
+  if (churn.calibration !== 'backtest') ctx.notes.push(`churn: no usable backtest, calibration = ${churn.calibration}`);
+  return churn;
+}
+
+/** P(alive), expected purchases, CLV and churn risk of every sample customer. */
+function valueSample(
+  ctx: FitContext,
+  features: readonly CustomerFeatures[],
+  models: Pick<ValueContext, 'bgnbd' | 'gammaGamma' | 'hasAmounts' | 'churn'>,
+): { value: ValueContext; valued: Valued[] } {
+  const gaps = features.map((f) => f.typicalGapDays).filter((g): g is number => g !== null);
+  const value: ValueContext = {
+    asOf: ctx.asOf,
+    unit: ctx.unit,
+    bgnbd: models.bgnbd,
+    gammaGamma: models.gammaGamma,
+    hasAmounts: models.hasAmounts,
+    clv: clvSettings(ctx.options, ctx.unit),
+    churn: models.churn,
+    populationGapDays: gaps.length > 0 ? median(gaps) : ctx.churnHorizonDays,
+  };
+  ctx.progress('clv', 0, features.length);
+  return { value, valued: features.map((f) => valueCustomer(f, value)) };
+}
+
+/** The buyers' k-means rows (customers without a purchase are 'Prospects', not clustered). */
+interface BuyerRows {
+  /** Sample index of each row. */
+  buyerIdx: number[];
+  cols: ColumnSpec[];
+  scaler: ScalerParams;
+  scaled: FeatureMatrix;
+}
+
+/** The buyers' RFM-T rows, the scaler fitted on them, and the scaled matrix. */
+function scaleBuyers(features: readonly CustomerFeatures[], hasAmounts: boolean): BuyerRows {
   const buyerIdx: number[] = [];
   features.forEach((f, i) => {
-    if ((f.transactions ?? 1) > 0) buyerIdx.push(i);
+    if (isBuyer(f)) buyerIdx.push(i);
   });
   if (buyerIdx.length === 0) throw new RangeError('fitModels needs at least one customer with a purchase before asOf');
   const cols = columnsFor(hasAmounts);
   const raw = createMatrix(buyerIdx.length, cols.length);
-  buyerIdx.forEach((fi, i) => rawRow(features[fi]!, cols, raw.data.subarray(i * cols.length, (i + 1) * cols.length)));
+  buyerIdx.forEach((fi, i) => {
+    rawRow(features[fi]!, cols, raw.data.subarray(i * cols.length, (i + 1) * cols.length));
+  });
   const scaler = fitScaler(raw, cols);
   const scaled = createMatrix(raw.rows, raw.cols);
   for (let i = 0; i < raw.rows; i++) {
     scaleRow(scaler, raw.data.subarray(i * raw.cols, (i + 1) * raw.cols), scaled.data.subarray(i * raw.cols, (i + 1) * raw.cols));
   }
-  lap('scaling');
-  let k = options.k;
+  return { buyerIdx, cols, scaler, scaled };
+}
+
+/** k as given, else the best silhouette in kRange; never more than the rows. */
+function chooseSegmentCount(ctx: FitContext, scaled: FeatureMatrix): { k: number; kSelection: MiningModel['kSelection'] } {
+  let k = ctx.options.k;
   let kSelection: MiningModel['kSelection'];
   if (k === undefined) {
-    progress('chooseK', 0, 1);
-    const [lo, hi] = options.kRange ?? [3, 8];
+    ctx.progress('chooseK', 0, 1);
+    const [lo, hi] = ctx.options.kRange ?? MINING_DEFAULTS.kRange;
     if (scaled.rows > lo) {
-      const chosen = chooseK(scaled, { kRange: [lo, min(hi, scaled.rows - 1)], seed: deriveSeed(seed, 'k') });
+      const chosen = chooseK(scaled, { kRange: [lo, min(hi, scaled.rows - 1)], seed: deriveSeed(ctx.seed, 'k') });
       k = chosen.k;
       kSelection = chosen.scores;
     } else {
       k = min(lo, scaled.rows);
     }
   }
-  k = min(k, scaled.rows);
-  lap('chooseK');
-  progress('kmeans', 0, 1);
-  const km = fitKMeans(scaled, k, { seed: deriveSeed(seed, 'kmeans') });
-  lap('kmeans');
+  return { k: min(k, scaled.rows), kSelection };
+}
 
+/** k-means on the scaled buyers. */
+function clusterBuyers(ctx: FitContext, scaled: FeatureMatrix, k: number): KMeansFit {
+  ctx.progress('kmeans', 0, 1);
+  return fitKMeans(scaled, k, { seed: deriveSeed(ctx.seed, 'kmeans') });
+}
+
+/** Segment names from the centroid profiles, every sample customer's segment, segment means. */
+function describeSegments(
+  features: readonly CustomerFeatures[],
+  valued: readonly Valued[],
+  rows: BuyerRows,
+  km: KMeansFit,
+  hasAmounts: boolean,
+): { segments: Segment[]; segmentOf: string[] } {
+  const { buyerIdx, cols, scaler } = rows;
+  const k = km.k;
   // Names from centroid profiles in original units.
   const byName = (name: string) => cols.findIndex((c) => c.name === name);
   const profiles: SegmentProfile[] = km.centroids.map((c) => {
@@ -403,7 +468,9 @@ export function fitModelsTimed(sample: readonly CustomerHistory[], options: Pipe
   });
   // Segment of every sample customer (prospects included).
   const segmentOf = new Array<string>(features.length).fill(PROSPECTS_SEGMENT);
-  buyerIdx.forEach((fi, i) => (segmentOf[fi] = names[km.assignments[i]!]!));
+  buyerIdx.forEach((fi, i) => {
+    segmentOf[fi] = names[km.assignments[i]!]!;
+  });
   const sizes = new Array<number>(k).fill(0);
   const sumsClv = new Array<number>(k).fill(0);
   const sumsAlive = new Array<number>(k).fill(0);
@@ -420,7 +487,9 @@ export function fitModelsTimed(sample: readonly CustomerHistory[], options: Pipe
   const segments: Segment[] = km.centroids.map((c, j) => {
     const u = unscaleRow(scaler, c);
     const centroid: Record<string, number> = {};
-    cols.forEach((col, t) => (centroid[col.name] = u[t]!));
+    cols.forEach((col, t) => {
+      centroid[col.name] = u[t]!;
+    });
     const n = max(1, sizes[j]!);
     centroid.meanClvMinor = sumsClv[j]! / n;
     centroid.meanPAlive = sumsAlive[j]! / n;
@@ -428,45 +497,90 @@ export function fitModelsTimed(sample: readonly CustomerHistory[], options: Pipe
     centroid.meanExpectedPurchases = sumsExpected[j]! / n;
     return { id: j, name: names[j]!, size: sizes[j]!, centroid };
   });
-  lap('segments');
+  return { segments, segmentOf };
+}
 
-  // Cross-sell: rules from the sample's baskets, segment popularity from its customers.
-  let crossSell: CrossSellModel | undefined;
-  const baskets = basketsFromHistories(sample, asOf);
-  if (baskets.length > 0) {
-    crossSell = fitCrossSell(
-      baskets,
-      dayNumber(asOf),
-      features.map((f, i) => ({ segment: segmentOf[i]!, categories: Object.keys(f.categoryShares) })),
-      options.crossSell,
-    );
-  } else {
-    notes.push('no categories on purchases: no association rules, no cross-sell');
+/** Cross-sell rules from the sample's baskets, segment popularity from its customers. */
+function fitCrossSellModel(
+  ctx: FitContext,
+  features: readonly CustomerFeatures[],
+  segmentOf: readonly string[],
+): CrossSellModel | undefined {
+  const baskets = basketsFromHistories(ctx.sample, ctx.asOf);
+  if (baskets.length === 0) {
+    ctx.notes.push('no categories on purchases: no association rules, no cross-sell');
+    return undefined;
   }
-  lap('association');
+  return fitCrossSell(
+    baskets,
+    dayNumber(ctx.asOf),
+    features.map((f, i) => ({ segment: segmentOf[i]!, categories: Object.keys(f.categoryShares) })),
+    ctx.options.crossSell,
+  );
+}
 
-  const lines = options.productTiers ?? [];
-  const upSell = fitUpSellStats(
+/** Up-sell peer statistics (segment median orders, product tier holdings). */
+function fitUpSellPeers(
+  ctx: FitContext,
+  features: readonly CustomerFeatures[],
+  segmentOf: readonly string[],
+  hasAmounts: boolean,
+): UpSellStats {
+  const lines = ctx.options.productTiers ?? [];
+  return fitUpSellStats(
     features.map((f, i) => ({
       segment: segmentOf[i]!,
       features: f,
-      owned: lines.length > 0 ? ownedProducts(sample[i]!, asOf) : new Set<string>(),
+      owned: lines.length > 0 ? ownedProducts(ctx.sample[i]!, ctx.asOf) : new Set<string>(),
     })),
     lines,
     hasAmounts,
   );
+}
+
+/** fitModels with per-phase timings (keys: the phases' names). */
+export function fitModelsTimed(
+  sample: readonly CustomerHistory[],
+  options: PipelineOptions,
+): { model: MiningModel; timingsMs: Record<string, number> } {
+  if (sample.length === 0) throw new RangeError('fitModels needs at least one customer');
+  const timingsMs: Record<string, number> = {};
+  const lap = timer(timingsMs);
+  const ctx = fitContext(sample, options);
+  const { features, hasAmounts } = sampleFeatures(ctx);
+  lap('features');
+  const buyers = features.filter(isBuyer);
+  const bgnbd = fitPurchaseModel(ctx, buyers);
+  lap('bgnbd');
+  const gammaGamma = fitSpendModel(ctx, buyers, hasAmounts);
+  lap('gammaGamma');
+  const churn = calibrateChurn(ctx, bgnbd);
+  lap('churnCalibration');
+  const { value, valued } = valueSample(ctx, features, { bgnbd, gammaGamma, hasAmounts, churn });
+  lap('clv');
+  const rows = scaleBuyers(features, hasAmounts);
+  lap('scaling');
+  const { k, kSelection } = chooseSegmentCount(ctx, rows.scaled);
+  lap('chooseK');
+  const km = clusterBuyers(ctx, rows.scaled, k);
+  lap('kmeans');
+  const { segments, segmentOf } = describeSegments(features, valued, rows, km, hasAmounts);
+  lap('segments');
+  const crossSell = fitCrossSellModel(ctx, features, segmentOf);
+  lap('association');
+  const upSell = fitUpSellPeers(ctx, features, segmentOf, hasAmounts);
   lap('upSellStats');
 
   const model: MiningModel = {
     version: 1,
-    asOf: asOf.toISOString(),
-    unit,
-    seed,
+    asOf: ctx.asOf.toISOString(),
+    unit: ctx.unit,
+    seed: ctx.seed,
     hasAmounts,
     sampleSize: sample.length,
-    prospects: features.length - buyerIdx.length,
-    featureNames: cols.map((c) => c.name),
-    scaler,
+    prospects: features.length - rows.buyerIdx.length,
+    featureNames: rows.cols.map((c) => c.name),
+    scaler: rows.scaler,
     k,
     kSelection,
     centroids: km.centroids,
@@ -474,16 +588,16 @@ export function fitModelsTimed(sample: readonly CustomerHistory[], options: Pipe
     fitInertia: km.inertia,
     bgnbd,
     gammaGamma,
-    clv: ctx.clv,
-    populationGapDays: ctx.populationGapDays,
+    clv: value.clv,
+    populationGapDays: value.populationGapDays,
     churn,
-    churnThreshold: options.churnThreshold ?? 0.6,
+    churnThreshold: options.churnThreshold ?? MINING_DEFAULTS.churn.threshold,
     crossSell,
-    crossSellLimit: options.crossSell?.limit ?? 5,
-    crossSellMinProbability: options.crossSell?.minProbability ?? 0.02,
+    crossSellLimit: options.crossSell?.limit ?? MINING_DEFAULTS.crossSell.limit,
+    crossSellMinProbability: options.crossSell?.minProbability ?? MINING_DEFAULTS.crossSell.minProbability,
     upSell,
     upSellOptions: options.upSell ?? {},
-    notes,
+    notes: ctx.notes,
   };
   return { model, timingsMs };
 }
@@ -514,7 +628,11 @@ export function compareFlags(a: Flag, b: Flag): number {
  * Score one shard with a fitted model: features, CLV, churn, segment and flags per customer.
  * `model` may come straight from JSON (e.g. S3). Memory is proportional to the shard.
  */
-export function scoreCustomers(histories: readonly CustomerHistory[], model: MiningModel, options: Partial<PipelineOptions> = {}): ShardResult {
+export function scoreCustomers(
+  histories: readonly CustomerHistory[],
+  model: MiningModel,
+  options: Partial<PipelineOptions> = {},
+): ShardResult {
   const timingsMs: Record<string, number> = {};
   const lap = timer(timingsMs);
   const progress = options.onProgress ?? (() => {});
@@ -534,7 +652,9 @@ export function scoreCustomers(histories: readonly CustomerHistory[], model: Min
   const d = cols.length;
   const k = model.centroids.length;
   const flat = new Float64Array(k * d);
-  model.centroids.forEach((c, j) => flat.set(c, j * d));
+  model.centroids.forEach((c, j) => {
+    flat.set(c, j * d);
+  });
   const names = model.segments.map((s) => s.name);
   const lines = model.upSell.tiers;
   const n = histories.length;
@@ -619,10 +739,10 @@ export function scoreCustomers(histories: readonly CustomerHistory[], model: Min
   return { customers, flags, scaledFeatures, segmentSizes, inertia, timingsMs };
 }
 
-function crossSellFlag(model: MiningModel, f: CustomerFeatures, v: Valued, segment: string, currency?: string): Flag | null {
+function crossSellFlag(model: MiningModel, f: CustomerFeatures, v: Valued, segment: string, _currency?: string): Flag | null {
   const cs = model.crossSell!;
   // Suggestions to customers who are still around.
-  if (v.pAlive < 0.5 || v.churn.risk >= 0.8) return null;
+  if (v.pAlive < MINING_DEFAULTS.crossSell.minPAlive || v.churn.risk >= MINING_DEFAULTS.crossSell.maxChurnRisk) return null;
   const bought = new Set(Object.keys(f.categoryShares));
   const suggestions = suggestCrossSell(cs, bought, { segment, limit: model.crossSellLimit });
   if (suggestions.length === 0 || suggestions[0]!.probability < model.crossSellMinProbability) return null;
@@ -647,15 +767,17 @@ function crossSellFlag(model: MiningModel, f: CustomerFeatures, v: Valued, segme
 
 /**
  * Everything in one call: fitModels on a bounded seeded sample (options.sampleSize, default
- * 100 000) of `histories`, then scoreCustomers on all of them. Deterministic for a fixed seed
- * (apart from timingsMs).
+ * MINING_DEFAULTS.sampleSize) of `histories`, then scoreCustomers on all of them. Deterministic
+ * for a fixed seed (apart from timingsMs).
  */
 export function mine(histories: readonly CustomerHistory[], options: PipelineOptions): MiningResult {
-  const seed = options.seed ?? 42;
-  const cap = options.sampleSize ?? 100_000;
+  const seed = options.seed ?? MINING_DEFAULTS.seed;
+  const cap = options.sampleSize ?? MINING_DEFAULTS.sampleSize;
   const t0 = performance.now();
   const sample =
-    histories.length > cap ? Array.from(sampleIndices(histories.length, cap, mulberry32(deriveSeed(seed, 'fit-sample'))), (i) => histories[i]!) : histories;
+    histories.length > cap
+      ? Array.from(sampleIndices(histories.length, cap, mulberry32(deriveSeed(seed, 'fit-sample'))), (i) => histories[i]!)
+      : histories;
   const sampling = performance.now() - t0;
   const { model, timingsMs: fitTimings } = fitModelsTimed(sample, options);
   const shard = scoreCustomers(histories, model, options);
@@ -668,7 +790,9 @@ export function mine(histories: readonly CustomerHistory[], options: PipelineOpt
     flags: shard.flags,
     segments: [
       ...model.segments.map((s) => ({ ...s, size: shard.segmentSizes[s.name] ?? 0 })),
-      ...(shard.segmentSizes[PROSPECTS_SEGMENT] ? [{ id: -1, name: PROSPECTS_SEGMENT, size: shard.segmentSizes[PROSPECTS_SEGMENT], centroid: {} }] : []),
+      ...(shard.segmentSizes[PROSPECTS_SEGMENT]
+        ? [{ id: -1, name: PROSPECTS_SEGMENT, size: shard.segmentSizes[PROSPECTS_SEGMENT], centroid: {} }]
+        : []),
     ],
     k: model.k,
     inertia: shard.inertia,

@@ -61,7 +61,7 @@ export function scaleRow(params: ScalerParams, raw: ArrayLike<number>, out?: Flo
   for (let j = 0; j < cols.length; j++) {
     const c = cols[j]!;
     const v = (pre(raw[j]!, c.log) - c.mean) / c.std;
-    z[j] = v > clip ? clip : v < -clip ? -clip : v;
+    z[j] = v > clip ? clip : Math.max(v, -clip);
   }
   return z;
 }

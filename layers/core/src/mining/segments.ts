@@ -202,7 +202,9 @@ export function blendWithClusterRanks(scores: readonly (readonly number[])[]): [
     const col = scores.map((s) => s[j]!);
     if (col.some(Number.isNaN)) continue;
     const r = ranks01(col);
-    out.forEach((s, i) => (s[j] = 0.5 * col[i]! + 0.5 * r[i]!));
+    out.forEach((s, i) => {
+      s[j] = 0.5 * col[i]! + 0.5 * r[i]!;
+    });
   }
   return out;
 }
@@ -221,7 +223,9 @@ export function nameSegments(profiles: readonly SegmentProfile[], population: Po
 
   const names = chosen.map((j) => SEGMENT_NAMES[j]! as string);
   const groups = new Map<string, number[]>();
-  names.forEach((name, i) => groups.set(name, [...(groups.get(name) ?? []), i]));
+  names.forEach((name, i) => {
+    groups.set(name, [...(groups.get(name) ?? []), i]);
+  });
   const value = (i: number) => {
     const [r, f, m, t] = scores[i]!;
     return r + f + (Number.isNaN(m) ? 0 : m) + 0.5 * t;
@@ -233,7 +237,9 @@ export function nameSegments(profiles: readonly SegmentProfile[], population: Po
       names[ordered[0]!] = `${name} (higher value)`;
       names[ordered[1]!] = `${name} (lower value)`;
     } else {
-      ordered.forEach((i, rank) => (names[i] = `${name} (${rank + 1} of ${ordered.length} by value)`));
+      ordered.forEach((i, rank) => {
+        names[i] = `${name} (${rank + 1} of ${ordered.length} by value)`;
+      });
     }
   }
   return names;

@@ -29,11 +29,15 @@ export interface CustomerHistory {
   currency?: string;
 }
 
+/** Time unit of the CLV models and of frequency, recency and T. */
+export type TimeUnit = 'weeks' | 'days';
+
+/** Defaults: MINING_DEFAULTS (mining/defaults.ts). */
 export interface MiningOptions {
   /** Measurement date: later events are ignored; recency and age are measured to it. */
   asOf: Date;
   /** Time unit of the CLV models. */
-  unit?: 'weeks' | 'days';
+  unit?: TimeUnit;
   /** Fixed k, or the range the silhouette search chooses from. */
   k?: number;
   kRange?: [number, number];

@@ -17,6 +17,7 @@
  * Score = P(alive) × the larger strength, in [0, 1].
  */
 import { dayNumber } from './features.js';
+import { MINING_DEFAULTS } from './defaults.js';
 import { fmt, formatMoney, pct } from './format.js';
 import type { CustomerFeatures, CustomerHistory, Flag } from './types.js';
 
@@ -43,7 +44,7 @@ export interface UpSellStats {
 export interface UpSellOptions {
   minPAlive?: number;
   aovMargin?: number;
-  /** Flags below this score are dropped (default 0.2). */
+  /** Flags below this score are dropped. Defaults: MINING_DEFAULTS.upSell. */
   minScore?: number;
 }
 
@@ -137,7 +138,7 @@ export function upSellFlag(input: UpSellInput, stats: UpSellStats, opts: UpSellO
   const f = input.features;
   if ((f.transactions ?? 1) === 0) return null;
   const alive = input.pAlive ?? 1;
-  if (alive < (opts.minPAlive ?? 0.6)) return null;
+  if (alive < (opts.minPAlive ?? MINING_DEFAULTS.upSell.minPAlive)) return null;
   const recentLimit = max(90, 2 * (f.typicalGapDays ?? 0));
   if (f.daysSinceLastPurchase > recentLimit) return null;
 
@@ -147,7 +148,7 @@ export function upSellFlag(input: UpSellInput, stats: UpSellStats, opts: UpSellO
   let gain = 0;
 
   const median = stats.segmentMedianAov[input.segment];
-  const margin = opts.aovMargin ?? 0.2;
+  const margin = opts.aovMargin ?? MINING_DEFAULTS.upSell.aovMargin;
   if (median !== undefined && median > 0 && f.averageOrderValue < (1 - margin) * median) {
     const shortfall = (median - f.averageOrderValue) / median;
     strength = max(strength, min(1, shortfall / 0.5));
@@ -184,7 +185,7 @@ export function upSellFlag(input: UpSellInput, stats: UpSellStats, opts: UpSellO
 
   if (reasons.length === 0) return null;
   const score = alive * strength;
-  if (score < (opts.minScore ?? 0.2)) return null;
+  if (score < (opts.minScore ?? MINING_DEFAULTS.upSell.minScore)) return null;
   if (input.pAlive !== undefined) reasons.push(`P(alive) ${fmt(input.pAlive)}`);
   const flag: Flag = {
     customerId: f.customerId,

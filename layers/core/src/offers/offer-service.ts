@@ -1,3 +1,4 @@
+import { DAY_MS } from '../time.js';
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { z } from 'zod';
@@ -49,7 +50,6 @@ export const OfferListQuery = z.object({ status: z.enum(OFFER_STATUSES).optional
 
 /** Registrations that lost the optimistic lock re-check; each round at least one of them wins. */
 const MAX_ATTEMPTS = 30;
-const DAY_MS = 86_400_000;
 
 // ---------------------------------------------------------------- facts
 

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../time.js';
 import { z } from 'zod';
 
 /**
@@ -145,7 +146,6 @@ export type Evaluation = z.infer<typeof Evaluation>;
 // ---- validity windows (shared with the rules) ----
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DAY_MS = 86_400_000;
 
 /** First instant of a validity bound: a calendar date starts at 00:00 UTC. */
 export function windowStart(d: string): number {

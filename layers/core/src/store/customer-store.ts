@@ -1,3 +1,4 @@
+import { DAY_S } from '../time.js';
 import {
   BatchGetCommand,
   GetCommand,
@@ -117,7 +118,7 @@ export class CustomerStore {
    * bring the person back; a new event after the erasure claims the alias again.
    */
   async tombstoneAliases(hashes: Iterable<string>, erasedAt: string): Promise<number> {
-    const expiresAt = Math.floor(Date.parse(erasedAt) / 1000) + ERASURE_TOMBSTONE_DAYS * 86_400;
+    const expiresAt = Math.floor(Date.parse(erasedAt) / 1000) + ERASURE_TOMBSTONE_DAYS * DAY_S;
     const items = [...hashes].map((h) => ({ PutRequest: { Item: { pk: aliasPk(h), sk: ALIAS_SK, aliasHash: h, erasedAt, expiresAt } } }));
     await batchWrite(this.doc, this.table, items);
     return items.length;

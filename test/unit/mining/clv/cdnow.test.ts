@@ -1,12 +1,8 @@
-import {
-  CDNOW_HOLDOUT_WEEKS,
-  CdnowParseError,
-  parseCdnowMaster,
-  parseCdnowSample,
-  summarize,
-  type Transaction,
-} from '../../../../layers/core/src/mining/clv/cdnow.js';
-import { cdnow } from './helpers.js';
+/**
+ * The RFM summary and the CDNOW split the CLV tests build on (test/fixtures/cdnow.ts). The CDNOW
+ * parser itself is the CLI's reader, tested in test/unit/cli/readers.test.ts.
+ */
+import { CDNOW_HOLDOUT_WEEKS, cdnow, summarize, type Transaction } from '../../../fixtures/cdnow.js';
 
 const d = (s: string): Date => new Date(`${s}T00:00:00Z`);
 
@@ -54,43 +50,13 @@ describe('summarize', () => {
   });
 
   it('rejects bad input', () => {
-    expect(() => summarize([{ customerId: 'X', date: new Date('nope'), amount: 1 }], { calibrationEnd: d('1997-01-01'), unit: 'days' })).toThrow(/transaction 0/);
-    expect(() => summarize([{ customerId: 'X', date: d('1997-01-01'), amount: Number.NaN }], { calibrationEnd: d('1997-01-01'), unit: 'days' })).toThrow(/amount/);
+    expect(() =>
+      summarize([{ customerId: 'X', date: new Date('nope'), amount: 1 }], { calibrationEnd: d('1997-01-01'), unit: 'days' }),
+    ).toThrow(/transaction 0/);
+    expect(() =>
+      summarize([{ customerId: 'X', date: d('1997-01-01'), amount: Number.NaN }], { calibrationEnd: d('1997-01-01'), unit: 'days' }),
+    ).toThrow(/amount/);
     expect(() => summarize([], { calibrationEnd: d('1997-02-01'), observationEnd: d('1997-01-01'), unit: 'days' })).toThrow(/before/);
-  });
-});
-
-describe('CDNOW parsers', () => {
-  it('parse the master format with header and CRLF', () => {
-    const recs = parseCdnowMaster(' customer_id  date number_of_cds  dollar_value\r\n 00001 19970101  1   11.77\r\n 00002 19970112  5   77.00\r\n\r\n');
-    expect(recs).toHaveLength(2);
-    expect(recs[1]).toMatchObject({ customerId: '00002', cds: 5, amount: 77, line: 3 });
-    expect(recs[1]!.date.toISOString()).toBe('1997-01-12T00:00:00.000Z');
-  });
-
-  it.each([
-    [' customer_id  date number_of_cds  dollar_value\n 00001 19970101  1   11.77\n 00002 1997011  1  2.00\n', 3, /bad date/],
-    [' 00001 19970231  1   11.77\n', 1, /no such calendar day/],
-    [' 00001 19970101  1\n', 1, /expected 4 fields/],
-    [' 00001 19970101  1  -3.00\n', 1, /dollar_value/],
-    [' 00001 19970101  x  3.00\n', 1, /number_of_cds/],
-  ])('master: bad line is reported with its line number (%#)', (text, line, msg) => {
-    let err: unknown;
-    try {
-      parseCdnowMaster(text);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(CdnowParseError);
-    expect((err as CdnowParseError).line).toBe(line);
-    expect((err as Error).message).toMatch(msg);
-    expect((err as Error).message).toMatch(`line ${line}:`);
-  });
-
-  it('parse the sample format (no header, 5 fields)', () => {
-    const recs = parseCdnowSample(' 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29.73\n');
-    expect(recs[0]).toMatchObject({ customerId: '00004', sampleId: '0001', cds: 2, amount: 29.33, line: 1 });
-    expect(() => parseCdnowSample(' 00004 0001 19970101  2   29.33\n 00004 19970118  2   29.73\n')).toThrow(/line 2: expected 5 fields/);
   });
 });
 
@@ -100,8 +66,8 @@ describe('CDNOW real data (../shared/datasets/cdnow)', () => {
   });
 
   it('sample: 6,919 records, 2,357 customers, 1,411 without a repeat purchase in calibration', () => {
-    const { records, summary } = cdnow('sample');
-    expect(records).toHaveLength(6919);
+    const { rows, summary } = cdnow('sample');
+    expect(rows).toHaveLength(6919);
     expect(summary).toHaveLength(2357);
     // Verified from the file: 1,411 of the 2,357 made no repeat purchase in the 39 weeks.
     expect(summary.filter((c) => c.frequency === 0)).toHaveLength(1411);
@@ -117,15 +83,13 @@ describe('CDNOW real data (../shared/datasets/cdnow)', () => {
     expect(Math.max(...summary.map((c) => c.T))).toBeCloseTo(272 / 7, 12);
     // The paper's worked example customer shape (x = 2, t_x = 30.43, T = 38.86) is a
     // 1997-01-01 customer: T = 272 / 7 = 38.857.
-    const violations = summary.filter(
-      (c) => c.recency > c.T || (c.frequency === 0 ? c.recency !== 0 : !(c.monetary > 0)),
-    );
+    const violations = summary.filter((c) => c.recency > c.T || (c.frequency === 0 ? c.recency !== 0 : !(c.monetary > 0)));
     expect(violations).toEqual([]);
   });
 
   it('master: 69,659 records, 23,570 customers', () => {
-    const { records, summary } = cdnow('master');
-    expect(records).toHaveLength(69659);
+    const { rows, summary } = cdnow('master');
+    expect(rows).toHaveLength(69659);
     expect(summary).toHaveLength(23570);
     expect(summary.filter((c) => c.frequency === 0)).toHaveLength(14119);
     expect(summary.reduce((s, c) => s + c.frequency, 0)).toBe(24337);

@@ -1,10 +1,6 @@
 import { conditionalExpectedPurchases, fitBgNbd, type BgNbdFit } from '../../../../layers/core/src/mining/clv/bgnbd.js';
 import { customerLifetimeValue, type ClvInput } from '../../../../layers/core/src/mining/clv/clv.js';
-import {
-  conditionalExpectedAverageSpend,
-  fitGammaGamma,
-  type GammaGammaFit,
-} from '../../../../layers/core/src/mining/clv/gamma-gamma.js';
+import { conditionalExpectedAverageSpend, fitGammaGamma, type GammaGammaFit } from '../../../../layers/core/src/mining/clv/gamma-gamma.js';
 import { cdnow } from './helpers.js';
 
 describe('customerLifetimeValue (CDNOW sample models, time unit = weeks)', () => {

@@ -8,8 +8,7 @@ import {
 } from '../../../../layers/core/src/mining/clv/gamma-gamma.js';
 import { cdnow } from './helpers.js';
 
-const repeaters = (which: 'sample' | 'master') =>
-  cdnow(which).summary.filter((c) => c.frequency > 0 && c.monetary > 0);
+const repeaters = (which: 'sample' | 'master') => cdnow(which).summary.filter((c) => c.frequency > 0 && c.monetary > 0);
 
 describe('Gamma-Gamma on the CDNOW sample', () => {
   let fit: GammaGammaFit;

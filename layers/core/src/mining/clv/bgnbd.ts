@@ -5,7 +5,7 @@
  * Model: while alive, a customer buys as a Poisson process with rate λ ~ Gamma(r, α)
  * (shape r, rate α); after every purchase she drops out with probability p ~ Beta(a, b).
  *
- * Data per customer (the "RFM summary", see cdnow.ts `summarize`):
+ * Data per customer (the "RFM summary", features.ts computes it from histories):
  *  - x   = frequency: number of REPEAT purchases in the calibration period (first excluded);
  *  - t_x = recency: time from the first purchase to the last (repeat) purchase, 0 if x = 0;
  *  - T   = age: time from the first purchase to the end of the calibration period.
@@ -415,7 +415,7 @@ function expectedWhileAlive({ r, alpha, a, b }: BgNbdParams, t: number, x: numbe
     // 1 + (a−1)S <= 0, which happens when c = a+b+x−1 < 0 (x = 0 with a + b < 1) and t is
     // large: the log form above is undefined (it returned NaN). Evaluate the bracket directly;
     // it then exceeds 1, so there is no cancellation to guard against.
-    return (c / (a - 1)) * (1 - Math.pow(1 - z, a - 1) * (1 + u));
+    return (c / (a - 1)) * (1 - (1 - z) ** (a - 1) * (1 + u));
   }
   const lnOnePlusUOverAm1 = u === 0 ? s : s * (log1p(u) / u); // ln(1+(a−1)S)/(a−1)
   const lOverAm1 = log1p(-z) + lnOnePlusUOverAm1;
@@ -484,8 +484,7 @@ export function probabilityOfPurchases(params: BgNbdParams, t: number, n: number
   const { r, alpha, a, b } = params;
   const lnPi = log(alpha / (alpha + t));
   const ln1mPi = log(t / (alpha + t));
-  const lnNb = (j: number): number =>
-    j === 0 ? r * lnPi : lgamma(r + j) - lgamma(r) - lgamma(j + 1) + r * lnPi + j * ln1mPi;
+  const lnNb = (j: number): number => (j === 0 ? r * lnPi : lgamma(r + j) - lgamma(r) - lgamma(j + 1) + r * lnPi + j * ln1mPi);
   const lbAB = lbeta(a, b);
   let p = exp(lbeta(a, b + n) - lbAB + lnNb(n));
   if (n > 0) {

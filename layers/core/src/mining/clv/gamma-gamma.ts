@@ -66,15 +66,7 @@ const LOG_BOUND = log(1e8);
 export function gammaGammaLogLikelihood(params: GammaGammaParams, x: number, m_x: number): number {
   const { p, q, v } = params;
   const px = p * x;
-  return (
-    lgamma(px + q) -
-    lgamma(px) -
-    lgamma(q) +
-    q * log(v) +
-    (px - 1) * log(m_x) +
-    px * log(x) -
-    (px + q) * log(v + x * m_x)
-  );
+  return lgamma(px + q) - lgamma(px) - lgamma(q) + q * log(v) + (px - 1) * log(m_x) + px * log(x) - (px + q) * log(v + x * m_x);
 }
 
 /**

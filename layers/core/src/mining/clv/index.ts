@@ -4,4 +4,3 @@ export * from './optimize.js';
 export * from './bgnbd.js';
 export * from './gamma-gamma.js';
 export * from './clv.js';
-export * from './cdnow.js';

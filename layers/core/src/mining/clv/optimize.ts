@@ -42,11 +42,7 @@ export interface NelderMeadResult {
  * contraction 1/2, shrink 1/2). Non-finite function values are treated as +∞, so the
  * simplex simply backs away from regions where the objective is undefined.
  */
-export function nelderMead(
-  f: (x: readonly number[]) => number,
-  x0: readonly number[],
-  opts: NelderMeadOptions = {},
-): NelderMeadResult {
+export function nelderMead(f: (x: readonly number[]) => number, x0: readonly number[], opts: NelderMeadOptions = {}): NelderMeadResult {
   const n = x0.length;
   const maxIterations = opts.maxIterations ?? 10_000;
   const ftol = opts.tolerance ?? 1e-10;
@@ -70,7 +66,15 @@ export function nelderMead(
 
   for (let restart = 0; restart <= maxRestarts; restart++) {
     const scale = restart === 0 ? 1 : 0.1; // restarts probe locally
-    const run = simplexRun(fe, best, fBest, steps.map((s) => s * scale), maxIterations - iterations, ftol, xtol);
+    const run = simplexRun(
+      fe,
+      best,
+      fBest,
+      steps.map((s) => s * scale),
+      maxIterations - iterations,
+      ftol,
+      xtol,
+    );
     iterations += run.iterations;
     const improvement = fBest - run.fx;
     const moved = maxAbsDiff(run.x, best);
@@ -117,8 +121,7 @@ function simplexRun(
   const order = Array.from({ length: n + 1 }, (_, i) => i);
   const at = (k: number): number[] => pts[order[k]!]!;
   const fat = (k: number): number => fs[order[k]!]!;
-  const combine = (c: readonly number[], p: readonly number[], t: number): number[] =>
-    c.map((ci, j) => ci + t * (p[j]! - ci));
+  const combine = (c: readonly number[], p: readonly number[], t: number): number[] => c.map((ci, j) => ci + t * (p[j]! - ci));
 
   let it = 0;
   for (; ; it++) {

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../../time.js';
 import { day, finding, plural, Who, type Rule } from './shared.js';
 
 export const ALREADY_OWNED = 'already-owned';
@@ -50,7 +51,7 @@ export const alreadyOwned: Rule = (offer, facts, _activeOffers, config, now) => 
   if (!held) return [];
 
   const matchedOn = byId.length ? 'productId' : 'productFamily';
-  const years = held.since ? Math.floor((now.getTime() - Date.parse(held.since)) / (365.25 * 86_400_000)) : undefined;
+  const years = held.since ? Math.floor((now.getTime() - Date.parse(held.since)) / (365.25 * DAY_MS)) : undefined;
   const how = [held.heldAs, held.ref, held.since && `since ${day(held.since)}`].filter(Boolean).join(' ');
   const what =
     matchedOn === 'productId'

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../../time.js';
 import type { RuleSetConfig } from '../config.js';
 import type { CustomerFacts } from '../facts.js';
 import {
@@ -19,7 +20,7 @@ export type Rule = (
   now: Date,
 ) => Finding[];
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 
 export function finding(rule: string, severity: Severity, message: string, evidence: Record<string, unknown>): Finding {
   return { rule, severity, message, evidence };
