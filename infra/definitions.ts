@@ -118,6 +118,10 @@ const DEFINITIONS: Omit<FunctionDefinition, 'routes'>[] = [
 /** Every function, with its HTTP routes from the route table. */
 export const FUNCTIONS: FunctionDefinition[] = DEFINITIONS.map((d) => ({ ...d, routes: routesOf(d.name as FunctionName) }));
 
+/** Used when a definition sets no timeout / memory (CDK and the local runtime both read these). */
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+export const DEFAULT_MEMORY_MB = 256;
+
 /** Single-table design: every entity shares one table; see layers/core/src/store/keys.ts. */
 export const TABLE = {
   partitionKey: 'pk',

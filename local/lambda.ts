@@ -6,18 +6,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import type { FunctionDefinition } from '../infra/definitions.js';
+import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, type FunctionDefinition } from '../infra/definitions.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, REPO_ROOT } from './util.js';
 
 /** What every Lambda handler looks like to the runtime (the event type depends on the trigger). */
 export type LambdaHandler<TEvent = unknown, TResult = unknown> = (event: TEvent, context: Context) => TResult | Promise<TResult>;
 
-/**
- * Used when a definition sets no timeout / memory. Mirrors infra/constructs/patron-function.ts
- * (not imported from there: that module pulls in aws-cdk-lib).
- */
-export const DEFAULT_TIMEOUT_SECONDS = 10;
-export const DEFAULT_MEMORY_MB = 256;
+export { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS };
 
 /** Local function names; in AWS, CDK generates them. */
 export const localFunctionName = (fn: Pick<FunctionDefinition, 'name'>): string => `patron-local-${fn.name}`;

@@ -1,4 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord, Context } from 'aws-lambda';
@@ -32,6 +33,8 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
   // With batchSize 1 a failed record fails the whole batch, so processPartialResponse throws and
   // the handler subsegment records the error.
   .use(captureLambdaHandler(tracer))
+  // Log lines carry the Lambda context (request id, cold start), as every HTTP function's do.
+  .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(flushRecordedMetrics())
   .handler((event: SQSEvent, context: Context) =>
     // Sequential: a shard holds a whole scan segment in memory; two at once would double the peak.

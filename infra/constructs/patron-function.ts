@@ -9,14 +9,12 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../layers/core/src/config.js';
-import type { FunctionDefinition } from '../definitions.js';
+import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, type FunctionDefinition } from '../definitions.js';
 import { CORE_PACKAGE } from './core-layer.js';
 import { ESM_REQUIRE_BANNER, fromRoot } from './paths.js';
 import { ESBUILD_TARGET, LAMBDA_RUNTIME } from './runtime.js';
 
-/** Used when a definition sets no timeout / memory. */
-export const DEFAULT_TIMEOUT_SECONDS = 10;
-export const DEFAULT_MEMORY_MB = 256;
+export { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS };
 
 /** Env vars every Patron function gets, whatever its definition says. */
 export const BASE_ENVIRONMENT: Readonly<Record<string, string>> = {

@@ -316,14 +316,22 @@ describe('functions', () => {
     });
   });
 
-  it('schedules every scheduled function', () => {
-    for (const def of FUNCTIONS.filter((f) => f.schedule)) {
-      template.hasResourceProperties('AWS::Events::Rule', {
-        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId(def.name), 'Arn'] } })],
-      });
-    }
-    // The mining placeholder rule plus one per scheduled function.
-    template.resourceCountIs('AWS::Events::Rule', 1 + FUNCTIONS.filter((f) => f.schedule).length);
+  it('turns a definition schedule into an EventBridge rule that invokes the function', () => {
+    // No shipped function is scheduled yet: a variant with one proves the wiring.
+    const tick = {
+      name: 'tick',
+      entry: 'functions/health/handler.ts',
+      description: 'a scheduled function',
+      schedule: { rate: '15 minutes' },
+    };
+    const variant = synthPatron({ bundle: false, cfnValidation: false, definitions: [...FUNCTIONS, tick] });
+    variant.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(variant.stack.functions.byName.get('tick')!), 'Arn'] } })],
+    });
+    // The mining run's rule plus the tick's.
+    variant.template.resourceCountIs('AWS::Events::Rule', 2);
+    template.resourceCountIs('AWS::Events::Rule', 1);
   });
 });
 

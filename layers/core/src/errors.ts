@@ -1,5 +1,5 @@
 /**
- * Typed domain errors. Core code throws these; one middleware (http/errors-to-http.ts)
+ * Typed domain errors. Core code throws these; one middleware (errorsToHttp in http/handler.ts)
  * maps them to status codes, so no handler ever builds an error response by hand.
  */
 export interface FieldIssue {

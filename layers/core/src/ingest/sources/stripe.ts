@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SignatureError } from '../../errors.js';
 import type { CustomerRef } from '../../touchpoint.js';
 import { fieldError, parsePayload, toTouchpoint } from './generic.js';
-import { anyMatch, assertFresh, hmacSha256Hex, parseUnixSeconds, requireHeader, usableSecrets } from './hmac.js';
+import { anyMatch, assertFresh, DEFAULT_TOLERANCE_SECONDS, hmacSha256Hex, parseUnixSeconds, requireHeader, usableSecrets } from './hmac.js';
 import type { Adapted, Headers, SourceAdapter } from './types.js';
 
 /*
@@ -20,7 +20,6 @@ import type { Adapted, Headers, SourceAdapter } from './types.js';
  * Amounts are already integer minor units; currencies come lowercase and are uppercased.
  */
 
-const TOLERANCE_SECONDS = 300;
 
 const Text = z
   .string()
@@ -266,7 +265,7 @@ export const stripeAdapter: SourceAdapter = {
     const { timestamp, v1 } = parseSignatureHeader(requireHeader(headers, 'stripe-signature'));
     if (!timestamp) throw new SignatureError('Stripe-Signature has no timestamp');
     if (v1.length === 0) throw new SignatureError('Stripe-Signature has no v1 signature');
-    assertFresh(parseUnixSeconds(timestamp), now, TOLERANCE_SECONDS);
+    assertFresh(parseUnixSeconds(timestamp), now, DEFAULT_TOLERANCE_SECONDS);
     const signed = `${timestamp}.${rawBody}`;
     if (
       !anyMatch(
