@@ -1,5 +1,5 @@
 import {
-  appDeps,
+  functionDeps,
   eraseCustomer,
   findCustomersByEmail,
   getCustomer,
@@ -14,9 +14,9 @@ import {
 
 export const handler = routeHandler('customers', {
   'GET /customers': async (event) =>
-    json(200, { customers: await findCustomersByEmail(await appDeps(), parseQuery(event, EmailQuery).email) }),
-  'GET /customers/{id}': async (event) => json(200, await getCustomer(await appDeps(), pathParam(event, 'id'))),
+    json(200, { customers: await findCustomersByEmail(await functionDeps.customers(), parseQuery(event, EmailQuery).email) }),
+  'GET /customers/{id}': async (event) => json(200, await getCustomer(await functionDeps.customers(), pathParam(event, 'id'))),
   'GET /customers/{id}/touchpoints': async (event) =>
-    json(200, await listTouchpoints(await appDeps(), pathParam(event, 'id'), parseQuery(event, TouchpointQuery))),
-  'DELETE /customers/{id}': async (event) => json(200, await eraseCustomer(await appDeps(), pathParam(event, 'id'))),
+    json(200, await listTouchpoints(await functionDeps.customers(), pathParam(event, 'id'), parseQuery(event, TouchpointQuery))),
+  'DELETE /customers/{id}': async (event) => json(200, await eraseCustomer(await functionDeps.customers(), pathParam(event, 'id'))),
 });

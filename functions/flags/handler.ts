@@ -1,7 +1,7 @@
-import { appDeps, customerFlags, FlagQuery, json, latestSegments, listFlags, parseQuery, pathParam, routeHandler } from '@patron/core';
+import { functionDeps, customerFlags, FlagQuery, json, latestSegments, listFlags, parseQuery, pathParam, routeHandler } from '@patron/core';
 
 export const handler = routeHandler('flags', {
-  'GET /flags': async (event) => json(200, await listFlags(await appDeps(), parseQuery(event, FlagQuery))),
-  'GET /customers/{id}/flags': async (event) => json(200, await customerFlags(await appDeps(), pathParam(event, 'id'))),
-  'GET /segments': async () => json(200, await latestSegments(await appDeps())),
+  'GET /flags': async (event) => json(200, await listFlags(await functionDeps.flags(), parseQuery(event, FlagQuery))),
+  'GET /customers/{id}/flags': async (event) => json(200, await customerFlags(await functionDeps.flags(), pathParam(event, 'id'))),
+  'GET /segments': async () => json(200, await latestSegments(await functionDeps.flags())),
 });

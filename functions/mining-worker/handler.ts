@@ -3,16 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord, Context } from 'aws-lambda';
-import {
-  appDeps,
-  flushRecordedMetrics,
-  handleMiningMessage,
-  logger,
-  miningEngine,
-  MINING_MAX_RECEIVES,
-  MiningMessage,
-  tracer,
-} from '@patron/core';
+import { functionDeps, flushRecordedMetrics, handleMiningMessage, logger, MINING_MAX_RECEIVES, MiningMessage, tracer } from '@patron/core';
 
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -24,9 +15,8 @@ async function processRecord(record: SQSRecord): Promise<void> {
   // Annotations make a run's traces searchable in X-Ray (one message per invocation: batchSize 1).
   tracer.putAnnotation('miningMessage', message.kind);
   if (runId) tracer.putAnnotation('runId', runId);
-  const deps = await appDeps();
   const finalAttempt = Number(record.attributes.ApproximateReceiveCount) >= MINING_MAX_RECEIVES;
-  await handleMiningMessage(deps.miningJob(miningEngine), message, { finalAttempt });
+  await handleMiningMessage(await functionDeps['mining-worker'](), message, { finalAttempt });
 }
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()

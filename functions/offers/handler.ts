@@ -1,5 +1,5 @@
 import {
-  appDeps,
+  functionDeps,
   changeOfferStatus,
   checkOffer,
   getOffer,
@@ -27,15 +27,15 @@ function idempotencyKey(event: APIGatewayProxyEventV2): string | undefined {
 }
 
 export const handler = routeHandler('offers', {
-  'POST /offers/check': async (event) => json(200, await checkOffer(await appDeps(), parseJsonBody(event, OfferRequest))),
+  'POST /offers/check': async (event) => json(200, await checkOffer(await functionDeps.offers(), parseJsonBody(event, OfferRequest))),
   'POST /offers': async (event) => {
     const key = idempotencyKey(event);
-    const result = await registerOffer(await appDeps(), parseJsonBody(event, OfferRequest), { idempotencyKey: key });
+    const result = await registerOffer(await functionDeps.offers(), parseJsonBody(event, OfferRequest), { idempotencyKey: key });
     return json(result.status, result.body, result.replayed ? { 'idempotent-replayed': 'true' } : {});
   },
-  'GET /offers/{id}': async (event) => json(200, await getOffer(await appDeps(), pathParam(event, 'id'))),
+  'GET /offers/{id}': async (event) => json(200, await getOffer(await functionDeps.offers(), pathParam(event, 'id'))),
   'PATCH /offers/{id}': async (event) =>
-    json(200, await changeOfferStatus(await appDeps(), pathParam(event, 'id'), parseJsonBody(event, OfferStatusChange))),
+    json(200, await changeOfferStatus(await functionDeps.offers(), pathParam(event, 'id'), parseJsonBody(event, OfferStatusChange))),
   'GET /customers/{id}/offers': async (event) =>
-    json(200, await listCustomerOffers(await appDeps(), pathParam(event, 'id'), parseQuery(event, OfferListQuery).status)),
+    json(200, await listCustomerOffers(await functionDeps.offers(), pathParam(event, 'id'), parseQuery(event, OfferListQuery).status)),
 });

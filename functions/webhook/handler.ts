@@ -1,4 +1,4 @@
-import { appDeps, ingestWebhook, json, pathParam, rawBody, routeHandler } from '@patron/core';
+import { functionDeps, ingestWebhook, json, pathParam, rawBody, routeHandler } from '@patron/core';
 
 const STATUS = { stored: 201, duplicate: 200, ignored: 202 } as const;
 
@@ -7,7 +7,7 @@ export const handler = routeHandler(
   {
     // Authenticated by the source's signature on the raw body, inside the ingest.
     'POST /webhooks/{source}': async (event) => {
-      const result = await ingestWebhook(await appDeps(), pathParam(event, 'source'), rawBody(event), event.headers ?? {});
+      const result = await ingestWebhook(await functionDeps.webhook(), pathParam(event, 'source'), rawBody(event), event.headers ?? {});
       return json(STATUS[result.status], {
         ...result,
         ...(result.status === 'duplicate' ? { duplicate: true } : {}),

@@ -70,6 +70,11 @@ const RULES: Rule[] = [
 ];
 
 describe('import direction (ARCHITECTURE.md)', () => {
+  it('gives each handler its own deps slice (functionDeps), never the whole container', () => {
+    const offenders = sources('functions').filter((file) => /\bappDeps\b/.test(readFileSync(join(ROOT, file), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
   it('finds the imports of a file, static, dynamic and side-effect only', () => {
     expect(
       importsOf("import a from './a.js';\nexport * from '../b.js';\nimport 'zod-openapi';\nconst c = await import('./c.js');"),

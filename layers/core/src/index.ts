@@ -26,6 +26,7 @@ export * from './http/router.js';
 export * from './observability.js';
 export * from './metric-names.js';
 export * from './deps.js';
+export * from './function-deps.js';
 export * from './openapi.js';
 export * from './ingest/sources/index.js';
 export * from './ingest/aggregates.js';

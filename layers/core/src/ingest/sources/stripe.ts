@@ -20,7 +20,6 @@ import type { Adapted, Headers, SourceAdapter } from './types.js';
  * Amounts are already integer minor units; currencies come lowercase and are uppercased.
  */
 
-
 const Text = z
   .string()
   .nullish()
