@@ -435,7 +435,7 @@ async function main() {
     const handlerDeps = await buildDeps(process.env);
     const metered: AppDeps = {
       ...handlerDeps,
-      store: new CustomerStore(meteredDoc, table),
+      store: new CustomerStore(meteredDoc, table, new OfferStore(meteredDoc, table)),
       offers: new OfferStore(meteredDoc, table),
       runs: new MiningStore(meteredDoc, table),
     };

@@ -64,7 +64,9 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
   });
   const config = parseConfig(resolved, sha256Hex);
   const doc = createDocumentClient(config.endpoints.dynamodb);
-  const store = new CustomerStore(doc, required(config.tableName, ENV.tableName), meter);
+  const table = required(config.tableName, ENV.tableName);
+  const offers = new OfferStore(doc, table);
+  const store = new CustomerStore(doc, table, offers, meter);
   const runs = new MiningStore(doc, store.table);
   const now = () => new Date();
   // Only the functions that use them have a queue or a bucket: built on first use, then kept.
@@ -80,7 +82,7 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
   };
   return {
     runs,
-    offers: new OfferStore(doc, store.table),
+    offers,
     rules: config.offerRules,
     runStarter: () => ({ runs, queue: miningQueue(), now, settings: miningSettings }),
     miningJob: (engine) => ({ runs, engine, artifacts: artifactStore(), queue: miningQueue(), now, settings: miningSettings }),

@@ -77,7 +77,7 @@ describe("a merge moves the loser's offers through the offer store", () => {
 
   it('CustomerStore, which identity/merge.ts drives, hands the step to the offer store', async () => {
     const { doc, sent } = fakeDoc([offer('o1')]);
-    expect(await new CustomerStore(doc, 't').moveOffers('loser', 'survivor')).toBe(1);
+    expect(await new CustomerStore(doc, 't', new OfferStore(doc, 't')).moveOffers('loser', 'survivor')).toBe(1);
     expect(sent.map((s) => s.command)).toEqual([
       'UpdateCommand',
       'QueryCommand',
@@ -87,7 +87,7 @@ describe("a merge moves the loser's offers through the offer store", () => {
     ]);
 
     const calls: string[][] = [];
-    const injected = new CustomerStore(doc, 't', undefined, {
+    const injected = new CustomerStore(doc, 't', {
       moveOffers: async (from, to) => {
         calls.push([from, to]);
         return 7;

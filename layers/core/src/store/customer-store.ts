@@ -34,7 +34,6 @@ import {
   ORDER_INDEX,
   touchpointSk,
 } from './keys.js';
-import { OfferStore } from './offer-store.js';
 import type { UpdateBuilder } from './update-builder.js';
 
 export type WriteOutcome = 'stored' | 'duplicate' | 'customer-moved';
@@ -65,9 +64,10 @@ export class CustomerStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly table: string,
+    // identity/merge.ts drives a merge's steps through this store; offers are the offer store's
+    // (passed in, so the stores do not import each other).
+    private readonly offers: MergedOfferMover,
     private readonly meter?: CapacityMeter,
-    // identity/merge.ts drives a merge's steps through this store; offers are the offer store's.
-    private readonly offers: MergedOfferMover = new OfferStore(doc, table),
   ) {}
 
   private get capacity() {
