@@ -272,6 +272,8 @@ function lloyd(
         lower[i] = lb;
         continue;
       }
+      // The nearest-two scan of the first assignment, inlined again on purpose: a helper would
+      // have to return three values (an allocation per point per iteration on the hot path).
       let b1 = INF;
       let b2 = INF;
       let c1 = 0;
