@@ -109,7 +109,9 @@ const CustomerOffers = z.object({ customerId: z.string(), items: z.array(Offer) 
 const customerId = z.object({ id: z.string().meta({ description: 'Customer id (a merged id answers with the surviving customer)' }) });
 const offerId = z.object({ id: z.string().meta({ description: 'Offer id (ULID)' }) });
 const runId = z.object({ id: z.string().meta({ description: 'Mining run id (ULID)' }) });
-const ruleList = RULE_DOCS.map((d) => `\`${d.rule}\` (${d.severity})`).join(', ');
+const ruleList = RULE_DOCS.map((d) => `\`${d.rule}\` (${d.severity}${d.defaults.includes('overridable') ? ', overridable' : ''})`).join(
+  ', ',
+);
 
 /**
  * The headers that identify a delivery per source; the signature headers themselves are the
@@ -172,7 +174,18 @@ export const ROUTES = [
       'Signature checked on the raw body before parsing: Standard Webhooks (generic), X-Shopify-Hmac-Sha256, Stripe-Signature, X-Zendesk-Webhook-Signature. ' +
       'The generic source takes the canonical touchpoint below; the others take the provider payloads.',
     params: { path: z.object({ source: z.enum(SOURCES) }), header: WebhookHeaders },
-    body: { schema: Touchpoint.meta({ id: 'Touchpoint' }), required: true },
+    body: {
+      schema: z.union([
+        Touchpoint.meta({
+          id: 'Touchpoint',
+          description: 'generic: the canonical touchpoint; customer needs at least one of email, phone or externalId',
+        }),
+        z
+          .record(z.string(), z.unknown())
+          .meta({ id: 'ProviderPayload', description: "shopify, stripe, zendesk: the provider's own webhook payload, as it sends it" }),
+      ]),
+      required: true,
+    },
     responses: {
       200: { description: 'Redelivery of an event already stored (duplicate: true)', schema: IngestResponse },
       201: { description: 'Stored', schema: IngestResponse },

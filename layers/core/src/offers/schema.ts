@@ -93,7 +93,11 @@ export const OfferRequest = z
       ctx.addIssue({ code: 'custom', path: ['validUntil'], message: 'must not be before validFrom' });
     }
   })
-  .meta({ id: 'OfferRequest' });
+  .meta({
+    id: 'OfferRequest',
+    // What the refinements above check, which JSON Schema cannot say as plainly.
+    description: `customerId or email is required; productId is required for kinds ${SELLING_KINDS.join(', ')}; validUntil must not be before validFrom.`,
+  });
 export type OfferRequest = z.infer<typeof OfferRequest>;
 
 /** An offer as the store keeps it. */
