@@ -1,21 +1,7 @@
 import { jest } from '@jest/globals';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { houseMiddleware, json, logger, NotFoundError, tracer } from '@patron/core';
-
-/**
- * Tracing is off outside Lambda, so the X-Ray side is faked: the Lambda segment and the handler
- * subsegment captureLambdaHandler opens under it.
- */
-function fakeTracing() {
-  const handlerSegment = { name: '## handler', close: jest.fn(), addError: jest.fn() };
-  const lambdaSegment = { addNewSubsegment: jest.fn(() => handlerSegment), addError: jest.fn() };
-  jest.spyOn(tracer, 'isTracingEnabled').mockReturnValue(true);
-  jest.spyOn(tracer, 'getSegment').mockReturnValue(lambdaSegment as never);
-  jest.spyOn(tracer, 'setSegment').mockImplementation(() => undefined);
-  jest.spyOn(tracer, 'putAnnotation').mockImplementation(() => undefined);
-  const putMetadata = jest.spyOn(tracer, 'putMetadata').mockImplementation(() => undefined);
-  return { handlerSegment, lambdaSegment, putMetadata };
-}
+import { houseMiddleware, json, logger, NotFoundError } from '@patron/core';
+import { fakeTracing } from '../../helpers/fake-tracing.js';
 
 const event = { headers: {}, requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2;
 const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 5000 } as unknown as Context;
