@@ -9,6 +9,8 @@ import { ENV } from '../layers/core/src/config.js';
 
 /** The API key that `x-api-key` must carry locally. */
 export const DEV_API_KEY = 'patron-dev-key';
+/** A second dev key with only the `read` scope, to try (and test) scoped keys. */
+export const DEV_READ_ONLY_API_KEY = 'patron-dev-read-key';
 
 /** Standard Webhooks secret: `whsec_` + base64 of the key bytes. */
 export const DEV_WEBHOOK_SECRET_GENERIC = `whsec_${Buffer.from('patron-dev-generic-webhook-key-32b').toString('base64')}`;
@@ -23,7 +25,7 @@ export const DEV_PII_HASH_KEY = 'patron-dev-pii-hash-key-not-for-production';
 
 /** Env var name -> dev default. */
 export const DEV_SECRETS: Readonly<Record<string, string>> = {
-  [ENV.apiKeys]: DEV_API_KEY,
+  [ENV.apiKeys]: `${DEV_API_KEY},dev-reader:read:${DEV_READ_ONLY_API_KEY}`,
   [ENV.webhookSecret.generic]: DEV_WEBHOOK_SECRET_GENERIC,
   [ENV.webhookSecret.shopify]: DEV_WEBHOOK_SECRET_SHOPIFY,
   [ENV.webhookSecret.stripe]: DEV_WEBHOOK_SECRET_STRIPE,
@@ -56,8 +58,9 @@ export function resolveDevSecrets(env: Record<string, string | undefined> = proc
 
 /** The first API key (the one to put in `x-api-key`), given the resolved API_KEYS value. */
 export function firstApiKey(apiKeys: string): string | undefined {
+  // A plain entry (every scope), not a digest and not a named, scoped key.
   return apiKeys
     .split(',')
     .map((k) => k.trim())
-    .find((k) => k && !k.startsWith('sha256:'));
+    .find((k) => k && !k.includes(':'));
 }

@@ -311,6 +311,17 @@ export function toHttpResponse(result: unknown): HttpResponse {
 
 // ---- server -----------------------------------------------------------------------------------
 
+/**
+ * The URL for the access log, with query values replaced (`?email=…`): a query can carry an email
+ * or a phone number, and logs must hold no PII. Names stay, so the line still says what was asked.
+ */
+export function redactQuery(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const names = new URLSearchParams(url.slice(q + 1)).keys();
+  return `${url.slice(0, q)}?${[...names].map((name) => `${encodeURIComponent(name)}=…`).join('&')}`;
+}
+
 export interface HttpServerOptions {
   port?: number;
   host?: string;
@@ -396,7 +407,7 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
     const rawPath = url.split('?')[0]!;
     const finish = (response: HttpResponse, fnName = '-', extra: Record<string, string> = {}) => {
       send(res, response, requestId, extra);
-      log(`${method} ${url} -> ${response.statusCode} (${fnName}, ${Date.now() - started} ms)`);
+      log(`${method} ${redactQuery(url)} -> ${response.statusCode} (${fnName}, ${Date.now() - started} ms)`);
     };
 
     const match = matchRoute(routes, method, rawPath);
@@ -407,7 +418,7 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
     }
     const read = await readBody(req, MAX_BODY_BYTES);
     if ('aborted' in read) {
-      log(`${method} ${url} -> client went away before sending the whole body`);
+      log(`${method} ${redactQuery(url)} -> client went away before sending the whole body`);
       return;
     }
     if (!read.ok) {

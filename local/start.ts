@@ -165,7 +165,11 @@ async function main(): Promise<void> {
   try {
     stack = await startStack({ port: args.port, persistDir: args.persistDir, accessLog });
   } catch (error) {
-    process.stderr.write(`could not start the local stack: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`port ${args.port ?? process.env.PORT ?? 3000} is in use: stop what holds it, or pick another with --port N (0 picks a free one)\n`);
+    } else {
+      process.stderr.write(`could not start the local stack: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    }
     process.exit(1);
   }
   if (stopping) {

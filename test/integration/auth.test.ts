@@ -30,6 +30,29 @@ describe.each(protectedRoutes)('%s', (_key, route) => {
   });
 });
 
+/** The dev stack's read-only key (local/dev-config.ts). */
+const READ_ONLY_KEY = 'patron-dev-read-key';
+
+describe.each(
+  ROUTES.filter((r) => r.auth === 'api-key' && r.scope !== 'read').map((r) => [`${r.method} ${r.path} (${r.scope})`, r] as const),
+)('%s', (_key, route) => {
+  it('answers 403 naming the scope to a valid key that only may read', async () => {
+    const res = await call(route, { 'x-api-key': READ_ONLY_KEY });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: 'forbidden', message: expect.stringContaining(route.scope) });
+  });
+});
+
+describe('a read-only key', () => {
+  it.each(ROUTES.filter((r) => r.auth === 'api-key' && r.scope === 'read').map((r) => [`${r.method} ${r.path}`, r] as const))(
+    'passes the auth check of %s',
+    async (_k, route) => {
+      const res = await call(route, { 'x-api-key': READ_ONLY_KEY });
+      expect([401, 403]).not.toContain(res.status);
+    },
+  );
+});
+
 describe('routes without an API key', () => {
   it.each(ROUTES.filter((r) => r.auth === 'none').map((r) => [`${r.method} ${r.path}`, r] as const))(
     '%s answers without one',

@@ -1,5 +1,6 @@
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
+import { type ApiKey, parseApiKey } from './http/api-keys.js';
 import { ConfigError } from './errors.js';
 import type { SourceName } from './touchpoint.js';
 import { parseRuleSet, type RuleSetConfig } from './offers/config.js';
@@ -66,7 +67,14 @@ export const ConfigSchema = z.object({
   TABLE_NAME: z.string().min(1).optional(),
   MINING_QUEUE_URL: z.string().min(1).optional(),
   ARTIFACT_BUCKET: z.string().min(1).optional(),
-  API_KEYS: optionalList,
+  API_KEYS: optionalList.transform((entries, ctx) => {
+    try {
+      return entries.map(parseApiKey);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
   PII_HASH_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   WEBHOOK_SECRET_GENERIC: optionalList.pipe(
     z.array(z.string().startsWith('whsec_', 'each secret must start with whsec_ (Standard Webhooks)')),
@@ -92,8 +100,8 @@ export interface Config {
   tableName?: string;
   miningQueueUrl?: string;
   artifactBucket?: string;
-  /** SHA-256 hex digests of the accepted API keys: raw keys are never kept in memory longer than parsing. */
-  apiKeyHashes: string[];
+  /** Accepted API keys (digests only) with their scopes. */
+  apiKeys: ApiKey[];
   piiHashKey?: string;
   webhookSecrets: Record<SourceName, string[]>;
   endpoints: { dynamodb?: string; sqs?: string; s3?: string };
@@ -127,7 +135,7 @@ export async function resolveSecretEnv(env: Env, resolve: SecretResolver): Promi
 }
 
 /** Parses the environment once and fails fast, naming the variable that is wrong. */
-export function parseConfig(env: Env, hash: (key: string) => string): Config {
+export function parseConfig(env: Env): Config {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`).join('; ');
@@ -138,7 +146,7 @@ export function parseConfig(env: Env, hash: (key: string) => string): Config {
     tableName: c.TABLE_NAME,
     miningQueueUrl: c.MINING_QUEUE_URL,
     artifactBucket: c.ARTIFACT_BUCKET,
-    apiKeyHashes: c.API_KEYS.map((k) => (k.startsWith('sha256:') ? k.slice(7) : hash(k))),
+    apiKeys: c.API_KEYS,
     piiHashKey: c.PII_HASH_KEY,
     webhookSecrets: {
       generic: c.WEBHOOK_SECRET_GENERIC,

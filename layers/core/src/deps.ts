@@ -1,7 +1,6 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { holdsSecretArns, parseConfig, required, resolveSecretEnv, ENV, type Config } from './config.js';
 import type { CustomerDeps } from './customers/customer-service.js';
-import { sha256Hex } from './http/api-key.js';
 import { AliasCache } from './identity/alias-cache.js';
 import { createPiiHasher, type PiiHasher } from './identity/pii-hasher.js';
 import type { IngestDeps } from './ingest/ingest.js';
@@ -62,7 +61,7 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
     if (typeof value !== 'string') throw new Error(`Secret ${arn} has no string value`);
     return value;
   });
-  const config = parseConfig(resolved, sha256Hex);
+  const config = parseConfig(resolved);
   const doc = createDocumentClient(config.endpoints.dynamodb);
   const table = required(config.tableName, ENV.tableName);
   const offers = new OfferStore(doc, table);

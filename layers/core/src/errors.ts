@@ -35,6 +35,12 @@ export class SignatureError extends PatronError {
   readonly code = 'invalid_signature';
 }
 
+/** A valid API key without the scope the route needs. */
+export class ForbiddenError extends PatronError {
+  readonly status = 403;
+  readonly code = 'forbidden';
+}
+
 export class NotFoundError extends PatronError {
   readonly status = 404;
   readonly code = 'not_found';

@@ -5,7 +5,7 @@
  * and test injection stay in one place; the pieces that need a queue, a bucket or the PII key are
  * built on first use, so a function never needs configuration it does not use.
  */
-import type { CustomerDeps } from './customers/customer-service.js';
+import type { LookupDeps } from './customers/lookup.js';
 import { appDeps } from './deps.js';
 import type { FlagDeps } from './flags/flag-service.js';
 import type { FunctionName } from './http/routes.js';
@@ -18,7 +18,7 @@ import type { MiningStore } from './store/mining-store.js';
 
 export const functionDeps = {
   webhook: async (): Promise<IngestDeps> => appDeps(),
-  customers: async (): Promise<CustomerDeps> => appDeps(),
+  customers: async (): Promise<LookupDeps> => appDeps(),
   offers: async (): Promise<OfferDeps> => appDeps(),
   flags: async (): Promise<FlagDeps> => appDeps(),
   'mining-runs': async (): Promise<{ runs: MiningStore; starter: RunStarterDeps }> => {

@@ -6,6 +6,7 @@ import 'zod-openapi';
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { ErrorBody } from './customers/api-schemas.js';
+import { MAX_PATH_PARAM_LENGTH } from './http/request.js';
 import { ROUTES, TAGS, WEBHOOK_SIGNATURE_SCHEMES, type ResponseSpec, type RouteSpec } from './http/routes.js';
 
 /** Where the API is: locally from `npm start`, in AWS at the stack's ApiUrl output. */
@@ -50,6 +51,14 @@ function operation(route: RouteSpec): ZodOpenApiOperationObject {
     500: { description: 'Unexpected error (nothing internal in the body)', schema: ErrorBody },
   };
   if (auth) all[401] = auth;
+  if (route.params?.path) {
+    const tooLong = `a path parameter longer than ${MAX_PATH_PARAM_LENGTH} characters`;
+    all[422] = all[422]
+      ? { ...all[422], description: `${all[422].description}; or ${tooLong}` }
+      : { description: `Invalid: ${tooLong}`, schema: ErrorBody };
+  }
+  if (route.auth === 'api-key')
+    all[403] = { description: `Valid API key without the scope this route needs (${route.scope ?? 'admin'})`, schema: ErrorBody };
   for (const status of Object.keys(all)
     .map(Number)
     .sort((a, b) => a - b))
@@ -57,7 +66,13 @@ function operation(route: RouteSpec): ZodOpenApiOperationObject {
   return {
     operationId: route.operationId,
     summary: route.summary,
-    ...(route.description ? { description: route.description } : {}),
+    ...(route.description || route.scope
+      ? {
+          description: [route.description, route.scope ? `API key scope: \`${route.scope}\` (or \`admin\`).` : undefined]
+            .filter(Boolean)
+            .join(' '),
+        }
+      : {}),
     tags: [route.tag],
     security: SECURITY[route.auth],
     ...(route.params ? { requestParams: route.params } : {}),
@@ -89,7 +104,13 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     components: {
       securitySchemes: {
-        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'One of API_KEYS' },
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-api-key',
+          description:
+            'One of API_KEYS; each route names the scope it needs (read, offers:write, mining:run, customers:erase; admin holds all)',
+        },
         ...Object.fromEntries(
           Object.entries(WEBHOOK_SIGNATURE_SCHEMES).map(([name, s]) => [
             name,

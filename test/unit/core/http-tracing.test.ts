@@ -41,3 +41,16 @@ describe('house middleware tracing (captureLambdaHandler)', () => {
     expect(handlerSegment.close).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('house middleware timeout', () => {
+  it('answers 504 timeout as JSON shortly before the Lambda timeout instead of letting the function die', async () => {
+    jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const deadline = Date.now() + 700;
+    const shortContext = { ...context, getRemainingTimeInMillis: () => deadline - Date.now() } as Context;
+    const started = Date.now();
+    const res = await houseMiddleware().handler(() => new Promise(() => {}))(event, shortContext);
+    expect(res).toMatchObject({ statusCode: 504 });
+    expect(JSON.parse((res as { body: string }).body)).toMatchObject({ error: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(700);
+  });
+});

@@ -11,6 +11,7 @@ import {
   toApiGatewayEvent,
   toHttpResponse,
   type RawRequest,
+  redactQuery,
 } from '../../../local/http.js';
 
 const fn = (name: string, routes: FunctionDefinition['routes']): FunctionDefinition => ({
@@ -274,5 +275,12 @@ describe('handler result -> HTTP response', () => {
     expect(() => toHttpResponse({ statusCode: 99 })).toThrow(MalformedResultError);
     expect(() => toHttpResponse({ statusCode: 200, body: { not: 'a string' } })).toThrow(MalformedResultError);
     expect(() => toHttpResponse({ statusCode: 200, cookies: 'a=1' })).toThrow(MalformedResultError);
+  });
+});
+
+describe('access log', () => {
+  it('keeps query names but no values, so an email in a query never reaches a log line', () => {
+    expect(redactQuery('/customers?email=ann%40example.com&cursor=abc')).toBe('/customers?email=…&cursor=…');
+    expect(redactQuery('/customers/01ABC')).toBe('/customers/01ABC');
   });
 });

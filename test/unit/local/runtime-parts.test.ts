@@ -9,8 +9,11 @@ const sha = (k: string) => createHash('sha256').update(k).digest('hex');
 
 describe('dev config', () => {
   it('passes the config schema the functions use', () => {
-    const config = parseConfig(resolveDevSecrets({}).values, sha);
-    expect(config.apiKeyHashes).toEqual([sha('patron-dev-key')]);
+    const config = parseConfig(resolveDevSecrets({}).values);
+    expect(config.apiKeys.map((k) => [k.name, k.digest, k.scopes])).toEqual([
+      ['key-1', sha('patron-dev-key'), ['admin']],
+      ['dev-reader', sha('patron-dev-read-key'), ['read']],
+    ]);
     expect(config.webhookSecrets.generic[0]).toMatch(/^whsec_/);
     expect(Buffer.from(config.webhookSecrets.generic[0]!.slice(6), 'base64').length).toBeGreaterThanOrEqual(24);
   });

@@ -5,7 +5,7 @@ import { SYNTHETIC_TIERS, syntheticHistories } from '../../fixtures/synthetic.js
 
 describe('MINING_DEFAULTS', () => {
   it('are the job settings an empty environment gets', () => {
-    const { mining } = parseConfig({}, (k) => k);
+    const { mining } = parseConfig({});
     expect(mining).toEqual({
       shards: MINING_DEFAULTS.shards,
       sampleSize: MINING_DEFAULTS.sampleSize,

@@ -21,6 +21,13 @@ export function errorsToHttp(): MiddlewareObj<Event, HttpResult> {
         request.response = json(error.status, error.toBody());
         return;
       }
+      if (error instanceof Error && error.name === 'TimeoutError') {
+        // middy stops the handler TIMEOUT_RESERVE_MS before Lambda would, so the client gets a
+        // documented 504 instead of API Gateway's bare 500.
+        logger.error('timed out', error);
+        request.response = json(504, { error: 'timeout', message: 'The request did not finish in time; retry it (writes are idempotent)' });
+        return;
+      }
       logger.error('unhandled error', error as Error);
       request.response = json(500, { error: 'internal_error', message: 'Internal server error' });
     },
@@ -45,13 +52,16 @@ export function traceHttpHandler(): MiddlewareObj<Event, HttpResult> {
   };
 }
 
+/** Time kept back from the Lambda timeout to answer 504 cleanly. */
+export const TIMEOUT_RESERVE_MS = 500;
+
 /**
  * The house middleware, in the order that lets types flow; routeHandler (router.ts) adds auth and
  * the handler. `emitsMetrics` adds the EMF flush; functions that record none leave it off (an
  * empty flush only prints a warning).
  */
 export function houseMiddleware(opts: { emitsMetrics?: boolean } = {}) {
-  const chain = middy<Event, HttpResult>()
+  const chain = middy<Event, HttpResult>({ timeoutEarlyInMillis: TIMEOUT_RESERVE_MS })
     .use(traceHttpHandler())
     .use(injectLambdaContext(logger, { resetKeys: true }));
   if (opts.emitsMetrics) chain.use(logMetrics(metrics));

@@ -8,10 +8,22 @@ export function rawBody(event: APIGatewayProxyEventV2): string {
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
+/** Longer than any id Patron issues or a source sends (event ids are bounded the same way). */
+export const MAX_PATH_PARAM_LENGTH = 255;
+
+/**
+ * A path parameter as API Gateway gives it: already percent-decoded once (decoding it again
+ * turned `%25` into a URIError and `%2567eneric` into `generic`).
+ */
 export function pathParam(event: APIGatewayProxyEventV2, name: string): string {
   const value = event.pathParameters?.[name];
   if (!value) throw new BadRequestError(`Missing path parameter '${name}'`);
-  return decodeURIComponent(value);
+  if (value.length > MAX_PATH_PARAM_LENGTH) {
+    throw new ValidationError('Invalid path parameter', [
+      { path: `path.${name}`, message: `must be at most ${MAX_PATH_PARAM_LENGTH} characters` },
+    ]);
+  }
+  return value;
 }
 
 export function zodIssues(error: z.ZodError, prefix?: string): FieldIssue[] {

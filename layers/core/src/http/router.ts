@@ -7,7 +7,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { appDeps } from '../deps.js';
-import { assertApiKey } from './api-key.js';
+import { type ApiKey, authorizeApiKey } from './api-keys.js';
 import { houseMiddleware } from './handler.js';
 import type { HttpResult } from './response.js';
 import { routeSpec, type FunctionName, type RouteKeyOf } from './routes.js';
@@ -16,12 +16,12 @@ type Event = APIGatewayProxyEventV2;
 export type RouteHandler = (event: Event, context: Context) => Promise<HttpResult>;
 
 /** Authenticates a request as its route's spec says; an unlisted route key is a wiring bug (500). */
-export function authenticate(apiKeyHashes: () => Promise<readonly string[]>): MiddlewareObj<Event, HttpResult> {
+export function authenticate(apiKeys: () => Promise<readonly ApiKey[]>): MiddlewareObj<Event, HttpResult> {
   return {
     before: async (request) => {
       const spec = routeSpec(request.event.routeKey);
       if (!spec) throw new Error(`route ${request.event.routeKey} is not in the route table`);
-      if (spec.auth === 'api-key') assertApiKey(request.event, await apiKeyHashes());
+      if (spec.auth === 'api-key') authorizeApiKey(request.event, await apiKeys(), spec.scope ?? 'admin');
     },
   };
 }
@@ -33,7 +33,7 @@ export function routeHandler<F extends FunctionName>(
 ) {
   const byKey = handlers as Record<string, RouteHandler>;
   return houseMiddleware(opts)
-    .use(authenticate(async () => (await appDeps()).config.apiKeyHashes))
+    .use(authenticate(async () => (await appDeps()).config.apiKeys))
     .handler(async (event, context) => {
       const handle = byKey[event.routeKey];
       if (!handle) throw new Error(`${fn} function wired to a route it does not serve: ${event.routeKey}`);

@@ -15,12 +15,14 @@ import {
   TouchpointPageSchema,
   TouchpointQuery,
 } from '../customers/api-schemas.js';
+import { LookupRequest } from '../customers/lookup.js';
 import { FlagQuery, FlagSchema, MiningRunView } from '../flags/flag-service.js';
 import { StartRunBody } from '../mining-job/messages.js';
 import { RULE_DOCS } from '../offers/docs.js';
 import { OfferListQuery, OfferStatusChange } from '../offers/offer-service.js';
 import { Decision, Evaluation, Finding, OFFER_STATUSES, OfferRequest, RegisteredOffer, Severity } from '../offers/schema.js';
 import { SOURCES, Touchpoint } from '../touchpoint.js';
+import type { Scope } from './api-keys.js';
 
 /** Every Lambda function of the stack (infra/definitions.ts has one entry per name). */
 export const FUNCTION_NAMES = ['webhook', 'customers', 'mining-runs', 'mining-worker', 'flags', 'offers', 'health', 'openapi'] as const;
@@ -48,6 +50,8 @@ export interface RouteSpec {
   path: string;
   fn: FunctionName;
   auth: Auth;
+  /** The API key scope an `api-key` route needs (admin keys hold every scope). */
+  scope?: Scope;
   operationId: string;
   summary: string;
   description?: string;
@@ -73,6 +77,7 @@ const Segments = z
     segments: z.array(z.record(z.string(), z.unknown())),
   })
   .meta({ id: 'Segments', description: 'Segments with sizes and centroid profiles' });
+const CustomerMatches = z.object({ customers: z.array(Customer360) }).meta({ id: 'CustomerMatches' });
 const Health = z
   .object({ status: z.literal('ok'), table: z.object({ reachable: z.boolean(), latencyMs: z.number() }) })
   .meta({ id: 'Health' });
@@ -204,13 +209,31 @@ export const ROUTES = [
     path: '/customers',
     fn: 'customers',
     auth: 'api-key',
+    scope: 'read',
     operationId: 'findCustomers',
     tag: 'Customers',
-    summary: 'Find customers by email (through the hashed alias)',
+    summary: 'Find customers by email (through the hashed alias); prefer POST /customers/lookup, which keeps the email out of the URL',
     params: { query: EmailQuery },
     responses: {
-      200: { description: 'Matches (zero or one)', schema: z.object({ customers: z.array(Customer360) }).meta({ id: 'CustomerMatches' }) },
+      200: { description: 'Matches (zero or one)', schema: CustomerMatches },
       422: error('Invalid query'),
+    },
+  },
+  {
+    method: 'POST',
+    path: '/customers/lookup',
+    fn: 'customers',
+    auth: 'api-key',
+    scope: 'read',
+    operationId: 'lookupCustomers',
+    tag: 'Customers',
+    summary: 'Find customers by email or phone, with the PII in the body (preferred over GET /customers?email=)',
+    description: 'The address or number never appears in a URL, so it stays out of access logs, proxies and browser history.',
+    body: { schema: LookupRequest, required: true },
+    responses: {
+      200: { description: 'Matches (zero or one)', schema: CustomerMatches },
+      400: error('Body is not JSON'),
+      422: error('Invalid body: exactly one of email or phone'),
     },
   },
   {
@@ -218,6 +241,7 @@ export const ROUTES = [
     path: '/customers/{id}',
     fn: 'customers',
     auth: 'api-key',
+    scope: 'read',
     operationId: 'getCustomer',
     tag: 'Customers',
     summary: 'Customer 360',
@@ -229,6 +253,7 @@ export const ROUTES = [
     path: '/customers/{id}',
     fn: 'customers',
     auth: 'api-key',
+    scope: 'customers:erase',
     operationId: 'eraseCustomer',
     tag: 'Customers',
     summary: 'Erase a customer (right to be forgotten)',
@@ -243,6 +268,7 @@ export const ROUTES = [
     path: '/customers/{id}/touchpoints',
     fn: 'customers',
     auth: 'api-key',
+    scope: 'read',
     operationId: 'listTouchpoints',
     tag: 'Customers',
     summary: 'Touchpoint history, newest first (by occurredAt)',
@@ -259,6 +285,7 @@ export const ROUTES = [
     path: '/mining-runs',
     fn: 'mining-runs',
     auth: 'api-key',
+    scope: 'mining:run',
     operationId: 'startMiningRun',
     tag: 'Mining',
     summary: 'Start a mining run (extract, fit, score, finalize through the mining queue)',
@@ -274,6 +301,7 @@ export const ROUTES = [
     path: '/mining-runs/{id}',
     fn: 'mining-runs',
     auth: 'api-key',
+    scope: 'read',
     operationId: 'getMiningRun',
     tag: 'Mining',
     summary: 'A run: phase, shards done/total, counts, timings, segment table, errors',
@@ -285,6 +313,7 @@ export const ROUTES = [
     path: '/flags',
     fn: 'flags',
     auth: 'api-key',
+    scope: 'read',
     operationId: 'listFlags',
     tag: 'Mining',
     summary: 'Flags of the latest completed run, highest score first (from an index, not a scan)',
@@ -301,6 +330,7 @@ export const ROUTES = [
     path: '/customers/{id}/flags',
     fn: 'flags',
     auth: 'api-key',
+    scope: 'read',
     operationId: 'listCustomerFlags',
     tag: 'Mining',
     summary: "The customer's flags from the latest completed run",
@@ -312,6 +342,7 @@ export const ROUTES = [
     path: '/segments',
     fn: 'flags',
     auth: 'api-key',
+    scope: 'read',
     operationId: 'listSegments',
     tag: 'Mining',
     summary: 'Segment table of the latest completed run',
@@ -322,6 +353,7 @@ export const ROUTES = [
     path: '/offers/check',
     fn: 'offers',
     auth: 'api-key',
+    scope: 'read',
     operationId: 'checkOffer',
     tag: 'Offers',
     summary: 'Dry run: check an offer or action against what is known about the customer and what was already offered',
@@ -339,6 +371,7 @@ export const ROUTES = [
     path: '/offers',
     fn: 'offers',
     auth: 'api-key',
+    scope: 'offers:write',
     operationId: 'registerOffer',
     tag: 'Offers',
     summary: 'Check and register an offer or action in one step',
@@ -380,6 +413,7 @@ export const ROUTES = [
     path: '/offers/{id}',
     fn: 'offers',
     auth: 'api-key',
+    scope: 'read',
     operationId: 'getOffer',
     tag: 'Offers',
     summary: 'An offer with its audit trail (created, overridden, status changes)',
@@ -391,6 +425,7 @@ export const ROUTES = [
     path: '/offers/{id}',
     fn: 'offers',
     auth: 'api-key',
+    scope: 'offers:write',
     operationId: 'changeOfferStatus',
     tag: 'Offers',
     summary: 'Change the status of an active offer',
@@ -411,6 +446,7 @@ export const ROUTES = [
     path: '/customers/{id}/offers',
     fn: 'offers',
     auth: 'api-key',
+    scope: 'read',
     operationId: 'listCustomerOffers',
     tag: 'Offers',
     summary: "The customer's offers, newest first",
