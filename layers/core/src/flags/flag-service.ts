@@ -3,7 +3,7 @@ import { BadRequestError, NotFoundError } from '../errors.js';
 import { liveOwners } from '../identity/resolver.js';
 import type { CustomerStore } from '../store/customer-store.js';
 import { customerPk, FLAGS_INDEX, flagSk, flagsIndexPk, flagsIndexSk } from '../store/keys.js';
-import type { FlagItem, MiningStore, RunRecord } from '../store/mining-store.js';
+import { isStalled, RUN_STALL_AFTER_MS, type FlagItem, type MiningStore, type RunRecord } from '../store/mining-store.js';
 
 export const FLAG_TYPES = ['churn-risk', 'up-sell', 'cross-sell'] as const;
 
@@ -143,14 +143,24 @@ export const MiningRunView = z
       .nullable()
       .meta({ description: 'Customers, touchpoints, flag counts, k, model parameters, segment table' }),
     errors: z.array(z.object({ phase: z.string(), shard: z.number().int().optional(), message: z.string(), at: z.string() })),
+    skipped: z
+      .array(z.object({ customerId: z.string(), reason: z.string() }))
+      .optional()
+      .meta({ description: 'Customers the run could not extract or score and left out (the first 100; set when the run completes)' }),
+    skippedCount: z.number().int().optional().meta({ description: 'How many customers the run skipped in all' }),
   })
   .meta({ id: 'MiningRun' });
 
-export function runView(run: RunRecord): z.infer<typeof MiningRunView> {
+/**
+ * A run that has made no progress for RUN_STALL_AFTER_MS while not completed reads as failed
+ * ("stalled"), so nobody waits on it; the job fails it for good if a message for it still arrives.
+ */
+export function runView(run: RunRecord, now: Date = new Date()): z.infer<typeof MiningRunView> {
+  const stalled = isStalled(run, now);
   return {
     runId: run.runId,
     trigger: run.trigger,
-    phase: run.phase,
+    phase: stalled ? 'failed' : run.phase,
     shards: {
       total: run.totalShards,
       extracted: run.extractedShards?.size ?? 0,
@@ -161,7 +171,20 @@ export function runView(run: RunRecord): z.infer<typeof MiningRunView> {
     completedAt: run.completedAt ?? null,
     timingsMs: run.timingsMs ?? {},
     summary: run.summary ?? null,
-    errors: run.errors ?? [],
+    errors: [
+      ...(run.errors ?? []),
+      ...(stalled
+        ? [
+            {
+              phase: run.phase,
+              message: `stalled: no progress since ${run.updatedAt} (more than ${RUN_STALL_AFTER_MS / 60_000} min)`,
+              at: now.toISOString(),
+            },
+          ]
+        : []),
+    ],
+    ...(run.skipped ? { skipped: run.skipped } : {}),
+    ...(run.skippedCount !== undefined ? { skippedCount: run.skippedCount } : {}),
   };
 }
 

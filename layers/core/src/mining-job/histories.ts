@@ -78,3 +78,50 @@ export function decodeHistory(raw: unknown): CustomerHistory {
   if (h.paymentFailures) h.paymentFailures = h.paymentFailures.map((d) => new Date(d as unknown as string));
   return h;
 }
+
+/**
+ * Largest magnitude of an amount, quantity or score the job accepts (in minor units: 10^13 of
+ * the currency). Larger values are corrupt data (a total past Number.MAX_SAFE_INTEGER, an
+ * overflowed counter), and one of them would drag the model fit.
+ */
+export const MAX_PLAUSIBLE_VALUE = 1e15;
+
+function badNumber(value: unknown): boolean {
+  return typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > MAX_PLAUSIBLE_VALUE;
+}
+
+function badDate(value: unknown): boolean {
+  return !(value instanceof Date) || !Number.isFinite(value.getTime());
+}
+
+/**
+ * Why a history cannot be mined (a value that is not a finite, plausible number, or a date that
+ * is not a date), or undefined when it can. The job skips such a customer before the fit sample
+ * and before scoring, and reports it in the run.
+ */
+export function historyProblem(h: CustomerHistory): string | undefined {
+  for (const p of h.purchases ?? []) {
+    if (badDate(p.date)) return 'purchase with an invalid date';
+    if (p.amountMinor !== undefined && badNumber(p.amountMinor))
+      return `purchase amount ${String(p.amountMinor)} is not a plausible number`;
+    for (const [category, units] of Object.entries(p.categories ?? {}))
+      if (badNumber(units)) return `purchase quantity ${String(units)} of '${category}' is not a plausible number`;
+  }
+  for (const r of h.refunds ?? []) {
+    if (badDate(r.date)) return 'refund with an invalid date';
+    if (badNumber(r.amountMinor)) return `refund amount ${String(r.amountMinor)} is not a plausible number`;
+  }
+  for (const r of h.ratings ?? []) {
+    if (badDate(r.date)) return 'rating with an invalid date';
+    if (badNumber(r.score)) return `rating ${String(r.score)} is not a plausible number`;
+  }
+  const dated: [string, { date: Date }[] | undefined][] = [
+    ['ticket', h.tickets],
+    ['subscription start', h.subscriptionsStarted],
+    ['subscription cancellation', h.subscriptionsCancelled],
+    ['email event', h.emailEvents],
+  ];
+  for (const [what, list] of dated) for (const e of list ?? []) if (badDate(e.date)) return `${what} with an invalid date`;
+  for (const d of h.paymentFailures ?? []) if (badDate(d)) return 'payment failure with an invalid date';
+  return undefined;
+}

@@ -7,10 +7,20 @@ import type { CustomerHistory, Flag, MiningOptions, MiningResult, ScoredCustomer
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { Item } from '../store/dynamo.js';
 import { parseCustomerPk, PROFILE_SK } from '../store/keys.js';
-import type { CustomerMiningItem, FlagItem, MiningStore, RunRecord } from '../store/mining-store.js';
+import {
+  isStalled,
+  MAX_SKIPPED_STORED,
+  RUN_STALL_AFTER_MS,
+  type CustomerMiningItem,
+  type FlagItem,
+  type MiningStore,
+  type RunRecord,
+  type SkippedCustomer,
+} from '../store/mining-store.js';
 import type { MessageQueue } from '../store/queue.js';
+import { computeFeatures } from '../mining/features.js';
 import { quantileGrid } from '../mining/segments.js';
-import { decodeHistory, encodeHistory, historyFromItems } from './histories.js';
+import { decodeHistory, encodeHistory, historyFromItems, historyProblem } from './histories.js';
 import type { MiningMessage } from './messages.js';
 import { MINING_DEFAULTS } from '../mining/defaults.js';
 import { hash31, lcg32 } from '../random.js';
@@ -30,6 +40,8 @@ export interface MiningJobSettings {
   sampleSize: number;
   flagTtlDays: number;
   options?: Partial<MiningOptions>;
+  /** A run without progress for this long is failed as stalled (default RUN_STALL_AFTER_MS). */
+  stallAfterMs?: number;
 }
 
 export interface MiningJobDeps {
@@ -84,6 +96,18 @@ export async function handleMiningMessage(
   if (!run) throw new NotFoundError(`Mining run ${message.runId} does not exist`);
   if (run.phase === 'completed' || run.phase === 'failed') return;
   const shard = 'shard' in message ? message.shard : undefined;
+  const stallAfterMs = deps.settings?.stallAfterMs ?? RUN_STALL_AFTER_MS;
+  if (isStalled(run, deps.now(), stallAfterMs)) {
+    // Runs read as failed once stalled (runView): a late message must not bring one back.
+    const at = deps.now().toISOString();
+    await deps.runs.recordError(run.runId, {
+      phase: run.phase,
+      message: `stalled: no progress since ${run.updatedAt} (more than ${Math.round(stallAfterMs / 60_000)} min)`,
+      at,
+    });
+    await deps.runs.failRun(run.runId, at);
+    return;
+  }
   try {
     switch (message.kind) {
       case 'extract':
@@ -98,14 +122,47 @@ export async function handleMiningMessage(
   } catch (error) {
     await deps.runs.recordError(run.runId, {
       phase: message.kind,
-      shard,
-      message: error instanceof Error ? error.message : String(error),
+      ...(shard !== undefined ? { shard } : {}),
+      message: truncate(error instanceof Error ? error.message : String(error), 1000),
       at: deps.now().toISOString(),
     });
+    // A failure that a retry would only repeat ends the run at once (the message is done).
+    if (error instanceof RunFailure) {
+      await deps.runs.failRun(run.runId, deps.now().toISOString());
+      return;
+    }
     // The message goes to the DLQ after this: the run cannot complete any more.
     if (delivery.finalAttempt) await deps.runs.failRun(run.runId, deps.now().toISOString());
     throw error;
   }
+}
+
+/** A failure of the run itself, not of one customer, that no redelivery can heal (e.g. the fit throws on its fixed sample). */
+export class RunFailure extends Error {
+  override name = 'RunFailure';
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** Per shard, a share of MAX_SKIPPED_STORED, so the run record stays small whatever the shard count. */
+const skippedPerShard = (run: RunRecord) => Math.max(1, Math.ceil(MAX_SKIPPED_STORED / run.totalShards));
+
+function skippedStats(run: RunRecord, skipped: SkippedCustomer[]): { skipped?: SkippedCustomer[]; skippedCount?: number } {
+  if (!skipped.length) return {};
+  return {
+    skipped: skipped.slice(0, skippedPerShard(run)).map((s) => ({ customerId: s.customerId, reason: truncate(s.reason, 200) })),
+    skippedCount: skipped.length,
+  };
+}
+
+/** The run's skipped customers pooled from its shards' stats (extract and score). */
+function pooledSkipped(run: RunRecord): { skipped: SkippedCustomer[]; skippedCount: number } {
+  const stats = Object.entries(run.shardStats ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return {
+    skipped: stats.flatMap(([, s]) => s.skipped ?? []).slice(0, MAX_SKIPPED_STORED),
+    skippedCount: stats.reduce((n, [, s]) => n + (s.skippedCount ?? 0), 0),
+  };
 }
 
 function options(deps: MiningJobDeps, run: RunRecord): MiningOptions {
@@ -129,17 +186,33 @@ async function extract(deps: MiningJobDeps, run: RunRecord, shard: number): Prom
       byCustomer.set(id, list);
     }
   }
-  const histories = [...byCustomer]
-    .filter(([id]) => !merged.has(id))
-    .map(([id, items]) => historyFromItems(id, items))
-    .sort((a, b) => a.customerId.localeCompare(b.customerId));
-  await deps.artifacts.putLines(shardKey(run.runId, shard), histories.map(encodeHistory));
+  // One customer's items can hold anything (a number past 2^53, a BigInt, NaN, a string where a
+  // number belongs, a date that is not one): such a customer is skipped, never the shard.
+  const lines: { customerId: string; line: unknown }[] = [];
+  const skipped: SkippedCustomer[] = [];
+  for (const [id, items] of byCustomer) {
+    if (merged.has(id)) continue;
+    try {
+      const history = historyFromItems(id, items);
+      const problem = historyProblem(history);
+      if (problem) skipped.push({ customerId: id, reason: `extract: ${problem}` });
+      else lines.push({ customerId: id, line: encodeHistory(history) });
+    } catch (error) {
+      skipped.push({ customerId: id, reason: `extract: ${errorText(error)}` });
+    }
+  }
+  lines.sort((a, b) => a.customerId.localeCompare(b.customerId));
+  skipped.sort((a, b) => a.customerId.localeCompare(b.customerId));
+  await deps.artifacts.putLines(
+    shardKey(run.runId, shard),
+    lines.map((l) => l.line),
+  );
   const touchpoints = [...byCustomer.values()].reduce((n, items) => n + items.length, 0);
   const updated = await deps.runs.markShard(
     run.runId,
     'extractedShards',
     shard,
-    { customers: histories.length, touchpoints, ms: Date.now() - started },
+    { customers: lines.length, touchpoints, ...skippedStats(run, skipped), ms: Date.now() - started },
     deps.now().toISOString(),
   );
   if ((updated.extractedShards?.size ?? 0) >= run.totalShards) await deps.queue.send([{ kind: 'fit', runId: run.runId }]);
@@ -151,17 +224,35 @@ async function sampleHistories(deps: MiningJobDeps, run: RunRecord): Promise<Cus
   const sample: CustomerHistory[] = [];
   let seen = 0;
   const random = lcg32(hash31(run.runId));
+  const opts = options(deps, run);
   for (let shard = 0; shard < run.totalShards; shard++) {
     for (const raw of await deps.artifacts.getLines<unknown>(shardKey(run.runId, shard))) {
+      // Extract left implausible histories out; one that still is (an older shard file) stays out
+      // of the fit too (scoring reports it).
+      const history = fittable(raw, opts);
+      if (!history) continue;
       seen++;
-      if (sample.length < size) sample.push(decodeHistory(raw));
+      if (sample.length < size) sample.push(history);
       else {
         const j = Math.floor(random() * seen);
-        if (j < size) sample[j] = decodeHistory(raw);
+        if (j < size) sample[j] = history;
       }
     }
   }
   return sample;
+}
+
+/** A history the fit can take: plausible values, and features that compute to finite numbers. */
+function fittable(raw: unknown, opts: MiningOptions): CustomerHistory | undefined {
+  try {
+    const history = decodeHistory(raw);
+    if (historyProblem(history)) return undefined;
+    const features = computeFeatures(history, opts.asOf, opts.unit);
+    for (const value of Object.values(features)) if (typeof value === 'number' && !Number.isFinite(value)) return undefined;
+    return history;
+  } catch {
+    return undefined;
+  }
 }
 
 async function fit(deps: MiningJobDeps, run: RunRecord): Promise<void> {
@@ -171,13 +262,23 @@ async function fit(deps: MiningJobDeps, run: RunRecord): Promise<void> {
   if (sample.length === 0) {
     const completedAt = deps.now().toISOString();
     if (
-      await deps.runs.advance(run.runId, 'completed', ['fitting'], { completedAt, summary: { customers: 0, note: 'no customers to mine' } })
+      await deps.runs.advance(run.runId, 'completed', ['fitting'], {
+        completedAt,
+        summary: { customers: 0, note: 'no customers to mine', skippedCount: pooledSkipped(run).skippedCount },
+        ...pooledSkipped(run),
+      })
     ) {
       recordRunDuration(run, completedAt);
     }
     return;
   }
-  const model = deps.engine.fit(sample, options(deps, run));
+  let model: unknown;
+  try {
+    model = deps.engine.fit(sample, options(deps, run));
+  } catch (error) {
+    // The sample is fixed by the run (seeded), so a retry would fail the same way.
+    throw new RunFailure(`fit failed on ${sample.length} customers: ${errorText(error)}`);
+  }
   await deps.artifacts.putJson(modelKey(run.runId), model);
   await deps.runs.setTiming(run.runId, 'fit', Date.now() - started);
   await deps.runs.advance(run.runId, 'scoring', ['extracting', 'fitting'], { sampleSize: sample.length });
@@ -192,8 +293,8 @@ async function fit(deps: MiningJobDeps, run: RunRecord): Promise<void> {
 async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promise<void> {
   const started = Date.now();
   const model = await deps.artifacts.getJson<unknown>(modelKey(run.runId));
-  const histories = (await deps.artifacts.getLines<unknown>(shardKey(run.runId, shard))).map(decodeHistory);
-  const result = deps.engine.score(histories, model, options(deps, run));
+  const raw = await deps.artifacts.getLines<unknown>(shardKey(run.runId, shard));
+  const { result, skipped } = scoreEach(deps, raw, model, options(deps, run));
   const now = deps.now();
   const createdAt = now.toISOString();
   const expiresAt = Math.floor(now.getTime() / 1000) + deps.settings.flagTtlDays * DAY_S;
@@ -231,7 +332,7 @@ async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promis
     'scoredShards',
     shard,
     {
-      customers: histories.length,
+      customers: mining.length,
       flags: count(flags, (f) => f.type),
       segments: count(mining, (m) => m.segment),
       // The shard's CLV distribution: finalize pools them into the run's percentiles (top tier).
@@ -243,11 +344,73 @@ async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promis
             ),
           }
         : {}),
+      ...skippedStats(run, skipped),
       ms: Date.now() - started,
     },
     createdAt,
   );
   if ((updated.scoredShards?.size ?? 0) >= run.totalShards) await deps.queue.send([{ kind: 'finalize', runId: run.runId }]);
+}
+
+const finiteScores = (c: ScoredCustomer) =>
+  [c.clvMinor, c.pAlive, c.expectedPurchases, c.churnRisk].every((v) => typeof v === 'number' && Number.isFinite(v));
+const finiteFlag = (f: Flag) => Number.isFinite(f.score) && Number.isFinite(f.expectedValueMinor);
+
+/**
+ * Scores a shard so that one customer cannot fail it: implausible histories are skipped first;
+ * when the engine throws on the batch, each customer is scored alone and the ones it throws on
+ * are skipped (unless it throws on every one: then the model, not a customer, is at fault);
+ * a customer whose results are not finite numbers (NaN would fail the shard's write) is skipped.
+ */
+function scoreEach(
+  deps: MiningJobDeps,
+  raw: unknown[],
+  model: unknown,
+  opts: MiningOptions,
+): { result: { customers: ScoredCustomer[]; flags: Flag[] }; skipped: SkippedCustomer[] } {
+  const skipped: SkippedCustomer[] = [];
+  const histories: CustomerHistory[] = [];
+  for (const line of raw) {
+    const id = String((line as { customerId?: unknown } | null)?.customerId ?? 'unknown');
+    try {
+      const history = decodeHistory(line);
+      const problem = historyProblem(history);
+      if (problem) skipped.push({ customerId: id, reason: `score: ${problem}` });
+      else histories.push(history);
+    } catch (error) {
+      skipped.push({ customerId: id, reason: `score: ${errorText(error)}` });
+    }
+  }
+  let result: { customers: ScoredCustomer[]; flags: Flag[] };
+  try {
+    result = deps.engine.score(histories, model, opts);
+  } catch (batchError) {
+    const customers: ScoredCustomer[] = [];
+    const flags: Flag[] = [];
+    const failed: SkippedCustomer[] = [];
+    for (const history of histories) {
+      try {
+        const one = deps.engine.score([history], model, opts);
+        customers.push(...one.customers);
+        flags.push(...one.flags);
+      } catch (error) {
+        failed.push({ customerId: history.customerId, reason: `score: ${errorText(error)}` });
+      }
+    }
+    if (histories.length > 1 && failed.length === histories.length) throw batchError;
+    skipped.push(...failed);
+    result = { customers, flags };
+  }
+  const bad = new Set(result.customers.filter((c) => !finiteScores(c)).map((c) => c.customerId));
+  for (const f of result.flags) if (!finiteFlag(f)) bad.add(f.customerId);
+  for (const id of bad) skipped.push({ customerId: id, reason: 'score: a result is not a finite number' });
+  skipped.sort((a, b) => a.customerId.localeCompare(b.customerId));
+  return {
+    result: bad.size
+      ? { customers: result.customers.filter((c) => !bad.has(c.customerId)), flags: result.flags.filter((f) => !bad.has(f.customerId)) }
+      : result,
+    skipped,
+  };
 }
 
 async function finalize(deps: MiningJobDeps, run: RunRecord): Promise<void> {
@@ -265,8 +428,10 @@ async function finalize(deps: MiningJobDeps, run: RunRecord): Promise<void> {
   const segmentSizes = merge('segments');
   const customers = sum('scoredShards', 'customers');
   const completedAt = deps.now().toISOString();
+  const { skipped, skippedCount } = pooledSkipped(run);
   const summary = {
     customers,
+    skippedCount,
     clvPercentiles: pooledPercentiles(stats.filter(([k]) => k.startsWith('scoredShards')).map(([, s]) => s)),
     touchpoints: sum('extractedShards', 'touchpoints'),
     flags: merge('flags'),
@@ -291,7 +456,9 @@ async function finalize(deps: MiningJobDeps, run: RunRecord): Promise<void> {
     score: sum('scoredShards', 'ms'),
     total: new Date(completedAt).getTime() - new Date(run.createdAt).getTime(),
   };
-  if (await deps.runs.advance(run.runId, 'completed', ['scoring', 'finalizing'], { summary, completedAt, timingsMs })) {
+  if (
+    await deps.runs.advance(run.runId, 'completed', ['scoring', 'finalizing'], { summary, completedAt, timingsMs, skipped, skippedCount })
+  ) {
     await deps.runs.publishLatest(run.runId, completedAt);
     recordRunDuration(run, completedAt);
   }

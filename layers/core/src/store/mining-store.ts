@@ -1,4 +1,5 @@
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchWrite, isConditionalFailure, withoutKeys, type Item } from './dynamo.js';
 import {
   CUSTOMER_PK_PREFIX,
@@ -27,6 +28,30 @@ export interface RunError {
   at: string;
 }
 
+/** A customer the job could not extract or score: left out of the run, which goes on without it. */
+export interface SkippedCustomer {
+  customerId: string;
+  reason: string;
+}
+
+/** Skipped customers a run record keeps (the count covers all of them). */
+export const MAX_SKIPPED_STORED = 100;
+
+/**
+ * A run not completed or failed whose record has not changed for this long reads as failed
+ * ("stalled"), and the job fails it when a message for it still arrives. Twice the mining queue's
+ * visibility timeout (6 x the worker's 300 s timeout): a message whose worker timed out is
+ * redelivered after one visibility timeout, so a run that is only retrying never trips it.
+ */
+export const RUN_STALL_AFTER_MS = 2 * 6 * 300_000;
+
+/** Whether a run that should be moving has made no progress for `stallAfterMs`. */
+export function isStalled(run: Pick<RunRecord, 'phase' | 'updatedAt'>, now: Date, stallAfterMs = RUN_STALL_AFTER_MS): boolean {
+  if (run.phase === 'completed' || run.phase === 'failed') return false;
+  const updated = new Date(run.updatedAt).getTime();
+  return Number.isFinite(updated) && now.getTime() - updated > stallAfterMs;
+}
+
 export interface RunRecord {
   runId: string;
   trigger: string;
@@ -46,11 +71,17 @@ export interface RunRecord {
       segments?: Record<string, number>;
       clvGrid?: number[];
       ms?: number;
+      /** The shard's skipped customers (a bounded share of MAX_SKIPPED_STORED) and how many there were. */
+      skipped?: SkippedCustomer[];
+      skippedCount?: number;
     }
   >;
   timingsMs?: Record<string, number>;
   summary?: Record<string, unknown>;
   errors?: RunError[];
+  /** Set when the run completes: the first MAX_SKIPPED_STORED skipped customers, and how many there were. */
+  skipped?: SkippedCustomer[];
+  skippedCount?: number;
 }
 
 export interface FlagItem {
@@ -244,9 +275,15 @@ export class MiningStore {
   /**
    * One parallel-scan segment of customer partitions. Scan segments split by partition key, so
    * every item of one customer arrives in the same segment: a shard is a set of whole customers.
+   *
+   * Read with the low-level client and converted here, not by the DocumentClient: its unmarshalling
+   * turns a number past Number.MAX_SAFE_INTEGER into a BigInt and throws on one it cannot convert,
+   * which would fail the whole page for one bad customer. Here every number becomes a plain number
+   * (imprecise past 2^53, ±Infinity past the double range); the job checks the values it uses and
+   * skips the customer whose values are not plausible.
    */
   async *scanCustomerItems(segment: number, totalSegments: number): AsyncGenerator<Item[]> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.doc.send(
         new ScanCommand({
@@ -254,11 +291,11 @@ export class MiningStore {
           Segment: segment,
           TotalSegments: totalSegments,
           FilterExpression: 'begins_with(pk, :cust) AND (sk = :profile OR begins_with(sk, :tp))',
-          ExpressionAttributeValues: { ':cust': CUSTOMER_PK_PREFIX, ':profile': PROFILE_SK, ':tp': TOUCHPOINT_PREFIX },
+          ExpressionAttributeValues: { ':cust': { S: CUSTOMER_PK_PREFIX }, ':profile': { S: PROFILE_SK }, ':tp': { S: TOUCHPOINT_PREFIX } },
           ExclusiveStartKey,
         }),
       );
-      yield (page.Items ?? []) as Item[];
+      yield (page.Items ?? []).map(plainItem);
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
   }
@@ -337,4 +374,25 @@ export class MiningStore {
     } while (startKey && items.length < args.limit);
     return { items, lastKey: startKey };
   }
+}
+
+/** A stored item as plain values, every number a JS number (see scanCustomerItems); never throws. */
+export function plainItem(item: Record<string, AttributeValue>): Item {
+  const out: Item = {};
+  for (const [name, value] of Object.entries(item)) out[name] = plainValue(value);
+  return out;
+}
+
+function plainValue(v: AttributeValue): unknown {
+  if (v.S !== undefined) return v.S;
+  if (v.N !== undefined) return Number(v.N);
+  if (v.BOOL !== undefined) return v.BOOL;
+  if (v.NULL !== undefined) return null;
+  if (v.M !== undefined) return plainItem(v.M);
+  if (v.L !== undefined) return v.L.map(plainValue);
+  if (v.SS !== undefined) return new Set(v.SS);
+  if (v.NS !== undefined) return new Set(v.NS.map(Number));
+  if (v.B !== undefined) return v.B;
+  if (v.BS !== undefined) return new Set(v.BS);
+  return undefined;
 }
