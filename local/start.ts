@@ -166,7 +166,9 @@ async function main(): Promise<void> {
     stack = await startStack({ port: args.port, persistDir: args.persistDir, accessLog });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      process.stderr.write(`port ${args.port ?? process.env.PORT ?? 3000} is in use: stop what holds it, or pick another with --port N (0 picks a free one)\n`);
+      process.stderr.write(
+        `port ${args.port ?? process.env.PORT ?? 3000} is in use: stop what holds it, or pick another with --port N (0 picks a free one)\n`,
+      );
     } else {
       process.stderr.write(`could not start the local stack: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     }

@@ -26,7 +26,9 @@ describe('parseConfig', () => {
   });
 
   it('refuses an unknown scope, a key without its secret and a malformed digest, naming API_KEYS', () => {
-    expect(() => parseConfig({ API_KEYS: 'bot:delete-everything:s3cret' })).toThrow(/API_KEYS: key bot: expected bot:<scope>\+<scope>:<key>/);
+    expect(() => parseConfig({ API_KEYS: 'bot:delete-everything:s3cret' })).toThrow(
+      /API_KEYS: key bot: expected bot:<scope>\+<scope>:<key>/,
+    );
     expect(() => parseConfig({ API_KEYS: 'bot:read:' })).toThrow(/API_KEYS: key bot: the key itself is missing/);
     expect(() => parseConfig({ API_KEYS: 'sha256:abc' })).toThrow(/API_KEYS: entry 1: sha256: must be followed by 64 hex digits/);
   });

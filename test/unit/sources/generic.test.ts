@@ -187,6 +187,10 @@ describe('generic source: invalid payloads', () => {
     'bad-timestamp.json': 'occurredAt',
     'unknown-type.json': 'type',
     'fractional-amount.json': 'data.items.0.unitPriceMinor',
+    'unsafe-total.json': 'data.totalMinor',
+    'blank-order-id.json': 'data.orderId',
+    'unknown-currency.json': 'data.currency',
+    'profile-too-deep.json': 'data.a.b.c.d.e.f.g.h',
   };
 
   it('has an expected field path for every invalid sample', () => {

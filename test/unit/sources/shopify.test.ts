@@ -363,6 +363,8 @@ describe('shopify source: invalid payloads', () => {
     'bad-currency.json': 'currency',
     'bad-timestamp.json': 'created_at',
     'fractional-yen.json': 'line_items.0.price',
+    'huge-order-id.json': 'id',
+    'huge-quantity.json': 'line_items.0.quantity',
   };
 
   it('has an expected field path for every invalid sample', () => {

@@ -271,6 +271,8 @@ describe('stripe source: invalid payloads', () => {
     'negative-amount.json': 'data.object.amount',
     'bad-currency.json': 'data.object.currency',
     'bad-timestamp.json': 'data.object.created',
+    'unsafe-amount.json': 'data.object.amount',
+    'implausible-created.json': 'data.object.created',
   };
 
   it('has an expected field path for every invalid sample', () => {

@@ -442,6 +442,7 @@ describe('zendesk source: invalid payloads', () => {
     'missing-ticket-id.json': 'detail.id',
     'user-missing-id.json': 'detail.id',
     'user-bad-email.json': 'touchpoint.customer.email',
+    'long-ticket-id.json': 'detail.id',
   };
 
   it('has an expected field path for every invalid sample', () => {

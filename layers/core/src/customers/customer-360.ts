@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CONSENT_CHANNELS } from '../touchpoint.js';
-import { SUBSCRIPTION_SEPARATOR, type ProfileItem } from './profile.js';
+import { safeNumber, safeNumberMap, SUBSCRIPTION_SEPARATOR, type ProfileItem } from './profile.js';
 
 const Money = z.object({ currency: z.string(), amountMinor: z.number().int() }).meta({ id: 'Money' });
 const ConsentState = z
@@ -52,14 +52,19 @@ export const Customer360 = z
 export type Customer360 = z.infer<typeof Customer360>;
 
 const sorted = (s?: Iterable<string>) => [...(s ?? [])].sort();
-const money = (m: Record<string, number>) =>
-  Object.entries(m)
+const money = (m: Record<string, unknown> | undefined) =>
+  Object.entries(safeNumberMap(m))
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([currency, amountMinor]) => ({ currency, amountMinor }));
 
-/** Shapes the stored profile (plus the history span) into the public customer 360. */
+/**
+ * Shapes the stored profile (plus the history span) into the public customer 360. Every stored
+ * number goes through safeNumber (profile.ts): a BigInt or a number past 2^53 left by older
+ * writes is clamped to Number.MAX_SAFE_INTEGER rather than making the read throw.
+ */
 export function toCustomer360(p: ProfileItem, span: { first?: string; last?: string }, mining: Customer360['mining'] = null): Customer360 {
-  const purchases = p.purchaseCount ?? 0;
+  const purchases = safeNumber(p.purchaseCount);
+  const ratingCount = safeNumber(p.ratingCount);
   const solved = new Set(p.solvedTicketIds ?? []);
   const cancelled = new Set(p.cancelledSubscriptions ?? []);
   const activeSubscriptions = sorted(p.startedSubscriptions)
@@ -75,20 +80,20 @@ export function toCustomer360(p: ProfileItem, span: { first?: string; last?: str
     consent: Object.fromEntries(CONSENT_CHANNELS.map((c) => [c, p.consent?.[c] ?? null])) as Customer360['consent'],
     firstSeen: span.first ?? null,
     lastSeen: span.last ?? null,
-    touchpointCount: p.touchpointCount ?? 0,
-    touchpointsByType: p.typeCounts ?? {},
+    touchpointCount: safeNumber(p.touchpointCount),
+    touchpointsByType: safeNumberMap(p.typeCounts),
     purchaseCount: purchases,
-    revenue: money(p.revenue ?? {}),
-    averageOrderValue: purchases ? money(p.revenue ?? {}).map((m) => ({ ...m, amountMinor: Math.round(m.amountMinor / purchases) })) : [],
-    refunds: { count: p.refundCount ?? 0, amounts: money(p.refunded ?? {}) },
-    categories: p.categoryQuantities ?? {},
+    revenue: money(p.revenue),
+    averageOrderValue: purchases ? money(p.revenue).map((m) => ({ ...m, amountMinor: Math.round(m.amountMinor / purchases) })) : [],
+    refunds: { count: safeNumber(p.refundCount), amounts: money(p.refunded) },
+    categories: safeNumberMap(p.categoryQuantities),
     ownedProducts: [...new Set([...sorted(p.ownedProducts), ...activeSubscriptions.map((s) => s.productId)])],
     activeSubscriptions,
     openTickets: sorted(p.openedTicketIds).filter((t) => !solved.has(t)),
     complaints: p.complaintTicketIds?.size ?? 0,
-    averageSatisfaction: p.ratingCount ? Math.round(((p.ratingSum ?? 0) / p.ratingCount) * 100) / 100 : null,
-    ratingsCount: p.ratingCount ?? 0,
-    paymentFailures: p.paymentFailureCount ?? 0,
+    averageSatisfaction: ratingCount ? Math.round((safeNumber(p.ratingSum) / ratingCount) * 100) / 100 : null,
+    ratingsCount: ratingCount,
+    paymentFailures: safeNumber(p.paymentFailureCount),
     sourceSystems: sorted(p.sources),
     mergedFrom: p.mergedFrom ?? [],
     createdAt: p.createdAt,

@@ -50,3 +50,26 @@ export const EMPTY_PROFILE_MAPS = {
 } as const;
 
 export const SUBSCRIPTION_SEPARATOR = '|';
+
+/**
+ * Reads a stored aggregate as a safe JSON number, whatever is stored. DynamoDB keeps numbers of
+ * up to 38 digits and the document client unmarshalls integers past 2^53 as BigInt, which would
+ * make arithmetic throw ("Cannot mix BigInt and other types") and JSON serialisation throw too.
+ * Ingest bounds make such sums unreachable today (amounts <= 10^12), but profiles written before
+ * those bounds may hold them. Choice: clamp to +/-Number.MAX_SAFE_INTEGER and convert with
+ * Number(), so the API keeps its integer schema and a read never fails; the exact value stays in
+ * the store. Anything that is not a number (or is NaN) reads as 0.
+ */
+export function safeNumber(value: unknown): number {
+  if (typeof value === 'bigint') {
+    const max = BigInt(Number.MAX_SAFE_INTEGER);
+    return Number(value > max ? max : value < -max ? -max : value);
+  }
+  if (typeof value !== 'number' || Number.isNaN(value)) return 0;
+  return Math.min(Number.MAX_SAFE_INTEGER, Math.max(-Number.MAX_SAFE_INTEGER, value));
+}
+
+/** A map of stored numbers (revenue per currency, units per category) read with safeNumber. */
+export function safeNumberMap(map: Record<string, unknown> | undefined): Record<string, number> {
+  return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, safeNumber(v)]));
+}

@@ -6,14 +6,29 @@ import { liveOwners, resolveCustomer } from '../identity/resolver.js';
 import type { AliasCache } from '../identity/alias-cache.js';
 import type { CustomerStore } from '../store/customer-store.js';
 import { UpdateBuilder } from '../store/update-builder.js';
-import { normalizeInstant } from '../store/keys.js';
-import type { SourceName, StoredTouchpoint, Touchpoint } from '../touchpoint.js';
+import { normalizeInstant, orderIndexPk, touchpointSk } from '../store/keys.js';
+import { jsonBytes, type SourceName, type StoredTouchpoint, type Touchpoint } from '../touchpoint.js';
 import { getAdapter } from './sources/index.js';
 import type { Headers } from './sources/types.js';
 import { applyTouchpoint } from './aggregates.js';
 
 /** Larger bodies are refused before verification: no provider sends single events this big. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
+
+/**
+ * DynamoDB's hard limits that a touchpoint write must respect. The schema bounds (BOUNDS in
+ * touchpoint.ts) keep keys and item size under them by construction; assertStorable re-checks
+ * them, and checks the one limit the bounds cannot (the update expression, whose length depends on
+ * the store's placeholder names), before identity resolution can create a customer.
+ */
+export const DYNAMO_LIMITS = {
+  sortKeyBytes: 1024,
+  partitionKeyBytes: 2048,
+  /** The stored item, with margin under DynamoDB's 400 KB for its own size accounting. */
+  itemBytes: 350 * 1024,
+  /** "The maximum length of any expression string is 4 KB." */
+  expressionBytes: 4096,
+} as const;
 
 export type DeliveryOutcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected';
 
@@ -111,12 +126,15 @@ function toStored(source: SourceName, tp: Touchpoint, dedupeKey: string, custome
   };
 }
 
+const orderUpdate = (tp: Touchpoint, source: SourceName) => applyTouchpoint(new UpdateBuilder(), tp).addToSet('sources', [source]);
+
 /**
  * A touchpoint that names only an order (a Shopify refund) goes to the customer whose purchase
  * carries that order id; an order Patron never saw (or whose customer was erased) is ignored.
  */
 async function storeForOrder(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedupeKey: string, orderId: string, now: Date) {
   const nowIso = now.toISOString();
+  assertStorable(source, tp, dedupeKey, orderUpdate(tp, source));
   for (let attempt = 0; attempt < 5; attempt++) {
     const owner = await deps.store.orderOwner(source, orderId);
     const customerId = owner ? (await liveOwners(deps.store, [owner], nowIso)).get(owner) : undefined;
@@ -125,11 +143,60 @@ async function storeForOrder(deps: IngestDeps, source: SourceName, tp: Touchpoin
       return { status: 'ignored' as const, code: 'order_unknown', eventType: tp.type, reason };
     }
     const stored = toStored(source, tp, dedupeKey, customerId, nowIso);
-    const outcome = await deps.store.writeTouchpoint(stored, applyTouchpoint(new UpdateBuilder(), tp).addToSet('sources', [source]));
+    const outcome = await deps.store.writeTouchpoint(stored, orderUpdate(tp, source));
     if (outcome === 'customer-moved') continue;
     return { status: outcome, touchpointId: stored.id, customerId, type: tp.type, merged: [] as string[] };
   }
   throw new Error('Touchpoint write did not settle: the customer kept moving');
+}
+
+/** A customer id as long as any ULID, for measuring an item before its customer is known. */
+const SIZING_CUSTOMER_ID = '0'.repeat(26);
+
+const tooBig = (path: string, message: string): never => {
+  throw new ValidationError(`The delivery cannot be stored: ${path} ${message}`, [{ path, message }]);
+};
+
+/**
+ * Proves a touchpoint write cannot fail on DynamoDB's size limits, before anything is written
+ * (identity resolution creates customers and claims aliases: a write failing after it would
+ * leave an empty customer behind). Everything measured depends only on the touchpoint: the item
+ * is sized with a ULID-length customer id, and the profile update is the one `store` builds.
+ */
+export function assertStorable(source: SourceName, tp: Touchpoint, dedupeKey: string, update: UpdateBuilder, indexOrderId?: string): void {
+  const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+  if (bytes(touchpointSk(tp.occurredAt, source, dedupeKey)) > DYNAMO_LIMITS.sortKeyBytes) tooBig('eventId', 'is too long to be a key');
+  if (indexOrderId !== undefined && bytes(orderIndexPk(source, indexOrderId)) > DYNAMO_LIMITS.partitionKeyBytes) {
+    tooBig('data.orderId', 'is too long to be a key');
+  }
+  const item = {
+    pk: SIZING_CUSTOMER_ID,
+    sk: touchpointSk(tp.occurredAt, source, dedupeKey),
+    ...toStored(source, tp, dedupeKey, SIZING_CUSTOMER_ID, tp.occurredAt),
+  };
+  if (jsonBytes(item) > DYNAMO_LIMITS.itemBytes) tooBig('data', `makes a stored item over ${DYNAMO_LIMITS.itemBytes} bytes`);
+  if (bytes(update.expression()) > DYNAMO_LIMITS.expressionBytes) {
+    tooBig(
+      tp.type === 'purchase' ? 'data.items' : 'data',
+      'has too many distinct categories or products to update the profile in one write',
+    );
+  }
+}
+
+/** The profile update of one touchpoint: aggregates, identifiers and names. */
+function profileUpdate(source: SourceName, tp: Touchpoint, aliasHashes: string[], identity: ReturnType<typeof identityOf>): UpdateBuilder {
+  const update = applyTouchpoint(new UpdateBuilder(), tp)
+    .addToSet('sources', [source])
+    .addToSet('aliasHashes', aliasHashes)
+    .addToSet('emails', identity.email ? [identity.email] : [])
+    .addToSet('phones', identity.phone ? [identity.phone] : [])
+    .addToSet('externalIds', identity.externalId ? [identity.externalId] : []);
+  if (tp.type === 'profile_updated') {
+    update.set('firstName', tp.customer.firstName).set('lastName', tp.customer.lastName);
+  } else {
+    update.setIfNotExists('firstName', tp.customer.firstName).setIfNotExists('lastName', tp.customer.lastName);
+  }
+  return update;
 }
 
 async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedupeKey: string, now: Date, indexOrderId?: string) {
@@ -140,6 +207,8 @@ async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedup
     ]);
   }
   const aliasHashes = identity.keys.map(deps.hashPii);
+  // Every check that can reject the delivery happens here, before resolveCustomer writes anything.
+  assertStorable(source, tp, dedupeKey, profileUpdate(source, tp, aliasHashes, identity), indexOrderId);
   const nowIso = now.toISOString();
   const merged: string[] = [];
 
@@ -158,17 +227,7 @@ async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedup
     merged.push(...resolution.merges.map((m) => m.mergedId));
     const customerId = resolution.customerId;
     const stored = toStored(source, tp, dedupeKey, customerId, nowIso);
-    const update = applyTouchpoint(new UpdateBuilder(), tp)
-      .addToSet('sources', [source])
-      .addToSet('aliasHashes', aliasHashes)
-      .addToSet('emails', identity.email ? [identity.email] : [])
-      .addToSet('phones', identity.phone ? [identity.phone] : [])
-      .addToSet('externalIds', identity.externalId ? [identity.externalId] : []);
-    if (tp.type === 'profile_updated') {
-      update.set('firstName', tp.customer.firstName).set('lastName', tp.customer.lastName);
-    } else {
-      update.setIfNotExists('firstName', tp.customer.firstName).setIfNotExists('lastName', tp.customer.lastName);
-    }
+    const update = profileUpdate(source, tp, aliasHashes, identity);
 
     const outcome = await deps.store.writeTouchpoint(stored, update, { indexOrderId });
     if (outcome === 'customer-moved') {

@@ -12,14 +12,19 @@ export class UpdateBuilder {
   private readonly placeholders = new Map<string, string>();
   private counter = 0;
 
-  /** One placeholder per distinct name: map keys (e.g. a currency) may equal attribute names. */
-  private name(n: string): string {
-    const existing = this.placeholders.get(n);
+  /**
+   * One placeholder per distinct name. Attribute names keep a readable placeholder; map keys
+   * (categories, currencies, product ids: up to 100 of up to 200 characters) get `#k<n>`, so the
+   * expression stays under DynamoDB's 4 KB limit however long they are.
+   */
+  private name(n: string, mapKey = false): string {
+    const cacheKey = `${mapKey ? 'k' : 'a'}:${n}`;
+    const existing = this.placeholders.get(cacheKey);
     if (existing) return existing;
-    const readable = `#${n.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    const readable = mapKey ? `#k${this.counter++}` : `#${n.replace(/[^A-Za-z0-9_]/g, '_')}`;
     const placeholder = readable in this.names ? `${readable}_${this.counter++}` : readable;
     this.names[placeholder] = n;
-    this.placeholders.set(n, placeholder);
+    this.placeholders.set(cacheKey, placeholder);
     return placeholder;
   }
 
@@ -30,7 +35,7 @@ export class UpdateBuilder {
   }
 
   private path(attribute: string, mapKey?: string): string {
-    return mapKey === undefined ? this.name(attribute) : `${this.name(attribute)}.${this.name(mapKey)}`;
+    return mapKey === undefined ? this.name(attribute) : `${this.name(attribute)}.${this.name(mapKey, true)}`;
   }
 
   /** Number attribute += n (created at n). */

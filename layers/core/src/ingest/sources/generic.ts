@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError, SignatureError, ValidationError, type FieldIssue } from '../../errors.js';
-import { Touchpoint } from '../../touchpoint.js';
+import { BOUNDS, Touchpoint } from '../../touchpoint.js';
 import { anyMatch, assertFresh, getHeader, hmacSha256Base64, parseUnixSeconds, requireHeader, usableSecrets } from './hmac.js';
 import type { Adapted, Headers, SourceAdapter } from './types.js';
 
@@ -66,6 +66,12 @@ export function fieldError(path: string, message: string): never {
   throw new ValidationError(`invalid payload: ${path} ${message}`, [{ path, message }]);
 }
 
+/** Event ids become the dedupe key, part of a DynamoDB sort key: at most 255 characters. */
+export function assertEventId(id: string, path: string): string {
+  if (id.length > BOUNDS.maxIdLength) fieldError(path, `must be at most ${BOUNDS.maxIdLength} characters`);
+  return id;
+}
+
 const SECRET_PREFIX = 'whsec_';
 
 /** Standard Webhooks secrets are `whsec_` + base64 of the key bytes. */
@@ -116,6 +122,7 @@ export const genericAdapter: SourceAdapter = {
     const touchpoint = toTouchpoint(payload);
     const id = getHeader(headers, 'webhook-id')?.trim();
     if (!id) fieldError('headers.webhook-id', 'is required (it is the event id)');
+    assertEventId(id, 'headers.webhook-id');
     return { kind: 'touchpoint', eventType: touchpoint.type, dedupeKey: id, touchpoint };
   },
 

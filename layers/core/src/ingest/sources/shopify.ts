@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SignatureError } from '../../errors.js';
-import { IsoDateTime, type CustomerRef, type LineItem } from '../../touchpoint.js';
-import { fieldError, parsePayload, toTouchpoint } from './generic.js';
+import { BOUNDS, Currency, PlausibleDateTime, Quantity, type CustomerRef, type LineItem } from '../../touchpoint.js';
+import { assertEventId, fieldError, parsePayload, toTouchpoint } from './generic.js';
 import { anyMatch, getHeader, hmacSha256Base64, requireHeader, usableSecrets } from './hmac.js';
 import type { Adapted, Headers, SourceAdapter } from './types.js';
 
@@ -78,7 +78,7 @@ export function decimalToMinor(amount: string, currency: string): number {
   }
   const padded = fraction.slice(0, exponent).padEnd(exponent, '0');
   const minor = BigInt(whole) * 10n ** BigInt(exponent) + BigInt(padded || '0');
-  if (minor > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError('is too large');
+  if (minor > BigInt(BOUNDS.maxMinorUnits)) throw new RangeError(`is too large (at most ${BOUNDS.maxMinorUnits} minor units)`);
   return Number(minor);
 }
 
@@ -100,17 +100,31 @@ function money(amount: string, currency: string, path: string): number {
  */
 const WholeNumber = z.number().nonnegative().refine(Number.isInteger, 'must be a whole number');
 const Id = z
-  .union([WholeNumber, z.string().regex(/^\d+$/, 'must be a numeric id')], {
-    error: 'must be a numeric id',
-  })
+  .union(
+    [
+      WholeNumber,
+      z.string().max(BOUNDS.maxIdLength, `must be at most ${BOUNDS.maxIdLength} characters`).regex(/^\d+$/, 'must be a numeric id'),
+    ],
+    {
+      error: 'must be a numeric id',
+    },
+  )
   .transform(String);
-/** Optional text where Shopify sends null or "" for "none". */
-const Text = z
-  .string()
-  .nullish()
-  .transform((v) => v?.trim() || undefined);
-const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
-const Decimal = z.string();
+/** Optional text where Shopify sends null or "" for "none"; at most `max` characters. */
+const textOf = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .nullish()
+    .transform((v) => v?.trim() || undefined);
+const Text = textOf(BOUNDS.maxTextLength);
+/** Skus, titles, vendors, person names: they become skus, names and categories (200 characters). */
+const NameText = textOf(BOUNDS.maxNameLength);
+/** A decimal amount string; long enough for any amount under the bound, short enough to parse cheaply. */
+const Decimal = z.string().max(32, 'must be at most 32 characters');
+/** `gid://shopify/Order/<id>`: its id is bounded like the numeric one. */
+const Gid = z.string().max(BOUNDS.maxIdLength + 40, `must be at most ${BOUNDS.maxIdLength + 40} characters`);
+const IsoDateTime = PlausibleDateTime;
 
 /**
  * Ids above 2^53 lose precision in JSON.parse; `admin_graphql_api_id` ("gid://shopify/Order/123")
@@ -129,11 +143,11 @@ const Consent = z.looseObject({
 
 const Customer = z.looseObject({
   id: Id,
-  admin_graphql_api_id: z.string().optional(),
+  admin_graphql_api_id: Gid.optional(),
   email: Text,
   phone: Text,
-  first_name: Text,
-  last_name: Text,
+  first_name: NameText,
+  last_name: NameText,
   state: Text,
   created_at: IsoDateTime.nullish(),
   updated_at: IsoDateTime.nullish(),
@@ -146,19 +160,19 @@ const OrderLineItem = z.looseObject({
   id: Id,
   product_id: Id.nullish(),
   variant_id: Id.nullish(),
-  sku: Text,
-  title: Text,
-  name: Text,
-  vendor: Text,
+  sku: NameText,
+  title: NameText,
+  name: NameText,
+  vendor: NameText,
   /** Not part of Shopify's order line items today; honoured if an app or API version adds it. */
-  product_type: Text,
-  quantity: z.number().int().positive(),
+  product_type: NameText,
+  quantity: Quantity,
   price: Decimal,
 });
 
 const Order = z.looseObject({
   id: Id,
-  admin_graphql_api_id: z.string().optional(),
+  admin_graphql_api_id: Gid.optional(),
   email: Text,
   contact_email: Text,
   phone: Text,
@@ -168,7 +182,10 @@ const Order = z.looseObject({
   currency: Currency,
   total_price: Decimal,
   financial_status: Text,
-  line_items: z.array(OrderLineItem).min(1, 'an order needs at least one line item'),
+  line_items: z
+    .array(OrderLineItem)
+    .min(1, 'an order needs at least one line item')
+    .max(BOUNDS.maxItems, `an order may have at most ${BOUNDS.maxItems} line items`),
 });
 
 const RefundTransaction = z.looseObject({
@@ -184,7 +201,7 @@ const Refund = z.looseObject({
   created_at: IsoDateTime,
   processed_at: IsoDateTime.nullish(),
   note: Text,
-  transactions: z.array(RefundTransaction).default([]),
+  transactions: z.array(RefundTransaction).max(BOUNDS.maxItems, `must have at most ${BOUNDS.maxItems} transactions`).default([]),
   /** Not in Shopify's Refund payload; present only if an upstream enriches the delivery. */
   email: Text,
   customer: Customer.nullish(),
@@ -396,6 +413,7 @@ export const shopifyAdapter: SourceAdapter = {
     if (!topic) fieldError('headers.x-shopify-topic', 'is required');
     const eventId = getHeader(headers, 'x-shopify-event-id')?.trim() || getHeader(headers, 'x-shopify-webhook-id')?.trim();
     if (!eventId) fieldError('headers.x-shopify-event-id', 'is required (or x-shopify-webhook-id)');
+    assertEventId(eventId, 'headers.x-shopify-event-id');
 
     switch (topic) {
       case 'orders/create':

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SignatureError } from '../../errors.js';
-import type { CustomerRef } from '../../touchpoint.js';
+import { BOUNDS, ISO_CURRENCIES, isPlausibleInstantMs, PLAUSIBLE_INSTANT_MESSAGE, type CustomerRef } from '../../touchpoint.js';
 import { fieldError, parsePayload, toTouchpoint } from './generic.js';
 import { anyMatch, assertFresh, DEFAULT_TOLERANCE_SECONDS, hmacSha256Hex, parseUnixSeconds, requireHeader, usableSecrets } from './hmac.js';
 import type { Adapted, Headers, SourceAdapter } from './types.js';
@@ -20,25 +20,46 @@ import type { Adapted, Headers, SourceAdapter } from './types.js';
  * Amounts are already integer minor units; currencies come lowercase and are uppercased.
  */
 
-const Text = z
-  .string()
-  .nullish()
-  .transform((v) => v?.trim() || undefined);
+/** Optional text, blank as absent; at most `max` characters (bounds in touchpoint.ts BOUNDS). */
+const textOf = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .nullish()
+    .transform((v) => v?.trim() || undefined);
+const Text = textOf(BOUNDS.maxTextLength);
+const NameText = textOf(BOUNDS.maxNameLength);
+/** A Stripe object id (`evt_...`, `ch_...`, `sub_...`): not blank, at most 255 characters. */
+const StripeId = z.string().trim().min(1, 'must not be blank').max(BOUNDS.maxIdLength, `must be at most ${BOUNDS.maxIdLength} characters`);
 const Currency = z
   .string()
   .regex(/^[a-zA-Z]{3}$/, 'must be a three-letter ISO 4217 code such as usd')
-  .transform((c) => c.toUpperCase());
-const Amount = z.number().int('must be an integer in minor units').nonnegative();
-const UnixTime = z.number().int('must be unix seconds').positive('must be unix seconds');
+  .transform((c) => c.toUpperCase())
+  .refine((c) => ISO_CURRENCIES.has(c), 'must be a three-letter ISO 4217 code such as usd');
+const Amount = z
+  .number()
+  .int('must be an integer in minor units')
+  .nonnegative()
+  .max(BOUNDS.maxMinorUnits, `must be at most ${BOUNDS.maxMinorUnits} minor units`);
+/** Unix seconds of a plausible instant: [2000-01-01, now + 1 day] (99999999999999 is not a date). */
+const UnixTime = z
+  .number()
+  .int('must be unix seconds')
+  .positive('must be unix seconds')
+  .refine((s) => isPlausibleInstantMs(s * 1000), PLAUSIBLE_INSTANT_MESSAGE);
 /** A reference Stripe sends as an id, or as the object itself when the API call expanded it. */
-const Ref = z.union([z.string().min(1), z.looseObject({ id: z.string().min(1) })]).transform((r) => (typeof r === 'string' ? r : r.id));
+const Ref = z.union([StripeId, z.looseObject({ id: StripeId })]).transform((r) => (typeof r === 'string' ? r : r.id));
+/** Metadata values used as sku, product id and category: at most 200 characters each. */
+const MetaValue = z.string().max(BOUNDS.maxNameLength, `must be at most ${BOUNDS.maxNameLength} characters`).optional();
 const Metadata = z
-  .record(z.string(), z.string())
+  .object({ sku: MetaValue, product_id: MetaValue, category: MetaValue })
+  .catchall(z.string())
   .nullish()
-  .transform((m) => m ?? {});
+  .transform((m): Record<string, string | undefined> => m ?? {});
+const MetaName = (meta: Record<string, string | undefined>, key: string): string | undefined => meta[key]?.trim() || undefined;
 
 const Charge = z.looseObject({
-  id: z.string().min(1),
+  id: StripeId,
   amount: Amount,
   amount_refunded: Amount.default(0),
   currency: Currency,
@@ -46,21 +67,21 @@ const Charge = z.looseObject({
   customer: Ref.nullish(),
   billing_details: z.looseObject({ email: Text, phone: Text }).nullish(),
   receipt_email: Text,
-  description: Text,
+  description: NameText,
   metadata: Metadata,
   refunds: z.looseObject({ data: z.array(z.looseObject({ reason: Text })).default([]) }).nullish(),
 });
 
 const Price = z.looseObject({
-  id: z.string().min(1),
+  id: StripeId,
   product: Ref,
-  nickname: Text,
+  nickname: NameText,
   unit_amount: Amount.nullish(),
   currency: Currency,
 });
 
 const Subscription = z.looseObject({
-  id: z.string().min(1),
+  id: StripeId,
   customer: Ref,
   created: UnixTime.optional(),
   start_date: UnixTime.optional(),
@@ -69,13 +90,18 @@ const Subscription = z.looseObject({
   cancellation_details: z.looseObject({ reason: Text, feedback: Text }).nullish(),
   items: z.looseObject({
     data: z
-      .array(z.looseObject({ price: Price, quantity: z.number().int().nonnegative().default(1) }))
+      .array(
+        z.looseObject({
+          price: Price,
+          quantity: z.number().int().nonnegative().max(BOUNDS.maxQuantity, `must be at most ${BOUNDS.maxQuantity}`).default(1),
+        }),
+      )
       .min(1, 'a subscription needs at least one item'),
   }),
 });
 
 const Invoice = z.looseObject({
-  id: z.string().min(1),
+  id: StripeId,
   customer: Ref.nullish(),
   customer_email: Text,
   customer_phone: Text,
@@ -87,7 +113,7 @@ const Invoice = z.looseObject({
 /** The event envelope with `data.object` typed by the event type. */
 const eventOf = <O extends z.ZodType>(object: O) =>
   z.looseObject({
-    id: z.string().min(1),
+    id: StripeId,
     type: z.string().min(1),
     created: UnixTime,
     data: z.looseObject({
@@ -96,7 +122,7 @@ const eventOf = <O extends z.ZodType>(object: O) =>
     }),
   });
 
-const Envelope = z.looseObject({ id: z.string().min(1), type: z.string().min(1) });
+const Envelope = z.looseObject({ id: StripeId, type: z.string().min(1).max(BOUNDS.maxNameLength) });
 
 const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
 
@@ -141,10 +167,10 @@ function adaptEvent(type: string, payload: unknown): Adapted {
           totalMinor: charge.amount,
           items: [
             {
-              sku: meta.sku || 'payment',
-              productId: meta.product_id || undefined,
+              sku: MetaName(meta, 'sku') ?? 'payment',
+              productId: MetaName(meta, 'product_id'),
               name: charge.description,
-              category: meta.category || 'payment',
+              category: MetaName(meta, 'category') ?? 'payment',
               quantity: 1,
               unitPriceMinor: charge.amount,
             },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SignatureError } from '../../errors.js';
-import { IsoDateTime, type CustomerRef } from '../../touchpoint.js';
-import { fieldError, parsePayload, toTouchpoint } from './generic.js';
+import { BOUNDS, IsoDateTime, PlausibleDateTime, type CustomerRef } from '../../touchpoint.js';
+import { assertEventId, fieldError, parsePayload, toTouchpoint } from './generic.js';
 import { anyMatch, assertFresh, getHeader, hmacSha256Base64, requireHeader, usableSecrets } from './hmac.js';
 import type { Adapted, Headers, SourceAdapter } from './types.js';
 
@@ -73,10 +73,19 @@ const USER_CREATED = 'zen:event-type:user.created';
 const USER_IDENTITY_CREATED = 'zen:event-type:user.identity_created';
 const USER_IDENTITY_CHANGED = 'zen:event-type:user.identity_changed';
 
-const Text = z
-  .string()
-  .nullish()
-  .transform((v) => v?.trim() || undefined);
+/** Optional text, blank as absent; at most `max` characters (bounds in touchpoint.ts BOUNDS). */
+const textOf = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .nullish()
+    .transform((v) => v?.trim() || undefined);
+const Text = textOf(BOUNDS.maxTextLength);
+const NameText = textOf(BOUNDS.maxNameLength);
+/** The event id (`id`), used as the dedupe key: at most 255 characters. */
+const EventId = textOf(BOUNDS.maxIdLength);
+/** Instants that become occurredAt: [2000-01-01, now + 1 day]. */
+const Instant = PlausibleDateTime;
 /** Zendesk sends ids as strings of digits in event payloads, numbers elsewhere. */
 /**
  * A JSON integer id. Not `.int()`: zod's int rejects values beyond 2^53, and ids that large do
@@ -84,9 +93,15 @@ const Text = z
  */
 const WholeNumber = z.number().nonnegative().refine(Number.isInteger, 'must be a whole number');
 const Id = z
-  .union([z.string().trim().regex(/^\d+$/, 'must be a numeric id'), WholeNumber], {
-    error: 'must be a numeric id',
-  })
+  .union(
+    [
+      z.string().trim().max(BOUNDS.maxIdLength, `must be at most ${BOUNDS.maxIdLength} characters`).regex(/^\d+$/, 'must be a numeric id'),
+      WholeNumber,
+    ],
+    {
+      error: 'must be a numeric id',
+    },
+  )
   .transform(String);
 /** Optional id: "" (an empty placeholder in a trigger body) counts as absent. */
 const OptionalId = z.preprocess((v) => (v === '' ? undefined : v), Id.nullish());
@@ -96,36 +111,39 @@ const Detail = z.looseObject({
   requester_id: OptionalId,
   requester_email: Text,
   subject: Text,
-  priority: Text,
-  status: Text,
-  tags: z.array(z.string()).nullish(),
-  created_at: IsoDateTime.nullish(),
-  updated_at: IsoDateTime.nullish(),
+  priority: NameText,
+  status: NameText,
+  tags: z
+    .array(z.string().max(BOUNDS.maxNameLength, `must be at most ${BOUNDS.maxNameLength} characters`))
+    .max(1000)
+    .nullish(),
+  created_at: Instant.nullish(),
+  updated_at: Instant.nullish(),
 });
 
 const Envelope = z.looseObject({
   type: z.string().min(1),
-  id: Text,
-  time: IsoDateTime.nullish(),
+  id: EventId,
+  time: Instant.nullish(),
   detail: Detail,
   event: z.looseObject({}).nullish(),
 });
 
-const StatusEvent = z.looseObject({ current: z.string().min(1), previous: Text });
+const StatusEvent = z.looseObject({ current: z.string().min(1).max(BOUNDS.maxNameLength), previous: Text });
 
 /** `detail` of a user event: a subset of the user resource, ids as strings. */
 const UserDetail = z.looseObject({
   id: Id,
   email: Text,
-  role: Text,
-  created_at: IsoDateTime.nullish(),
-  updated_at: IsoDateTime.nullish(),
+  role: NameText,
+  created_at: Instant.nullish(),
+  updated_at: Instant.nullish(),
 });
 
 const UserEnvelope = z.looseObject({
   type: z.string().min(1),
-  id: Text,
-  time: IsoDateTime.nullish(),
+  id: EventId,
+  time: Instant.nullish(),
   detail: UserDetail,
 });
 
@@ -142,8 +160,8 @@ const IdentityChangedEvent = z.looseObject({ event: z.looseObject({ current: Ide
 const STAFF_ROLES = new Set(['agent', 'admin']);
 
 const SatisfactionEvent = z.looseObject({
-  score: z.union([z.number(), z.string()]).nullish(),
-  rating: z.union([z.number(), z.string()]).nullish(),
+  score: z.union([z.number(), z.string().max(BOUNDS.maxTextLength)]).nullish(),
+  rating: z.union([z.number(), z.string().max(BOUNDS.maxTextLength)]).nullish(),
   comment: Text,
 });
 
@@ -182,7 +200,7 @@ const isComplaint = (tags: readonly string[] | null | undefined) => (tags ?? [])
 function eventIdOf(id: string | undefined, headers: Headers): string {
   const eventId = id ?? getHeader(headers, 'x-zendesk-webhook-invocation-id')?.trim();
   if (!eventId) return fieldError('id', 'is required (or the x-zendesk-webhook-invocation-id header)');
-  return eventId;
+  return assertEventId(eventId, id ? 'id' : 'headers.x-zendesk-webhook-invocation-id');
 }
 
 /** The user's email and Zendesk id: what links the requester id of tickets to the person. */
