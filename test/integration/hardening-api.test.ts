@@ -42,7 +42,7 @@ describe('POST /customers/lookup', () => {
     const stored = await deliver('generic', purchase({ email }, 1_000));
     const res = await post('/customers/lookup', { email: email.toUpperCase() });
     expect(res.status).toBe(200);
-    expect((await res.json()).customers.map((c: { customerId: string }) => c.customerId)).toEqual([stored.body.customerId]);
+    expect((await res.json()).customers.map((c: { id: string }) => c.id)).toEqual([stored.body.customerId]);
   });
 
   it('answers an empty list for an unknown address and 422 for neither or both fields', async () => {

@@ -115,10 +115,13 @@ describe('POST /webhooks/{source}: bounds keep every stored customer readable', 
         quantity: 1,
       }));
       o.total_price = '30.00';
+      // The sample's phone numbers are shared with other suites' orders: the identity would merge.
+      for (const holder of [o, o.customer, o.customer?.default_address, o.billing_address, o.shipping_address])
+        if (holder) delete holder.phone;
     });
     const res = await deliver('shopify', order, { headers: shopifyHeaders });
     expect(res.status).toBe(201);
     const [customer] = await customersByEmail(email);
-    expect(Object.keys(customer.categories)).toHaveLength(30);
+    expect(Object.keys(customer.categories).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `Vendor ${i}`).sort());
   });
 });

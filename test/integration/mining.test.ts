@@ -74,6 +74,12 @@ describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
     const segment = run.summary.segments[0].name;
     const inSegment = await (await api(`/flags?segment=${encodeURIComponent(segment)}&limit=50`)).json();
     expect(inSegment.items.every((f: any) => f.segment === segment)).toBe(true);
+    // Any case finds the run's own spelling; an unknown name is a 422 listing the segments.
+    const lower = await (await api(`/flags?segment=${encodeURIComponent(segment.toLowerCase())}&limit=50`)).json();
+    expect(lower.items.map((f: any) => f.customerId)).toEqual(inSegment.items.map((f: any) => f.customerId));
+    const unknown = await api('/flags?segment=no-such-segment');
+    expect(unknown.status).toBe(422);
+    expect((await unknown.json()).issues[0]).toMatchObject({ path: 'query.segment', message: expect.stringContaining(segment) });
   });
 
   it("shows segment, CLV and P(alive) in the customer 360 and the customer's own flags", async () => {

@@ -92,6 +92,7 @@ describe("a merge moves the loser's offers through the offer store", () => {
         calls.push([from, to]);
         return 7;
       },
+      eraseOfferRecords: async () => 0,
     });
     expect(await injected.moveOffers('a', 'b')).toBe(7);
     expect(calls).toEqual([['a', 'b']]);

@@ -1,10 +1,11 @@
-import { BadRequestError, NotFoundError } from '../errors.js';
+import { BadRequestError, ConflictError, NotFoundError } from '../errors.js';
 import { normalizeEmail } from '../identity/normalize.js';
 import type { PiiHasher } from '../identity/pii-hasher.js';
 import { liveOwners } from '../identity/resolver.js';
 import type { CustomerStore } from '../store/customer-store.js';
 import type { MiningStore } from '../store/mining-store.js';
-import { customerPk } from '../store/keys.js';
+import type { Item } from '../store/dynamo.js';
+import { customerPk, parseOfferSk, PROFILE_SK } from '../store/keys.js';
 import type { StoredTouchpoint, TouchpointType } from '../touchpoint.js';
 import { toCustomer360, type Customer360 } from './customer-360.js';
 import type { ProfileItem } from './profile.js';
@@ -17,13 +18,18 @@ export interface CustomerDeps {
   now: () => Date;
 }
 
-/** The live profile behind an id, following merges; NotFound when unknown or erased. */
-async function liveProfile(deps: CustomerDeps, customerId: string): Promise<ProfileItem> {
+/**
+ * The live profile behind an id, following merges; NotFound when unknown or erased (or being
+ * erased, unless `erasing`: a retried erasure resumes where a failed one stopped).
+ */
+async function liveProfile(deps: CustomerDeps, customerId: string, opts: { erasing?: boolean } = {}): Promise<ProfileItem> {
   const live = (await liveOwners(deps.store, [customerId], deps.now().toISOString())).get(customerId);
-  const profile = live ? await deps.store.getProfile(live) : undefined;
-  if (!profile) throw new NotFoundError(`Customer '${customerId}' not found`);
+  const profile = live ? await deps.store.getProfile(live, opts.erasing) : undefined;
+  if (!profile || (isBeingErased(profile) && !opts.erasing)) throw new NotFoundError(`Customer '${customerId}' not found`);
   return profile;
 }
+
+const isBeingErased = (profile: ProfileItem) => 'erasedAt' in profile && !!profile.erasedAt;
 
 /**
  * The live customer id behind an id or an email (the id wins when both are given); NotFound when
@@ -113,24 +119,72 @@ export interface ErasureResult {
   mergedIdsErased: string[];
 }
 
+/** Passes over a partition before an erasure gives up (and can be retried): see eraseCustomer. */
+const ERASURE_MAX_PASSES = 10;
+
 /**
- * Right to be forgotten: the customer's partition (profile, touchpoints, offers) and the redirects
- * of customers merged into it are deleted; the aliases become tombstones that keep redeliveries of
- * older events out. What remains is an audit record with counts and the opaque id, no PII.
+ * Right to be forgotten: the customer's partition (profile, touchpoints, offers), the offers' id
+ * pointers, audit trails and Idempotency-Key records, and the redirects of customers merged into
+ * it are deleted; the aliases become tombstones that keep redeliveries of older events out. What
+ * remains is an audit record with counts and the opaque id, no PII.
+ *
+ * Deliveries and registrations race with it, so the order matters:
+ * 1. The aliases become tombstones: from here on a delivery resolves to "erased" (old event,
+ *    ignored) or to a new customer (event after the erasure), never to this id again.
+ * 2. The profile is marked `erasedAt` (CustomerStore.markErased): a fence. A delivery or offer
+ *    registration that resolved this id before step 1 writes in a transaction conditioned on the
+ *    profile being live, so it either committed before the mark or fails after it (and resolves
+ *    again, finding the tombstones). Aliases added by such a delivery before the mark are in the
+ *    marked profile, and become tombstones too.
+ * 3. The partition is read strongly consistently and deleted, except the profile, until a read
+ *    finds only the profile: everything committed before the mark is in the first read, the
+ *    loop only guards against a straggler. The offers' records outside the partition (id
+ *    pointer, audit trail, Idempotency-Key record, found through the offer item) go with them.
+ * 4. The audit record is written, and the profile deleted last: until then a failed erasure keeps
+ *    its fence, and `DELETE` again resumes it (same erasedAt, same audit key).
  */
 export async function eraseCustomer(deps: CustomerDeps, customerId: string): Promise<ErasureResult> {
-  const profile = await liveProfile(deps, customerId);
-  const id = profile.customerId;
-  const erasedAt = deps.now().toISOString();
+  const found = await liveProfile(deps, customerId, { erasing: true });
+  const id = found.customerId;
+  const erasedAt = (found as { erasedAt?: string }).erasedAt ?? deps.now().toISOString();
+  const tombstoned = new Set(found.aliasHashes ?? []);
+  await deps.store.tombstoneAliases(tombstoned, erasedAt);
+  const profile = await deps.store.markErased(id, erasedAt);
+  if (!profile) throw new ConflictError(`Customer '${customerId}' was merged or erased meanwhile; retry the request`);
+  // Aliases a racing delivery added before the mark; the others are tombstones already (and may
+  // have been claimed since by a new customer, which must keep them).
+  const added = [...(profile.aliasHashes ?? [])].filter((h) => !tombstoned.has(h));
+  if (added.length) await deps.store.tombstoneAliases(added, profile.erasedAt);
+
   const mergedIds = profile.mergedFrom ?? [];
+  const offers: Item[] = [];
   let itemsDeleted = 0;
   for (const pid of [id, ...mergedIds]) {
-    const items = await deps.store.partitionItems(pid);
-    await deps.store.deleteKeys(items.map((i) => ({ pk: String(i.pk), sk: String(i.sk) })));
-    itemsDeleted += items.length;
+    const keep = (item: Item) => pid === id && item.sk === PROFILE_SK;
+    for (let pass = 0; ; pass++) {
+      const items = (await deps.store.partitionItems(pid, undefined, { consistent: true })).filter((i) => !keep(i));
+      if (!items.length) break;
+      if (pass === ERASURE_MAX_PASSES) throw new Error(`Erasure of '${id}' did not settle: items keep appearing under ${pid}`);
+      // An offer's records go before the offer item: a retry after a crash still finds the offer.
+      const found = items.filter((i) => parseOfferSk(String(i.sk)) !== undefined);
+      if (found.length) itemsDeleted += await deps.store.eraseOfferRecords(found);
+      offers.push(...found);
+      await deps.store.deleteKeys(items.map((i) => ({ pk: String(i.pk), sk: String(i.sk) })));
+      itemsDeleted += items.length;
+    }
   }
-  const aliasesDeleted = await deps.store.tombstoneAliases(profile.aliasHashes ?? [], erasedAt);
-  const result = { customerId: id, erasedAt, itemsDeleted, aliasesDeleted, mergedIdsErased: mergedIds };
+  // A status change needs the offer item: one that committed between the deletion of an offer's
+  // records and of the offer left an audit record, which this last sweep of the trails removes.
+  if (offers.length) itemsDeleted += await deps.store.eraseOfferRecords(offers.map((o) => ({ id: o.id })));
+
+  const result = {
+    customerId: id,
+    erasedAt: profile.erasedAt,
+    itemsDeleted: itemsDeleted + 1,
+    aliasesDeleted: tombstoned.size + added.length,
+    mergedIdsErased: mergedIds,
+  };
   await deps.store.putErasureAudit({ ...result, requestedId: customerId });
+  await deps.store.deleteKeys([{ pk: customerPk(id), sk: PROFILE_SK }]);
   return result;
 }

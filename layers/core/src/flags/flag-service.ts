@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BadRequestError, NotFoundError } from '../errors.js';
+import { BadRequestError, NotFoundError, ValidationError } from '../errors.js';
 import { liveOwners } from '../identity/resolver.js';
 import type { CustomerStore } from '../store/customer-store.js';
 import { customerPk, FLAGS_INDEX, flagSk, flagsIndexPk, flagsIndexSk } from '../store/keys.js';
@@ -56,11 +56,28 @@ async function latestRun(deps: FlagDeps): Promise<string> {
 }
 
 /**
+ * The run's own spelling of a segment name, matched without regard to case ("champions" finds
+ * "Champions"); an unknown name is a 422 that lists the run's segments, not an empty page.
+ */
+async function canonicalSegment(deps: FlagDeps, runId: string, asked: string): Promise<string> {
+  const run = await deps.runs.getRun(runId, false);
+  const names = ((run?.summary?.segments as { name?: unknown }[] | undefined) ?? []).map((s) => String(s.name ?? ''));
+  const found = names.find((name) => name.toLowerCase() === asked.trim().toLowerCase());
+  if (found === undefined) {
+    throw new ValidationError('Invalid query parameters', [
+      { path: 'query.segment', message: `unknown segment; the latest run's segments are ${names.join(', ') || 'none'}` },
+    ]);
+  }
+  return found;
+}
+
+/**
  * Flags of the latest completed run, best first, read from the score-ordered index. Without a
  * type, the three types' index pages are merged by score and the cursor remembers each one's place.
  */
 export async function listFlags(deps: FlagDeps, q: FlagQuery): Promise<{ runId: string; items: FlagItem[]; nextCursor: string | null }> {
   const runId = await latestRun(deps);
+  const segment = q.segment === undefined ? undefined : await canonicalSegment(deps, runId, q.segment);
   const types = q.type ? [q.type] : [...FLAG_TYPES];
   const cursor: Cursor = q.cursor ? decode(q.cursor) : {};
   const nowEpoch = Math.floor(deps.now().getTime() / 1000);
@@ -71,7 +88,7 @@ export async function listFlags(deps: FlagDeps, q: FlagQuery): Promise<{ runId: 
         runId,
         type,
         minScore: q.minScore,
-        segment: q.segment,
+        segment,
         nowEpoch,
         limit: q.limit,
         startKey: cursor[type],

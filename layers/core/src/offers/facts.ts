@@ -11,7 +11,11 @@ import type { Customer360 } from '../customers/customer-360.js';
 export interface CustomerFacts {
   /** Patron customer id (the surviving id after merges). */
   customerId: string;
-  /** First name or display name, used in messages only ("Ann already holds ..."). */
+  /**
+   * First name or display name, used in messages only ("Ann already holds ..."), and only in the
+   * messages of an API response: what is stored (audit records, Idempotency-Key records) is
+   * worded from `anonymousFacts` ("The customer already holds ...").
+   */
   name?: string;
   /** Latest known consent choice per channel (`at` = when the customer made it), or null when never stated. */
   consent: Record<ConsentChannelName, ConsentFact | null>;
@@ -167,4 +171,10 @@ export function factsFromCustomer360(c: Customer360, extras: FactsExtras = {}): 
     if (extras[key] !== undefined) (facts as unknown as Record<string, unknown>)[key] = extras[key];
   }
   return facts;
+}
+
+/** The facts without the customer's name, for findings that are stored: they say "the customer". */
+export function anonymousFacts(facts: CustomerFacts): CustomerFacts {
+  const { name: _name, ...rest } = facts;
+  return rest;
 }

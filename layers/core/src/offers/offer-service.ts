@@ -10,7 +10,7 @@ import type { LatestRuns, MiningStore } from '../store/mining-store.js';
 import type { AuditRecord, CustomerSnapshot, OfferStore, StoredOffer } from '../store/offer-store.js';
 import type { RuleSetConfig } from './config.js';
 import { evaluateOffer } from './engine.js';
-import { factsFromCustomer360, type CustomerFacts, type FactsExtras, type RecentContact } from './facts.js';
+import { anonymousFacts, factsFromCustomer360, type CustomerFacts, type FactsExtras, type RecentContact } from './facts.js';
 import { OFFER_STATUSES, windowEnd, type Evaluation, type Finding, type OfferRequest, type OfferStatus } from './schema.js';
 
 export interface OfferDeps extends CustomerDeps {
@@ -254,11 +254,16 @@ export async function registerOffer(
     const at = now.toISOString();
     const offer = newOffer(request, ctx.customerId, at);
     const body = { offer, decision: evaluation.decision, findings: evaluation.findings };
+    // The response names the customer; what is stored (the audit records and the Idempotency-Key
+    // record, hence a replay) holds the same findings worded without the name ("the customer"),
+    // so no first name outlives an erasure in an audit trail.
+    const anonymous = ctx.facts.name ? evaluateOffer(request, anonymousFacts(ctx.facts), ctx.active, deps.rules, now) : evaluation;
+    const storedBody = { ...body, findings: anonymous.findings };
     const outcome = await deps.offers.register({
       offer,
       expectedVersion: ctx.ledgerVersion,
-      audit: creationAudit(offer, request, evaluation, at),
-      idempotency: keyHash ? { keyHash, record: { requestHash, offerId: offer.id, status: 201, body } } : undefined,
+      audit: creationAudit(offer, request, anonymous, at),
+      idempotency: keyHash ? { keyHash, record: { requestHash, offerId: offer.id, status: 201, body: storedBody } } : undefined,
     });
     if (outcome === 'stored') return { status: 201, body, replayed: false };
   }

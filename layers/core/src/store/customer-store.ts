@@ -53,6 +53,14 @@ export interface MergedOfferMover {
   moveOffers(fromId: string, toId: string): Promise<number>;
 }
 
+/** The offer store's step in an erasure (see OfferStore.eraseOfferRecords). */
+export interface OfferRecordEraser {
+  eraseOfferRecords(offers: Item[]): Promise<number>;
+}
+
+/** A profile as eraseCustomer marks it before deleting the partition (see markErased). */
+export type ErasingProfile = ProfileItem & { erasedAt: string };
+
 /** How long an erased customer's aliases keep old redeliveries out (providers retry for up to 3 days). */
 export const ERASURE_TOMBSTONE_DAYS = 30;
 
@@ -66,7 +74,7 @@ export class CustomerStore {
     readonly table: string,
     // identity/merge.ts drives a merge's steps through this store; offers are the offer store's
     // (passed in, so the stores do not import each other).
-    private readonly offers: MergedOfferMover,
+    private readonly offers: MergedOfferMover & OfferRecordEraser,
     private readonly meter?: CapacityMeter,
   ) {}
 
@@ -220,11 +228,13 @@ export class CustomerStore {
    * Stores a touchpoint and adds it to the profile aggregates atomically. The touchpoint's key
    * is derived from the provider event, so a redelivery fails the condition: 'duplicate', and
    * the aggregates are untouched. 'customer-moved' means the profile was merged or erased
-   * meanwhile: resolve the customer again.
+   * meanwhile (or is being erased: `erasedAt`, see markErased): resolve the customer again.
    */
   async writeTouchpoint(tp: StoredTouchpoint, profileUpdate: UpdateBuilder, opts: { indexOrderId?: string } = {}): Promise<WriteOutcome> {
     const u = profileUpdate;
-    const condition = `attribute_exists(${u.ref('pk')}) AND attribute_not_exists(${u.ref('mergedInto')})`;
+    const condition =
+      `attribute_exists(${u.ref('pk')}) AND attribute_not_exists(${u.ref('mergedInto')}) ` +
+      `AND attribute_not_exists(${u.ref('erasedAt')})`;
     try {
       const out = await this.doc.send(
         new TransactWriteCommand({
@@ -284,7 +294,8 @@ export class CustomerStore {
           TableName: this.table,
           Key: { pk: customerPk(customerId), sk: PROFILE_SK },
           UpdateExpression: 'SET consent.#ch = :c',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(consent.#ch) OR consent.#ch.#at < :at)',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(erasedAt) AND (attribute_not_exists(consent.#ch) OR consent.#ch.#at < :at)',
           ExpressionAttributeNames: { '#ch': channel, '#at': 'at' },
           ExpressionAttributeValues: { ':c': value, ':at': value.at },
         }),
@@ -350,8 +361,40 @@ export class CustomerStore {
     return out.Items?.[0]?.occurredAt as string | undefined;
   }
 
-  async partitionItems(customerId: string, skPrefix?: string): Promise<Item[]> {
-    return queryPartition(this.doc, this.table, customerPk(customerId), skPrefix);
+  async partitionItems(customerId: string, skPrefix?: string, opts: { consistent?: boolean } = {}): Promise<Item[]> {
+    return queryPartition(this.doc, this.table, customerPk(customerId), skPrefix, opts);
+  }
+
+  /**
+   * First step of an erasure: marks the live profile `erasedAt` (kept if already set, so a retried
+   * erasure keeps its date). Every conditional write to a customer partition (writeTouchpoint,
+   * applyConsent, commitMerge, OfferStore.register) requires the profile without `erasedAt`, so
+   * from here on nothing new lands under the partition. Returns the marked profile (a strongly
+   * consistent image, with every alias added so far), or undefined when the profile is gone or
+   * merged away.
+   */
+  async markErased(customerId: string, erasedAt: string): Promise<ErasingProfile | undefined> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: customerPk(customerId), sk: PROFILE_SK },
+          UpdateExpression: 'SET erasedAt = if_not_exists(erasedAt, :at)',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(mergedInto)',
+          ExpressionAttributeValues: { ':at': erasedAt },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes as ErasingProfile;
+    } catch (error) {
+      if (isConditionalFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Erasure step for the offers of an erased partition: done by the offer store. */
+  eraseOfferRecords(offers: Item[]): Promise<number> {
+    return this.offers.eraseOfferRecords(offers);
   }
 
   /**
@@ -372,7 +415,7 @@ export class CustomerStore {
                 Key: { pk: customerPk(loser.customerId), sk: PROFILE_SK },
                 UpdateExpression: 'SET mergedInto = :s, mergedAt = :now, mergePending = :true',
                 ConditionExpression:
-                  'attribute_exists(pk) AND attribute_not_exists(mergedInto) AND ' +
+                  'attribute_exists(pk) AND attribute_not_exists(mergedInto) AND attribute_not_exists(erasedAt) AND ' +
                   (loser.touchpointCount === undefined ? 'attribute_not_exists(touchpointCount)' : 'touchpointCount = :v'),
                 ExpressionAttributeValues: {
                   ':s': survivorId,
@@ -387,7 +430,9 @@ export class CustomerStore {
                 TableName: this.table,
                 Key: { pk: customerPk(survivorId), sk: PROFILE_SK },
                 ...s.params(),
-                ConditionExpression: `attribute_exists(${s.ref('pk')}) AND attribute_not_exists(${s.ref('mergedInto')})`,
+                ConditionExpression:
+                  `attribute_exists(${s.ref('pk')}) AND attribute_not_exists(${s.ref('mergedInto')}) ` +
+                  `AND attribute_not_exists(${s.ref('erasedAt')})`,
               },
             },
             {

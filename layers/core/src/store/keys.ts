@@ -6,11 +6,13 @@
  * Every customer's data lives in one partition, so a customer read, a history page, an offer
  * check's snapshot and an erasure are each one Query. PII never appears in a key: aliases are
  * keyed by a keyed hash (see identity/pii-hasher.ts). TTL is the `expiresAt` attribute (epoch s).
+ * An offer registered with an Idempotency-Key keeps the key's hash (`idempotencyKeyHash`), so an
+ * erasure finds and deletes the key's record along with the offer's pointer and audit trail.
  *
  * | entity          | pk                 | sk                                   | gsi1pk                   | gsi1sk            | TTL      | written by
  * |-----------------|--------------------|--------------------------------------|--------------------------|-------------------|----------|------------------------------------------------------
  * | profile         | CUST#<id>          | PROFILE                              |                          |                   |          | CustomerStore: createCustomer, writeTouchpoint,
- * |                 |                    |                                      |                          |                   |          |   applyConsent, commitMerge
+ * |                 |                    |                                      |                          |                   |          |   applyConsent, commitMerge, markErased (erasure fence)
  * | merge redirect  | CUST#<loserId>     | PROFILE (mergedInto, no PII)         |                          |                   |          | CustomerStore.finishMerge
  * | touchpoint      | CUST#<id>          | TP#<occurredAt>#<source>#<dedupeKey> | ORDER#<source>#<orderId> | <id when written> |          | CustomerStore: writeTouchpoint, moveTouchpoints
  * |                 |                    |                                      | (purchases only)         |                   |          |

@@ -2,7 +2,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentC
 import { monotonicFactory } from 'ulid';
 import type { ProfileItem } from '../customers/profile.js';
 import type { Finding, RegisteredOffer } from '../offers/schema.js';
-import { batchWrite, cancelledByCondition, isTransactionConflict, queryAll, queryPartition, withoutKeys } from './dynamo.js';
+import { batchWrite, cancelledByCondition, isTransactionConflict, queryAll, queryPartition, withoutKeys, type Item } from './dynamo.js';
 import {
   AUDIT_SK_PREFIX,
   CUSTOMER_STATE_SKS,
@@ -70,6 +70,27 @@ export type RegisterOutcome = 'stored' | 'stale' | 'idempotency-key-taken';
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
 /**
+ * Stored on an offer item registered with an Idempotency-Key: the key's hash, so an erasure can
+ * find and delete the key's record (it holds the response, with the customer id and the offer).
+ * Never part of the domain offer (stripped on every read).
+ */
+export const OFFER_IDEMPOTENCY_ATTR = 'idempotencyKeyHash';
+
+/** A stored offer item as the domain sees it: without keys and without the key hash. */
+function toOffer(item: Item): StoredOffer {
+  const { [OFFER_IDEMPOTENCY_ATTR]: _k, ...offer } = withoutKeys<Item>(item);
+  return offer as unknown as StoredOffer;
+}
+
+/**
+ * Every registration also checks the profile it registers for: present, not merged away and not
+ * being erased (eraseCustomer marks the profile `erasedAt` before deleting the partition). So a
+ * registration that read the customer before an erasure cannot write an offer after it, even one
+ * expecting ledger version 0 (which the ledger's own condition would let through once deleted).
+ */
+const LIVE_PROFILE_CONDITION = 'attribute_exists(pk) AND attribute_not_exists(mergedInto) AND attribute_not_exists(erasedAt)';
+
+/**
  * The offer registry (keys: see store/keys.ts). The ledger version (OFFERS) is the concurrency
  * guard: a registration is written only if the version is still the one its check read, so two
  * conflicting registrations cannot both pass a check that saw neither (optimistic locking in one
@@ -96,10 +117,11 @@ export class OfferStore {
     const snap: CustomerSnapshot = { flags: [], offers: [], ledgerVersion: 0 };
     for (const item of items) {
       const sk = String(item.sk);
-      if (sk === PROFILE_SK) snap.profile = item as unknown as ProfileItem;
+      // A profile being erased reads as absent: checks and registrations answer 404.
+      if (sk === PROFILE_SK) snap.profile = item.erasedAt ? undefined : (item as unknown as ProfileItem);
       else if (sk === MINING_SK) snap.mining = withoutKeys<CustomerMiningItem>(item);
       else if (sk === OFFER_LEDGER_SK) snap.ledgerVersion = Number(item.version ?? 0);
-      else if (sk.startsWith(OFFER_SK_PREFIX)) snap.offers.push(withoutKeys<StoredOffer>(item));
+      else if (sk.startsWith(OFFER_SK_PREFIX)) snap.offers.push(toOffer(item));
       else if (sk.startsWith(FLAG_SK_PREFIX)) snap.flags.push(withoutKeys<FlagItem>(item));
     }
     return snap;
@@ -127,7 +149,8 @@ export class OfferStore {
 
   /**
    * Writes a checked offer atomically with its audit records, the ledger version bump and the
-   * Idempotency-Key record. `stale`: another registration or status change came first (re-check);
+   * Idempotency-Key record, if the profile is still live (LIVE_PROFILE_CONDITION). `stale`: another
+   * registration or status change came first, or the customer was merged or is being erased (re-check);
    * `idempotency-key-taken`: a concurrent request with the same key won (read its response).
    */
   async register(args: {
@@ -149,9 +172,21 @@ export class OfferStore {
         },
       },
       {
+        ConditionCheck: {
+          TableName: this.table,
+          Key: { pk: customerPk(offer.customerId), sk: PROFILE_SK },
+          ConditionExpression: LIVE_PROFILE_CONDITION,
+        },
+      },
+      {
         Put: {
           TableName: this.table,
-          Item: { pk: customerPk(offer.customerId), sk: offerSk(offer.id), ...offer },
+          Item: {
+            pk: customerPk(offer.customerId),
+            sk: offerSk(offer.id),
+            ...offer,
+            ...(idempotency ? { [OFFER_IDEMPOTENCY_ATTR]: idempotency.keyHash } : {}),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -177,7 +212,7 @@ export class OfferStore {
       return 'stored';
     } catch (error) {
       if (idempotency && cancelledByCondition(error, items.length - 1)) return 'idempotency-key-taken';
-      if (cancelledByCondition(error, 0)) return 'stale';
+      if (cancelledByCondition(error, 0) || cancelledByCondition(error, 1)) return 'stale';
       if (isTransactionConflict(error)) return 'stale';
       throw error;
     }
@@ -222,7 +257,7 @@ export class OfferStore {
     const out = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: { pk: customerPk(customerId), sk: offerSk(offerId) }, ConsistentRead: consistent }),
     );
-    return out.Item ? withoutKeys<StoredOffer>(out.Item) : undefined;
+    return out.Item ? toOffer(out.Item) : undefined;
   }
 
   async auditTrail(offerId: string): Promise<AuditRecord[]> {
@@ -232,7 +267,7 @@ export class OfferStore {
 
   async customerOffers(customerId: string): Promise<StoredOffer[]> {
     const items = await queryPartition(this.doc, this.table, customerPk(customerId), OFFER_SK_PREFIX);
-    return items.map((i) => withoutKeys<StoredOffer>(i));
+    return items.map(toOffer);
   }
 
   /**
@@ -262,6 +297,27 @@ export class OfferStore {
 
   private async bumpLedger(customerId: string): Promise<void> {
     await this.doc.send(new UpdateCommand(offerLedgerBump(this.table, customerId)));
+  }
+
+  /**
+   * Erasure step (driven by customers/customer-service.ts, after the offers' customer partition is
+   * deleted): the offers' id pointers, their audit trails and their Idempotency-Key records. A
+   * status change needs the offer item, so once it is gone no audit record can be added.
+   */
+  async eraseOfferRecords(offers: Item[]): Promise<number> {
+    const keys: { pk: string; sk: string }[] = [];
+    for (const offer of offers) {
+      const records = await queryPartition(this.doc, this.table, offerPk(String(offer.id)), undefined, { consistent: true });
+      keys.push(...records.map((r) => ({ pk: String(r.pk), sk: String(r.sk) })));
+      const keyHash = offer[OFFER_IDEMPOTENCY_ATTR];
+      if (typeof keyHash === 'string') keys.push({ pk: idempotencyPk(keyHash), sk: IDEMPOTENCY_SK });
+    }
+    await batchWrite(
+      this.doc,
+      this.table,
+      keys.map((Key) => ({ DeleteRequest: { Key } })),
+    );
+    return keys.length;
   }
 
   async getIdempotency(keyHash: string): Promise<IdempotencyRecord | undefined> {
