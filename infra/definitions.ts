@@ -84,7 +84,7 @@ const DEFINITIONS: Omit<FunctionDefinition, 'routes'>[] = [
     entry: 'functions/flags/handler.ts',
     description: 'Ranked cross-sell, up-sell and churn-risk flags and the latest segments',
     table: 'read',
-    secrets: ['apiKeys'],
+    secrets: ['apiKeys', 'piiHashKey'],
     memoryMb: 512,
     timeoutSeconds: 10,
   },

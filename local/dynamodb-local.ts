@@ -99,6 +99,8 @@ export interface DynamoDbLocal {
   /** e.g. `http://127.0.0.1:41234` */
   endpoint: string;
   port: number;
+  /** The Java process id (fault-injection tests pause it with SIGSTOP/SIGCONT). */
+  pid: number;
   /** Kills the Java process and resolves once it has exited. Idempotent. */
   stop(): Promise<void>;
 }
@@ -280,6 +282,7 @@ async function launch(dir: string, port: number, options: StartDynamoDbLocalOpti
   return {
     endpoint,
     port,
+    pid: child.pid ?? -1,
     stop: () => (stopping ??= terminate(child)),
   };
 }

@@ -45,6 +45,8 @@ export interface Stack {
   baseUrl: string;
   port: number;
   dynamodbEndpoint: string;
+  /** The DynamoDB Local Java process id (fault-injection tests pause it with SIGSTOP/SIGCONT). */
+  dynamodbPid: number;
   sqsEndpoint: string;
   s3Endpoint: string;
   /**
@@ -289,6 +291,7 @@ async function start(options: StackOptions): Promise<Stack> {
       baseUrl: http.url,
       port: http.port,
       dynamodbEndpoint: endpoints.dynamodb,
+      dynamodbPid: dynamodb.pid,
       sqsEndpoint: endpoints.sqs,
       s3Endpoint: endpoints.s3,
       env,

@@ -18,7 +18,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { DeliveryOutcome } from '../../layers/core/src/ingest/ingest.js';
+import type { DeliveryOutcome, ParkingOutcome } from '../../layers/core/src/ingest/ingest.js';
 import {
   METRICS_NAMESPACE,
   MINING_RUN_DURATION_METRIC,
@@ -30,11 +30,13 @@ import { SOURCES } from '../../layers/core/src/touchpoint.js';
 import type { PatronFunction } from './patron-function.js';
 
 /** Every delivery outcome the ingest observer counts (a Record, so a new outcome fails to compile here). */
-const OUTCOME_COLORS: Record<DeliveryOutcome, string> = {
+const OUTCOME_COLORS: Record<DeliveryOutcome | ParkingOutcome, string> = {
   accepted: Color.GREEN,
   duplicate: Color.BLUE,
   ignored: Color.ORANGE,
   rejected: Color.RED,
+  parked: Color.PURPLE,
+  unparked: Color.GREY,
 };
 
 export interface PatronMonitoringProps {

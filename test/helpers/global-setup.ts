@@ -40,6 +40,7 @@ export default async function globalSetup(_globalConfig: unknown, projectConfig:
     baseUrl: stack.baseUrl,
     apiKey: stack.apiKey,
     dynamodbEndpoint: stack.dynamodbEndpoint,
+    dynamodbPid: stack.dynamodbPid,
     sqsEndpoint: stack.sqsEndpoint,
     s3Endpoint: stack.s3Endpoint,
     region: stack.env.AWS_REGION ?? 'us-east-1',

@@ -17,6 +17,8 @@ export interface StackInfo {
   /** Send as `x-api-key`. */
   apiKey: string;
   dynamodbEndpoint: string;
+  /** The DynamoDB Local Java process id, for fault injection (SIGSTOP/SIGCONT) in the `fault` project only. */
+  dynamodbPid: number;
   sqsEndpoint: string;
   s3Endpoint: string;
   region: string;

@@ -7,7 +7,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { FUNCTIONS } from '../../infra/definitions.js';
 import { secretOutputId } from '../../infra/constructs/secrets.js';
 import { alarmEmailFromContext, type PatronStack } from '../../infra/stacks/patron-stack.js';
-import type { DeliveryOutcome } from '../../layers/core/src/ingest/ingest.js';
+import type { DeliveryOutcome, ParkingOutcome } from '../../layers/core/src/ingest/ingest.js';
 import { METRICS_NAMESPACE, MINING_RUN_DURATION_METRIC } from '../../layers/core/src/metric-names.js';
 import { createIngestObserver, metrics } from '../../layers/core/src/observability.js';
 import { SOURCES } from '../../layers/core/src/touchpoint.js';
@@ -75,7 +75,7 @@ const widgetTitled = (title: string | RegExp) => {
 };
 
 /** What the core's ingest observer actually emits for one delivery (EMF), as a graphed metric key. */
-function emittedByIngest(source: string, outcome: DeliveryOutcome): Omit<GraphedMetric, 'options'> {
+function emittedByIngest(source: string, outcome: DeliveryOutcome | ParkingOutcome): Omit<GraphedMetric, 'options'> {
   const silent = { info: () => undefined, warn: () => undefined } as unknown as Logger;
   createIngestObserver(silent, metrics).delivery(source, outcome, {});
   const emf = metrics.serializeMetrics() as unknown as Record<string, any>;
@@ -198,7 +198,7 @@ describe('alarm notifications', () => {
 });
 
 describe('dashboard', () => {
-  const OUTCOMES: DeliveryOutcome[] = ['accepted', 'duplicate', 'ignored', 'rejected'];
+  const OUTCOMES: (DeliveryOutcome | ParkingOutcome)[] = ['accepted', 'duplicate', 'ignored', 'rejected', 'parked', 'unparked'];
 
   it('is one dashboard, output by name and console URL', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);

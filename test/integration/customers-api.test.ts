@@ -59,7 +59,8 @@ describe('customers API', () => {
     const res = await api(`/customers/${id}`, { method: 'DELETE' });
 
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ customerId: id, itemsDeleted: 4, aliasesDeleted: 1 });
+    // Profile, touchpoints and their event markers (the markers hold the id next to the provider ids).
+    expect(await res.json()).toMatchObject({ customerId: id, itemsDeleted: 7, aliasesDeleted: 1 });
     expect((await api(`/customers/${id}`)).status).toBe(404);
     expect((await (await api(`/customers?email=${email}`)).json()).customers).toEqual([]);
     const audit = await documentClient().send(

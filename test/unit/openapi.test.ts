@@ -129,3 +129,10 @@ describe('route table', () => {
     expect(new Set(ROUTES.map((r) => r.operationId)).size).toBe(ROUTES.length);
   });
 });
+
+describe('documented response headers', () => {
+  it('documents the Location header of a started mining run', () => {
+    const started = (doc.paths['/mining-runs']!.post as Operation).responses['202'];
+    expect(started?.headers).toHaveProperty('location');
+  });
+});

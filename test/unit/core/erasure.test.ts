@@ -87,9 +87,9 @@ describe('eraseCustomer', () => {
     expect(result).toEqual({
       customerId: 'c1',
       erasedAt: '2026-11-30T10:00:00.000Z',
-      // The partition, the merged-away redirect, the offer's records (pointer, audit, key), the
-      // last sweep of its trail, the profile.
-      itemsDeleted: 3 + 1 + 3 + 2 + 1,
+      // The partition and its touchpoint's event marker, the merged-away redirect, the offer's
+      // records (pointer, audit, key), the last sweep of its trail, the profile.
+      itemsDeleted: 3 + 1 + 1 + 3 + 2 + 1,
       aliasesDeleted: 1,
       mergedIdsErased: ['c0'],
     });
@@ -97,7 +97,7 @@ describe('eraseCustomer', () => {
       'tombstone a1 2026-11-30T10:00:00.000Z',
       'mark c1',
       'offer records o1',
-      `delete CUST#c1/${tp('c1', 1).sk} CUST#c1/OFFER#o1 CUST#c1/OFFERS`,
+      `delete CUST#c1/${tp('c1', 1).sk} CUST#c1/OFFER#o1 CUST#c1/OFFERS EVENT#generic#event:e1/EVENT`,
       'delete CUST#c0/PROFILE',
       'offer records o1',
       expect.stringMatching(/^audit /),
@@ -116,7 +116,8 @@ describe('eraseCustomer', () => {
     const result = await eraseCustomer(deps(store), 'c1');
 
     expect(log.filter((l) => l.startsWith('delete')).length).toBe(3);
-    expect(result.itemsDeleted).toBe(3);
+    // Two touchpoints, their two event markers, the profile.
+    expect(result.itemsDeleted).toBe(5);
     expect(items).toEqual([]);
   });
 

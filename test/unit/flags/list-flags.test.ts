@@ -1,3 +1,4 @@
+import { createPiiHasher } from '../../../layers/core/src/identity/pii-hasher.js';
 import { listFlags, type FlagDeps } from '../../../layers/core/src/flags/flag-service.js';
 import { flagsIndexSk } from '../../../layers/core/src/store/keys.js';
 import type { FlagItem } from '../../../layers/core/src/store/mining-store.js';
@@ -39,7 +40,12 @@ describe('listFlags paging', () => {
       ...Array.from({ length: 6 }, (_, i) => flag('cross-sell', `x${i}`, 1)),
       ...Array.from({ length: 5 }, (_, i) => flag('up-sell', `u${i}`, 0.5 + i / 100)),
     ];
-    const deps = { runs: fakeRuns(flags), store: {} as FlagDeps['store'], now: () => new Date(0) };
+    const deps = {
+      runs: fakeRuns(flags),
+      store: {} as FlagDeps['store'],
+      now: () => new Date(0),
+      hashPii: createPiiHasher('test-pii-hash-key-0123456789'),
+    };
     const seen: string[] = [];
     let cursor: string | undefined;
     let lastScore = Infinity;

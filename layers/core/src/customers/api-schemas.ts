@@ -48,6 +48,10 @@ export const IngestResponse = z
     merged: z.array(z.string()).optional().meta({ description: 'Customer ids merged into this one by this delivery' }),
     duplicate: z.literal(true).optional(),
     ignored: z.literal(true).optional(),
+    parked: z
+      .literal(true)
+      .optional()
+      .meta({ description: 'Shopify: a refund of an order not seen yet, kept 7 days and applied once when the order arrives' }),
     reason: z.string().optional(),
   })
   .meta({ id: 'IngestResponse' });

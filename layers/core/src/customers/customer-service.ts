@@ -1,11 +1,13 @@
+import { z } from 'zod';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.js';
+import { cursorCodecFromHasher } from '../http/cursor.js';
 import { normalizeEmail } from '../identity/normalize.js';
 import type { PiiHasher } from '../identity/pii-hasher.js';
 import { liveOwners } from '../identity/resolver.js';
-import type { CustomerStore } from '../store/customer-store.js';
+import { type CustomerStore, eventMarkerKeysOf } from '../store/customer-store.js';
 import type { MiningStore } from '../store/mining-store.js';
 import type { Item } from '../store/dynamo.js';
-import { customerPk, parseOfferSk, PROFILE_SK } from '../store/keys.js';
+import { customerPk, parseOfferSk, parseTouchpointSk, PROFILE_SK, TOUCHPOINT_PREFIX } from '../store/keys.js';
 import type { StoredTouchpoint, TouchpointType } from '../touchpoint.js';
 import { toCustomer360, type Customer360 } from './customer-360.js';
 import type { ProfileItem } from './profile.js';
@@ -84,17 +86,24 @@ export interface TouchpointPageResult {
   nextCursor: string | null;
 }
 
-/** Opaque cursor: the last key, bound to the customer so it cannot page another one's history. */
-const encodeCursor = (key: Record<string, unknown>) => Buffer.from(JSON.stringify(key)).toString('base64url');
-function decodeCursor(cursor: string, customerId: string): Record<string, unknown> {
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (key.pk === customerPk(customerId) && typeof key.sk === 'string') return { pk: key.pk, sk: key.sk };
-  } catch {
-    // fall through
-  }
-  throw new BadRequestError('cursor is not valid for this customer');
+/**
+ * Signed cursor: the last key, bound to the customer so it cannot page another one's history, and
+ * to a touchpoint sort key so a forged or altered one never reaches DynamoDB (see http/cursor.ts).
+ */
+const TouchpointCursor = z.strictObject({
+  pk: z.string().max(300),
+  sk: z
+    .string()
+    .max(1200)
+    .refine((sk) => sk.startsWith(TOUCHPOINT_PREFIX) && parseTouchpointSk(sk) !== undefined),
+});
+function decodeCursor(deps: CustomerDeps, cursor: string, customerId: string): Record<string, unknown> {
+  const key = cursorCodecFromHasher(deps.hashPii).decode('touchpoints', cursor, TouchpointCursor);
+  if (key.pk !== customerPk(customerId)) throw new BadRequestError('cursor is not valid for this customer');
+  return { pk: key.pk, sk: key.sk };
 }
+const encodeCursor = (deps: CustomerDeps, key: Record<string, unknown>) =>
+  cursorCodecFromHasher(deps.hashPii).encode('touchpoints', { pk: key.pk, sk: key.sk });
 
 export async function listTouchpoints(
   deps: CustomerDeps,
@@ -106,9 +115,9 @@ export async function listTouchpoints(
   const page = await deps.store.queryTouchpoints(id, {
     limit: query.limit,
     type: query.type,
-    startKey: query.cursor ? decodeCursor(query.cursor, id) : undefined,
+    startKey: query.cursor ? decodeCursor(deps, query.cursor, id) : undefined,
   });
-  return { customerId: id, items: page.items, nextCursor: page.lastKey ? encodeCursor(page.lastKey) : null };
+  return { customerId: id, items: page.items, nextCursor: page.lastKey ? encodeCursor(deps, page.lastKey) : null };
 }
 
 export interface ErasureResult {
@@ -168,9 +177,19 @@ export async function eraseCustomer(deps: CustomerDeps, customerId: string): Pro
       // An offer's records go before the offer item: a retry after a crash still finds the offer.
       const found = items.filter((i) => parseOfferSk(String(i.sk)) !== undefined);
       if (found.length) itemsDeleted += await deps.store.eraseOfferRecords(found);
+      // The event markers of its touchpoints hold the customer id next to a provider's event or
+      // order id: they go too (derived from the touchpoints, no extra read).
+      // Source and event id come from the sort key itself (TP#<at>#<source>#<id>), so even an
+      // item missing those attributes yields its marker's key; purchases are keyed by order id.
+      const markers = eventMarkerKeysOf(
+        items.flatMap((i) => {
+          const key = parseTouchpointSk(String(i.sk));
+          return key ? [{ ...(i as unknown as StoredTouchpoint), source: key.source, dedupeKey: key.dedupeKey } as StoredTouchpoint] : [];
+        }),
+      );
       offers.push(...found);
-      await deps.store.deleteKeys(items.map((i) => ({ pk: String(i.pk), sk: String(i.sk) })));
-      itemsDeleted += items.length;
+      await deps.store.deleteKeys([...items.map((i) => ({ pk: String(i.pk), sk: String(i.sk) })), ...markers]);
+      itemsDeleted += items.length + markers.length;
     }
   }
   // A status change needs the offer item: one that committed between the deletion of an offer's

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { BadRequestError, NotFoundError, ValidationError } from '../errors.js';
 import { liveOwners } from '../identity/resolver.js';
 import type { CustomerStore } from '../store/customer-store.js';
-import { customerPk, FLAGS_INDEX, flagSk, flagsIndexPk, flagsIndexSk } from '../store/keys.js';
+import { cursorCodecFromHasher } from '../http/cursor.js';
+import type { PiiHasher } from '../identity/pii-hasher.js';
+import { customerPk, FLAGS_INDEX, flagSk, flagsIndexPk, flagsIndexSk, parseFlagsIndexSk } from '../store/keys.js';
 import { isStalled, RUN_STALL_AFTER_MS, type FlagItem, type MiningStore, type RunRecord } from '../store/mining-store.js';
 
 export const FLAG_TYPES = ['churn-risk', 'up-sell', 'cross-sell'] as const;
@@ -35,16 +37,53 @@ export interface FlagDeps {
   runs: MiningStore;
   store: CustomerStore;
   now: () => Date;
+  /** The keyed PII hasher: the flags cursor's signing key is derived from it (http/cursor.ts). */
+  hashPii: PiiHasher;
 }
 
-type Cursor = Partial<Record<(typeof FLAG_TYPES)[number], Record<string, unknown> | null>>;
-const encode = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decode(cursor: string): Cursor {
-  try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Cursor;
-  } catch {
-    throw new BadRequestError('cursor is not valid');
-  }
+type FlagType = (typeof FLAG_TYPES)[number];
+type IndexKey = { pk: string; sk: string; gsi1pk: string; gsi1sk: string };
+type Cursor = Partial<Record<FlagType, IndexKey | null>>;
+
+const IndexKeySchema = z.strictObject({
+  pk: z.string().max(300),
+  sk: z.string().max(100),
+  gsi1pk: z.string().max(400),
+  gsi1sk: z.string().max(400),
+});
+/** What a flags cursor holds: the query it pages (so it resumes only that query) and each type's place. */
+const FlagsCursor = z.strictObject({
+  q: z.string().max(1000),
+  at: z.partialRecord(z.enum(FLAG_TYPES), IndexKeySchema.nullable()),
+});
+
+/** The query a cursor belongs to: a cursor of another run, type set, segment or minScore is refused. */
+const queryOf = (runId: string, types: readonly FlagType[], segment?: string, minScore?: number) =>
+  JSON.stringify([runId, types, segment ?? null, minScore ?? null]);
+
+/** A resume key is the index key of a flag of this run and type, at or above minScore. */
+function validIndexKey(key: IndexKey, runId: string, type: FlagType, minScore?: number): boolean {
+  const index = parseFlagsIndexSk(key.gsi1sk);
+  if (!index || !Number.isFinite(index.score) || flagsIndexSk(index.score, index.customerId) !== key.gsi1sk) return false;
+  if (minScore !== undefined && key.gsi1sk < minScore.toFixed(6)) return false;
+  return key.pk === customerPk(index.customerId) && key.sk === flagSk(type) && key.gsi1pk === flagsIndexPk(runId, type);
+}
+
+/** Checks the signature and shape only: a forged cursor is a 400 even before any run exists. */
+const readCursor = (deps: FlagDeps, cursor: string) => cursorCodecFromHasher(deps.hashPii).decode('flags', cursor, FlagsCursor);
+
+function checkCursor(
+  { q, at }: z.infer<typeof FlagsCursor>,
+  query: string,
+  runId: string,
+  types: readonly FlagType[],
+  minScore?: number,
+): Cursor {
+  // A type without an entry has not been read yet (it starts at the top); null = exhausted.
+  const ownTypes = Object.keys(at).every((t) => (types as readonly string[]).includes(t));
+  const validKeys = types.every((t) => !at[t] || validIndexKey(at[t], runId, t, minScore));
+  if (q !== query || !ownTypes || !validKeys) throw new BadRequestError('cursor is not valid');
+  return at;
 }
 
 const byIndexOrder = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
@@ -76,10 +115,12 @@ async function canonicalSegment(deps: FlagDeps, runId: string, asked: string): P
  * type, the three types' index pages are merged by score and the cursor remembers each one's place.
  */
 export async function listFlags(deps: FlagDeps, q: FlagQuery): Promise<{ runId: string; items: FlagItem[]; nextCursor: string | null }> {
+  const signed = q.cursor ? readCursor(deps, q.cursor) : undefined;
   const runId = await latestRun(deps);
   const segment = q.segment === undefined ? undefined : await canonicalSegment(deps, runId, q.segment);
   const types = q.type ? [q.type] : [...FLAG_TYPES];
-  const cursor: Cursor = q.cursor ? decode(q.cursor) : {};
+  const query = queryOf(runId, types, segment, q.minScore);
+  const cursor: Cursor = signed ? checkCursor(signed, query, runId, types, q.minScore) : {};
   const nowEpoch = Math.floor(deps.now().getTime() / 1000);
   const pages = await Promise.all(
     types.map(async (type) => {
@@ -122,7 +163,7 @@ export async function listFlags(deps: FlagDeps, q: FlagQuery): Promise<{ runId: 
         : cursor[page.type];
     }
   }
-  return { runId, items: merged, nextCursor: more ? encode(next) : null };
+  return { runId, items: merged, nextCursor: more ? cursorCodecFromHasher(deps.hashPii).encode('flags', { q: query, at: next }) : null };
 }
 
 /** The customer's flags from the latest completed run only: older runs' flags never mix in. */

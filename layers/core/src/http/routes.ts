@@ -195,7 +195,8 @@ export const ROUTES = [
       200: { description: 'Redelivery of an event already stored (duplicate: true)', schema: IngestResponse },
       201: { description: 'Stored', schema: IngestResponse },
       202: {
-        description: 'Known provider event type Patron does not use, or a delivery for an erased customer (ignored: true)',
+        description:
+          'Known provider event type Patron does not use, a delivery for an erased customer (ignored: true), or a Shopify refund of an order not seen yet (parked: true)',
         schema: IngestResponse,
       },
       400: error('Body is not JSON'),
@@ -291,7 +292,11 @@ export const ROUTES = [
     summary: 'Start a mining run (extract, fit, score, finalize through the mining queue)',
     body: { schema: StartRunBody, required: false },
     responses: {
-      202: { description: 'Started; poll its Location', schema: MiningRunView },
+      202: {
+        description: 'Started; poll its Location',
+        schema: MiningRunView,
+        headers: z.object({ location: z.string().meta({ description: 'The run, relative: /mining-runs/{id}' }) }),
+      },
       400: error('Body is not JSON'),
       422: error('Invalid body'),
     },

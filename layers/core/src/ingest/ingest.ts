@@ -4,7 +4,7 @@ import { identityOf } from '../identity/normalize.js';
 import type { PiiHasher } from '../identity/pii-hasher.js';
 import { liveOwners, resolveCustomer } from '../identity/resolver.js';
 import type { AliasCache } from '../identity/alias-cache.js';
-import type { CustomerStore } from '../store/customer-store.js';
+import { type CustomerStore, idempotencyKeyOf, type WriteResult } from '../store/customer-store.js';
 import { UpdateBuilder } from '../store/update-builder.js';
 import { normalizeInstant, orderIndexPk, touchpointSk } from '../store/keys.js';
 import { jsonBytes, type SourceName, type StoredTouchpoint, type Touchpoint } from '../touchpoint.js';
@@ -30,12 +30,18 @@ export const DYNAMO_LIMITS = {
   expressionBytes: 4096,
 } as const;
 
+/**
+ * Each outcome is a metric name (ParkingOutcome's too). `parked`: a refund that arrived before its order, kept (202) until
+ * the order is stored; `unparked`: such a refund applied when its order arrived. parked minus
+ * unparked is what still waits (or expired unapplied after PARKED_TTL_DAYS).
+ */
 export type DeliveryOutcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected';
+export type ParkingOutcome = 'parked' | 'unparked';
 
 export interface IngestObserver {
   delivery(
     source: string,
-    outcome: DeliveryOutcome,
+    outcome: DeliveryOutcome | ParkingOutcome,
     detail: { eventType?: string; eventId?: string; customerId?: string; reason?: string },
   ): void;
 }
@@ -59,7 +65,7 @@ export type IngestResult =
       eventType: string;
       merged: string[];
     }
-  | { status: 'ignored'; eventType: string; reason: string };
+  | { status: 'ignored'; eventType: string; reason: string; parked?: true };
 
 /**
  * One webhook delivery, end to end: size, signature on the raw body, JSON, provider payload to
@@ -92,11 +98,19 @@ export async function ingestWebhook(deps: IngestDeps, sourceName: string, rawBod
 
     const result =
       adapted.kind === 'order-touchpoint'
-        ? await storeForOrder(deps, source, adapted.touchpoint, adapted.dedupeKey, adapted.orderId, now)
+        ? await storeForOrder(deps, source, adapted.touchpoint, adapted.dedupeKey, adapted.orderId, now, adapted.eventType)
         : await store(deps, source, adapted.touchpoint, adapted.dedupeKey, now, adapted.indexOrderId);
+    if (result.status !== 'ignored' && adapted.kind === 'touchpoint' && adapted.indexOrderId) {
+      // Stored or duplicate alike: a crash after the order's write must not strand its refunds.
+      await applyParked(deps, source, adapted.indexOrderId, now);
+    }
     if (result.status === 'ignored') {
       const { code, ...ignored } = result;
-      deps.observer.delivery(source, 'ignored', { eventType: adapted.eventType, reason: code });
+      deps.observer.delivery(source, ignored.parked ? 'parked' : 'ignored', {
+        eventType: adapted.eventType,
+        eventId: adapted.dedupeKey,
+        reason: code,
+      });
       return { ...ignored, eventType: adapted.eventType };
     }
     deps.observer.delivery(source, result.status === 'stored' ? 'accepted' : 'duplicate', {
@@ -128,26 +142,142 @@ function toStored(source: SourceName, tp: Touchpoint, dedupeKey: string, custome
 
 const orderUpdate = (tp: Touchpoint, source: SourceName) => applyTouchpoint(new UpdateBuilder(), tp).addToSet('sources', [source]);
 
+type Stored = { status: 'stored' | 'duplicate'; touchpointId: string; customerId: string; type: Touchpoint['type']; merged: string[] };
+type Ignored = { status: 'ignored'; code: string; eventType: string; reason: string; parked?: true };
+
+const erasedIgnored = (tp: Touchpoint, erasedAt?: string): Ignored => ({
+  status: 'ignored',
+  code: 'customer_erased',
+  eventType: tp.type,
+  reason: `the customer was erased${erasedAt ? ` on ${erasedAt}` : ''}; events from before the erasure are not stored again`,
+});
+
+/**
+ * A redelivery of an event already stored: answered with the original's customer (followed
+ * through merges), or ignored when that customer was erased. Checked before identity resolution
+ * too, so a redelivery naming another email does not create a customer for it.
+ */
+async function duplicateOf(
+  deps: IngestDeps,
+  tp: Touchpoint,
+  original: { customerId: string; touchpointId: string },
+  nowIso: string,
+): Promise<Stored | Ignored> {
+  const live = (await liveOwners(deps.store, [original.customerId], nowIso)).get(original.customerId);
+  if (!live) return erasedIgnored(tp);
+  return { status: 'duplicate', touchpointId: original.touchpointId, customerId: live, type: tp.type, merged: [] };
+}
+
+/**
+ * Consent is applied on duplicates too, to the original's customer: it is idempotent (latest
+ * wins by occurredAt), and a crash after the write must not lose it.
+ */
+async function withConsent(deps: IngestDeps, source: SourceName, tp: Touchpoint, result: Stored | Ignored): Promise<Stored | Ignored> {
+  if (tp.type === 'consent_changed' && result.status !== 'ignored') {
+    const at = normalizeInstant(tp.occurredAt);
+    await deps.store.applyConsent(result.customerId, tp.data.channel, { granted: tp.data.granted, at, source });
+  }
+  return result;
+}
+
+/** The idempotency key of an incoming touchpoint (see idempotencyKeyOf). */
+const keyOf = (tp: Touchpoint, dedupeKey: string) =>
+  idempotencyKeyOf({ type: tp.type, dedupeKey, data: tp.data as Record<string, unknown> });
+
 /**
  * A touchpoint that names only an order (a Shopify refund) goes to the customer whose purchase
- * carries that order id; an order Patron never saw (or whose customer was erased) is ignored.
+ * carries that order id. A refund of an order Patron has not seen yet (providers may deliver the
+ * refund first, and never retry a 2xx) is parked under the order, answered 202 `parked`, and
+ * applied when the order's purchase is stored (applyParked). Its event marker makes that exactly once.
  */
-async function storeForOrder(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedupeKey: string, orderId: string, now: Date) {
+async function storeForOrder(
+  deps: IngestDeps,
+  source: SourceName,
+  tp: Touchpoint,
+  dedupeKey: string,
+  orderId: string,
+  now: Date,
+  eventType: string,
+): Promise<Stored | Ignored> {
   const nowIso = now.toISOString();
   assertStorable(source, tp, dedupeKey, orderUpdate(tp, source));
+  const marker = await deps.store.getEventMarker(source, keyOf(tp, dedupeKey));
+  if (marker) return duplicateOf(deps, tp, marker, nowIso);
+  const owner = await orderCustomer(deps, source, orderId, nowIso);
+  if (owner) return writeForOrder(deps, source, tp, dedupeKey, orderId, owner, nowIso);
+
+  await deps.store.parkTouchpoint({ source, orderId, dedupeKey, eventType, touchpoint: tp, parkedAt: nowIso });
+  // The order may have been stored between the look-up and the park, after its own look for
+  // parked refunds: look once more, so one of the two deliveries applies the refund.
+  if (await orderCustomer(deps, source, orderId, nowIso)) await applyParked(deps, source, orderId, now);
+  const reason = `names order ${orderId} but no customer, and Patron holds no purchase of that order yet; parked until the order arrives`;
+  return { status: 'ignored', code: 'order_unknown', eventType: tp.type, reason, parked: true };
+}
+
+async function orderCustomer(deps: IngestDeps, source: SourceName, orderId: string, nowIso: string): Promise<string | undefined> {
+  const owner = await deps.store.orderOwner(source, orderId);
+  return owner ? (await liveOwners(deps.store, [owner], nowIso)).get(owner) : undefined;
+}
+
+async function writeForOrder(
+  deps: IngestDeps,
+  source: SourceName,
+  tp: Touchpoint,
+  dedupeKey: string,
+  orderId: string,
+  firstOwner: string,
+  nowIso: string,
+): Promise<Stored | Ignored> {
+  let customerId: string | undefined = firstOwner;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const owner = await deps.store.orderOwner(source, orderId);
-    const customerId = owner ? (await liveOwners(deps.store, [owner], nowIso)).get(owner) : undefined;
     if (!customerId) {
-      const reason = `names order ${orderId} but no customer, and Patron holds no purchase of that order; not attributable`;
-      return { status: 'ignored' as const, code: 'order_unknown', eventType: tp.type, reason };
+      const reason = `names order ${orderId} but its customer is gone (erased); not attributable`;
+      return { status: 'ignored', code: 'order_unknown', eventType: tp.type, reason };
     }
     const stored = toStored(source, tp, dedupeKey, customerId, nowIso);
-    const outcome = await deps.store.writeTouchpoint(stored, orderUpdate(tp, source));
-    if (outcome === 'customer-moved') continue;
-    return { status: outcome, touchpointId: stored.id, customerId, type: tp.type, merged: [] as string[] };
+    const written = await deps.store.writeTouchpoint(stored, orderUpdate(tp, source));
+    if (written.outcome === 'customer-moved') {
+      customerId = await orderCustomer(deps, source, orderId, nowIso);
+      continue;
+    }
+    return outcomeOf(deps, tp, stored, written, nowIso, []);
   }
   throw new Error('Touchpoint write did not settle: the customer kept moving');
+}
+
+/** A stored or duplicate write as the delivery's result. */
+function outcomeOf(
+  deps: IngestDeps,
+  tp: Touchpoint,
+  stored: StoredTouchpoint,
+  written: WriteResult,
+  nowIso: string,
+  merged: string[],
+): Promise<Stored | Ignored> | Stored {
+  if (written.outcome === 'duplicate' && written.original) return duplicateOf(deps, tp, written.original, nowIso);
+  const status = written.outcome === 'stored' ? 'stored' : 'duplicate';
+  return { status, touchpointId: stored.id, customerId: stored.customerId, type: tp.type, merged };
+}
+
+/**
+ * Applies the refunds parked for an order once its purchase is stored, to the order's customer,
+ * then removes them. Each refund carries its own event marker, so a refund applied twice (two
+ * deliveries of the order, or the order and the refund racing) counts once.
+ */
+async function applyParked(deps: IngestDeps, source: SourceName, orderId: string, now: Date): Promise<void> {
+  const parked = await deps.store.parkedTouchpoints(source, orderId);
+  if (parked.length === 0) return;
+  const nowIso = now.toISOString();
+  const owner = await orderCustomer(deps, source, orderId, nowIso);
+  if (!owner) return;
+  for (const p of parked) {
+    const result = await writeForOrder(deps, source, p.touchpoint, p.dedupeKey, orderId, owner, nowIso);
+    if (result.status === 'ignored') continue;
+    await deps.store.unparkTouchpoint(source, orderId, p.dedupeKey);
+    if (result.status === 'stored') {
+      deps.observer.delivery(source, 'unparked', { eventType: p.eventType, eventId: p.dedupeKey, customerId: result.customerId });
+    }
+  }
 }
 
 /** A customer id as long as any ULID, for measuring an item before its customer is known. */
@@ -199,7 +329,14 @@ function profileUpdate(source: SourceName, tp: Touchpoint, aliasHashes: string[]
   return update;
 }
 
-async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedupeKey: string, now: Date, indexOrderId?: string) {
+async function store(
+  deps: IngestDeps,
+  source: SourceName,
+  tp: Touchpoint,
+  dedupeKey: string,
+  now: Date,
+  indexOrderId?: string,
+): Promise<Stored | Ignored> {
   const identity = identityOf(tp.customer, source, deps.defaultPhoneRegion);
   if (identity.keys.length === 0) {
     throw new ValidationError('The customer cannot be identified', [
@@ -211,6 +348,8 @@ async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedup
   assertStorable(source, tp, dedupeKey, profileUpdate(source, tp, aliasHashes, identity), indexOrderId);
   const nowIso = now.toISOString();
   const merged: string[] = [];
+  const marker = await deps.store.getEventMarker(source, keyOf(tp, dedupeKey));
+  if (marker) return withConsent(deps, source, tp, await duplicateOf(deps, tp, marker, nowIso));
 
   for (let attempt = 0; attempt < 5; attempt++) {
     const cached = attempt === 0 ? deps.aliasCache?.lookup(aliasHashes) : undefined;
@@ -220,26 +359,19 @@ async function store(deps: IngestDeps, source: SourceName, tp: Touchpoint, dedup
           trustAliases: attempt === 0,
           occurredAt: normalizeInstant(tp.occurredAt),
         });
-    if ('erasedAt' in resolution) {
-      const reason = `the customer was erased on ${resolution.erasedAt}; events from before the erasure are not stored again`;
-      return { status: 'ignored' as const, code: 'customer_erased', eventType: tp.type, reason };
-    }
+    if ('erasedAt' in resolution) return erasedIgnored(tp, resolution.erasedAt);
     merged.push(...resolution.merges.map((m) => m.mergedId));
     const customerId = resolution.customerId;
     const stored = toStored(source, tp, dedupeKey, customerId, nowIso);
     const update = profileUpdate(source, tp, aliasHashes, identity);
 
-    const outcome = await deps.store.writeTouchpoint(stored, update, { indexOrderId });
-    if (outcome === 'customer-moved') {
+    const written = await deps.store.writeTouchpoint(stored, update, { indexOrderId });
+    if (written.outcome === 'customer-moved') {
       deps.aliasCache?.forget(aliasHashes);
       continue;
     }
     deps.aliasCache?.remember(aliasHashes, customerId);
-    if (tp.type === 'consent_changed') {
-      // Applied on duplicates too: it is idempotent, and a crash after the write must not lose it.
-      await deps.store.applyConsent(customerId, tp.data.channel, { granted: tp.data.granted, at: stored.occurredAt, source });
-    }
-    return { status: outcome, touchpointId: stored.id, customerId, type: tp.type, merged };
+    return withConsent(deps, source, tp, await outcomeOf(deps, tp, stored, written, nowIso, merged));
   }
   throw new Error('Touchpoint write did not settle: the customer kept moving');
 }

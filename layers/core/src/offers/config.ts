@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../errors.js';
-import { OFFER_CHANNELS, OFFER_KINDS, Severity } from './schema.js';
+import { OFFER_CHANNELS, OFFER_KINDS, RULE_NAMES, Severity, type RuleName } from './schema.js';
 
 /**
  * The rule set: which rules run, how severe their findings are and their thresholds. Operators
@@ -8,20 +8,7 @@ import { OFFER_CHANNELS, OFFER_KINDS, Severity } from './schema.js';
  * default rule set) and rejects unknown or invalid fields with their paths.
  */
 
-export const RULE_NAMES = [
-  'conflicting-terms',
-  'duplicate-offer',
-  'already-owned',
-  'high-value-penalty',
-  'service-tier-mismatch',
-  'sell-after-complaint',
-  'contact-fatigue',
-  'no-consent',
-  'quiet-period',
-  'exclusive-offers',
-  'stale-profile',
-] as const;
-export type RuleName = (typeof RULE_NAMES)[number];
+export { RULE_NAMES, type RuleName };
 
 const Kinds = z.array(z.enum(OFFER_KINDS));
 const Days = z.number().int().min(0).max(3650);

@@ -1,6 +1,7 @@
 import { DEFAULT_RULES, type RuleSetConfig } from './config.js';
 import type { CustomerFacts } from './facts.js';
 import { RULES } from './rules/index.js';
+import type { FieldIssue } from '../errors.js';
 import type { Decision, Evaluation, Finding, OfferRequest, RegisteredOffer } from './schema.js';
 
 /**
@@ -8,8 +9,9 @@ import type { Decision, Evaluation, Finding, OfferRequest, RegisteredOffer } fro
  *
  * - A rule's `severity` setting replaces the severity of its findings.
  * - A rule marked `overridable` (by default only high-value-penalty) whose finding is a block
- *   becomes a warning when the offer carries `override` with an actor and a reason; the message
- *   says who overrode it and why, and the evidence records it.
+ *   becomes a warning when the offer carries `override` with an actor and a reason (and, when the
+ *   override lists `rules`, names the rule); the message says who overrode it and why, and the
+ *   evidence records it. `overrideIssues` says which named rules are not overridable.
  * - Findings are sorted block first, then in rule order; the decision is the worst severity
  *   (allow when there are none).
  *
@@ -32,7 +34,7 @@ export function evaluateOffer(
     if (!settings.enabled) continue;
     for (const f of rule.check(offer, facts, activeOffers, config, at)) {
       const severity = settings.severity ?? f.severity;
-      if (severity === 'block' && settings.overridable && override) {
+      if (severity === 'block' && settings.overridable && override && (!override.rules || override.rules.includes(rule.name))) {
         findings.push({
           ...f,
           severity: 'warn',
@@ -57,8 +59,22 @@ export function decide(findings: readonly Pick<Finding, 'severity'>[]): Decision
 
 const rank = (s: Finding['severity']) => (s === 'block' ? 1 : 0);
 
-function validOverride(offer: OfferRequest): { actor: string; reason: string } | undefined {
+function validOverride(offer: OfferRequest): { actor: string; reason: string; rules?: readonly string[] } | undefined {
   const actor = offer.override?.actor?.trim();
   const reason = offer.override?.reason?.trim();
-  return actor && reason ? { actor, reason } : undefined;
+  const rules = offer.override?.rules;
+  return actor && reason ? { actor, reason, ...(rules ? { rules } : {}) } : undefined;
+}
+
+/**
+ * The rules an offer's `override.rules` names that the rule set does not let a person override,
+ * one issue each (path `override.rules.<i>`): the service answers them with a 422 rather than
+ * silently leaving the block in place. Empty when the override names no rules.
+ */
+export function overrideIssues(offer: Pick<OfferRequest, 'override'>, config: RuleSetConfig = DEFAULT_RULES): FieldIssue[] {
+  return (offer.override?.rules ?? []).flatMap((name, i) =>
+    config.rules[name].overridable
+      ? []
+      : [{ path: `override.rules.${i}`, message: `${name} cannot be overridden: the rule set does not make it overridable` }],
+  );
 }

@@ -10,6 +10,9 @@ export {
   OFFER_CHANNELS,
   OFFER_STATUSES,
   SEVERITIES,
+  OFFER_LIMITS,
+  BoundedId,
+  BoundedText,
   IsoDate,
   OfferTerms,
   OfferOverride,
@@ -35,7 +38,7 @@ export {
   type FactsExtras,
 } from './facts.js';
 export { RULE_NAMES, RuleSetConfig, DEFAULT_RULES, parseRuleSet, type RuleName, type RuleSetInput, type RuleConfig } from './config.js';
-export { evaluateOffer, decide } from './engine.js';
+export { evaluateOffer, decide, overrideIssues } from './engine.js';
 export {
   RULES,
   conflictingTerms,

@@ -9,9 +9,18 @@ import { ConflictError, NotFoundError, PatronError, ValidationError } from '../e
 import type { LatestRuns, MiningStore } from '../store/mining-store.js';
 import type { AuditRecord, CustomerSnapshot, OfferStore, StoredOffer } from '../store/offer-store.js';
 import type { RuleSetConfig } from './config.js';
-import { evaluateOffer } from './engine.js';
+import { evaluateOffer, overrideIssues } from './engine.js';
 import { anonymousFacts, factsFromCustomer360, type CustomerFacts, type FactsExtras, type RecentContact } from './facts.js';
-import { OFFER_STATUSES, windowEnd, type Evaluation, type Finding, type OfferRequest, type OfferStatus } from './schema.js';
+import {
+  BoundedId,
+  BoundedText,
+  OFFER_STATUSES,
+  windowEnd,
+  type Evaluation,
+  type Finding,
+  type OfferRequest,
+  type OfferStatus,
+} from './schema.js';
 
 export interface OfferDeps extends CustomerDeps {
   offers: OfferStore;
@@ -36,12 +45,11 @@ export class OfferBlockedError extends PatronError {
   }
 }
 
-const nonEmpty = z.string().trim().min(1);
 export const OfferStatusChange = z
   .strictObject({
     status: z.enum(['accepted', 'declined', 'withdrawn', 'expired']),
-    actor: nonEmpty.meta({ description: 'Who made the change (person or system)' }),
-    reason: nonEmpty.optional(),
+    actor: BoundedId.meta({ description: 'Who made the change (person or system)' }),
+    reason: BoundedText.optional(),
   })
   .meta({ id: 'OfferStatusChange' });
 export type OfferStatusChange = z.infer<typeof OfferStatusChange>;
@@ -193,6 +201,7 @@ const publicOffer = (o: StoredOffer, now: Date): StoredOffer => ({ ...o, status:
 
 /** Dry run: the decision and findings, nothing stored. */
 export async function checkOffer(deps: OfferDeps, request: OfferRequest): Promise<Evaluation> {
+  assertOverridable(deps, request);
   const now = deps.now();
   const ctx = await contextFor(deps, request, now);
   return evaluateOffer(request, ctx.facts, ctx.active, deps.rules, now);
@@ -227,6 +236,7 @@ export async function registerOffer(
   request: OfferRequest,
   opts: { idempotencyKey?: string } = {},
 ): Promise<RegisterResult> {
+  assertOverridable(deps, request);
   const keyHash = opts.idempotencyKey ? sha256(opts.idempotencyKey) : undefined;
   const requestHash = sha256(stableJson(request));
   if (keyHash) {
@@ -268,6 +278,17 @@ export async function registerOffer(
     if (outcome === 'stored') return { status: 201, body, replayed: false };
   }
   throw new ConflictError(`The offers of customer '${customerId ?? request.email}' kept changing during the check; retry the request`);
+}
+
+/** An override naming a rule the rule set does not make overridable is a 422 naming the rule, never ignored. */
+function assertOverridable(deps: OfferDeps, request: OfferRequest): void {
+  const issues = overrideIssues(request, deps.rules);
+  if (issues.length) {
+    throw new ValidationError(
+      `The override names rules that cannot be overridden: ${(request.override?.rules ?? []).filter((r) => !deps.rules.rules[r].overridable).join(', ')}`,
+      issues.map((i) => ({ ...i, path: `body.${i.path}` })),
+    );
+  }
 }
 
 async function replayed(deps: OfferDeps, keyHash: string, requestHash: string): Promise<RegisterResult | undefined> {

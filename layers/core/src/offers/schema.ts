@@ -21,6 +21,51 @@ export type OfferChannel = (typeof OFFER_CHANNELS)[number];
 export const OFFER_STATUSES = ['active', 'accepted', 'declined', 'withdrawn', 'expired'] as const;
 export type OfferStatus = (typeof OFFER_STATUSES)[number];
 
+/** The rules, in evaluation order (their settings are in config.ts; kept here so an override can name them). */
+export const RULE_NAMES = [
+  'conflicting-terms',
+  'duplicate-offer',
+  'already-owned',
+  'high-value-penalty',
+  'service-tier-mismatch',
+  'sell-after-complaint',
+  'contact-fatigue',
+  'no-consent',
+  'quiet-period',
+  'exclusive-offers',
+  'stale-profile',
+] as const;
+export type RuleName = (typeof RULE_NAMES)[number];
+
+/**
+ * Bounds of every input field: an id, product, channel, team or actor has at most MAX_ID_LENGTH
+ * characters, a reason or other free text at most MAX_TEXT_LENGTH; `terms` has at most
+ * MAX_TERM_FIELDS fields, named in at most MAX_TERM_KEY_LENGTH characters, whose strings have at
+ * most MAX_ID_LENGTH characters and whose numbers are finite and within ±MAX_TERM_NUMBER.
+ */
+export const OFFER_LIMITS = {
+  MAX_ID_LENGTH: 200,
+  MAX_TEXT_LENGTH: 2000,
+  MAX_EMAIL_LENGTH: 320,
+  MAX_TERM_FIELDS: 50,
+  MAX_TERM_KEY_LENGTH: 64,
+  MAX_TERM_NUMBER: 1e12,
+} as const;
+const L = OFFER_LIMITS;
+
+/** A non-empty, trimmed identifier or short label (ids, products, teams, actors). */
+export const BoundedId = z.string().trim().min(1).max(L.MAX_ID_LENGTH);
+/** Non-empty, trimmed free text (reasons). */
+export const BoundedText = z.string().trim().min(1).max(L.MAX_TEXT_LENGTH);
+const TermNumber = z.number().min(-L.MAX_TERM_NUMBER).max(L.MAX_TERM_NUMBER);
+
+/** An unknown field is named in the issue, cut short so a huge field name is not echoed whole. */
+const unknownFields = (iss: { code?: string; keys?: readonly string[] }) => {
+  if (iss.code !== 'unrecognized_keys' || !iss.keys) return undefined;
+  const names = iss.keys.slice(0, 5).map((k) => (k.length > L.MAX_TERM_KEY_LENGTH ? `${k.slice(0, L.MAX_TERM_KEY_LENGTH)}…` : k));
+  return `unknown field${iss.keys.length > 1 ? 's' : ''} ${names.join(', ')}${iss.keys.length > 5 ? ` and ${iss.keys.length - 5} more` : ''}`;
+};
+
 /** A calendar date (`2026-11-23`, read as UTC) or an ISO date-time with offset. */
 export const IsoDate = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
   error: 'must be an ISO date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:mm:ssZ)',
@@ -33,32 +78,50 @@ export const IsoDate = z.union([z.iso.date(), z.iso.datetime({ offset: true })],
  */
 export const OfferTerms = z
   .object({
-    amount: z.number().optional(),
+    amount: TermNumber.optional(),
     currency: z
       .string()
       .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
       .optional(),
-    rate: z.number().optional(),
-    termMonths: z.number().int().nonnegative().optional(),
+    rate: TermNumber.optional(),
+    termMonths: z.number().int().nonnegative().max(L.MAX_TERM_NUMBER).optional(),
     discountPercent: z.number().min(0).max(100).optional(),
   })
-  .catchall(z.union([z.number(), z.string()]))
-  .meta({ id: 'OfferTerms' });
+  .catchall(
+    z.union([TermNumber, z.string().max(L.MAX_ID_LENGTH)], {
+      error: `must be a number within ±${L.MAX_TERM_NUMBER} or a string of at most ${L.MAX_ID_LENGTH} characters`,
+    }),
+  )
+  .superRefine((terms, ctx) => {
+    const keys = Object.keys(terms);
+    if (keys.length > L.MAX_TERM_FIELDS) ctx.addIssue({ code: 'custom', message: `must have at most ${L.MAX_TERM_FIELDS} fields` });
+    if (keys.some((k) => k.length > L.MAX_TERM_KEY_LENGTH)) {
+      ctx.addIssue({ code: 'custom', message: `field names must have at most ${L.MAX_TERM_KEY_LENGTH} characters` });
+    }
+  })
+  .meta({
+    id: 'OfferTerms',
+    description: `At most ${L.MAX_TERM_FIELDS} fields, named in at most ${L.MAX_TERM_KEY_LENGTH} characters; numbers within ±${L.MAX_TERM_NUMBER}, strings of at most ${L.MAX_ID_LENGTH} characters`,
+  });
 export type OfferTerms = z.infer<typeof OfferTerms>;
 
 export const OfferOverride = z
   .object({
-    actor: z.string().trim().min(1, 'names the person taking responsibility'),
-    reason: z.string().trim().min(1, 'says why the finding is overridden'),
+    actor: z.string().trim().min(1, 'names the person taking responsibility').max(L.MAX_ID_LENGTH),
+    reason: z.string().trim().min(1, 'says why the finding is overridden').max(L.MAX_TEXT_LENGTH),
+    rules: z.array(z.enum(RULE_NAMES)).min(1).max(RULE_NAMES.length).optional().meta({
+      description:
+        'The rules whose blocks the person accepts; without it, every overridable block is. Naming a rule the rule set does not make overridable is a 422.',
+    }),
   })
   .meta({ id: 'OfferOverride', description: 'A person accepting an overridable block, with the reason; recorded in the audit trail' });
 export type OfferOverride = z.infer<typeof OfferOverride>;
 
-const nonEmpty = z.string().trim().min(1);
+const nonEmpty = BoundedId;
 
 const offerFields = {
   customerId: nonEmpty.optional(),
-  email: z.email().optional(),
+  email: z.email().max(L.MAX_EMAIL_LENGTH).optional(),
   kind: z.enum(OFFER_KINDS),
   productId: nonEmpty.optional(),
   productFamily: nonEmpty.optional(),
@@ -81,7 +144,7 @@ const offerFields = {
  * rather than silently ignored, since an ignored `productid` would let a conflict through.
  */
 export const OfferRequest = z
-  .strictObject(offerFields)
+  .strictObject(offerFields, { error: unknownFields })
   .superRefine((o, ctx) => {
     if (!o.customerId && !o.email) {
       ctx.addIssue({ code: 'custom', path: ['customerId'], message: 'customerId or email is required' });

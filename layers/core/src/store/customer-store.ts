@@ -1,6 +1,7 @@
 import { DAY_S } from '../time.js';
 import {
   BatchGetCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -10,12 +11,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ProfileItem } from '../customers/profile.js';
 import { EMPTY_PROFILE_MAPS } from '../customers/profile.js';
-import type { StoredTouchpoint, TouchpointType } from '../touchpoint.js';
+import type { SourceName, StoredTouchpoint, Touchpoint, TouchpointType } from '../touchpoint.js';
 import {
   batchWrite,
   cancelledByCondition,
   isConditionalFailure,
   isTransactionCancelled,
+  isTransactionConflict,
   queryPartition,
   withoutKeys,
   type Item,
@@ -29,14 +31,72 @@ import {
   TOUCHPOINT_PREFIX,
   aliasPk,
   customerPk,
+  EVENT_SK,
+  eventMarkerPk,
   mergeSk,
   orderIndexPk,
   ORDER_INDEX,
+  PARKED_SK_PREFIX,
+  parkedPk,
+  parkedSk,
   touchpointSk,
 } from './keys.js';
 import type { UpdateBuilder } from './update-builder.js';
 
 export type WriteOutcome = 'stored' | 'duplicate' | 'customer-moved';
+
+/** What an event marker records: where the event's touchpoint was stored (opaque ids only). */
+export interface EventMarker {
+  customerId: string;
+  touchpointSk: string;
+  touchpointId: string;
+}
+
+/**
+ * A touchpoint write's outcome; a duplicate names the original's marker when it has one
+ * (touchpoints stored before markers existed have none).
+ */
+export type WriteResult = { outcome: 'stored' | 'customer-moved' } | { outcome: 'duplicate'; original?: EventMarker };
+
+/** A refund that named an order Patron had not seen yet, kept until that order is stored. */
+export interface ParkedTouchpoint {
+  source: SourceName;
+  orderId: string;
+  dedupeKey: string;
+  eventType: string;
+  /** The canonical touchpoint, with an empty `customer` (the order's customer is not known yet). */
+  touchpoint: Touchpoint;
+  parkedAt: string;
+}
+
+/**
+ * How long an event marker keeps redeliveries out: far longer than any provider retries (Shopify
+ * 48 h, Stripe 3 days, Standard Webhooks about 1 day, Zendesk hours), so a later delivery of the
+ * same event is a replay Patron may treat as new.
+ */
+export const EVENT_MARKER_TTL_DAYS = 90;
+/** How long a refund waits for its order (Shopify sends orders/paid within minutes; retries stop at 48 h). */
+export const PARKED_TTL_DAYS = 7;
+
+/**
+ * The idempotency key of a touchpoint within its source. Usually the provider's event id; for a
+ * purchase, the order id: one order is one purchase whatever topics announce it (Shopify's
+ * orders/create and orders/paid), and whatever those deliveries' instants say. The two forms are
+ * tagged so an event id can never collide with an order id.
+ */
+export function idempotencyKeyOf(tp: Pick<StoredTouchpoint, 'type' | 'dedupeKey' | 'data'>): string {
+  return tp.type === 'purchase' ? `order:${String(tp.data.orderId)}` : `event:${tp.dedupeKey}`;
+}
+
+/** The event marker keys of stored touchpoints (e.g. an erased partition's), for deleteKeys. */
+export function eventMarkerKeysOf(
+  touchpoints: Pick<StoredTouchpoint, 'source' | 'type' | 'dedupeKey' | 'data'>[],
+): { pk: string; sk: string }[] {
+  return touchpoints.map((tp) => ({ pk: eventMarkerPk(tp.source, idempotencyKeyOf(tp)), sk: EVENT_SK }));
+}
+
+const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+const conflictBackoff = (attempt: number) => new Promise((r) => setTimeout(r, (10 + Math.random() * 20) * 2 ** attempt));
 
 export interface TouchpointPage {
   items: StoredTouchpoint[];
@@ -225,51 +285,134 @@ export class CustomerStore {
   }
 
   /**
-   * Stores a touchpoint and adds it to the profile aggregates atomically. The touchpoint's key
-   * is derived from the provider event, so a redelivery fails the condition: 'duplicate', and
-   * the aggregates are untouched. 'customer-moved' means the profile was merged or erased
-   * meanwhile (or is being erased: `erasedAt`, see markErased): resolve the customer again.
+   * Stores a touchpoint and adds it to the profile aggregates atomically, once per provider event.
+   *
+   * Idempotency: the touchpoint's sort key holds its instant (history is read in time order), so
+   * it cannot be the idempotency key: a redelivery whose `occurredAt` (or customer) differs would
+   * land on another key and count twice. The same transaction therefore puts an event marker,
+   * keyed by source and idempotencyKeyOf (the event id; the order id for purchases), under
+   * `attribute_not_exists(pk)`: whatever else a redelivery changes, its marker exists and the
+   * whole transaction (touchpoint and aggregates) is cancelled: 'duplicate', naming where the
+   * original went. The touchpoint's own condition stays for touchpoints stored before markers.
+   * The marker is the simplest correct guard: one more small item in the transaction (2 write
+   * units), no read before the write, and atomic with the aggregates, so no crash can count twice.
+   * It holds opaque ids only and expires after EVENT_MARKER_TTL_DAYS.
+   *
+   * 'customer-moved' means the profile was merged or erased meanwhile (or is being erased:
+   * `erasedAt`, see markErased): resolve the customer again. A concurrent transaction on the same
+   * marker (simultaneous redeliveries) is retried, and then sees the marker.
    */
-  async writeTouchpoint(tp: StoredTouchpoint, profileUpdate: UpdateBuilder, opts: { indexOrderId?: string } = {}): Promise<WriteOutcome> {
+  async writeTouchpoint(tp: StoredTouchpoint, profileUpdate: UpdateBuilder, opts: { indexOrderId?: string } = {}): Promise<WriteResult> {
     const u = profileUpdate;
     const condition =
       `attribute_exists(${u.ref('pk')}) AND attribute_not_exists(${u.ref('mergedInto')}) ` +
       `AND attribute_not_exists(${u.ref('erasedAt')})`;
-    try {
-      const out = await this.doc.send(
-        new TransactWriteCommand({
-          ...this.capacity,
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  pk: customerPk(tp.customerId),
-                  sk: touchpointSk(tp.occurredAt, tp.source, tp.dedupeKey),
-                  ...tp,
-                  ...(opts.indexOrderId ? { gsi1pk: orderIndexPk(tp.source, opts.indexOrderId), gsi1sk: tp.customerId } : {}),
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+    const sk = touchpointSk(tp.occurredAt, tp.source, tp.dedupeKey);
+    const marker: EventMarker & Item = { customerId: tp.customerId, touchpointSk: sk, touchpointId: tp.id };
+    const markerKey = { pk: eventMarkerPk(tp.source, idempotencyKeyOf(tp)), sk: EVENT_SK };
+    const command = new TransactWriteCommand({
+      ...this.capacity,
+      TransactItems: [
+        {
+          Put: {
+            TableName: this.table,
+            Item: {
+              ...markerKey,
+              ...marker,
+              source: tp.source,
+              createdAt: tp.receivedAt,
+              expiresAt: epochSeconds(tp.receivedAt) + EVENT_MARKER_TTL_DAYS * DAY_S,
             },
-            {
-              Update: {
-                TableName: this.table,
-                Key: { pk: customerPk(tp.customerId), sk: PROFILE_SK },
-                ...u.params(),
-                ConditionExpression: condition,
-              },
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        {
+          Put: {
+            TableName: this.table,
+            Item: {
+              pk: customerPk(tp.customerId),
+              sk,
+              ...tp,
+              ...(opts.indexOrderId ? { gsi1pk: orderIndexPk(tp.source, opts.indexOrderId), gsi1sk: tp.customerId } : {}),
             },
-          ],
-        }),
-      );
-      this.recordCapacity(out);
-      return 'stored';
-    } catch (error) {
-      if (cancelledByCondition(error, 0)) return 'duplicate';
-      if (cancelledByCondition(error, 1)) return 'customer-moved';
-      throw error;
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Update: {
+            TableName: this.table,
+            Key: { pk: customerPk(tp.customerId), sk: PROFILE_SK },
+            ...u.params(),
+            ConditionExpression: condition,
+          },
+        },
+      ],
+    });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.recordCapacity(await this.doc.send(command));
+        return { outcome: 'stored' };
+      } catch (error) {
+        if (cancelledByCondition(error, 0)) {
+          const old = (error as { CancellationReasons?: { Item?: Record<string, { S?: string }> }[] }).CancellationReasons?.[0]?.Item;
+          const original =
+            old?.customerId?.S && old.touchpointSk?.S && old.touchpointId?.S
+              ? { customerId: old.customerId.S, touchpointSk: old.touchpointSk.S, touchpointId: old.touchpointId.S }
+              : await this.getEventMarker(tp.source, idempotencyKeyOf(tp));
+          return { outcome: 'duplicate', original };
+        }
+        if (cancelledByCondition(error, 1)) return { outcome: 'duplicate' };
+        if (cancelledByCondition(error, 2)) return { outcome: 'customer-moved' };
+        if (isTransactionConflict(error) && attempt < 6) {
+          await conflictBackoff(attempt);
+          continue;
+        }
+        throw error;
+      }
     }
+  }
+
+  /** The marker of an event already stored (strongly consistent), if any. */
+  async getEventMarker(source: string, key: string): Promise<EventMarker | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: eventMarkerPk(source, key), sk: EVENT_SK }, ConsistentRead: true }),
+    );
+    if (!out.Item) return undefined;
+    const { customerId, touchpointSk: sk, touchpointId } = out.Item as EventMarker;
+    return { customerId, touchpointSk: sk, touchpointId };
+  }
+
+  /**
+   * Keeps a touchpoint that names an order Patron has not seen (a refund before its order), for
+   * PARKED_TTL_DAYS. A redelivery overwrites the same item: parking is idempotent.
+   */
+  async parkTouchpoint(parked: ParkedTouchpoint): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: parkedPk(parked.source, parked.orderId),
+          sk: parkedSk(parked.dedupeKey),
+          ...parked,
+          expiresAt: epochSeconds(parked.parkedAt) + PARKED_TTL_DAYS * DAY_S,
+        },
+      }),
+    );
+  }
+
+  /** The touchpoints parked for an order (strongly consistent: one just parked must be seen). */
+  async parkedTouchpoints(source: string, orderId: string): Promise<ParkedTouchpoint[]> {
+    const items = await queryPartition(this.doc, this.table, parkedPk(source, orderId), PARKED_SK_PREFIX, { consistent: true });
+    return items.map((i) => {
+      const { expiresAt: _e, ...rest } = withoutKeys<ParkedTouchpoint & { expiresAt?: number }>(i);
+      return rest;
+    });
+  }
+
+  /** Removes a parked touchpoint once it is stored (or was already). */
+  async unparkTouchpoint(source: string, orderId: string, dedupeKey: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: parkedPk(source, orderId), sk: parkedSk(dedupeKey) } }));
   }
 
   /** The customer whose purchase carries this order id (following its moves in merges), if any. */

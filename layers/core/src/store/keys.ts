@@ -6,6 +6,10 @@
  * Every customer's data lives in one partition, so a customer read, a history page, an offer
  * check's snapshot and an erasure are each one Query. PII never appears in a key: aliases are
  * keyed by a keyed hash (see identity/pii-hasher.ts). TTL is the `expiresAt` attribute (epoch s).
+ * An event marker makes a provider event idempotent whatever else a redelivery changes: its key
+ * `<k>` is `event:<eventId>`, or `order:<orderId>` for purchases (one order is one purchase,
+ * whatever topics announce it). It holds only opaque ids (customer id, touchpoint sort key), no PII.
+ * A parked refund is a refund that arrived before its order: applied when the order is stored.
  * An offer registered with an Idempotency-Key keeps the key's hash (`idempotencyKeyHash`), so an
  * erasure finds and deletes the key's record along with the offer's pointer and audit trail.
  *
@@ -24,6 +28,9 @@
  * | offer pointer   | OFFER#<offerId>    | OFFER (customerId)                   |                          |                   |          | OfferStore: register, moveOffers
  * | offer audit     | OFFER#<offerId>    | AUDIT#<at>#<ulid>                    |                          |                   |          | OfferStore: register, transition
  * | idempotency key | IDEMPOTENCY#<hash> | OFFER                                |                          |                   | 24 h     | OfferStore.register
+ * | event marker    | EVENT#<source>#<k> | EVENT (customerId, touchpointSk)     |                          |                   | 90 days  | CustomerStore.writeTouchpoint (same transaction)
+ * | parked refund   | PARKED#<source>#   | REFUND#<eventId> (the refund         |                          |                   | 7 days   | CustomerStore: parkTouchpoint, unparkTouchpoint
+ * |                 |   <orderId>        |   touchpoint, no customer)           |                          |                   |          |
  * | alias           | ALIAS#<hash>       | ALIAS                                |                          |                   | erased:  | CustomerStore: createCustomer, claimAlias,
  * |                 |                    |                                      |                          |                   | 30 days  |   repointAliases, tombstoneAliases
  * | erasure audit   | AUDIT#ERASURE      | <erasedAt>#<customerId>              |                          |                   |          | CustomerStore.putErasureAudit
@@ -45,6 +52,8 @@ export const ALIAS_PK_PREFIX = 'ALIAS#';
 export const OFFER_PK_PREFIX = 'OFFER#';
 export const IDEMPOTENCY_PK_PREFIX = 'IDEMPOTENCY#';
 export const RUN_PK_PREFIX = 'RUN#';
+export const EVENT_PK_PREFIX = 'EVENT#';
+export const PARKED_PK_PREFIX = 'PARKED#';
 export const ERASURE_AUDIT_PK = 'AUDIT#ERASURE';
 
 // Sort keys and sort key prefixes.
@@ -61,6 +70,8 @@ export const AUDIT_SK_PREFIX = 'AUDIT#';
 /** 'OFFER': offer registrations are the only requests that take an Idempotency-Key. */
 export const IDEMPOTENCY_SK = 'OFFER';
 export const RUN_SK = 'RUN';
+export const EVENT_SK = 'EVENT';
+export const PARKED_SK_PREFIX = 'REFUND#';
 
 // The one global secondary index, shared by two entities with disjoint partition prefixes.
 export const GSI1 = 'gsi1';
@@ -84,6 +95,12 @@ export const mergeSk = (at: string, mergedId: string) => `${MERGE_SK_PREFIX}${at
 export const erasureAuditSk = (erasedAt: string, customerId: string) => `${erasedAt}${SEP}${customerId}`;
 /** The gsi1 partition of a purchase, so an event naming only the order (a refund) finds its customer. */
 export const orderIndexPk = (source: string, orderId: string) => `${ORDER_INDEX_PREFIX}${source}${SEP}${orderId}`;
+
+/** The idempotency marker of one provider event (or order) within its source; see CustomerStore.writeTouchpoint. */
+export const eventMarkerPk = (source: string, key: string) => `${EVENT_PK_PREFIX}${source}${SEP}${key}`;
+/** The refunds parked until their order arrives, one partition per order. */
+export const parkedPk = (source: string, orderId: string) => `${PARKED_PK_PREFIX}${source}${SEP}${orderId}`;
+export const parkedSk = (eventId: string) => `${PARKED_SK_PREFIX}${eventId}`;
 
 export const flagSk = (type: string) => `${FLAG_SK_PREFIX}${type}`;
 export const runPk = (runId: string) => `${RUN_PK_PREFIX}${runId}`;
@@ -110,6 +127,17 @@ export const parseIdempotencyPk = (pk: string) => rest(pk, IDEMPOTENCY_PK_PREFIX
 export const parseRunPk = (pk: string) => rest(pk, RUN_PK_PREFIX);
 export const parseFlagSk = (sk: string) => rest(sk, FLAG_SK_PREFIX);
 export const parseOfferSk = (sk: string) => rest(sk, OFFER_SK_PREFIX);
+export const parseParkedSk = (sk: string) => rest(sk, PARKED_SK_PREFIX);
+
+export function parseEventMarkerPk(pk: string): { source: string; key: string } | undefined {
+  const f = fields(pk, EVENT_PK_PREFIX, 2);
+  return f && { source: f[0], key: f[1] };
+}
+
+export function parseParkedPk(pk: string): { source: string; orderId: string } | undefined {
+  const f = fields(pk, PARKED_PK_PREFIX, 2);
+  return f && { source: f[0], orderId: f[1] };
+}
 
 export function parseTouchpointSk(sk: string): { occurredAt: string; source: string; dedupeKey: string } | undefined {
   const f = fields(sk, TOUCHPOINT_PREFIX, 3);
