@@ -125,3 +125,25 @@ describe('POST /webhooks/{source}: bounds keep every stored customer readable', 
     expect(Object.keys(customer.categories).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `Vendor ${i}`).sort());
   });
 });
+
+describe('a customer whose profile reaches DynamoDB item size', () => {
+  it('keeps storing and counting their purchases (201) once the profile is full, and says its lists are capped', async () => {
+    const email = uniqueEmail('bigprofile');
+    let customerId = '';
+    // 40 new 200-character skus, products and categories per purchase: the profile passes 400 KB
+    // after about 16 of them (found by an outside probe as a 500 that providers retry for ever).
+    for (let round = 0; round < 22; round++) {
+      const body = purchase({ email }, 4_000, undefined, 'x');
+      body.data.items = Array.from({ length: 40 }, (_, i) => {
+        const name = (kind: string) => `${kind}-${round}-${i}-`.padEnd(200, kind);
+        return { sku: name('s'), productId: name('p'), category: name('c'), quantity: 1, unitPriceMinor: 100 };
+      });
+      const res = await deliver('generic', body);
+      expect({ round, status: res.status }).toEqual({ round, status: 201 });
+      customerId = res.body.customerId;
+    }
+    const customer = await (await api(`/customers/${customerId}`)).json();
+    expect(customer.aggregatesCapped).toBe(true);
+    expect(customer.purchaseCount).toBe(22);
+  }, 120_000);
+});

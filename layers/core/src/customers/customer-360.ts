@@ -18,6 +18,10 @@ export const Customer360 = z
     ),
     firstSeen: z.string().nullable(),
     lastSeen: z.string().nullable(),
+    aggregatesCapped: z.boolean().optional().meta({
+      description:
+        'The profile reached its size limit: counts and sums stay exact, product, category, ticket and subscription lists stopped growing',
+    }),
     touchpointCount: z.number().int(),
     touchpointsByType: z.record(z.string(), z.number().int()),
     purchaseCount: z.number().int(),
@@ -80,6 +84,7 @@ export function toCustomer360(p: ProfileItem, span: { first?: string; last?: str
     consent: Object.fromEntries(CONSENT_CHANNELS.map((c) => [c, p.consent?.[c] ?? null])) as Customer360['consent'],
     firstSeen: span.first ?? null,
     lastSeen: span.last ?? null,
+    ...(p.aggregatesCapped ? { aggregatesCapped: true } : {}),
     touchpointCount: safeNumber(p.touchpointCount),
     touchpointsByType: safeNumberMap(p.typeCounts),
     purchaseCount: purchases,

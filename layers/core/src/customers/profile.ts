@@ -18,6 +18,8 @@ export interface ProfileItem {
   aliasHashes?: Set<string>;
   sources?: Set<SourceName>;
   touchpointCount?: number;
+  /** Set once the profile reached DynamoDB's item size: later touchpoints update counts and sums only. */
+  aggregatesCapped?: boolean;
   typeCounts: Record<string, number>;
   purchaseCount?: number;
   revenue: Record<string, number>;

@@ -5,8 +5,14 @@ import type { UpdateBuilder } from '../store/update-builder.js';
 /**
  * Adds one touchpoint's contribution to the profile aggregates. Every part is commutative
  * (sums, set unions), so the same touchpoints in any order give the same profile.
+ *
+ * `capped`: only the bounded parts (counts, sums, the per-currency and per-type maps), none of
+ * the collections that grow with every new product, category, ticket or subscription. Used once a
+ * profile is too large for DynamoDB to grow (400 KB): the touchpoint is still stored and counted,
+ * and the profile says `aggregatesCapped`.
  */
-export function applyTouchpoint(u: UpdateBuilder, tp: Touchpoint): UpdateBuilder {
+export function applyTouchpoint(u: UpdateBuilder, tp: Touchpoint, opts: { capped?: boolean } = {}): UpdateBuilder {
+  if (opts.capped) return applyBounded(u.set('aggregatesCapped', true), tp);
   u.add('touchpointCount', 1).addToMap('typeCounts', tp.type, 1);
   switch (tp.type) {
     case 'purchase': {
@@ -49,5 +55,15 @@ export function applyTouchpoint(u: UpdateBuilder, tp: Touchpoint): UpdateBuilder
     default:
       break;
   }
+  return u;
+}
+
+/** The parts of applyTouchpoint whose size does not grow with the customer's history. */
+function applyBounded(u: UpdateBuilder, tp: Touchpoint): UpdateBuilder {
+  u.add('touchpointCount', 1).addToMap('typeCounts', tp.type, 1);
+  if (tp.type === 'purchase') u.add('purchaseCount', 1).addToMap('revenue', tp.data.currency, tp.data.totalMinor);
+  else if (tp.type === 'refund') u.add('refundCount', 1).addToMap('refunded', tp.data.currency, tp.data.amountMinor);
+  else if (tp.type === 'satisfaction_rated') u.add('ratingSum', tp.data.score).add('ratingCount', 1);
+  else if (tp.type === 'payment_failed') u.add('paymentFailureCount', 1);
   return u;
 }

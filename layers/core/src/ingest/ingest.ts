@@ -1,3 +1,4 @@
+import { logger } from '../observability.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { BadRequestError, NotFoundError, PayloadTooLargeError, ValidationError, ConfigError } from '../errors.js';
 import { identityOf } from '../identity/normalize.js';
@@ -314,8 +315,14 @@ export function assertStorable(source: SourceName, tp: Touchpoint, dedupeKey: st
 }
 
 /** The profile update of one touchpoint: aggregates, identifiers and names. */
-function profileUpdate(source: SourceName, tp: Touchpoint, aliasHashes: string[], identity: ReturnType<typeof identityOf>): UpdateBuilder {
-  const update = applyTouchpoint(new UpdateBuilder(), tp)
+function profileUpdate(
+  source: SourceName,
+  tp: Touchpoint,
+  aliasHashes: string[],
+  identity: ReturnType<typeof identityOf>,
+  opts: { capped?: boolean } = {},
+): UpdateBuilder {
+  const update = applyTouchpoint(new UpdateBuilder(), tp, opts)
     .addToSet('sources', [source])
     .addToSet('aliasHashes', aliasHashes)
     .addToSet('emails', identity.email ? [identity.email] : [])
@@ -327,6 +334,15 @@ function profileUpdate(source: SourceName, tp: Touchpoint, aliasHashes: string[]
     update.setIfNotExists('firstName', tp.customer.firstName).setIfNotExists('lastName', tp.customer.lastName);
   }
   return update;
+}
+
+/** DynamoDB's refusal to grow an item past 400 KB, inside a cancelled transaction or alone. */
+export function isProfileTooLarge(error: unknown): boolean {
+  const e = error as { name?: string; message?: string; CancellationReasons?: { Code?: string; Message?: string }[] };
+  const tooLarge = (m?: string) => /item size (to update )?has exceeded the maximum allowed size/i.test(m ?? '');
+  if (e?.name === 'TransactionCanceledException')
+    return (e.CancellationReasons ?? []).some((r) => r.Code === 'ValidationError' && tooLarge(r.Message));
+  return e?.name === 'ValidationException' && tooLarge(e.message);
 }
 
 async function store(
@@ -365,7 +381,18 @@ async function store(
     const stored = toStored(source, tp, dedupeKey, customerId, nowIso);
     const update = profileUpdate(source, tp, aliasHashes, identity);
 
-    const written = await deps.store.writeTouchpoint(stored, update, { indexOrderId });
+    let written: Awaited<ReturnType<typeof deps.store.writeTouchpoint>>;
+    try {
+      written = await deps.store.writeTouchpoint(stored, update, { indexOrderId });
+    } catch (error) {
+      if (!isProfileTooLarge(error)) throw error;
+      // The profile cannot grow any more (DynamoDB's 400 KB): store and count the touchpoint with
+      // the bounded aggregates only, instead of failing the delivery for ever (providers retry).
+      logger.warn('profile at its size limit: aggregates capped', { customerId, source });
+      written = await deps.store.writeTouchpoint(stored, profileUpdate(source, tp, aliasHashes, identity, { capped: true }), {
+        indexOrderId,
+      });
+    }
     if (written.outcome === 'customer-moved') {
       deps.aliasCache?.forget(aliasHashes);
       continue;
