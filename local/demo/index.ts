@@ -7,6 +7,7 @@
  * The demo is a list of steps (DEMO_STEPS) run in order over one context, so later features
  * can add theirs without touching the others.
  */
+import { firstApiKey } from '../dev-config.js';
 import { ENV } from '../../layers/core/src/config.js';
 import type { SourceName } from '../../layers/core/src/touchpoint.js';
 import { renderDeliveries, webhookSecretsFrom, type PendingDelivery, type WebhookSecrets } from './deliveries.js';
@@ -143,11 +144,38 @@ export const generateStep: DemoStep = {
   },
 };
 
+/** The API key the demo calls the API with: the first plain (every-scope) key of API_KEYS. */
+const demoApiKey = (ctx: DemoContext): string | undefined => firstApiKey(ctx.env[ENV.apiKeys] ?? '');
+
+/**
+ * True when the API already knows the population's first and last customers: with `--persist`,
+ * the data of an earlier run of the same seeded demo. Sending it again would only produce
+ * duplicates (never double counts) and take minutes.
+ */
+async function alreadyHolds(ctx: DemoContext, population: { customers: { email: string }[] }): Promise<boolean> {
+  const apiKey = demoApiKey(ctx);
+  const probes = [population.customers[0], population.customers.at(-1)];
+  if (!apiKey || probes.some((c) => !c)) return false;
+  for (const c of probes) {
+    const res = await ctx.fetch(`${ctx.baseUrl}/customers/lookup`, {
+      method: 'POST',
+      headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: c!.email }),
+    });
+    if (!res.ok || ((await res.json()) as { customers?: unknown[] }).customers?.length !== 1) return false;
+  }
+  return true;
+}
+
 export const sendStep: DemoStep = {
   name: 'send',
   async run(ctx) {
     const population = need(ctx.population, 'population');
     const events = need(ctx.events, 'events');
+    if (await alreadyHolds(ctx, population)) {
+      ctx.log(`The data already holds this demo (seed ${ctx.seed}, ${fmt(population.customers.length)} customers): not sending it again`);
+      return;
+    }
     ctx.secrets ??= webhookSecretsFrom(ctx.env);
     // Keep a few deliveries from the second half of the history for the redelivery step.
     const wanted = new Map<number, SourceName>();
@@ -228,10 +256,7 @@ export const showcaseStep: DemoStep = {
     if (!c) return;
     const showcase: Showcase = { email: c.email, latentType: c.latentType };
     ctx.showcase = showcase;
-    const apiKey = ctx.env[ENV.apiKeys]
-      ?.split(',')
-      .map((k) => k.trim())
-      .find(Boolean);
+    const apiKey = demoApiKey(ctx);
     if (!apiKey) {
       showcase.warning = `${ENV.apiKeys} is not set: cannot call the customers API`;
       ctx.log(`warning: ${showcase.warning}`);
