@@ -118,3 +118,19 @@ describe('an override naming a rule that cannot be overridden', () => {
     expect(evaluateOffer(offer({ override: { ...named, rules: ['high-value-penalty'] } }), busy, [], cfg, NOW).decision).toBe('block');
   });
 });
+
+describe('numbers DynamoDB cannot store', () => {
+  it.each([5e-324, 1e-131, -1e-200])('refuses a term of %p (an underflow in DynamoDB) with a 422 naming the term', (n) => {
+    const result = OfferRequest.safeParse({
+      customerId: 'c1',
+      kind: 'offer',
+      productId: 'p',
+      channel: 'branch',
+      terms: { amount: n, fee: n, discountPercent: Math.abs(n) },
+    });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual(
+      expect.arrayContaining(['terms.amount', 'terms.fee', 'terms.discountPercent']),
+    );
+  });
+});

@@ -57,7 +57,13 @@ const L = OFFER_LIMITS;
 export const BoundedId = z.string().trim().min(1).max(L.MAX_ID_LENGTH);
 /** Non-empty, trimmed free text (reasons). */
 export const BoundedText = z.string().trim().min(1).max(L.MAX_TEXT_LENGTH);
-const TermNumber = z.number().min(-L.MAX_TERM_NUMBER).max(L.MAX_TERM_NUMBER);
+/** DynamoDB stores magnitudes down to 1e-130; anything this small in a term is a mistake anyway. */
+const MIN_TERM_MAGNITUDE = 1e-100;
+const TermNumber = z
+  .number()
+  .min(-L.MAX_TERM_NUMBER)
+  .max(L.MAX_TERM_NUMBER)
+  .refine((n) => n === 0 || Math.abs(n) >= MIN_TERM_MAGNITUDE, `must be 0 or at least ${MIN_TERM_MAGNITUDE} in magnitude`);
 
 /** An unknown field is named in the issue, cut short so a huge field name is not echoed whole. */
 const unknownFields = (iss: { code?: string; keys?: readonly string[] }) => {
@@ -85,11 +91,16 @@ export const OfferTerms = z
       .optional(),
     rate: TermNumber.optional(),
     termMonths: z.number().int().nonnegative().max(L.MAX_TERM_NUMBER).optional(),
-    discountPercent: z.number().min(0).max(100).optional(),
+    discountPercent: z
+      .number()
+      .min(0)
+      .max(100)
+      .refine((n) => n === 0 || n >= MIN_TERM_MAGNITUDE, `must be 0 or at least ${MIN_TERM_MAGNITUDE}`)
+      .optional(),
   })
   .catchall(
     z.union([TermNumber, z.string().max(L.MAX_ID_LENGTH)], {
-      error: `must be a number within ±${L.MAX_TERM_NUMBER} or a string of at most ${L.MAX_ID_LENGTH} characters`,
+      error: `must be a number within ±${L.MAX_TERM_NUMBER} (0, or at least ${MIN_TERM_MAGNITUDE} in magnitude) or a string of at most ${L.MAX_ID_LENGTH} characters`,
     }),
   )
   .superRefine((terms, ctx) => {
