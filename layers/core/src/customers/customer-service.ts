@@ -69,7 +69,12 @@ export async function getCustomer(deps: CustomerDeps, customerId: string): Promi
 }
 
 export async function findCustomersByEmail(deps: CustomerDeps, email: string): Promise<Customer360[]> {
-  const hash = deps.hashPii({ kind: 'email', value: normalizeEmail(email) });
+  return customersByAlias(deps, { kind: 'email', value: normalizeEmail(email) });
+}
+
+/** The live customer behind one normalized identity key (zero or one), through its hashed alias. */
+export async function customersByAlias(deps: CustomerDeps, key: { kind: 'email' | 'phone'; value: string }): Promise<Customer360[]> {
+  const hash = deps.hashPii(key);
   const owner = (await deps.store.getAliases([hash])).get(hash);
   if (!owner) return [];
   try {

@@ -4,10 +4,10 @@
  */
 import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { normalizeEmail, normalizePhone } from '../identity/normalize.js';
 import type { Customer360 } from './customer-360.js';
-import { getCustomer, type CustomerDeps } from './customer-service.js';
+import { customersByAlias, type CustomerDeps } from './customer-service.js';
 
 export const LookupRequest = z
   .strictObject({
@@ -31,13 +31,5 @@ export async function lookupCustomers(deps: LookupDeps, request: LookupRequest):
       ]);
     key = { kind: 'phone', value: phone };
   }
-  const hash = deps.hashPii(key);
-  const owner = (await deps.store.getAliases([hash])).get(hash);
-  if (!owner) return [];
-  try {
-    return [await getCustomer(deps, owner)];
-  } catch (error) {
-    if (error instanceof NotFoundError) return [];
-    throw error;
-  }
+  return customersByAlias(deps, key);
 }

@@ -1,3 +1,4 @@
+import { NameText, Text } from './fields.js';
 import { z } from 'zod';
 import { SignatureError } from '../../errors.js';
 import { BOUNDS, Currency, PlausibleDateTime, Quantity, type CustomerRef, type LineItem } from '../../touchpoint.js';
@@ -110,16 +111,6 @@ const Id = z
     },
   )
   .transform(String);
-/** Optional text where Shopify sends null or "" for "none"; at most `max` characters. */
-const textOf = (max: number) =>
-  z
-    .string()
-    .max(max, `must be at most ${max} characters`)
-    .nullish()
-    .transform((v) => v?.trim() || undefined);
-const Text = textOf(BOUNDS.maxTextLength);
-/** Skus, titles, vendors, person names: they become skus, names and categories (200 characters). */
-const NameText = textOf(BOUNDS.maxNameLength);
 /** A decimal amount string; long enough for any amount under the bound, short enough to parse cheaply. */
 const Decimal = z.string().max(32, 'must be at most 32 characters');
 /** `gid://shopify/Order/<id>`: its id is bounded like the numeric one. */

@@ -1,3 +1,4 @@
+import { NameText, Text } from './fields.js';
 import { z } from 'zod';
 import { SignatureError } from '../../errors.js';
 import { BOUNDS, ISO_CURRENCIES, isPlausibleInstantMs, PLAUSIBLE_INSTANT_MESSAGE, type CustomerRef } from '../../touchpoint.js';
@@ -20,15 +21,6 @@ import type { Adapted, Headers, SourceAdapter } from './types.js';
  * Amounts are already integer minor units; currencies come lowercase and are uppercased.
  */
 
-/** Optional text, blank as absent; at most `max` characters (bounds in touchpoint.ts BOUNDS). */
-const textOf = (max: number) =>
-  z
-    .string()
-    .max(max, `must be at most ${max} characters`)
-    .nullish()
-    .transform((v) => v?.trim() || undefined);
-const Text = textOf(BOUNDS.maxTextLength);
-const NameText = textOf(BOUNDS.maxNameLength);
 /** A Stripe object id (`evt_...`, `ch_...`, `sub_...`): not blank, at most 255 characters. */
 const StripeId = z.string().trim().min(1, 'must not be blank').max(BOUNDS.maxIdLength, `must be at most ${BOUNDS.maxIdLength} characters`);
 const Currency = z

@@ -1,3 +1,4 @@
+import { NameText, Text, textOf } from './fields.js';
 import { z } from 'zod';
 import { SignatureError } from '../../errors.js';
 import { BOUNDS, IsoDateTime, PlausibleDateTime, type CustomerRef } from '../../touchpoint.js';
@@ -73,15 +74,6 @@ const USER_CREATED = 'zen:event-type:user.created';
 const USER_IDENTITY_CREATED = 'zen:event-type:user.identity_created';
 const USER_IDENTITY_CHANGED = 'zen:event-type:user.identity_changed';
 
-/** Optional text, blank as absent; at most `max` characters (bounds in touchpoint.ts BOUNDS). */
-const textOf = (max: number) =>
-  z
-    .string()
-    .max(max, `must be at most ${max} characters`)
-    .nullish()
-    .transform((v) => v?.trim() || undefined);
-const Text = textOf(BOUNDS.maxTextLength);
-const NameText = textOf(BOUNDS.maxNameLength);
 /** The event id (`id`), used as the dedupe key: at most 255 characters. */
 const EventId = textOf(BOUNDS.maxIdLength);
 /** Instants that become occurredAt: [2000-01-01, now + 1 day]. */
