@@ -2,7 +2,6 @@
  * The OpenAPI 3.1 document, generated from the route table (http/routes.ts) and the zod schemas
  * the handlers validate with: nothing here restates a route.
  */
-import 'zod-openapi';
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { ErrorBody } from './customers/api-schemas.js';
