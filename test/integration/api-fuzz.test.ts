@@ -32,6 +32,7 @@ import {
 import fc from 'fast-check';
 import { stackInfo } from '../helpers/stack.js';
 import { deliver, purchase, uniqueEmail } from '../helpers/webhooks.js';
+import { mortgage } from '../helpers/offers.js';
 
 jest.setTimeout(120_000);
 
@@ -389,15 +390,7 @@ beforeAll(async () => {
   ).json()) as { nextCursor?: string };
   realCursor = String(page.nextCursor ?? '');
   expect(realCursor).not.toBe('');
-  validOffer = {
-    customerId,
-    kind: 'offer',
-    productId: 'mortgage-30y',
-    productFamily: 'mortgage',
-    terms: { amount: 250000, currency: 'EUR', rate: 3.1, termMonths: 360 },
-    channel: 'branch',
-    team: 'branch-fuzz',
-  };
+  validOffer = mortgage(customerId, 3.1, { team: 'branch-fuzz' });
 });
 
 afterAll(() => {

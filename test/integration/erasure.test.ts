@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { DAY_MS } from '../../layers/core/src/time.js';
 import { paginateScan, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { jest } from '@jest/globals';
 import { api, documentClient, stackInfo } from '../helpers/stack.js';
 import { deliver, genericTouchpoint, purchase, uniqueEmail } from '../helpers/webhooks.js';
+import { daysAgo, mortgage, postJson } from '../helpers/offers.js';
 
 jest.setTimeout(120_000);
 
-const daysAgo = (n: number) => new Date(Date.now() - n * DAY_MS).toISOString();
-
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  api(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+const post = postJson;
 const patch = (path: string, body: unknown) =>
   api(path, { method: 'PATCH', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 const erase = (id: string) => api(`/customers/${id}`, { method: 'DELETE' });
@@ -44,15 +41,6 @@ async function partition(customerId: string) {
 }
 
 const upsell = (customerId: string) => ({ customerId, kind: 'upsell', productId: 'kindle', channel: 'phone', team: 'sales' });
-const mortgage = (customerId: string) => ({
-  customerId,
-  kind: 'offer',
-  productId: 'mortgage-30y',
-  productFamily: 'mortgage',
-  terms: { amount: 250000, currency: 'EUR', rate: 3.1, termMonths: 360 },
-  channel: 'branch',
-  team: 'branch-berlin',
-});
 
 describe('erasure leaves no personal data behind', () => {
   it('leaves no item with the id, email, first name or offer ids but a PII-free audit record, and a replay answers 404', async () => {

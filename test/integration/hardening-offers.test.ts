@@ -1,11 +1,10 @@
-import { DAY_MS } from '../../layers/core/src/time.js';
 import { jest } from '@jest/globals';
 import { api } from '../helpers/stack.js';
 import { deliver, purchase, uniqueEmail } from '../helpers/webhooks.js';
+import { daysAgo, mortgage, postJson } from '../helpers/offers.js';
 
 jest.setTimeout(120_000);
 
-const daysAgo = (n: number) => new Date(Date.now() - n * DAY_MS).toISOString();
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 async function newCustomer(tag: string, purchases = 1): Promise<string> {
@@ -19,19 +18,7 @@ async function newCustomer(tag: string, purchases = 1): Promise<string> {
   return id;
 }
 
-const post = (path: string, body: unknown) =>
-  api(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-
-const mortgage = (customerId: string, rate: number, extra: Record<string, unknown> = {}) => ({
-  customerId,
-  kind: 'offer',
-  productId: 'mortgage-30y',
-  productFamily: 'mortgage',
-  terms: { amount: 250000, currency: 'EUR', rate, termMonths: 360 },
-  channel: 'branch',
-  team: 'branch-berlin',
-  ...extra,
-});
+const post = postJson;
 
 async function expectBadCursor(path: string) {
   const res = await api(path);

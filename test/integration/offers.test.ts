@@ -1,12 +1,10 @@
-import { DAY_MS } from '../../layers/core/src/time.js';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { jest } from '@jest/globals';
 import { api, documentClient, stackInfo } from '../helpers/stack.js';
 import { deliver, genericTouchpoint, purchase, uniqueEmail } from '../helpers/webhooks.js';
+import { daysAgo, mortgage, postJson } from '../helpers/offers.js';
 
 jest.setTimeout(120_000);
-
-const daysAgo = (n: number) => new Date(Date.now() - n * DAY_MS).toISOString();
 
 async function newCustomer(tag: string, extra: unknown[] = []): Promise<{ id: string; email: string }> {
   const email = uniqueEmail(tag);
@@ -19,21 +17,9 @@ async function newCustomer(tag: string, extra: unknown[] = []): Promise<{ id: st
   return { id: first.body.customerId, email };
 }
 
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  api(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+const post = postJson;
 const patch = (path: string, body: unknown) =>
   api(path, { method: 'PATCH', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-
-const mortgage = (customerId: string, rate: number, extra: Record<string, unknown> = {}) => ({
-  customerId,
-  kind: 'offer',
-  productId: 'mortgage-30y',
-  productFamily: 'mortgage',
-  terms: { amount: 250000, currency: 'EUR', rate, termMonths: 360 },
-  channel: 'branch',
-  team: 'branch-berlin',
-  ...extra,
-});
 
 async function offerItems(customerId: string) {
   const out = await documentClient().send(

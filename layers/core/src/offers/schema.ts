@@ -1,3 +1,4 @@
+import { BOUNDS } from '../touchpoint.js';
 import { DAY_MS } from '../time.js';
 import { z } from 'zod';
 
@@ -44,12 +45,13 @@ export type RuleName = (typeof RULE_NAMES)[number];
  * most MAX_ID_LENGTH characters and whose numbers are finite and within ±MAX_TERM_NUMBER.
  */
 export const OFFER_LIMITS = {
-  MAX_ID_LENGTH: 200,
-  MAX_TEXT_LENGTH: 2000,
+  // The same lengths as touchpoints' names and free text (BOUNDS), and amounts' 10^12.
+  MAX_ID_LENGTH: BOUNDS.maxNameLength,
+  MAX_TEXT_LENGTH: BOUNDS.maxTextLength,
   MAX_EMAIL_LENGTH: 320,
   MAX_TERM_FIELDS: 50,
   MAX_TERM_KEY_LENGTH: 64,
-  MAX_TERM_NUMBER: 1e12,
+  MAX_TERM_NUMBER: BOUNDS.maxMinorUnits,
 } as const;
 const L = OFFER_LIMITS;
 
