@@ -24,6 +24,7 @@ import { computeFeatures, dayNumber, daysIn, historiesHaveAmounts, median } from
 import { fitKMeans, chooseK, type KMeansFit } from './kmeans.js';
 import { createMatrix, type FeatureMatrix } from './matrix.js';
 import { fitScaler, scaleRow, unscaleRow, type ColumnSpec, type ScalerParams } from './scaling.js';
+import { columnsFor, rawRow } from './segment-features.js';
 import { nameSegments, quantileGrid, type SegmentProfile } from './segments.js';
 import type { CustomerFeatures, CustomerHistory, Flag, MiningOptions, MiningResult, ScoredCustomer, Segment, TimeUnit } from './types.js';
 import { fitUpSellStats, ownedProducts, upSellFlag, type UpSellOptions, type UpSellStats } from './up-sell.js';
@@ -117,21 +118,6 @@ function clvSettings(options: MiningOptions, unit: TimeUnit): ClvSettings {
     discountRatePerPeriod: d.discountRatePerPeriod,
   };
   return { ...c, horizonUnits: c.horizonPeriods / c.periodsPerUnit };
-}
-
-function columnsFor(hasAmounts: boolean): ColumnSpec[] {
-  const cols: ColumnSpec[] = [
-    { name: 'daysSinceLastPurchase', log: true },
-    { name: 'frequency', log: true },
-  ];
-  if (hasAmounts) cols.push({ name: 'averageOrderValue', log: true });
-  cols.push({ name: 'tenureDays', log: false });
-  return cols;
-}
-
-function rawRow(f: CustomerFeatures, cols: readonly ColumnSpec[], out: Float64Array): Float64Array {
-  for (let j = 0; j < cols.length; j++) out[j] = f[cols[j]!.name as 'frequency'] as number;
-  return out;
 }
 
 /** Per-customer model outputs shared by fitting and scoring. */
