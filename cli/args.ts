@@ -93,8 +93,9 @@ export class Opts {
     return n;
   }
 
-  integer(name: string, min: number): number | undefined {
-    return this.number(name, (n) => Number.isInteger(n) && n >= min, `a whole number >= ${min}`);
+  integer(name: string, min: number, max?: number): number | undefined {
+    if (max === undefined) return this.number(name, (n) => Number.isInteger(n) && n >= min, `a whole number >= ${min}`);
+    return this.number(name, (n) => Number.isInteger(n) && n >= min && n <= max, `a whole number from ${min} to ${max}`);
   }
 
   choice<T extends string>(name: string, choices: readonly T[]): T | undefined {

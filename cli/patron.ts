@@ -15,9 +15,11 @@ import { MINE_USAGE, runMine, type MineDeps } from './mine.js';
 export const USAGE = `Usage: patron <command> [options]
 
 Commands:
-  clv    fit BG/NBD + Gamma-Gamma to an RFM summary CSV; optional per-customer forecast
-  mine   segment customers, score churn risk / CLV and flag up-sell and cross-sell
-         candidates from a transaction file; writes CSVs, summary.json and segments.svg
+  clv    fit BG/NBD, Pareto/NBD, MBG/NBD + Gamma-Gamma to an RFM summary CSV; optional
+         per-customer forecast and CLV
+  mine   segment customers, score churn probability / CLV, lifecycle and value tiers, and
+         flag churn-risk, up-sell, cross-sell, prospect, reorder-due and moment candidates
+         from a transaction file; writes CSVs, summary.json and segments.svg
 
 Run 'patron <command> --help' for the command's options.
 Options: -h, --help  this help; --version  print the version.

@@ -315,8 +315,10 @@ function num(s: string, name: string, line: number): number {
 /**
  * Read an RFM summary: header row, id column first, then `frequency`, `recency`, `T` in any
  * order (matched by name, case-insensitively; extra columns ignored) and optionally
- * `monetary_value`. Checks: frequency a whole number >= 0, 0 <= recency <= T, recency = 0
- * when frequency = 0, monetary_value >= 0, ids unique.
+ * `monetary_value` or `monetary` (as `patron mine` writes customers.csv; monetary_value wins
+ * when both are there). A monetary column that is empty on every row (mine without amounts)
+ * counts as absent; empty on some rows only is an error. Checks: frequency a whole number
+ * >= 0, 0 <= recency <= T, recency = 0 when frequency = 0, monetary >= 0, ids unique.
  */
 export function readSummaryCsv(text: string, file: string): SummaryFile {
   return inFile(file, () => {
@@ -324,17 +326,22 @@ export function readSummaryCsv(text: string, file: string): SummaryFile {
     const seen = new Map<string, number>();
     let cols: { f: number; r: number; t: number; m?: number } | undefined;
     let idColumn = '';
+    let monetaryName = 'monetary_value';
+    let emptyMonetaryLine: number | undefined;
+    let filledMonetaryLine: number | undefined;
     for (const rec of parseCsv(text)) {
       if (!cols) {
         const h = header(rec.fields);
         idColumn = (rec.fields[0] ?? '').trim();
-        const [f, r, t] = requireColumns(h, ['frequency', 'recency', 't'], rec.line, 'id,frequency,recency,T[,monetary_value]') as [
-          number,
-          number,
-          number,
-        ];
+        const [f, r, t] = requireColumns(
+          h,
+          ['frequency', 'recency', 't'],
+          rec.line,
+          'id,frequency,recency,T[,monetary_value|monetary]',
+        ) as [number, number, number];
         if ([f, r, t].includes(0)) throw new LineError(rec.line, `the first column must be the customer id, not '${idColumn}'`);
-        cols = { f, r, t, m: h.monetary_value };
+        monetaryName = h.monetary_value !== undefined ? 'monetary_value' : 'monetary';
+        cols = { f, r, t, m: h.monetary_value ?? h.monetary };
         continue;
       }
       const line = rec.line;
@@ -352,14 +359,26 @@ export function readSummaryCsv(text: string, file: string): SummaryFile {
       if (frequency === 0 && recency !== 0) throw new LineError(line, `recency ${recency} must be 0 when frequency is 0`);
       const row: SummaryRow = { customerId: id, frequency, recency, T, line };
       if (cols.m !== undefined) {
-        const monetary = num(field(rec.fields, cols.m, 'monetary_value', line), 'monetary_value', line);
-        if (monetary < 0) throw new LineError(line, `monetary_value ${monetary} is negative`);
-        row.monetary = monetary;
+        const m = field(rec.fields, cols.m, monetaryName, line);
+        if (m === '') {
+          emptyMonetaryLine ??= line;
+          if (filledMonetaryLine !== undefined) throw mixedMonetary(monetaryName, line, filledMonetaryLine);
+        } else {
+          filledMonetaryLine ??= line;
+          if (emptyMonetaryLine !== undefined) throw mixedMonetary(monetaryName, emptyMonetaryLine, line);
+          const monetary = num(m, monetaryName, line);
+          if (monetary < 0) throw new LineError(line, `${monetaryName} ${monetary} is negative`);
+          row.monetary = monetary;
+        }
       }
       rows.push(row);
     }
     if (!cols) throw new LineError(0, 'no header (the file is empty)');
     if (rows.length === 0) throw new LineError(0, 'no customer rows after the header');
-    return { rows, hasMonetary: cols.m !== undefined, idColumn };
+    return { rows, hasMonetary: cols.m !== undefined && filledMonetaryLine !== undefined, idColumn };
   });
+}
+
+function mixedMonetary(name: string, emptyLine: number, filledLine: number): LineError {
+  return new LineError(emptyLine, `${name} is empty here but not on line ${filledLine} (fill it on every row or on none)`);
 }

@@ -4,7 +4,7 @@
  * Left: a bubble chart. One bubble per segment, x = mean days since the last purchase
  * (reversed: recent customers on the right), y = mean repeat purchases, bubble AREA ∝ number
  * of customers, colour = mean value (CLV when the data has amounts, else expected purchases)
- * on a viridis-like scale. Each bubble is labelled with the segment name, size and share.
+ * on a viridis-like scale spanning the segments' range (lowest to highest mean). Each bubble is labelled with the segment name, size and share.
  * Right: the segment sizes as horizontal bars (largest first) and the colour legend.
  */
 import type { SegmentProfile } from './writers.js';
@@ -95,9 +95,10 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
   const segs = profiles.filter((p) => p.size > 0);
   const value = (p: SegmentProfile): number => (opts.valueMetric === 'clv' ? (p.meanClv ?? 0) : p.meanExpectedPurchases);
   const values = segs.map(value);
-  // colour domain from 0 (or the lowest negative value) to the highest mean, so that nearly
-  // equal segments get nearly equal colours instead of the two ends of the ramp
-  const vMin = Math.min(0, ...values);
+  // colour domain = the data's range (lowest to highest segment mean): segments with close
+  // values (1.84 vs 1.85 expected purchases) still get distinct shades; the legend shows the
+  // range's ends, so the colours are read against it, not against 0
+  const vMin = Math.min(...values, Infinity);
   const vMax = Math.max(...values, -Infinity);
   const tOf = (v: number): number => (vMax > vMin ? (v - vMin) / (vMax - vMin) : 0.5);
   const maxSize = Math.max(1, ...segs.map((p) => p.size));

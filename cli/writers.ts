@@ -20,8 +20,14 @@ export const CUSTOMERS_HEADER = [
   'expected_purchases',
   'clv',
   'churn_risk',
+  'model',
+  'churn_probability',
+  'value_tier',
+  'lifecycle',
+  'next_purchase_date',
 ] as const;
-export const FLAGS_HEADER = ['customer_id', 'type', 'score', 'suggestion', 'reasons'] as const;
+export const FLAGS_HEADER = ['customer_id', 'type', 'score', 'suggestion', 'reason_ids', 'date'] as const;
+export const RULES_HEADER = ['reason_id', 'customers', 'text'] as const;
 
 export interface WriteContext {
   /** False when the input had no amounts: money columns are left empty. */
@@ -45,25 +51,70 @@ export function customersCsv(result: MiningResult, ctx: WriteContext): string {
       round(c.expectedPurchases, 6),
       ctx.hasAmounts ? major(c.clvMinor) : '',
       round(c.churnRisk, 6),
+      c.model,
+      round(c.churnProbability, 6),
+      c.valueTier,
+      c.lifecycle,
+      c.nextPurchaseDate ?? '',
     ]);
   }
   return out;
 }
 
 /**
- * One row per flag; a cross-sell flag gives one row per suggested category (best first, in
- * the flag's order); up-sell suggestions are joined with `; ` in one row; reasons joined
- * with `; `.
+ * The distinct reason texts of the flags, each once with an id (R1, R2, ... in order of first
+ * use) and the number of flags giving it: flags.csv refers to them by id (reason_ids), rules.csv
+ * lists them. Cross-sell rule texts repeat verbatim across customers, so this keeps flags.csv
+ * small.
  */
-export function flagsCsv(result: MiningResult): string {
+export interface ReasonTable {
+  /** Reason text → id. */
+  ids: Map<string, string>;
+  /** In id order. */
+  rows: { id: string; text: string; flags: number }[];
+}
+
+export function reasonTable(result: MiningResult): ReasonTable {
+  const ids = new Map<string, string>();
+  const rows: ReasonTable['rows'] = [];
+  for (const f of result.flags) {
+    for (const text of new Set(f.reasons)) {
+      const id = ids.get(text);
+      if (id === undefined) {
+        const row = { id: `R${rows.length + 1}`, text, flags: 1 };
+        ids.set(text, row.id);
+        rows.push(row);
+      } else {
+        rows[Number(id.slice(1)) - 1]!.flags++;
+      }
+    }
+  }
+  return { ids, rows };
+}
+
+/** rules.csv: reason_id,customers,text (customers = flags giving the reason). */
+export function rulesCsv(result: MiningResult, table: ReasonTable = reasonTable(result)): string {
+  let out = csvRow(RULES_HEADER);
+  for (const r of table.rows) out += csvRow([r.id, r.flags, r.text]);
+  return out;
+}
+
+/**
+ * One row per flag; a cross-sell flag gives one row per suggested category (best first, in
+ * the flag's order); up-sell suggestions are joined with `; ` in one row. Reasons by id
+ * (rules.csv), joined with `;`; date for reorder-due (expected purchase day) and moment
+ * (the anniversary).
+ */
+export function flagsCsv(result: MiningResult, table: ReasonTable = reasonTable(result)): string {
   let out = csvRow(FLAGS_HEADER);
   for (const f of result.flags) {
-    const reasons = f.reasons.join('; ');
+    const reasonIds = [...new Set(f.reasons)].map((r) => table.ids.get(r)!).join(';');
     const score = round(f.score, 6);
+    const date = f.date ?? '';
     if (f.type === 'cross-sell' && f.suggestions && f.suggestions.length > 0) {
-      for (const s of f.suggestions) out += csvRow([f.customerId, f.type, score, s, reasons]);
+      for (const s of f.suggestions) out += csvRow([f.customerId, f.type, score, s, reasonIds, date]);
     } else {
-      out += csvRow([f.customerId, f.type, score, (f.suggestions ?? []).join('; '), reasons]);
+      out += csvRow([f.customerId, f.type, score, (f.suggestions ?? []).join('; '), reasonIds, date]);
     }
   }
   return out;
@@ -172,7 +223,14 @@ export interface SummaryInput {
 
 export function summaryJson(result: MiningResult, ctx: WriteContext, extra: SummaryInput): string {
   const profiles = segmentProfiles(result, ctx);
-  const flagCounts: Record<FlagType, number> = { 'churn-risk': 0, 'up-sell': 0, 'cross-sell': 0 };
+  const flagCounts: Record<FlagType, number> = {
+    'churn-risk': 0,
+    'up-sell': 0,
+    'cross-sell': 0,
+    prospect: 0,
+    'reorder-due': 0,
+    moment: 0,
+  };
   for (const f of result.flags) flagCounts[f.type] = (flagCounts[f.type] ?? 0) + 1;
   const summary = {
     input: extra.input,
@@ -181,13 +239,21 @@ export function summaryJson(result: MiningResult, ctx: WriteContext, extra: Summ
     units: {
       time: extra.unit,
       segmentMoney: ctx.hasAmounts ? 'major units (meanMonetary, meanClv, totalClv)' : 'none (no amounts in the input)',
-      models: `as fitted by the pipeline: BG/NBD alpha per ${extra.unit.replace(/s$/, '')}; Gamma-Gamma v in minor units`,
+      models: `as fitted by the pipeline: the purchase models' alpha (and beta) per ${extra.unit.replace(/s$/, '')}; Gamma-Gamma v in minor units`,
+      tiers: 'meanClvMinor and meanSpendMinor in minor units',
       centroid: 'original feature units (money in minor units)',
     },
     k: result.k,
     inertia: result.inertia,
     segments: profiles.map((p) => ({ ...p, centroid: result.segments.find((s) => s.name === p.name)?.centroid ?? {} })),
     models: result.models,
+    modelChoice: result.modelChoice,
+    churn: result.churn,
+    warnings: result.warnings,
+    notes: result.notes,
+    kSelection: result.kSelection ?? null,
+    tiers: result.tiers,
+    funnel: result.funnel,
     featureNames: result.featureNames,
     counts: { ...extra.counts, customers: result.customers.length, flags: flagCounts },
     timingsMs: extra.timingsMs,

@@ -1,7 +1,19 @@
-import { functionDeps, customerFlags, FlagQuery, json, latestSegments, listFlags, parseQuery, pathParam, routeHandler } from '@patron/core';
+import {
+  functionDeps,
+  customerFlags,
+  FlagQuery,
+  json,
+  latestFunnel,
+  latestSegments,
+  listFlags,
+  parseQuery,
+  pathParam,
+  routeHandler,
+} from '@patron/core';
 
 export const handler = routeHandler('flags', {
   'GET /flags': async (event) => json(200, await listFlags(await functionDeps.flags(), parseQuery(event, FlagQuery))),
   'GET /customers/{id}/flags': async (event) => json(200, await customerFlags(await functionDeps.flags(), pathParam(event, 'id'))),
   'GET /segments': async () => json(200, await latestSegments(await functionDeps.flags())),
+  'GET /funnel': async () => json(200, await latestFunnel(await functionDeps.flags())),
 });

@@ -108,6 +108,7 @@ const LABELS: Record<LatentType, string> = {
   lapsing: 'lapsing',
   new: 'new',
   complainer: 'complainers',
+  prospect: 'prospects',
 };
 
 const fmt = (n: number) => n.toLocaleString('en-US');

@@ -104,7 +104,7 @@ export function formatReport(run: RunView, tab: MiningReport['crossTab'], top: R
         `${lpad(c.frequency === undefined ? '-' : (c.frequency + 1).toFixed(1), 11)}${lpad(euros(c.averageOrderValue), 11)}${lpad(euros(c.meanClvMinor), 8)}`,
     );
   }
-  const types: LatentType[] = ['loyal_big_spender', 'bargain_hunter', 'lapsing', 'new', 'complainer'];
+  const types: LatentType[] = ['loyal_big_spender', 'bargain_hunter', 'lapsing', 'new', 'complainer', 'prospect'];
   lines.push(
     '',
     `  Where the generator's hidden customer types landed (rows: segments):`,

@@ -13,6 +13,13 @@
  * profiles and do not depend on `volume`; the low-signal ones (web visits, campaign emails,
  * coupon requests outside a purchase, generic profile updates) are thinned by it (see
  * PopulationOptions).
+ *
+ * Prospects (the `prospect` type, about 12%) show up without buying: web visits, inquiries,
+ * coupon requests, campaign emails, consent. A hidden intent drives both their activity and
+ * whether (and when) they make a first purchase in the last months (see PROSPECTING); most never
+ * do. For them visits, coupon requests and campaign emails are the informative kinds, so they are
+ * NOT thinned by `volume` (they follow PROSPECTING at every volume); only their generic profile
+ * updates and the visit before a purchase are.
  */
 import { Faker, base, en } from '@faker-js/faker';
 import { DAY_MS as DAY, HOUR_MS as HOUR, MINUTE_MS as MINUTE, SECOND_MS as SECOND } from '../../layers/core/src/time.js';
@@ -30,7 +37,7 @@ import {
 } from './catalog.js';
 import { Rng } from './random.js';
 
-export const LATENT_TYPES = ['loyal_big_spender', 'bargain_hunter', 'lapsing', 'new', 'complainer'] as const;
+export const LATENT_TYPES = ['loyal_big_spender', 'bargain_hunter', 'lapsing', 'new', 'complainer', 'prospect'] as const;
 export type LatentType = (typeof LATENT_TYPES)[number];
 
 export interface ProviderIds {
@@ -183,7 +190,7 @@ const EVEN: Record<ShopCategory, number> = {
 
 export const PROFILES: Record<LatentType, TypeProfile> = {
   loyal_big_spender: {
-    share: 0.16,
+    share: 0.1408,
     startDays: [560, 730],
     gapDays: 90,
     gapShape: 2.5,
@@ -218,7 +225,7 @@ export const PROFILES: Record<LatentType, TypeProfile> = {
     profileUpdatesPerYear: 0.3,
   },
   bargain_hunter: {
-    share: 0.3,
+    share: 0.264,
     startDays: [150, 730],
     gapDays: 160,
     gapShape: 2,
@@ -253,7 +260,7 @@ export const PROFILES: Record<LatentType, TypeProfile> = {
     profileUpdatesPerYear: 0.2,
   },
   lapsing: {
-    share: 0.22,
+    share: 0.1936,
     startDays: [420, 730],
     gapDays: 130,
     gapShape: 2,
@@ -288,7 +295,7 @@ export const PROFILES: Record<LatentType, TypeProfile> = {
     profileUpdatesPerYear: 0.15,
   },
   new: {
-    share: 0.18,
+    share: 0.1584,
     startDays: [20, 92],
     gapDays: 50,
     gapShape: 2,
@@ -323,7 +330,7 @@ export const PROFILES: Record<LatentType, TypeProfile> = {
     profileUpdatesPerYear: 0.5,
   },
   complainer: {
-    share: 0.14,
+    share: 0.1232,
     startDays: [240, 730],
     gapDays: 160,
     gapShape: 2,
@@ -357,7 +364,70 @@ export const PROFILES: Record<LatentType, TypeProfile> = {
     paymentFailurePerCharge: 0.055,
     profileUpdatesPerYear: 0.2,
   },
+  // Prospects: the purchase fields are those of `new` (a converted prospect buys like a new
+  // customer); their engagement (visits, inquiries, coupon requests, campaign emails) follows
+  // PROSPECTING rather than the rate fields below, which only apply after a first purchase.
+  prospect: {
+    share: 0.12,
+    startDays: [5, 540],
+    gapDays: 50,
+    gapShape: 2,
+    extraItems: 0.6,
+    priceTilt: -0.2,
+    extraQuantity: 0.1,
+    categories: { ...EVEN, coffee: 2, tea: 1.6, kitchen: 1.3 },
+    membership: 0,
+    tiers: [1, 0, 0],
+    coffeeSubscription: 0,
+    cancelSubscription: 0,
+    stripeShare: 0.35,
+    emailOptIn: 0.8,
+    smsOptIn: 0.3,
+    emailOptOut: 0.08,
+    smsOptOut: 0.05,
+    open: { newsletter: 0.5, promo: 0.35, launch: 0.5 },
+    click: { newsletter: 0.35, promo: 0.08, launch: 0.4 },
+    visitsPerMonth: 0,
+    visitBeforePurchase: 0.5,
+    inquiriesPerYear: 0,
+    couponPerPurchase: 0.3,
+    couponsPerYear: 0,
+    discount: [0.1, 0.1],
+    ticketPerPurchase: 0.1,
+    ticketsPerYear: 0.35,
+    complaintShare: 0.05,
+    rateProbability: 0.5,
+    scores: [0.02, 0.03, 0.15, 0.4, 0.4],
+    refundPerPurchase: 0.03,
+    paymentFailurePerCharge: 0.03,
+    profileUpdatesPerYear: 0.3,
+  },
 };
+
+/**
+ * How prospects (people who show up without buying) behave. Each has a hidden intent z ~ N(0, 1)
+ * and an interest that starts at their first appearance and fades:
+ *
+ *   interest(t) = exp(intentScale·z + intentShift) · exp(−(t − start) / fadeDays)
+ *
+ * with fadeDays drawn per prospect (log-normal around `fadeDays`). Their web visits, inquiries and
+ * coupon requests are Poisson processes with rate `perDay · interest(t)`, and each campaign email
+ * is opened (clicked) with probability open (click) · interest(t)^0.5, capped. A first purchase
+ * can only happen in the last `convertWindowDays` (earlier converters are the other types), with
+ * a daily hazard `hazard · interest(t) · exp(hazardNoise·ε)`, ε ~ N(0, 1) per prospect: the
+ * signals are informative (they and the purchase share the interest) but noisy (counts are
+ * Poisson, ε is never observed). Most prospects never buy; a converter then buys like `new`.
+ */
+export const PROSPECTING = {
+  intentScale: 0.9,
+  intentShift: -0.3,
+  fadeDays: 110,
+  fadeSigma: 0.5,
+  perDay: { visits: 0.05, inquiries: 0.01, coupons: 0.006 },
+  convertWindowDays: 120,
+  hazard: 0.016,
+  hazardNoise: 0.5,
+} as const;
 
 const CITIES: Array<[city: string, country: string]> = [
   ['Berlin', 'DE'],
@@ -626,6 +696,10 @@ class Timeline {
   /** One object per (source, type), shared by the customer's touchpoints: treat as read-only. */
   private readonly refs = new Map<string, CustomerRef>();
   private emailConsent: Array<[from: number, to: number]> = [];
+  /** Prospects: interest at the first appearance, its fading time (days), and the first purchase (Infinity: none). */
+  private interestLevel = 0;
+  private fadeDays = 1;
+  private convertAt = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly rng: Rng,
@@ -641,6 +715,12 @@ class Timeline {
     private readonly lowSignal: { rng: Rng; keep: number },
   ) {
     this.start = end - rng.uniform(p.startDays[0], p.startDays[1]) * DAY;
+    if (c.latentType === 'prospect') {
+      const P = PROSPECTING;
+      this.interestLevel = Math.exp(P.intentScale * rng.normal() + P.intentShift);
+      this.fadeDays = rng.logNormal(P.fadeDays, P.fadeSigma);
+      this.convertAt = this.conversion(rng.normal());
+    }
     if (c.latentType === 'lapsing') {
       const churnDaysAgo = rng.uniform(95, 330);
       this.activeUntil = Math.max(end - churnDaysAgo * DAY, this.start + 150 * DAY);
@@ -723,6 +803,7 @@ class Timeline {
   private purchases(): void {
     const isNew = this.c.latentType === 'new';
     let t = this.start + (isNew ? this.rng.uniform(0, 4) : this.rng.uniform(0, 10)) * DAY;
+    if (this.c.latentType === 'prospect') t = this.convertAt;
     const span = this.activeUntil - this.start;
     while (t <= this.activeUntil) {
       this.purchase(this.onDay(t));
@@ -1101,6 +1182,10 @@ class Timeline {
 
   /** Low-signal: campaign emails opened and clicked. */
   private emails(): void {
+    if (this.c.latentType === 'prospect') {
+      this.prospectEmails();
+      return;
+    }
     const { rng, keep } = this.lowSignal;
     const consented = (t: number) => this.emailConsent.some(([from, to]) => t >= from && t < to);
     for (const campaign of this.campaigns) {
@@ -1125,6 +1210,10 @@ class Timeline {
 
   /** Web visits and coupon requests (low-signal), and contact-form inquiries. */
   private browsing(): void {
+    if (this.c.latentType === 'prospect') {
+      this.prospectBrowsing();
+      return;
+    }
     const { rng, keep } = this.lowSignal;
     const until = Math.min(this.end, this.activeUntil + 45 * DAY);
     const months = this.years(this.start, until) * 12;
@@ -1155,6 +1244,79 @@ class Timeline {
     for (let i = 0; i < coupons; i++) {
       const at = this.onDay(rng.uniform(this.start, until), rng);
       this.emit('generic', at, { type: 'coupon_requested', data: { code: this.pickCoupon(rng)[0], ...this.campaignRef(at) } });
+    }
+  }
+
+  // ---- prospects (see PROSPECTING) -------------------------------------------------------
+
+  private interest(at: number): number {
+    return at < this.start ? 0 : this.interestLevel * Math.exp(-(at - this.start) / DAY / this.fadeDays);
+  }
+
+  /** The first purchase of a prospect, day by day through the conversion window; Infinity when none. */
+  private conversion(noise: number): number {
+    const P = PROSPECTING;
+    const factor = P.hazard * Math.exp(P.hazardNoise * noise);
+    for (let day = Math.max(this.start + DAY, this.end - P.convertWindowDays * DAY); day <= this.end; day += DAY) {
+      if (this.rng.chance(1 - Math.exp(-factor * this.interest(day)))) return this.onDay(day);
+    }
+    return Number.POSITIVE_INFINITY;
+  }
+
+  /** Times of a Poisson process with rate perDay · interest(t) from start to end (thinning). */
+  private interestEvents(perDay: number): number[] {
+    const peak = perDay * this.interestLevel;
+    const times: number[] = [];
+    if (peak <= 0) return times;
+    for (let t = this.start + this.rng.exponential(1 / peak) * DAY; t <= this.end; t += this.rng.exponential(1 / peak) * DAY) {
+      if (this.rng.chance(this.interest(t) / this.interestLevel)) times.push(t);
+    }
+    return times;
+  }
+
+  /**
+   * A prospect's web visits, inquiries and coupon requests. They are the informative kinds for
+   * this type, so they come from the customer's main stream and do not depend on `volume`.
+   */
+  private prospectBrowsing(): void {
+    const { visits, inquiries, coupons } = PROSPECTING.perDay;
+    // Every prospect shows up with a first visit.
+    for (const t of [this.start, ...this.interestEvents(visits)]) {
+      const product = this.pickProduct();
+      const url = this.rng.chance(0.7)
+        ? `https://shop.example.com/products/${product.handle}`
+        : `https://shop.example.com/collections/${product.category}`;
+      this.emit('generic', t, { type: 'web_visit', data: { url } });
+    }
+    for (const t of this.interestEvents(inquiries)) {
+      this.emit('generic', this.onDay(t), {
+        type: 'inquiry',
+        data: { url: 'https://shop.example.com/pages/contact', topic: this.rng.pick(INQUIRY_TOPICS) },
+      });
+    }
+    for (const t of this.interestEvents(coupons)) {
+      const at = this.onDay(t);
+      this.emit('generic', at, { type: 'coupon_requested', data: { code: this.pickCoupon()[0], ...this.campaignRef(at) } });
+    }
+  }
+
+  /** Every campaign a consenting prospect gets, opened and clicked as their interest at the time has it. */
+  private prospectEmails(): void {
+    const rng = this.rng;
+    const consented = (t: number) => this.emailConsent.some(([from, to]) => t >= from && t < to);
+    for (const campaign of this.campaigns) {
+      if (!consented(campaign.sentAt)) continue;
+      const lift = Math.sqrt(this.interest(campaign.sentAt));
+      if (!rng.chance(Math.min(0.9, this.p.open[campaign.kind] * lift))) continue;
+      const openedAt = campaign.sentAt + rng.exponential(5) * HOUR;
+      const messageId = `<${rng.chars(20, '0123456789abcdef')}@mail.example.com>`;
+      this.emit('generic', openedAt, { type: 'email_opened', data: { campaignId: campaign.id, messageId } });
+      if (rng.chance(Math.min(0.9, this.p.click[campaign.kind] * lift))) {
+        this.emit('generic', openedAt + rng.uniform(0.2, 15) * MINUTE, {
+          type: 'email_clicked',
+          data: { campaignId: campaign.id, messageId, url: campaign.url },
+        });
+      }
     }
   }
 

@@ -92,13 +92,16 @@ describe('patron argument handling', () => {
     expect(r.err).toMatch(/InputError/); // the stack, only with --debug
   });
 
-  it('reports model fit failures as exit 1', async () => {
+  it('reports model fit failures as exit 1 when no purchase model fits', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'patron-args-'));
     const file = path.join(dir, 's.csv');
     writeFileSync(file, 'id,frequency,recency,T\n1,0,0,2\n2,0,0,3\n');
     const r = await run('clv', '--summary', file);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^patron: bg-nbd fit failed \(degenerate-input\): no customer made a repeat purchase/);
+    expect(r.err).toMatch(
+      /^patron: no purchase model could be fitted: bg-nbd fit failed \(degenerate-input\): no customer made a repeat purchase/,
+    );
+    expect(r.err).toMatch(/pareto-nbd fit failed .*mbg-nbd fit failed/);
     expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 

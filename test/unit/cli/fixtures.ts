@@ -1,11 +1,6 @@
 /** Hand-made MiningResult objects for the CLI writer / SVG / mine-command tests. */
-import type {
-  CustomerFeatures,
-  CustomerHistory,
-  MiningOptions,
-  MiningResult,
-  ScoredCustomer,
-} from '../../../layers/core/src/mining/types.js';
+import type { CustomerFeatures, CustomerHistory, MiningResult, ScoredCustomer } from '../../../layers/core/src/mining/types.js';
+import type { PipelineOptions } from '../../../layers/core/src/mining/pipeline.js';
 import { DAY_MS } from '../../../layers/core/src/time.js';
 
 export function features(customerId: string, over: Partial<CustomerFeatures> = {}): CustomerFeatures {
@@ -46,7 +41,28 @@ export function customer(
     expectedPurchases: 0.5,
     clvMinor: 1234,
     churnRisk: 0.25,
+    churnProbability: 0.3,
+    model: 'bgnbd',
+    lifecycle: 'repeat',
+    valueTier: 'potential',
+    nextPurchaseDate: null,
     ...over,
+  };
+}
+
+/** The MiningResult fields beyond customers, flags and segments, with neutral values. */
+export function resultExtras(): Pick<MiningResult, 'modelChoice' | 'churn' | 'warnings' | 'notes' | 'kSelection' | 'tiers' | 'funnel'> {
+  return {
+    modelChoice: { criterion: 'none', candidates: [] },
+    churn: { horizonDays: 90, calibration: 'none' },
+    warnings: [],
+    notes: [],
+    tiers: [],
+    funnel: {
+      stages: { prospect: 0, 'first-time': 0, repeat: 0, loyal: 0, lapsing: 0, lapsed: 0 },
+      reached: { known: 0, bought: 0, repeated: 0, loyal: 0 },
+      conversion: { prospectToFirst: null, firstToRepeat: null, repeatToLoyal: null },
+    },
   };
 }
 
@@ -55,7 +71,17 @@ export function sampleResult(): MiningResult {
     customer(
       'c1',
       'Champions',
-      { pAlive: 0.9, expectedPurchases: 2.5, clvMinor: 12_345, churnRisk: 0.1 },
+      {
+        pAlive: 0.9,
+        expectedPurchases: 2.5,
+        clvMinor: 12_345,
+        churnRisk: 0.1,
+        churnProbability: 0.05,
+        model: 'paretoNbd',
+        lifecycle: 'loyal',
+        valueTier: 'most-valuable',
+        nextPurchaseDate: '1997-10-07',
+      },
       { frequency: 5, recency: 30, T: 35, monetary: 2_500, daysSinceLastPurchase: 12 },
     ),
     customer(
@@ -67,7 +93,16 @@ export function sampleResult(): MiningResult {
     customer(
       'c3',
       'At risk, "lapsing"',
-      { pAlive: 0.2, expectedPurchases: 0.1, clvMinor: 500, churnRisk: 0.8 },
+      {
+        pAlive: 0.2,
+        expectedPurchases: 0.1,
+        clvMinor: 500,
+        churnRisk: 0.8,
+        churnProbability: 0.75,
+        model: 'rule',
+        lifecycle: 'lapsing',
+        valueTier: 'low-value',
+      },
       { frequency: 1, recency: 2, T: 30, monetary: 1_000, daysSinceLastPurchase: 190 },
     ),
   ];
@@ -90,6 +125,14 @@ export function sampleResult(): MiningResult {
         suggestions: ['bread, white', 'eggs'],
       },
       { customerId: 'c2', type: 'up-sell', score: 0.4, reasons: ['owns basic'], expectedValueMinor: 300, suggestions: ['plus'] },
+      {
+        customerId: 'c1',
+        type: 'reorder-due',
+        score: 0.7,
+        reasons: ['typical gap 14 days', 'similar customers buy these'],
+        expectedValueMinor: 250,
+        date: '1997-10-07',
+      },
     ],
     segments: [
       { id: 0, name: 'Champions', size: 2, centroid: { frequency: 4.5 } },
@@ -99,14 +142,45 @@ export function sampleResult(): MiningResult {
     inertia: 3.5,
     featureNames: ['frequency', 'recency_days'],
     scaledFeatures: [Float64Array.from([1.2, -0.5]), Float64Array.from([0.8, -0.4]), Float64Array.from([-2, 0.9])],
-    models: { bgnbd: { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4, logLikelihood: -100, iterations: 50 } },
+    models: {
+      chosen: 'bgnbd',
+      pAliveSource: 'model',
+      bgnbd: { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4, logLikelihood: -100, iterations: 50 },
+    },
+    ...resultExtras(),
+    modelChoice: {
+      criterion: 'holdout',
+      cutoff: '1997-06-01',
+      holdoutDays: 121,
+      buyers: 3,
+      candidates: [{ name: 'bgnbd', holdoutRmse: 0.5 }],
+      chosen: 'bgnbd',
+    },
+    churn: {
+      horizonDays: 90,
+      calibration: 'isotonic',
+      evaluation: {
+        fitCutoff: '1997-03-01',
+        testCutoff: '1997-06-01',
+        horizonDays: 90,
+        customers: 3,
+        ece: 0.02,
+        bins: 10,
+        auc: 0.8,
+        meanPredicted: 0.4,
+        observedRate: 0.38,
+      },
+    },
+    notes: ['gamma-gamma left out: too few repeat buyers'],
+    kSelection: [{ k: 2, silhouette: 0.5 }],
+    tiers: [{ tier: 'most-valuable', customers: 1, share: 1 / 3, meanClvMinor: 12_345, meanSpendMinor: 2_500, clvShare: 0.5 }],
     timingsMs: { features: 1.5, kmeans: 2.25 },
   };
 }
 
 /** A stand-in for the pipeline: one segment per frequency band, echoing what it was given. */
-export function fakeMine(calls: { histories: CustomerHistory[]; options: MiningOptions }[] = []) {
-  return (histories: CustomerHistory[], options: MiningOptions): MiningResult => {
+export function fakeMine(calls: { histories: CustomerHistory[]; options: PipelineOptions }[] = [], over: Partial<MiningResult> = {}) {
+  return (histories: CustomerHistory[], options: PipelineOptions): MiningResult => {
     calls.push({ histories, options });
     const customers = histories.map((h) => {
       const x = h.purchases.length - 1;
@@ -135,7 +209,9 @@ export function fakeMine(calls: { histories: CustomerHistory[]; options: MiningO
       featureNames: ['f'],
       scaledFeatures: customers.map(() => Float64Array.from([0])),
       models: {},
+      ...resultExtras(),
       timingsMs: { all: 1 },
+      ...over,
     };
   };
 }

@@ -155,6 +155,17 @@ describe('RFM summary reader (patron clv)', () => {
     expect(readSummaryCsv('id,frequency,recency,T\n1,1,1,2\n', 's.csv').hasMonetary).toBe(false);
   });
 
+  it("reads mine's customers.csv: a monetary column, empty on every row = no monetary", () => {
+    const s = readSummaryCsv('customer_id,segment,frequency,recency,T,monetary,p_alive\n1,A,2,4,10,12.5,0.9\n2,B,0,0,8,0,0.5\n', 'c.csv');
+    expect(s.hasMonetary).toBe(true);
+    expect(s.rows.map((r) => r.monetary)).toEqual([12.5, 0]);
+    const empty = readSummaryCsv('customer_id,segment,frequency,recency,T,monetary\n1,A,2,4,10,\n2,B,0,0,8,\n', 'c.csv');
+    expect(empty.hasMonetary).toBe(false);
+    expect(empty.rows[0]!.monetary).toBeUndefined();
+    // monetary_value wins over monetary
+    expect(readSummaryCsv('id,frequency,recency,T,monetary,monetary_value\n1,2,4,10,1,7\n', 'c.csv').rows[0]!.monetary).toBe(7);
+  });
+
   it.each([
     ['id,frequency,recency,T\n1,1.5,1,2\n', 's.csv:2: frequency 1.5 is not a whole number >= 0'],
     ['id,frequency,recency,T\n1,1,3,2\n', 's.csv:2: recency 3 is greater than T 2'],
@@ -162,7 +173,16 @@ describe('RFM summary reader (patron clv)', () => {
     ['id,frequency,recency,T\n1,1,1,2\n2,1,abc,2\n', "s.csv:3: recency 'abc' is not a number"],
     ['id,frequency,recency,T\n1,1,1,2\n1,1,1,2\n', 's.csv:3: duplicate customer id 1 (first on line 2)'],
     ['id,frequency,recency,T,monetary_value\n1,1,1,2,-3\n', 's.csv:2: monetary_value -3 is negative'],
-    ['id,frequency,recency\n1,1,1\n', 's.csv:1: header lacks column t (expected id,frequency,recency,T[,monetary_value])'],
+    ['id,frequency,recency,T,monetary\n1,1,1,2,-3\n', 's.csv:2: monetary -3 is negative'],
+    [
+      'id,frequency,recency,T,monetary\n1,1,1,2,5\n2,1,1,2,\n',
+      's.csv:3: monetary is empty here but not on line 2 (fill it on every row or on none)',
+    ],
+    [
+      'id,frequency,recency,T,monetary\n1,1,1,2,\n2,1,1,2,5\n',
+      's.csv:2: monetary is empty here but not on line 3 (fill it on every row or on none)',
+    ],
+    ['id,frequency,recency\n1,1,1\n', 's.csv:1: header lacks column t (expected id,frequency,recency,T[,monetary_value|monetary])'],
     ['frequency,recency,T\n1,1,2\n', "s.csv:1: the first column must be the customer id, not 'frequency'"],
     ['id,frequency,recency,T\n', 's.csv: no customer rows after the header'],
     ['id,frequency,recency,T\n1,1\n', 's.csv:2: missing recency (expected at least 3 fields, got 2)'],

@@ -101,4 +101,24 @@ describe('segments.svg', () => {
       }
     }
   });
+
+  it('spreads the colour scale over the data range: close values get distinct shades', () => {
+    const [a, b] = segmentProfiles(sampleResult(), { hasAmounts: false });
+    const close = [
+      { ...a!, meanExpectedPurchases: 1.84 },
+      { ...b!, meanExpectedPurchases: 1.85 },
+    ];
+    const out = segmentsSvg(close, { valueMetric: 'purchases' });
+    const fill = (name: string): string =>
+      new RegExp(`<circle class="segment" data-segment="${escapeXml(name)}"[^>]* fill="(#[0-9a-f]{6})"`).exec(out)![1]!;
+    expect(fill(a!.name)).toBe(ramp(0));
+    expect(fill(b!.name)).toBe(ramp(1));
+    expect(fill(a!.name)).not.toBe(fill(b!.name));
+    // the legend shows the range's ends
+    expect(out).toContain('>1.84</text>');
+    expect(out).toContain('>1.85</text>');
+    // one segment (or equal values): the middle of the ramp
+    const single = segmentsSvg([close[0]!], { valueMetric: 'purchases' });
+    expect(single).toContain(`fill="${ramp(0.5)}"`);
+  });
 });

@@ -154,7 +154,13 @@ describe('volume', () => {
         .filter((e) => !isLowSignal(e.source, e.touchpoint) && e.touchpoint.type !== 'coupon_requested')
         .map((e) => [e.source, e.touchpoint, e.meta]),
     );
-  const lowSignalCount = (p: Population) => allEvents(p).filter((e) => isLowSignal(e.source, e.touchpoint)).length;
+  // Prospects' visits and campaign emails are their informative kinds and do not depend on
+  // volume (see PROSPECTING): the ratio is over the other types.
+  const lowSignalCount = (p: Population) =>
+    p.customers
+      .filter((c) => c.latentType !== 'prospect')
+      .flatMap((c) => c.events)
+      .filter((e) => isLowSignal(e.source, e.touchpoint)).length;
 
   it('scales the low-signal kinds and leaves every other event as it is', () => {
     const lean = small();
@@ -337,5 +343,67 @@ describe('latent customer types', () => {
     expect(lift('TEA-MAT-30', 'KIT-WSK-01')).toBeGreaterThan(3);
     expect(lift('ELE-PWB-10', 'ELE-CBL-2M')).toBeGreaterThan(3);
     expect(lift('KIT-V60-02', 'KIT-FLT-100')).toBeGreaterThan(2);
+  });
+});
+
+describe('prospects', () => {
+  const prospects = () => ofType('prospect');
+  const firstPurchase = (c: DemoCustomer) => touchpoints(c).find((tp) => tp.type === 'purchase');
+  const engagement = (c: DemoCustomer, until: number) =>
+    touchpoints(c).filter(
+      (tp) =>
+        Date.parse(tp.occurredAt) <= until &&
+        (tp.type === 'web_visit' || tp.type === 'inquiry' || tp.type === 'coupon_requested' || tp.type === 'email_clicked'),
+    ).length;
+
+  it('are about 12% of the population, and most of them never buy', () => {
+    expect(prospects().length / population.customers.length).toBeCloseTo(PROFILES.prospect.share, 2);
+    const converted = prospects().filter((c) => firstPurchase(c));
+    expect(converted.length / prospects().length).toBeGreaterThan(0.1);
+    expect(converted.length / prospects().length).toBeLessThan(0.5);
+  });
+
+  it('make a first purchase, if any, within the last 120 days', () => {
+    const late = prospects().filter((c) => {
+      const first = firstPurchase(c);
+      return first && AS_OF.getTime() - Date.parse(first.occurredAt) > 121 * DAY;
+    });
+    expect(late.map((c) => c.key)).toEqual([]);
+  });
+
+  it('engage more before converting than those who never buy (informative but noisy)', () => {
+    const cut = AS_OF.getTime() - 120 * DAY;
+    const seen = prospects().filter((c) => Date.parse(c.events[0]!.touchpoint.occurredAt) <= cut);
+    const converters = seen.filter((c) => firstPurchase(c));
+    const others = seen.filter((c) => !firstPurchase(c));
+    expect(mean(converters.map((c) => engagement(c, cut)))).toBeGreaterThan(1.5 * mean(others.map((c) => engagement(c, cut))));
+    // Noisy: some converters showed little, some heavy engagers never bought.
+    expect(converters.some((c) => engagement(c, cut) <= 1)).toBe(true);
+    expect(others.some((c) => engagement(c, cut) >= 8)).toBe(true);
+  });
+
+  it('keep their visits, coupon requests and emails at every volume', () => {
+    const lean = generatePopulation({ seed: 3, customers: 300, asOf: AS_OF });
+    const rich = generatePopulation({ seed: 3, customers: 300, asOf: AS_OF, volume: 4 });
+    // Everything but generic profile updates and the visit just before a purchase (thinned like
+    // everyone's) is the same at both volumes.
+    const signals = (p: Population) =>
+      p.customers
+        .filter((c) => c.latentType === 'prospect')
+        .map((c) =>
+          c.events
+            .filter((e, i) => {
+              if (e.source === 'generic' && e.touchpoint.type === 'profile_updated') return false;
+              const next = c.events[i + 1]?.touchpoint;
+              return !(e.touchpoint.type === 'web_visit' && next?.type === 'purchase');
+            })
+            .map((e) => e.touchpoint),
+        );
+    expect(signals(rich)).toEqual(signals(lean));
+    expect(
+      signals(lean)
+        .flat()
+        .filter((tp) => tp.type === 'web_visit').length,
+    ).toBeGreaterThan(100);
   });
 });

@@ -19,11 +19,13 @@ const history: CustomerHistory = {
   refunds: [
     { date: d('2024-03-01'), amountMinor: 500 },
     { date: d('2023-12-01'), amountMinor: 500 }, // 121 days before asOf
+    { date: d('2024-04-01'), amountMinor: 500 }, // after asOf
   ],
   tickets: [
     { date: d('2024-03-30'), complaint: true },
     { date: d('2024-01-10'), complaint: false },
     { date: d('2024-01-01'), complaint: true }, // 90 days before asOf: outside the window
+    { date: d('2024-04-01'), complaint: true }, // after asOf
   ],
   ratings: [
     { date: d('2024-02-01'), score: 4 },
@@ -66,6 +68,8 @@ describe('computeFeatures', () => {
       emailEngagement90d: 2,
       cancellations90d: 1,
       transactions: 3,
+      complaintsToDate: 2, // the whole history up to asOf
+      refundsToDate: 2,
       categoryShares: { coffee: 0.6, filters: 0.2, tea: 0.2 },
     });
   });

@@ -1,6 +1,6 @@
 import { kmeans as mlKmeans } from 'ml-kmeans';
 import { computeFeatures } from '../../../layers/core/src/mining/features.js';
-import { assign, chooseK, fitKMeans, inertiaOf, silhouetteScore } from '../../../layers/core/src/mining/kmeans.js';
+import { assign, chooseK, fitKMeans, inertiaOf, pickK, silhouetteScore } from '../../../layers/core/src/mining/kmeans.js';
 import { createMatrix, matrixToRows, type FeatureMatrix } from '../../../layers/core/src/mining/matrix.js';
 import { fitScaler, scaleMatrix } from '../../../layers/core/src/mining/scaling.js';
 import { mulberry32, normal } from '../../../layers/core/src/random.js';
@@ -109,11 +109,65 @@ describe('chooseK', () => {
     expect(res.scores.map((s) => s.k)).toEqual([3, 4, 5, 6, 7, 8]);
   });
 
+  it('reports the cluster sizes of every candidate', () => {
+    const { data } = blobs(3000, 5, 4, 1.2, 2);
+    const res = chooseK(data, { seed: 1, kRange: [3, 6] });
+    for (const s of res.scores) {
+      expect(s.sizes).toHaveLength(s.k);
+      expect(s.sizes.reduce((a, b) => a + b, 0)).toBe(3000);
+      expect(s.sizes).toEqual([...s.sizes].sort((a, b) => b - a));
+      expect(s.smallestShare).toBeCloseTo(s.sizes.at(-1)! / 3000, 12);
+    }
+    // the planted 5 equal blobs: no negligible cluster
+    expect(res.scores.find((s) => s.k === 5)!.smallestShare).toBeGreaterThan(0.15);
+  });
+
+  it('shows a negligible cluster in the sizes, and picks k by pickK on the reported candidates', () => {
+    // 4 blobs of 24% and 4 outliers far out: k = 5 gives the outliers a cluster of their own
+    const { data: blobsData } = blobs(960, 4, 2, 0.6, 5);
+    const data = createMatrix(1000, 2);
+    data.data.set(blobsData.data);
+    const u = mulberry32(9);
+    for (let i = 960; i < 1000; i++) {
+      data.data[i * 2] = 40 + u();
+      data.data[i * 2 + 1] = 40 + u();
+    }
+    const res = chooseK(data, { seed: 3, kRange: [3, 6], minClusterShare: 0.05 });
+    const five = res.scores.find((s) => s.k === 5)!;
+    expect(five.smallestShare).toBeLessThan(0.05);
+    expect(res.k).toBe(pickK(res.scores, { minClusterShare: 0.05 }));
+    // far-out outliers separate clearly better than any k without them: kept (see pickK)
+    expect(res.k).toBe(5);
+  });
+
   it('silhouette is high for well-separated clusters and low for one blob cut in two', () => {
     const sep = blobs(400, 2, 2, 0.5, 3);
     expect(silhouetteScore(sep.data, sep.labels, 2)).toBeGreaterThan(0.8);
     const one = blobs(400, 1, 2, 1, 3).data;
     const halves = Int32Array.from({ length: 400 }, (_, i) => (one.data[i * 2]! > 0 ? 1 : 0));
     expect(silhouetteScore(one, halves, 2)).toBeLessThan(0.5);
+  });
+});
+
+describe('pickK', () => {
+  const c = (k: number, silhouette: number, smallestShare: number) => ({ k, silhouette, smallestShare });
+
+  it('takes the best silhouette when its clusters are all big enough (ties: the smaller k)', () => {
+    expect(pickK([c(3, 0.3, 0.2), c(4, 0.35, 0.1), c(5, 0.34, 0.1)])).toBe(4);
+    expect(pickK([c(3, 0.3, 0.2), c(4, 0.3, 0.1)])).toBe(3);
+  });
+
+  it('prefers a near-best k without a negligible cluster', () => {
+    // k = 5 is best but has a 1% cluster; k = 4 is within 0.02 and has none
+    expect(pickK([c(3, 0.3, 0.2), c(4, 0.34, 0.1), c(5, 0.35, 0.01)])).toBe(4);
+    // the threshold and the band are options
+    expect(pickK([c(4, 0.34, 0.1), c(5, 0.35, 0.01)], { minClusterShare: 0.005 })).toBe(5);
+    expect(pickK([c(4, 0.34, 0.1), c(5, 0.35, 0.01)], { silhouetteTolerance: 0.005 })).toBe(5);
+  });
+
+  it('keeps a clearly better separation even with a small cluster', () => {
+    // nothing within 0.02 of k = 5 is free of negligible clusters
+    expect(pickK([c(3, 0.2, 0.2), c(4, 0.25, 0.1), c(5, 0.35, 0.01)])).toBe(5);
+    expect(pickK([c(3, 0.3, 0.01), c(4, 0.29, 0.015)])).toBe(3);
   });
 });

@@ -29,16 +29,26 @@ describe('mine (end to end on a synthetic base with planted types)', () => {
   it('scores every customer, with named segments, and times every phase', () => {
     expect(result.customers.map((c) => c.customerId)).toEqual(histories.map((h) => h.customerId));
     expect(result.scaledFeatures).toHaveLength(histories.length);
-    expect(result.featureNames).toEqual(['daysSinceLastPurchase', 'frequency', 'averageOrderValue', 'tenureDays']);
+    expect(result.featureNames).toEqual([
+      'daysSinceLastPurchase',
+      'frequency',
+      'averageOrderValue',
+      'tenureDays',
+      'complaintsToDate',
+      'refundsToDate',
+    ]);
     const names = result.segments.map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
     expect(result.segments.reduce((s, seg) => s + seg.size, 0)).toBe(histories.length);
     expect(result.k).toBe(6);
-    expect(result.models.bgnbd).toBeDefined();
+    expect(result.models.chosen).toBeDefined();
+    expect(result.models[result.models.chosen!]).toBeDefined();
+    expect(result.modelChoice.candidates.map((c) => c.name)).toEqual(['bgnbd', 'paretoNbd', 'mbgNbd']);
     expect(result.models.gammaGamma).toBeDefined();
     for (const phase of [
       'fit.features',
-      'fit.bgnbd',
+      'fit.purchaseModel',
+      'fit.budgets',
       'fit.gammaGamma',
       'fit.clv',
       'fit.chooseK',
@@ -115,9 +125,15 @@ describe('fitModels + scoreCustomers (the sharded path)', () => {
   });
 
   it('computes CLV exactly as clv/customerLifetimeValue does', () => {
-    const { bgnbd, gammaGamma, clv } = model;
-    expect(bgnbd!.a + bgnbd!.b).toBeLessThan(1e4); // the exact BG/NBD path, not the fixed-dropout limit
-    for (const c of whole.customers.filter((c) => c.features.frequency > 0).slice(0, 25)) {
+    // With BG/NBD as the only candidate, so that clv/customerLifetimeValue applies.
+    const bgOnly = fitModels(histories, { ...options, purchaseModels: ['bgnbd'] });
+    const { purchase, gammaGamma, clv } = bgOnly;
+    if (purchase?.name !== 'bgnbd') throw new Error('expected BG/NBD');
+    const bgnbd = purchase;
+    expect(bgnbd.a + bgnbd.b).toBeLessThan(1e4); // the exact BG/NBD path, not the fixed-dropout limit
+    for (const c of scoreCustomers(histories, bgOnly)
+      .customers.filter((c) => c.features.frequency > 0)
+      .slice(0, 25)) {
       const f = c.features;
       const expected = customerLifetimeValue({
         bgnbd: bgnbd!,
@@ -139,14 +155,15 @@ describe('fitModels + scoreCustomers (the sharded path)', () => {
     const d = describeModel(fromJson);
     expect(d.k).toBe(model.k);
     expect(d.segments.map((s) => s.name)).toEqual(model.segments.map((s) => s.name));
-    expect(d.models.bgnbd!.r).toBeGreaterThan(0);
+    expect(d.models[d.models.chosen!]!.r).toBeGreaterThan(0);
+    expect(d.modelChoice.chosen).toBe(d.models.chosen);
   });
 });
 
 describe('mine without amounts, k chosen by silhouette', () => {
   it('leaves out monetary features, Gamma-Gamma and CLV, and picks k in kRange', () => {
     const r = mine(syntheticHistories(600, { seed: 2, asOf, withoutAmounts: true }), { asOf, seed: 1, kRange: [3, 5] });
-    expect(r.featureNames).toEqual(['daysSinceLastPurchase', 'frequency', 'tenureDays']);
+    expect(r.featureNames).toEqual(['daysSinceLastPurchase', 'frequency', 'tenureDays', 'complaintsToDate', 'refundsToDate']);
     expect(r.models.gammaGamma).toBeUndefined();
     expect(r.customers.every((c) => c.clvMinor === 0)).toBe(true);
     expect(r.flags.every((f) => f.expectedValueMinor === 0 && f.score >= 0 && f.score <= 1)).toBe(true);
@@ -167,8 +184,8 @@ describe('small or odd populations', () => {
       })),
     }));
     const model = fitModels(few, { asOf, seed: 1 });
-    expect(model.bgnbd).toBeUndefined();
-    expect(model.notes.some((n) => n.startsWith('BG/NBD not fitted: 12 buyers'))).toBe(true);
+    expect(model.purchase).toBeUndefined();
+    expect(model.warnings.some((n) => n.startsWith('no purchase model fitted: 12 buyers'))).toBe(true);
     const r = scoreCustomers(few, model);
     for (const c of r.customers) {
       for (const v of [c.pAlive, c.expectedPurchases, c.clvMinor, c.churnRisk]) expect(Number.isFinite(v)).toBe(true);

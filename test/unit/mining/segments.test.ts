@@ -1,4 +1,7 @@
+import fc from 'fast-check';
 import {
+  ACTIVE_NAMES,
+  GONE_NAMES,
   hungarian,
   nameSegments,
   percentileRank,
@@ -79,6 +82,51 @@ describe('segment naming', () => {
       { ...pop, monetary: undefined },
     );
     expect(names).toEqual(['Champions', 'Lost', 'New']);
+  });
+});
+
+describe('names never contradict the numbers', () => {
+  const pop = population();
+  const base = (name: string) => name.replace(/ \(.*\)$/, '');
+  const isGone = (name: string) => (GONE_NAMES as readonly string[]).includes(base(name));
+  const isActive = (name: string) => (ACTIVE_NAMES as readonly string[]).includes(base(name));
+  const profile = fc.record({
+    recencyDays: fc.double({ min: 0, max: 900, noNaN: true }),
+    frequency: fc.double({ min: 0, max: 60, noNaN: true }),
+    monetary: fc.double({ min: 1, max: 400, noNaN: true }),
+    tenureDays: fc.double({ min: 0, max: 1200, noNaN: true }),
+  });
+
+  it('a Hibernating or Lost segment has been away longer than, and buys no more often than, every Champions / Loyal / Potential loyalists one', () => {
+    fc.assert(
+      fc.property(fc.array(profile, { minLength: 1, maxLength: 12 }), fc.boolean(), (profiles, withAmounts) => {
+        const ps = withAmounts ? profiles : profiles.map(({ monetary: _, ...p }) => p);
+        const names = nameSegments(ps, withAmounts ? pop : { ...pop, monetary: undefined });
+        expect(names).toHaveLength(ps.length);
+        expect(new Set(names).size).toBe(ps.length);
+        ps.forEach((g, i) => {
+          if (!isGone(names[i]!)) return;
+          ps.forEach((a, j) => {
+            if (!isActive(names[j]!)) return;
+            expect(g.recencyDays).toBeGreaterThan(a.recencyDays);
+            expect(g.frequency).toBeLessThanOrEqual(a.frequency);
+          });
+        });
+      }),
+      { numRuns: 150, seed: 42 },
+    );
+  });
+
+  it('repairs a naming the prototypes alone would get wrong', () => {
+    // The plain minimum-cost assignment names these Champions, Potential loyalists, Hibernating,
+    // At risk: the "Hibernating" cluster buys three times as often as the "Potential loyalists".
+    const profiles: SegmentProfile[] = [
+      { recencyDays: 41, frequency: 18, monetary: 173, tenureDays: 964 },
+      { recencyDays: 313, frequency: 2, monetary: 142, tenureDays: 574 },
+      { recencyDays: 553, frequency: 6, monetary: 123, tenureDays: 371 },
+      { recencyDays: 429, frequency: 17, monetary: 82, tenureDays: 155 },
+    ];
+    expect(nameSegments(profiles, pop)).toEqual(['Champions', 'Hibernating', 'Lost', 'At risk']);
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIFECYCLE_STAGES, VALUE_TIERS } from '../mining/lifecycle.js';
 import { CONSENT_CHANNELS } from '../touchpoint.js';
 import { safeNumber, safeNumberMap, SUBSCRIPTION_SEPARATOR, type ProfileItem } from './profile.js';
 
@@ -45,7 +46,12 @@ export const Customer360 = z
         segment: z.string(),
         clvMinor: z.number().int(),
         pAlive: z.number(),
-        churnRisk: z.number(),
+        churnRisk: z.number().meta({ description: 'Churn score with service signals (ranks churn-risk flags)' }),
+        churnProbability: z.number().optional().meta({ description: "Calibrated P(no purchase in the run's churn horizon)" }),
+        model: z.string().optional().meta({ description: "The purchase model behind P(alive), or 'rule'" }),
+        lifecycle: z.enum(LIFECYCLE_STAGES).optional(),
+        valueTier: z.enum(VALUE_TIERS).optional(),
+        nextPurchaseDate: z.string().nullable().optional().meta({ description: 'Expected next purchase day (YYYY-MM-DD)' }),
         expectedPurchases: z.number(),
         scoredAt: z.string(),
       })

@@ -61,6 +61,11 @@ export async function getCustomer(deps: CustomerDeps, customerId: string): Promi
           clvMinor: mining.clvMinor,
           pAlive: mining.pAlive,
           churnRisk: mining.churnRisk,
+          ...(mining.churnProbability !== undefined ? { churnProbability: mining.churnProbability } : {}),
+          ...(mining.model !== undefined ? { model: mining.model } : {}),
+          ...(mining.lifecycle !== undefined ? { lifecycle: mining.lifecycle } : {}),
+          ...(mining.valueTier !== undefined ? { valueTier: mining.valueTier } : {}),
+          ...(mining.nextPurchaseDate !== undefined ? { nextPurchaseDate: mining.nextPurchaseDate } : {}),
           expectedPurchases: mining.expectedPurchases,
           scoredAt: mining.scoredAt,
         }

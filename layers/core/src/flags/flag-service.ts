@@ -6,8 +6,9 @@ import { cursorCodecFromHasher } from '../http/cursor.js';
 import type { PiiHasher } from '../identity/pii-hasher.js';
 import { customerPk, FLAGS_INDEX, flagSk, flagsIndexPk, flagsIndexSk, parseFlagsIndexSk } from '../store/keys.js';
 import { isStalled, RUN_STALL_AFTER_MS, type FlagItem, type MiningStore, type RunRecord } from '../store/mining-store.js';
+import { FLAG_TYPES } from '../mining/types.js';
 
-export const FLAG_TYPES = ['churn-risk', 'up-sell', 'cross-sell'] as const;
+export { FLAG_TYPES };
 
 export const FlagQuery = z.object({
   type: z.enum(FLAG_TYPES).optional(),
@@ -26,6 +27,7 @@ export const FlagSchema = z
     score: z.number().min(0).max(1),
     reasons: z.array(z.string()),
     suggestions: z.array(z.string()).optional(),
+    date: z.string().optional().meta({ description: 'reorder-due: the expected purchase day; moment: the anniversary (YYYY-MM-DD)' }),
     expectedValueMinor: z.number().int(),
     segment: z.string(),
     createdAt: z.string(),
@@ -179,10 +181,25 @@ export async function customerFlags(
   return { customerId: live, runId, items: items.sort((a, b) => b.score - a.score) };
 }
 
-export async function latestSegments(deps: FlagDeps): Promise<{ runId: string; completedAt?: string; k?: unknown; segments: unknown }> {
+export async function latestSegments(
+  deps: FlagDeps,
+): Promise<{ runId: string; completedAt?: string; k?: unknown; segments: unknown; tiers: unknown }> {
   const runId = await latestRun(deps);
   const run = await deps.runs.getRun(runId, false);
-  return { runId, completedAt: run?.completedAt, k: run?.summary?.k, segments: run?.summary?.segments ?? [] };
+  return {
+    runId,
+    completedAt: run?.completedAt,
+    k: run?.summary?.k,
+    segments: run?.summary?.segments ?? [],
+    tiers: run?.summary?.tiers ?? [],
+  };
+}
+
+/** The latest run's funnel (lifecycle stages and stage-to-stage conversion) and value tiers. */
+export async function latestFunnel(deps: FlagDeps): Promise<{ runId: string; completedAt?: string; funnel: unknown; tiers: unknown }> {
+  const runId = await latestRun(deps);
+  const run = await deps.runs.getRun(runId, false);
+  return { runId, completedAt: run?.completedAt, funnel: run?.summary?.funnel ?? null, tiers: run?.summary?.tiers ?? [] };
 }
 
 /** What GET /mining-runs/{id} and POST /mining-runs answer; runView must produce exactly this. */

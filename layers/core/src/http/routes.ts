@@ -6,6 +6,7 @@
  * here plus its handler; the compiler then asks for the handler, and the tests for the docs.
  */
 import { z } from 'zod';
+import { VALUE_TIERS } from '../mining/lifecycle.js';
 import { Customer360 } from '../customers/customer-360.js';
 import {
   EmailQuery,
@@ -69,14 +70,43 @@ const FlagPage = z.object({ runId: z.string(), items: z.array(FlagSchema), nextC
 const CustomerFlags = z
   .object({ customerId: z.string(), runId: z.string().nullable(), items: z.array(FlagSchema) })
   .meta({ id: 'CustomerFlags' });
+const ValueTierRow = z
+  .object({
+    tier: z.enum(VALUE_TIERS),
+    customers: z.number().int(),
+    share: z.number(),
+    meanClvMinor: z.number(),
+    meanSpendMinor: z.number(),
+    clvShare: z.number(),
+  })
+  .meta({ id: 'ValueTier' });
 const Segments = z
   .object({
     runId: z.string(),
     completedAt: z.string().optional(),
     k: z.number().int().optional(),
     segments: z.array(z.record(z.string(), z.unknown())),
+    tiers: z.array(ValueTierRow),
   })
-  .meta({ id: 'Segments', description: 'Segments with sizes and centroid profiles' });
+  .meta({ id: 'Segments', description: 'Segments with sizes and centroid profiles, and the value tiers' });
+const Funnel = z
+  .object({
+    runId: z.string(),
+    completedAt: z.string().optional(),
+    funnel: z
+      .object({
+        stages: z.record(z.string(), z.number().int()).meta({ description: 'Customers per lifecycle stage now' }),
+        reached: z
+          .object({ known: z.number().int(), bought: z.number().int(), repeated: z.number().int(), loyal: z.number().int() })
+          .meta({ description: 'Customers who ever reached each step: known, first purchase, second purchase, loyal' }),
+        conversion: z
+          .object({ prospectToFirst: z.number().nullable(), firstToRepeat: z.number().nullable(), repeatToLoyal: z.number().nullable() })
+          .meta({ description: 'Share of those who reached a step who went on to the next' }),
+      })
+      .nullable(),
+    tiers: z.array(ValueTierRow),
+  })
+  .meta({ id: 'Funnel', description: 'Lifecycle funnel and value tiers of the latest completed run' });
 const CustomerMatches = z.object({ customers: z.array(Customer360) }).meta({ id: 'CustomerMatches' });
 const Health = z
   .object({ status: z.literal('ok'), table: z.object({ reachable: z.boolean(), latencyMs: z.number() }) })
@@ -352,6 +382,17 @@ export const ROUTES = [
     tag: 'Mining',
     summary: 'Segment table of the latest completed run',
     responses: { 200: { description: 'Segments with sizes and centroid profiles', schema: Segments }, 404: error('No completed run yet') },
+  },
+  {
+    method: 'GET',
+    path: '/funnel',
+    fn: 'flags',
+    auth: 'api-key',
+    scope: 'read',
+    operationId: 'getFunnel',
+    tag: 'Mining',
+    summary: 'Lifecycle funnel (prospect to loyal, lapsing, lapsed) and value tiers of the latest completed run',
+    responses: { 200: { description: 'Funnel and tiers', schema: Funnel }, 404: error('No completed run yet') },
   },
   {
     method: 'POST',

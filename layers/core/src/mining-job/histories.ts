@@ -1,13 +1,17 @@
 import type { Item } from '../store/dynamo.js';
 import type { CustomerHistory, PurchaseEvent } from '../mining/types.js';
 
+type Optional = 'currency' | 'firstSeen' | 'source';
+
 /**
  * Turns one customer's stored items (profile + touchpoints) into the mining core's history.
  * Several purchases on one UTC day become one transaction, as the CLV models expect.
+ * Web visits, inquiries and coupon requests become date lists (the prospect model's signals);
+ * `firstSeen` is the earliest valid date of any touchpoint and `source` that touchpoint's source.
  */
 export function historyFromItems(customerId: string, items: Item[]): CustomerHistory {
   const byDay = new Map<string, PurchaseEvent>();
-  const h: Required<Omit<CustomerHistory, 'currency'>> & { currency?: string } = {
+  const h: Required<Omit<CustomerHistory, Optional>> & Pick<CustomerHistory, Optional> = {
     customerId,
     purchases: [],
     refunds: [],
@@ -17,10 +21,18 @@ export function historyFromItems(customerId: string, items: Item[]): CustomerHis
     subscriptionsStarted: [],
     subscriptionsCancelled: [],
     emailEvents: [],
+    visits: [],
+    inquiries: [],
+    couponRequests: [],
   };
   for (const item of items) {
     const data = (item.data ?? {}) as Record<string, unknown>;
     const date = new Date(String(item.occurredAt));
+    if (typeof item.type === 'string' && Number.isFinite(date.getTime()) && (!h.firstSeen || date < h.firstSeen)) {
+      h.firstSeen = date;
+      if (typeof item.source === 'string') h.source = item.source;
+      else delete h.source;
+    }
     switch (item.type) {
       case 'purchase': {
         const day = date.toISOString().slice(0, 10);
@@ -56,6 +68,15 @@ export function historyFromItems(customerId: string, items: Item[]): CustomerHis
       case 'email_clicked':
         h.emailEvents.push({ date, kind: item.type === 'email_opened' ? 'opened' : 'clicked' });
         break;
+      case 'web_visit':
+        h.visits.push(date);
+        break;
+      case 'inquiry':
+        h.inquiries.push(date);
+        break;
+      case 'coupon_requested':
+        h.couponRequests.push(date);
+        break;
       default:
         break;
     }
@@ -75,7 +96,12 @@ export function decodeHistory(raw: unknown): CustomerHistory {
   const h = JSON.parse(JSON.stringify(raw), (key, value) =>
     DATE_KEYS.has(key) && typeof value === 'string' ? new Date(value) : value,
   ) as CustomerHistory;
-  if (h.paymentFailures) h.paymentFailures = h.paymentFailures.map((d) => new Date(d as unknown as string));
+  const dates = (list: Date[] | undefined) => list?.map((d) => new Date(d as unknown as string));
+  if (h.paymentFailures) h.paymentFailures = dates(h.paymentFailures);
+  if (h.visits) h.visits = dates(h.visits);
+  if (h.inquiries) h.inquiries = dates(h.inquiries);
+  if (h.couponRequests) h.couponRequests = dates(h.couponRequests);
+  if (h.firstSeen !== undefined) h.firstSeen = new Date(h.firstSeen as unknown as string);
   return h;
 }
 
@@ -122,6 +148,14 @@ export function historyProblem(h: CustomerHistory): string | undefined {
     ['email event', h.emailEvents],
   ];
   for (const [what, list] of dated) for (const e of list ?? []) if (badDate(e.date)) return `${what} with an invalid date`;
-  for (const d of h.paymentFailures ?? []) if (badDate(d)) return 'payment failure with an invalid date';
+  const dates: [string, Date[] | undefined][] = [
+    ['payment failure', h.paymentFailures],
+    ['web visit', h.visits],
+    ['inquiry', h.inquiries],
+    ['coupon request', h.couponRequests],
+  ];
+  for (const [what, list] of dates) for (const d of list ?? []) if (badDate(d)) return `${what} with an invalid date`;
+  if (h.firstSeen !== undefined && badDate(h.firstSeen)) return 'first-seen date is invalid';
+  if (h.source !== undefined && typeof h.source !== 'string') return 'source is not a string';
   return undefined;
 }

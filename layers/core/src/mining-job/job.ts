@@ -20,6 +20,15 @@ import {
 import type { MessageQueue } from '../store/queue.js';
 import { computeFeatures } from '../mining/features.js';
 import { quantileGrid } from '../mining/segments.js';
+import {
+  countIntoFunnel,
+  emptyFunnelCounts,
+  funnelOf,
+  mergeFunnelCounts,
+  transactionsOf,
+  VALUE_TIERS,
+  type FunnelCounts,
+} from '../mining/lifecycle.js';
 import { decodeHistory, encodeHistory, historyFromItems, historyProblem } from './histories.js';
 import type { MiningMessage } from './messages.js';
 import { MINING_DEFAULTS } from '../mining/defaults.js';
@@ -30,7 +39,19 @@ import { DAY_S } from '../time.js';
 export interface MiningEngine<Model = unknown> {
   fit(sample: CustomerHistory[], options: MiningOptions): Model;
   score(histories: CustomerHistory[], model: Model, options: MiningOptions): { customers: ScoredCustomer[]; flags: Flag[] };
-  describe(model: Model): { k: number; segments: Segment[]; models: MiningResult['models'] };
+  describe(model: Model): ModelSummary;
+}
+
+/** What a run's summary says about its model (pipeline.ts describeModel; optional parts for other engines). */
+export interface ModelSummary {
+  k: number;
+  segments: Segment[];
+  models: MiningResult['models'];
+  modelChoice?: MiningResult['modelChoice'];
+  churn?: MiningResult['churn'];
+  warnings?: string[];
+  notes?: string[];
+  kSelection?: MiningResult['kSelection'];
 }
 
 export interface MiningJobSettings {
@@ -306,6 +327,7 @@ async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promis
     score: f.score,
     reasons: f.reasons,
     ...(f.suggestions?.length ? { suggestions: f.suggestions } : {}),
+    ...(f.date ? { date: f.date } : {}),
     expectedValueMinor: Math.round(f.expectedValueMinor),
     segment: segmentOf.get(f.customerId) ?? 'unknown',
     createdAt,
@@ -319,6 +341,11 @@ async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promis
     pAlive: c.pAlive,
     expectedPurchases: c.expectedPurchases,
     churnRisk: c.churnRisk,
+    ...(c.churnProbability !== undefined ? { churnProbability: c.churnProbability } : {}),
+    ...(c.model !== undefined ? { model: c.model } : {}),
+    ...(c.lifecycle !== undefined ? { lifecycle: c.lifecycle } : {}),
+    ...(c.valueTier !== undefined ? { valueTier: c.valueTier } : {}),
+    ...(c.nextPurchaseDate !== undefined ? { nextPurchaseDate: c.nextPurchaseDate } : {}),
     scoredAt: createdAt,
   }));
   await deps.runs.writeResults(flags, mining);
@@ -335,6 +362,7 @@ async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promis
       customers: mining.length,
       flags: count(flags, (f) => f.type),
       segments: count(mining, (m) => m.segment),
+      ...shardTiersAndFunnel(result.customers),
       // The shard's CLV distribution: finalize pools them into the run's percentiles (top tier).
       ...(mining.length
         ? {
@@ -429,9 +457,17 @@ async function finalize(deps: MiningJobDeps, run: RunRecord): Promise<void> {
   const customers = sum('scoredShards', 'customers');
   const completedAt = deps.now().toISOString();
   const { skipped, skippedCount } = pooledSkipped(run);
+  const scoredStats = stats.filter(([k]) => k.startsWith('scoredShards')).map(([, s]) => s);
   const summary = {
     customers,
     skippedCount,
+    ...(described.modelChoice ? { modelChoice: described.modelChoice } : {}),
+    ...(described.churn ? { churn: described.churn } : {}),
+    warnings: described.warnings ?? [],
+    notes: described.notes ?? [],
+    ...(described.kSelection ? { kSelection: described.kSelection } : {}),
+    tiers: pooledTiers(scoredStats),
+    funnel: funnelOf(mergeFunnelCounts(scoredStats.flatMap((s) => (s.funnel ? [s.funnel] : [])))),
     clvPercentiles: pooledPercentiles(stats.filter(([k]) => k.startsWith('scoredShards')).map(([, s]) => s)),
     touchpoints: sum('extractedShards', 'touchpoints'),
     flags: merge('flags'),
@@ -462,6 +498,51 @@ async function finalize(deps: MiningJobDeps, run: RunRecord): Promise<void> {
     await deps.runs.publishLatest(run.runId, completedAt);
     recordRunDuration(run, completedAt);
   }
+}
+
+/** A shard's customers per value tier (with CLV and spend sums) and its funnel counts. */
+function shardTiersAndFunnel(customers: readonly ScoredCustomer[]): {
+  tiers: Record<string, { customers: number; clvMinor: number; spendMinor: number }>;
+  funnel: FunnelCounts;
+} {
+  const tiers: Record<string, { customers: number; clvMinor: number; spendMinor: number }> = {};
+  const funnel = emptyFunnelCounts();
+  for (const c of customers) {
+    if (!c.valueTier || !c.lifecycle) continue;
+    const t = tiers[c.valueTier] ?? { customers: 0, clvMinor: 0, spendMinor: 0 };
+    tiers[c.valueTier] = t;
+    t.customers++;
+    t.clvMinor += Math.round(c.clvMinor);
+    t.spendMinor += Math.round(c.features.totalSpend);
+    countIntoFunnel(funnel, c.lifecycle, transactionsOf(c.features));
+  }
+  return { tiers, funnel };
+}
+
+/** The run's tier table from its shards' sums (same shape as mine()'s tierTable). */
+export function pooledTiers(shards: readonly { tiers?: Record<string, { customers: number; clvMinor: number; spendMinor: number }> }[]) {
+  const sums = new Map<string, { customers: number; clvMinor: number; spendMinor: number }>();
+  for (const s of shards)
+    for (const [tier, t] of Object.entries(s.tiers ?? {})) {
+      const acc = sums.get(tier) ?? { customers: 0, clvMinor: 0, spendMinor: 0 };
+      acc.customers += t.customers;
+      acc.clvMinor += t.clvMinor;
+      acc.spendMinor += t.spendMinor;
+      sums.set(tier, acc);
+    }
+  const customers = [...sums.values()].reduce((n, t) => n + t.customers, 0);
+  const clv = [...sums.values()].reduce((n, t) => n + t.clvMinor, 0);
+  return VALUE_TIERS.map((tier) => {
+    const t = sums.get(tier) ?? { customers: 0, clvMinor: 0, spendMinor: 0 };
+    return {
+      tier,
+      customers: t.customers,
+      share: customers ? t.customers / customers : 0,
+      meanClvMinor: t.customers ? t.clvMinor / t.customers : 0,
+      meanSpendMinor: t.customers ? t.spendMinor / t.customers : 0,
+      clvShare: clv > 0 ? t.clvMinor / clv : 0,
+    };
+  });
 }
 
 /**

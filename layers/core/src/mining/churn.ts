@@ -3,7 +3,7 @@
  * `horizonDays`, adjusted for service signals.
  *
  * 1. Base probability: a logistic model on
- *      [ logit P(no purchase in the horizon | x, t_x, T)   (BG/NBD, clv/probabilityOfNoPurchases),
+ *      [ logit P(no purchase in the horizon | x, t_x, T)   (the run's purchase model, purchase-model.ts),
  *        one-time buyer (x = 0),
  *        ln(1 + days since the last purchase),
  *        ln(1 + x),
@@ -11,15 +11,17 @@
  *    calibrated by a BACKTEST on the customers' own history: the histories are cut at
  *    asOf − h (h = min(horizon, half the observed span)), the features are recomputed at the
  *    cut, the label is "no purchase in (cut, asOf]", and the weights are fitted by (lightly
- *    L2-regularised) maximum likelihood. No label after asOf is ever used. The BG/NBD term
+ *    L2-regularised) maximum likelihood (a Platt-style recalibration of the purchase model's
+ *    probability with recency terms). No label after asOf is ever used. The purchase-model term
  *    carries the purchase-rate heterogeneity; the other terms fix what the model gets wrong
- *    on real data — BG/NBD says a one-time buyer is alive for sure (P(alive) = 1 at x = 0) and
- *    so ranks them too low against lapsed repeat buyers.
- *    Fallbacks: no usable backtest → the BG/NBD probability itself; no BG/NBD fit → the same
- *    backtest without the BG/NBD term; neither → a recency curve (see RECENCY_FALLBACK).
- *    On CDNOW (calibration to 1997-09-30, churn = no purchase in the 39 weeks to 1998-06-30)
- *    this reaches ROC-AUC 0.769 on the full cohort, against 0.759 for recency alone and 0.747
- *    for the BG/NBD probability alone (test/unit/mining/churn.test.ts).
+ *    on real data (BG/NBD says a one-time buyer is alive for sure, and so ranks them too low
+ *    against lapsed repeat buyers).
+ *    Out of time: the same procedure one horizon earlier (fitted at asOf − 2h, tested at
+ *    asOf − h) gives the expected calibration error and the AUC the run reports (evaluation).
+ *    Fallbacks: no usable backtest → the purchase model's probability itself; no purchase
+ *    model → the same backtest without its term; neither → a recency curve (RECENCY_FALLBACK).
+ *    On CDNOW (calibration to 1997-09-30, churn = no purchase in the next 90 days) this is
+ *    measured in test/unit/mining/churn.test.ts (AUC, ECE, against recency alone).
  *
  * 2. Service signals (absent from CDNOW, present in Patron's own data) multiply the ODDS of
  *    the base probability, each bounded, the product bounded to [0.5, 8] (CHURN_SIGNAL_ODDS):
@@ -34,11 +36,11 @@
  */
 import { deriveSeed, mulberry32, sampleIndices } from '../random.js';
 import { DAY_MS } from '../time.js';
-import { pAlive, probabilityOfNoPurchases, type BgNbdParams } from './clv/bgnbd.js';
 import { MINING_DEFAULTS } from './defaults.js';
 import { dayNumber, daysIn, median, purchaseDays } from './features.js';
 import { fmt, formatMoney, plural } from './format.js';
-import { fitLogistic, rocAuc } from './metrics.js';
+import { expectedCalibrationError, fitLogistic, rocAuc } from './metrics.js';
+import { noPurchaseProbabilityOf, type PurchaseModel } from './purchase-model.js';
 import type { CustomerFeatures, CustomerHistory, Flag, TimeUnit } from './types.js';
 
 const { exp, log, log1p, min, max, round } = Math;
@@ -57,8 +59,24 @@ export interface ChurnModel {
   horizonDays: number;
   unit: TimeUnit;
   weights: ChurnWeights;
-  calibration: 'backtest' | 'bg-nbd' | 'recency';
+  calibration: 'backtest' | 'model' | 'recency';
   backtest?: { cutoff: string; horizonDays: number; customers: number; churned: number; auc: number };
+  /**
+   * The calibration procedure tested out of time: weights fitted at the cut before the
+   * backtest's (fitCutoff), applied to the customers at the backtest's cut (testCutoff) and
+   * scored on what they did next: expected calibration error (equal-width bins) and ROC-AUC.
+   */
+  evaluation?: {
+    fitCutoff: string;
+    testCutoff: string;
+    horizonDays: number;
+    customers: number;
+    ece: number;
+    bins: number;
+    auc: number;
+    meanPredicted: number;
+    observedRate: number;
+  };
 }
 
 /** Logistic slope and midpoint (days) of the last-resort recency curve. */
@@ -97,9 +115,9 @@ export interface ChurnInputs {
   typicalGapDays: number | null;
 }
 
-/** BG/NBD P(no purchase in the next `horizonDays`), times in the model's unit. */
-export function noPurchaseProbability(bgnbd: BgNbdParams, horizonDays: number, unit: TimeUnit, f: ChurnInputs): number {
-  return probabilityOfNoPurchases(bgnbd, horizonDays / daysIn(unit), f.frequency, f.recency, f.T);
+/** The purchase model's P(no purchase in the next `horizonDays`), times in the model's unit. */
+export function noPurchaseProbability(model: PurchaseModel, horizonDays: number, unit: TimeUnit, f: ChurnInputs): number {
+  return noPurchaseProbabilityOf(model, horizonDays / daysIn(unit), f.frequency, f.recency, f.T);
 }
 
 function featureVector(p0: number | undefined, f: ChurnInputs): number[] {
@@ -122,10 +140,10 @@ function linear(w: ChurnWeights, v: readonly number[]): number {
 /** Base churn probability (before service signals) and the BG/NBD probability it used. */
 export function baseChurnProbability(
   model: ChurnModel,
-  bgnbd: BgNbdParams | undefined,
+  purchase: PurchaseModel | undefined,
   f: ChurnInputs,
 ): { base: number; noPurchase?: number } {
-  const p0 = bgnbd && model.calibration !== 'recency' ? noPurchaseProbability(bgnbd, model.horizonDays, model.unit, f) : undefined;
+  const p0 = purchase && model.calibration !== 'recency' ? noPurchaseProbability(purchase, model.horizonDays, model.unit, f) : undefined;
   return { base: expit(linear(model.weights, featureVector(p0, f))), noPurchase: p0 };
 }
 
@@ -133,7 +151,8 @@ export interface ChurnCalibrationInput {
   histories: readonly CustomerHistory[];
   asOf: Date;
   unit: TimeUnit;
-  bgnbd?: BgNbdParams;
+  /** The run's purchase model (its P(no purchase) is the first feature); none: recency terms only. */
+  purchase?: PurchaseModel;
   horizonDays: number;
   /** Customers used by the backtest (default MINING_DEFAULTS.churn.backtestCustomers; seeded sample beyond that). */
   maxCustomers?: number;
@@ -147,29 +166,14 @@ function recencyWeights(): ChurnWeights {
   return { intercept: -slope * log1p(midpointDays), logitNoPurchase: 0, oneTimer: 0, logDaysSince: slope, logRepeats: 0 };
 }
 
-/** Fit the churn model by the backtest described in the module comment. */
-export function fitChurnModel(input: ChurnCalibrationInput): ChurnModel {
-  const { asOf, unit, bgnbd, horizonDays } = input;
-  const asOfDay = dayNumber(asOf);
-  const perUnit = daysIn(unit);
-  const fallback = (): ChurnModel =>
-    bgnbd
-      ? { horizonDays, unit, weights: { ...MODEL_ONLY }, calibration: 'bg-nbd' }
-      : { horizonDays, unit, weights: recencyWeights(), calibration: 'recency' };
-
-  let hs = input.histories;
-  const cap = input.maxCustomers ?? MINING_DEFAULTS.churn.backtestCustomers;
-  if (hs.length > cap) {
-    const idx = sampleIndices(hs.length, cap, mulberry32(deriveSeed(input.seed ?? MINING_DEFAULTS.seed, 'churn-backtest')));
-    hs = Array.from(idx, (i) => input.histories[i]!);
-  }
-  const all = hs.map((h) => purchaseDays(h.purchases, asOfDay).map((d) => d.day));
-  let earliest = asOfDay;
-  for (const days of all) if (days.length > 0 && days[0]! < earliest) earliest = days[0]!;
-  const h = min(horizonDays, Math.floor((asOfDay - earliest) / 2));
-  if (h < 14) return fallback();
-  const cut = asOfDay - h;
-
+/** Rows of a backtest: features at `cut` (purchase days up to it), label = no purchase in (cut, cut + h]. */
+function backtestRows(
+  all: readonly (readonly number[])[],
+  cut: number,
+  h: number,
+  perUnit: number,
+  purchase: PurchaseModel | undefined,
+): { X: number[][]; y: number[] } {
   const X: number[][] = [];
   const y: number[] = [];
   for (const days of all) {
@@ -184,7 +188,7 @@ export function fitChurnModel(input: ChurnCalibrationInput): ChurnModel {
         gaps.push(days[i]! - last);
         last = days[i]!;
       } else {
-        future = true;
+        future = days[i]! <= cut + h;
         break;
       }
     }
@@ -195,15 +199,21 @@ export function fitChurnModel(input: ChurnCalibrationInput): ChurnModel {
       daysSinceLastPurchase: cut - last,
       typicalGapDays: gaps.length > 0 ? median(gaps) : null,
     };
-    const p0 = bgnbd ? probabilityOfNoPurchases(bgnbd, h / perUnit, f.frequency, f.recency, f.T) : undefined;
+    const p0 = purchase ? noPurchaseProbabilityOf(purchase, h / perUnit, f.frequency, f.recency, f.T) : undefined;
     X.push(featureVector(p0, f));
     y.push(future ? 0 : 1);
   }
-  const churned = y.reduce((s, v) => s + v, 0);
-  if (X.length < 100 || churned < 20 || X.length - churned < 20) return fallback();
+  return { X, y };
+}
 
-  // Without BG/NBD the first column is all zeros: drop it from the fit.
-  const cols = bgnbd ? [0, 1, 2, 3, 4] : [1, 2, 3, 4];
+const usable = (y: readonly number[]) => {
+  const churned = y.reduce((s, v) => s + v, 0);
+  return y.length >= 100 && churned >= 20 && y.length - churned >= 20;
+};
+
+/** Lightly L2-regularised logistic weights on backtest rows (no purchase-model column without one). */
+function fitWeights(X: readonly number[][], y: readonly number[], withModel: boolean): ChurnWeights | undefined {
+  const cols = withModel ? [0, 1, 2, 3, 4] : [1, 2, 3, 4];
   const w = fitLogistic(
     X.map((v) => cols.map((c) => v[c]!)),
     y,
@@ -221,7 +231,39 @@ export function fitChurnModel(input: ChurnCalibrationInput): ChurnModel {
     logRepeats: full[3]!,
     logGapRatio: full[4]!,
   };
-  if (!Object.values(weights).every(Number.isFinite)) return fallback();
+  return Object.values(weights).every(Number.isFinite) ? weights : undefined;
+}
+
+const isoDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+/** Fit the churn model by the backtest described in the module comment. */
+export function fitChurnModel(input: ChurnCalibrationInput): ChurnModel {
+  const { asOf, unit, purchase, horizonDays } = input;
+  const asOfDay = dayNumber(asOf);
+  const perUnit = daysIn(unit);
+  const fallback = (): ChurnModel =>
+    purchase
+      ? { horizonDays, unit, weights: { ...MODEL_ONLY }, calibration: 'model' }
+      : { horizonDays, unit, weights: recencyWeights(), calibration: 'recency' };
+
+  let hs = input.histories;
+  const cap = input.maxCustomers ?? MINING_DEFAULTS.churn.backtestCustomers;
+  if (hs.length > cap) {
+    const idx = sampleIndices(hs.length, cap, mulberry32(deriveSeed(input.seed ?? MINING_DEFAULTS.seed, 'churn-backtest')));
+    hs = Array.from(idx, (i) => input.histories[i]!);
+  }
+  const all = hs.map((h) => purchaseDays(h.purchases, asOfDay).map((d) => d.day));
+  let earliest = asOfDay;
+  for (const days of all) if (days.length > 0 && days[0]! < earliest) earliest = days[0]!;
+  const h = min(horizonDays, Math.floor((asOfDay - earliest) / 2));
+  if (h < 14) return fallback();
+  const cut = asOfDay - h;
+
+  const { X, y } = backtestRows(all, cut, h, perUnit, purchase);
+  if (!usable(y)) return fallback();
+  const weights = fitWeights(X, y, purchase !== undefined);
+  if (!weights) return fallback();
+  const churned = y.reduce((s, v) => s + v, 0);
   const auc = rocAuc(
     X.map((v) => linear(weights, v)),
     y,
@@ -231,7 +273,41 @@ export function fitChurnModel(input: ChurnCalibrationInput): ChurnModel {
     unit,
     weights,
     calibration: 'backtest',
-    backtest: { cutoff: new Date(cut * DAY_MS).toISOString().slice(0, 10), horizonDays: h, customers: X.length, churned, auc },
+    backtest: { cutoff: isoDay(cut), horizonDays: h, customers: X.length, churned, auc },
+    evaluation: evaluateOutOfTime(all, cut, h, perUnit, purchase, X, y),
+  };
+}
+
+/**
+ * The same procedure one horizon earlier: weights fitted at cut − h on what happened by cut,
+ * tested on the rows at cut (features up to cut, labels in (cut, asOf]). Undefined when the
+ * data is too short for two horizons or the earlier backtest has too few of either outcome.
+ */
+function evaluateOutOfTime(
+  all: readonly (readonly number[])[],
+  cut: number,
+  h: number,
+  perUnit: number,
+  purchase: PurchaseModel | undefined,
+  testX: readonly number[][],
+  testY: readonly number[],
+): ChurnModel['evaluation'] {
+  const earlier = backtestRows(all, cut - h, h, perUnit, purchase);
+  if (!usable(earlier.y)) return undefined;
+  const w = fitWeights(earlier.X, earlier.y, purchase !== undefined);
+  if (!w) return undefined;
+  const p = testX.map((v) => expit(linear(w, v)));
+  const bins = MINING_DEFAULTS.churn.calibrationBins;
+  return {
+    fitCutoff: isoDay(cut - h),
+    testCutoff: isoDay(cut),
+    horizonDays: h,
+    customers: testX.length,
+    ece: expectedCalibrationError(p, testY, bins),
+    bins,
+    auc: rocAuc(p, testY),
+    meanPredicted: p.reduce((s, v) => s + v, 0) / max(1, p.length),
+    observedRate: testY.reduce((s, v) => s + v, 0) / max(1, testY.length),
   };
 }
 
@@ -300,61 +376,62 @@ export function adjustOdds(p: number, multiplier: number): number {
 }
 
 export interface ChurnAssessment {
-  /** Final risk in [0, 1]. */
+  /** Churn score with the service signals, in [0, 1]. */
   risk: number;
-  /** Before service signals. */
+  /** Calibrated P(no purchase in the horizon), before service signals. */
   base: number;
-  /** BG/NBD P(no purchase in the horizon), when the model was fitted. */
+  /** The purchase model's own P(no purchase in the horizon), when there is one. */
   noPurchase?: number;
-  /** BG/NBD P(alive), when the model was fitted. */
-  pAlive?: number;
   multiplier: number;
   signals: ChurnSignal[];
 }
 
-export function assessChurn(model: ChurnModel, bgnbd: BgNbdParams | undefined, f: CustomerFeatures): ChurnAssessment {
-  const { base, noPurchase } = baseChurnProbability(model, bgnbd, f);
+export function assessChurn(model: ChurnModel, purchase: PurchaseModel | undefined, f: CustomerFeatures): ChurnAssessment {
+  const { base, noPurchase } = baseChurnProbability(model, purchase, f);
   const { multiplier, signals } = churnSignals(f);
-  const alive = bgnbd ? pAlive(bgnbd, f.frequency, f.recency, f.T) : undefined;
-  return { risk: adjustOdds(base, multiplier), base, noPurchase, pAlive: alive, multiplier, signals };
+  return { risk: adjustOdds(base, multiplier), base, noPurchase, multiplier, signals };
 }
 
 export interface ChurnFlagInput {
   features: CustomerFeatures;
   churn: ChurnAssessment;
   horizonDays: number;
+  pAlive: number;
+  /** Days since the last purchase over the customer's rhythm (lifecycle.ts overdueRatio). */
+  overdueRatio: number;
+  /** The rhythm the ratio is against: their median gap, else the population's. */
+  rhythmDays: number;
   /** The customer's CLV (minor units; 0 without amounts). */
   clvMinor: number;
   currency?: string;
 }
 
 /**
- * A churn-risk flag when the risk reaches `threshold` (customers who never bought are not
- * flagged). expectedValueMinor = value at risk = risk × CLV: the share of the customer's
- * expected future value that churn would take. (CLV already discounts customers who are
- * probably gone, so long-lost customers rank low and recently-lapsed valuable ones high.)
+ * A churn-risk flag marks a customer worth saving (the budget in the pipeline then keeps the
+ * most valuable): bought before, still probably alive (P(alive) at least the lapsed line, so
+ * long-gone customers count as lapsed instead), overdue against their own rhythm, and at least
+ * `threshold` likely to make no purchase in the horizon. expectedValueMinor = value at risk =
+ * churn score × the value they would bring if they stay (CLV / P(alive)). Every reason argues
+ * for the flag: how overdue, the probability, the service signals that raise it, the value.
  */
 export function churnFlag(input: ChurnFlagInput, threshold: number): Flag | null {
   const { features: f, churn } = input;
   if (!hasPurchase(f)) return null;
-  if (churn.risk < threshold) return null;
+  if (input.pAlive < MINING_DEFAULTS.lifecycle.lapsedBelowPAlive) return null;
+  if (input.overdueRatio < 1 || churn.base < threshold) return null;
   const reasons: string[] = [];
   const days = f.daysSinceLastPurchase;
+  const rhythm = round(input.rhythmDays);
   if (f.frequency === 0) {
-    reasons.push(`only one purchase, ${plural(days, 'day')} ago`);
-  } else if (f.typicalGapDays !== null && f.typicalGapDays > 0) {
-    reasons.push(
-      `no purchase for ${plural(days, 'day')}, ${fmt(days / f.typicalGapDays, 1)}x their usual gap of ${plural(round(f.typicalGapDays), 'day')}`,
-    );
+    reasons.push(`one purchase, ${plural(days, 'day')} ago; customers usually buy again within ${plural(rhythm, 'day')}`);
   } else {
-    reasons.push(`no purchase for ${plural(days, 'day')}`);
+    reasons.push(`no purchase for ${plural(days, 'day')}, ${fmt(input.overdueRatio, 1)}x their usual gap of ${plural(rhythm, 'day')}`);
   }
-  if (churn.pAlive !== undefined && f.frequency > 0) reasons.push(`P(alive) ${fmt(churn.pAlive)}`);
-  if (churn.noPurchase !== undefined)
-    reasons.push(`P(no purchase in the next ${input.horizonDays} days) ${fmt(churn.noPurchase)} (BG/NBD)`);
+  reasons.push(`P(no purchase in the next ${input.horizonDays} days) ${fmt(churn.base)}`);
   for (const s of churn.signals) if (s.odds > 1) reasons.push(s.reason);
-  const atRisk = round(churn.risk * input.clvMinor);
-  if (atRisk > 0) reasons.push(`CLV at risk ${formatMoney(atRisk, input.currency)}`);
+  const retainedValue = input.clvMinor / max(input.pAlive, MINING_DEFAULTS.lifecycle.lapsedBelowPAlive);
+  const atRisk = round(churn.risk * retainedValue);
+  if (atRisk > 0) reasons.push(`value at risk ${formatMoney(atRisk, input.currency)}`);
   return {
     customerId: f.customerId,
     type: 'churn-risk',

@@ -39,11 +39,51 @@ export const MINING_DEFAULTS = {
     margin: 1,
     discountRatePerPeriod: 0.01,
   },
+  /**
+   * The purchase models the run chooses from by a holdout in time (mining/purchase-model.ts):
+   * the last `holdoutShare` of the observed span (within the day bounds) is held out, each
+   * model is fitted on the rest and scored on the held-out purchases.
+   */
+  modelChoice: {
+    candidates: ['bgnbd', 'paretoNbd', 'mbgNbd'],
+    holdoutShare: 1 / 3,
+    minHoldoutDays: 28,
+    maxHoldoutDays: 365,
+  },
+  /**
+   * When no model can identify dropout (a parameter at its bound), P(alive) follows this rule
+   * on days since the last purchase over the customer's rhythm (r): 1 / (1 + (r / midpoint)^slope).
+   */
+  pAliveRule: { midpoint: 3, slope: 2 },
+  lifecycle: {
+    /** Below this P(alive) a buyer is more likely gone than not: lapsed, not at risk. */
+    lapsedBelowPAlive: 0.5,
+    /** Overdue by this many of their own gaps: lapsing. */
+    lapsingOverdue: 1.5,
+    loyalMinTransactions: 4,
+  },
+  valueTiers: {
+    /** Top share of buyers by predicted value: most-valuable. */
+    mostValuableShare: 0.2,
+  },
+  /**
+   * Flags per type at most this share of buyers (the best by expected value, then score); the
+   * cut is fixed on the fit sample so every shard applies the same one.
+   */
+  flagBudget: { 'churn-risk': 0.2, 'up-sell': 0.2, 'cross-sell': 0.2, prospect: 0.2, 'reorder-due': 0.2, moment: 0.2 },
+  nextPurchase: {
+    /** Reorder-due: the expected next purchase falls within this many days. */
+    reorderWithinDays: 14,
+    /** Moment: an anniversary (first purchase, subscription start) within this many days. */
+    momentWithinDays: 14,
+  },
   churn: {
-    /** Churn = no purchase within this many days. */
-    horizonDays: 182,
-    /** Churn-risk flags from this risk up. */
-    threshold: 0.6,
+    /** Churn = no purchase within this many days (Klaviyo's definition: 90). */
+    horizonDays: 90,
+    /** Churn-risk candidates from this churn probability up (then the budget ranks them by value at risk). */
+    threshold: 0.3,
+    /** Bins of the expected calibration error reported for the churn probability. */
+    calibrationBins: 10,
     /** Customers the backtest calibrates on (a seeded sample beyond that). */
     backtestCustomers: 50_000,
   },

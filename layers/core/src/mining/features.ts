@@ -92,6 +92,14 @@ function countRecent<E extends { date: Date }>(events: readonly E[] | undefined,
   return n;
 }
 
+/** Events on or before asOfDay (the whole history, not a window). */
+function countUpTo<E extends { date: Date }>(events: readonly E[] | undefined, asOfDay: number, pred?: (e: E) => boolean): number {
+  if (!events) return 0;
+  let n = 0;
+  for (const e of events) if (dayNumber(e.date) <= asOfDay && (!pred || pred(e))) n++;
+  return n;
+}
+
 function countRecentDates(dates: readonly Date[] | undefined, asOfDay: number): number {
   if (!dates) return 0;
   let n = 0;
@@ -214,6 +222,8 @@ export function featuresFromDays(
     emailEngagement90d: countRecent(history.emailEvents, asOfDay),
     cancellations90d: countRecent(history.subscriptionsCancelled, asOfDay),
     transactions: n,
+    complaintsToDate: countUpTo(history.tickets, asOfDay, (t) => t.complaint),
+    refundsToDate: countUpTo(history.refunds, asOfDay),
     categoryShares,
   };
 }

@@ -514,18 +514,41 @@ export interface ChooseKOptions {
   fitSampleSize?: number;
   /** Restarts per candidate k. */
   nInit?: number;
+  /** A cluster with less than this share of the rows is negligible (default {@link MIN_CLUSTER_SHARE}). */
+  minClusterShare?: number;
+  /** Silhouettes within this of the best are near-best (default {@link SILHOUETTE_TOLERANCE}). */
+  silhouetteTolerance?: number;
+}
+
+/** Default ChooseKOptions.minClusterShare: a segment of under 2% of the buyers is too small to act on. */
+export const MIN_CLUSTER_SHARE = 0.02;
+/**
+ * Default ChooseKOptions.silhouetteTolerance: on the default 2 000-row silhouette sample the
+ * mean silhouette of one k moves by about ±0.01 between seeds, so 0.02 is "as good".
+ */
+export const SILHOUETTE_TOLERANCE = 0.02;
+
+/** One candidate k of {@link chooseK}. */
+export interface KCandidate {
+  k: number;
+  /** Mean silhouette on the silhouette sample. */
+  silhouette: number;
+  /** Rows of the fit sample in each cluster, largest first. */
+  sizes: number[];
+  /** Smallest cluster's share of the fit sample (sizes.at(-1) / Σ sizes). */
+  smallestShare: number;
 }
 
 export interface ChooseKResult {
   k: number;
-  /** Mean silhouette per candidate k, in increasing k. */
-  scores: { k: number; silhouette: number }[];
+  /** Every candidate, in increasing k: its silhouette and its cluster sizes. */
+  scores: KCandidate[];
 }
 
 /**
- * Pick k in `kRange` with the highest mean silhouette on a bounded random sample (ties: the
- * smaller k). Every candidate is a fitKMeans run on a bounded fit sample, labelling the
- * silhouette sample by nearest centroid; the pairwise distances are computed once.
+ * Pick k in `kRange` (see {@link pickK} for the rule). Every candidate is a fitKMeans run on a
+ * bounded fit sample (its cluster sizes are counted there), labelling a bounded silhouette
+ * sample by nearest centroid; the pairwise distances are computed once.
  */
 export function chooseK(data: FeatureMatrix, opts: ChooseKOptions = {}): ChooseKResult {
   const [lo, hi] = opts.kRange ?? MINING_DEFAULTS.kRange;
@@ -541,14 +564,47 @@ export function chooseK(data: FeatureMatrix, opts: ChooseKOptions = {}): ChooseK
   const silData =
     data.rows > silSize ? selectRows(data, sampleIndices(data.rows, silSize, mulberry32(deriveSeed(seed, 'choosek-sil')))) : data;
   const dist = pairwiseDistances(silData);
-  const scores: { k: number; silhouette: number }[] = [];
-  let best = { k: lo, silhouette: -INF };
+  const scores: KCandidate[] = [];
   for (let k = lo; k <= Math.min(hi, fitData.rows - 1); k++) {
     const fit = fitKMeans(fitData, k, { seed: deriveSeed(seed, `k${k}`), nInit: opts.nInit ?? defaults.nInit });
     const labels = assign(fit.centroids, silData);
-    const s = silhouetteFromDistances(dist, silData.rows, labels, k);
-    scores.push({ k, silhouette: s });
-    if (s > best.silhouette + 1e-12) best = { k, silhouette: s };
+    const silhouette = silhouetteFromDistances(dist, silData.rows, labels, k);
+    const sizes = new Array<number>(k).fill(0);
+    for (let i = 0; i < fit.assignments.length; i++) sizes[fit.assignments[i]!]!++;
+    sizes.sort((a, b) => b - a);
+    scores.push({ k, silhouette, sizes, smallestShare: sizes[k - 1]! / fitData.rows });
   }
-  return { k: best.k, scores };
+  return { k: pickK(scores, opts), scores };
+}
+
+/**
+ * The k-selection rule, on the candidates' silhouettes and cluster sizes:
+ *  1. the near-best candidates are those whose silhouette is within `silhouetteTolerance`
+ *     (0.02) of the best one — differences that small are sampling noise, not separation;
+ *  2. among them, those whose smallest cluster holds at least `minClusterShare` (2%) of the
+ *     rows are preferred: a segment of a handful of customers (often a few outliers k-means
+ *     gave a centroid of their own) is nothing a marketer can act on;
+ *  3. the highest silhouette among the preferred wins (ties: the smaller k); when every
+ *     near-best candidate has a negligible cluster, the best silhouette wins anyway — a
+ *     clearly better separation is not given up for size, and the sizes, reported with every
+ *     candidate, show the small cluster.
+ * So a k with a tiny cluster only loses to a k that separates about as well without one.
+ */
+export function pickK(
+  scores: readonly Pick<KCandidate, 'k' | 'silhouette' | 'smallestShare'>[],
+  opts: Pick<ChooseKOptions, 'minClusterShare' | 'silhouetteTolerance'> = {},
+): number {
+  if (scores.length === 0) throw new RangeError('no candidate k');
+  const minShare = opts.minClusterShare ?? MIN_CLUSTER_SHARE;
+  const tolerance = opts.silhouetteTolerance ?? SILHOUETTE_TOLERANCE;
+  const better = (a: (typeof scores)[number], b: (typeof scores)[number]) =>
+    a.silhouette > b.silhouette + 1e-12 || (Math.abs(a.silhouette - b.silhouette) <= 1e-12 && a.k < b.k);
+  let best = scores[0]!;
+  for (const s of scores) if (better(s, best)) best = s;
+  let preferred: (typeof scores)[number] | undefined;
+  for (const s of scores) {
+    if (s.silhouette < best.silhouette - tolerance || s.smallestShare < minShare) continue;
+    if (!preferred || better(s, preferred)) preferred = s;
+  }
+  return (preferred ?? best).k;
 }

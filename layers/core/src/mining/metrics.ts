@@ -100,3 +100,64 @@ function solve(A: number[][], b: number[]): number[] {
   }
   return M.map((row, i) => (row[i]! === 0 ? 0 : row[n]! / row[i]!));
 }
+
+/**
+ * Adjusted Rand index of two labellings of the same items (Hubert & Arabie 1985): the Rand
+ * index corrected for chance, 1 for identical partitions (up to renaming the labels), about 0
+ * for independent ones, negative when worse than chance. Labels are any comparable values.
+ * When the denominator vanishes (both labellings put everything in one cluster, or everything
+ * in its own cluster, and so agree) it is 1, as in sklearn's adjusted_rand_score.
+ */
+export function adjustedRandIndex<A, B>(labelsA: ArrayLike<A>, labelsB: ArrayLike<B>): number {
+  const n = labelsA.length;
+  if (labelsB.length !== n) throw new RangeError('the labellings differ in length');
+  const pairs = (m: number) => (m * (m - 1)) / 2;
+  const cells = new Map<A, Map<B, number>>();
+  const rowSums = new Map<A, number>();
+  const colSums = new Map<B, number>();
+  for (let i = 0; i < n; i++) {
+    const a = labelsA[i]!;
+    const b = labelsB[i]!;
+    let row = cells.get(a);
+    if (!row) {
+      row = new Map();
+      cells.set(a, row);
+    }
+    row.set(b, (row.get(b) ?? 0) + 1);
+    rowSums.set(a, (rowSums.get(a) ?? 0) + 1);
+    colSums.set(b, (colSums.get(b) ?? 0) + 1);
+  }
+  let index = 0;
+  for (const row of cells.values()) for (const c of row.values()) index += pairs(c);
+  let sumA = 0;
+  for (const c of rowSums.values()) sumA += pairs(c);
+  let sumB = 0;
+  for (const c of colSums.values()) sumB += pairs(c);
+  const total = pairs(n);
+  const expected = total > 0 ? (sumA * sumB) / total : 0;
+  const maxIndex = (sumA + sumB) / 2;
+  if (maxIndex === expected) return 1;
+  return (index - expected) / (maxIndex - expected);
+}
+
+/**
+ * Expected calibration error: predictions in `bins` equal-width bins of [0, 1]; Σ over bins of
+ * (bin size / n) × |mean prediction − observed rate|. 0 for a perfectly calibrated forecast.
+ */
+export function expectedCalibrationError(predicted: ArrayLike<number>, labels: ArrayLike<boolean | number>, bins = 10): number {
+  const n = predicted.length;
+  if (n === 0) return Number.NaN;
+  const sum = new Float64Array(bins);
+  const hits = new Float64Array(bins);
+  const count = new Float64Array(bins);
+  for (let i = 0; i < n; i++) {
+    const p = predicted[i]!;
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(p * bins)));
+    sum[b]! += p;
+    hits[b]! += labels[i] ? 1 : 0;
+    count[b]!++;
+  }
+  let ece = 0;
+  for (let b = 0; b < bins; b++) if (count[b]! > 0) ece += (count[b]! / n) * Math.abs(sum[b]! / count[b]! - hits[b]! / count[b]!);
+  return ece;
+}

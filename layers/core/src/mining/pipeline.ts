@@ -14,10 +14,28 @@
  * or expiry (the job adds those). Deterministic for a fixed seed.
  */
 import { deriveSeed, mulberry32, sampleIndices } from '../random.js';
-import { conditionalExpectedPurchases, fitBgNbd, ModelFitError, pAlive as bgPAlive, type BgNbdParams } from './clv/bgnbd.js';
+import { ModelFitError } from './clv/errors.js';
 import { conditionalExpectedAverageSpend, fitGammaGamma, type GammaGammaParams } from './clv/gamma-gamma.js';
 import { basketsFromHistories } from './association.js';
 import { assessChurn, churnFlag, fitChurnModel, type ChurnAssessment, type ChurnModel } from './churn.js';
+import {
+  countIntoFunnel,
+  emptyFunnelCounts,
+  fitTierThresholds,
+  funnelOf,
+  VALUE_TIERS,
+  lifecycleOf,
+  overdueRatio,
+  tierInputs,
+  transactionsOf,
+  valueTierOf,
+  type FunnelCounts,
+  type TierThresholds,
+} from './lifecycle.js';
+import { momentFlag, nextPurchaseDate, nextPurchaseDay, reorderFlag } from './moments.js';
+import { fitProspectModel, prospectFlag, type ProspectModel } from './prospects.js';
+import { choosePurchaseModel, type ModelChoice } from './model-choice.js';
+import { expectedPurchasesOf, pAliveOf, ruleAlive, type PurchaseModel } from './purchase-model.js';
 import { fitCrossSell, suggestCrossSell, type CrossSellModel, type CrossSellOptions } from './cross-sell.js';
 import { MINING_DEFAULTS } from './defaults.js';
 import { computeFeatures, dayNumber, daysIn, historiesHaveAmounts, median } from './features.js';
@@ -26,7 +44,19 @@ import { createMatrix, type FeatureMatrix } from './matrix.js';
 import { fitScaler, scaleRow, unscaleRow, type ColumnSpec, type ScalerParams } from './scaling.js';
 import { columnsFor, rawRow } from './segment-features.js';
 import { nameSegments, quantileGrid, type SegmentProfile } from './segments.js';
-import type { CustomerFeatures, CustomerHistory, Flag, MiningOptions, MiningResult, ScoredCustomer, Segment, TimeUnit } from './types.js';
+import type {
+  CustomerFeatures,
+  CustomerHistory,
+  Flag,
+  FlagType,
+  MiningOptions,
+  MiningResult,
+  PurchaseModelName,
+  ScoredCustomer,
+  Segment,
+  TimeUnit,
+  ValueTier,
+} from './types.js';
 import { fitUpSellStats, ownedProducts, upSellFlag, type UpSellOptions, type UpSellStats } from './up-sell.js';
 
 const { max, min, round } = Math;
@@ -37,8 +67,14 @@ export interface PipelineOptions extends MiningOptions {
   sampleSize?: number;
   /** Churn = no purchase within this many days. */
   churnHorizonDays?: number;
-  /** Churn-risk flags from this risk up. */
+  /** Churn-risk candidates from this calibrated churn probability up. */
   churnThreshold?: number;
+  /** Flags per type at most this share of buyers (defaults: MINING_DEFAULTS.flagBudget). */
+  flagBudget?: Partial<Record<FlagType, number>>;
+  /** Most-valuable tier: this top share of buyers by predicted value. */
+  mostValuableShare?: number;
+  /** The purchase models the holdout chooses from (default MINING_DEFAULTS.modelChoice.candidates). */
+  purchaseModels?: readonly PurchaseModelName[];
   /** Gamma-Gamma is fitted only with at least this many repeat buyers. */
   minRepeatBuyersForSpend?: number;
   crossSell?: CrossSellOptions & {
@@ -61,7 +97,7 @@ export interface ClvSettings {
 
 /** Everything scoring needs, as plain JSON-safe data. */
 export interface MiningModel {
-  version: 1;
+  version: 2;
   asOf: string;
   unit: TimeUnit;
   seed: number;
@@ -73,13 +109,20 @@ export interface MiningModel {
   featureNames: string[];
   scaler: ScalerParams;
   k: number;
-  kSelection?: { k: number; silhouette: number }[];
+  kSelection?: MiningResult['kSelection'];
   centroids: number[][];
   /** Names, centroid summaries (original units) and sample sizes. */
   segments: Segment[];
   /** k-means inertia on the fit sample. */
   fitInertia: number;
-  bgnbd?: { r: number; alpha: number; a: number; b: number; logLikelihood: number; iterations: number };
+  /** The purchase model the holdout chose, refitted on the whole sample; none when none could be fitted. */
+  purchase?: PurchaseModel;
+  /** Its fit on the whole sample. */
+  purchaseFit?: { logLikelihood: number; iterations: number; converged: boolean };
+  /** How it was chosen: the holdout, every candidate's figures. */
+  modelChoice: ModelChoice;
+  /** 'rule' when no model can identify dropout: P(alive) follows MINING_DEFAULTS.pAliveRule. */
+  pAliveSource: 'model' | 'rule';
   gammaGamma?: { p: number; q: number; v: number; logLikelihood: number; iterations: number };
   clv: ClvSettings;
   /** Median typical inter-purchase gap of the sample (days). */
@@ -91,8 +134,22 @@ export interface MiningModel {
   crossSellMinProbability: number;
   upSell: UpSellStats;
   upSellOptions: UpSellOptions;
+  /** Value-tier cuts from the fit sample's buyers. */
+  tiers?: TierThresholds;
+  /** P(first purchase) of people who have not bought (prospects.ts). */
+  prospect?: ProspectModel;
+  /** Per flag type, the (expected value, score) a flag needs to be within the budget. */
+  flagCuts: Partial<Record<FlagType, FlagCut>>;
   /** Why a model part was left out or fell back (e.g. Gamma-Gamma with too few repeat buyers). */
   notes: string[];
+  /** Fit diagnostics a user must see: a parameter at a bound, no convergence, a fallback rule in use. */
+  warnings: string[];
+}
+
+/** The weakest flag still within a type's budget on the fit sample: a flag needs at least this. */
+export interface FlagCut {
+  expectedValueMinor: number;
+  score: number;
 }
 
 export interface ShardResult {
@@ -101,6 +158,8 @@ export interface ShardResult {
   /** Scaled k-means rows, same order as customers (views on one buffer). */
   scaledFeatures: Float64Array[];
   segmentSizes: Record<string, number>;
+  tierSizes: Partial<Record<ValueTier, number>>;
+  funnel: FunnelCounts;
   /** Σ squared distances of the shard's rows to their centroid (buyers; prospects are not clustered). */
   inertia: number;
   timingsMs: Record<string, number>;
@@ -127,12 +186,14 @@ interface Valued {
   expectedPurchases: number;
   clvMinor: number;
   churn: ChurnAssessment;
+  overdueRatio: number;
 }
 
 interface ValueContext {
   asOf: Date;
   unit: TimeUnit;
-  bgnbd?: BgNbdParams;
+  purchase?: PurchaseModel;
+  pAliveSource: 'model' | 'rule';
   gammaGamma?: GammaGammaParams;
   hasAmounts: boolean;
   clv: ClvSettings;
@@ -142,45 +203,15 @@ interface ValueContext {
 }
 
 /**
- * E[Y(t) | x, t_x, T] in the limit a, b → ∞ with a/(a+b) = p fixed (every customer drops out
- * with the same probability p after each purchase):
- *   P(alive) · (1/p) · (1 − ((α+T)/(α+T+p·t))^{r+x}),
- * P(alive) as in the BG/NBD (a/(b+x−1) → p/(1−p)). Fits on data without visible dropout run
- * off to a, b in the millions (Groceries: a ≈ 3.6e6), where the 2F1 series of the exact
- * formula needs on the order of a·z terms — millions, or no convergence at all — while the
- * limit is exact to ~1/(a+b) (0.06% at a+b = 1e4, checked against the exact formula).
- */
-function expectedPurchasesFixedDropout(bg: BgNbdParams, t: number, x: number, tx: number, T: number): number {
-  const { r, alpha, a, b } = bg;
-  const p = a / (a + b);
-  const alive = x === 0 ? 1 : 1 / (1 + (p / (1 - p)) * ((alpha + T) / (alpha + tx)) ** (r + x));
-  return (alive / p) * -Math.expm1(-(r + x) * Math.log1p((p * t) / (alpha + T)));
-}
-
-/** a + b beyond which the fixed-dropout limit replaces the exact series. */
-const DEGENERATE_AB = 1e4;
-
-function expectedPurchasesSafe(bg: BgNbdParams, t: number, x: number, tx: number, T: number): number {
-  if (bg.a + bg.b > DEGENERATE_AB) return expectedPurchasesFixedDropout(bg, t, x, tx, T);
-  try {
-    const v = conditionalExpectedPurchases(bg, t, x, tx, T);
-    if (Number.isFinite(v)) return v;
-  } catch {
-    // the series did not converge: fall through to the limit
-  }
-  return expectedPurchasesFixedDropout(bg, t, x, tx, T);
-}
-
-/**
  * Σ_i (E[Y(τ_i)] − E[Y(τ_{i−1})]) / (1+d)^i and E[Y(horizon)]: the discounted expected
  * purchases of clv/customerLifetimeValue, so that CLV = margin × spend × this sum exactly.
  */
-function discountedPurchases(bg: BgNbdParams, s: ClvSettings, x: number, tx: number, T: number): { discounted: number; total: number } {
+function discountedPurchases(m: PurchaseModel, s: ClvSettings, x: number, tx: number, T: number): { discounted: number; total: number } {
   let previous = 0;
   let discount = 1;
   let discounted = 0;
   for (let i = 1; i <= s.horizonPeriods; i++) {
-    const cumulative = expectedPurchasesSafe(bg, i / s.periodsPerUnit, x, tx, T);
+    const cumulative = expectedPurchasesOf(m, i / s.periodsPerUnit, x, tx, T);
     discount /= 1 + s.discountRatePerPeriod;
     discounted += (cumulative - previous) * discount;
     previous = cumulative;
@@ -188,22 +219,36 @@ function discountedPurchases(bg: BgNbdParams, s: ClvSettings, x: number, tx: num
   return { discounted, total: previous };
 }
 
+/**
+ * P(alive), expected purchases and CLV of one customer. P(alive) comes from the chosen purchase
+ * model, or from the stated recency rule when no model identifies dropout; with the rule, the
+ * model's purchases given alive are weighted by the rule's P(alive) instead of its own.
+ */
 function valueCustomer(f: CustomerFeatures, ctx: ValueContext): Valued {
-  const churn = assessChurn(ctx.churn, ctx.bgnbd, f);
+  const churn = assessChurn(ctx.churn, ctx.purchase, f);
+  const overdue = overdueRatio(f, ctx.populationGapDays);
   const buyer = (f.transactions ?? 1) > 0;
-  if (!buyer) return { features: f, pAlive: 0, expectedPurchases: 0, clvMinor: 0, churn };
+  if (!buyer) return { features: f, pAlive: 0, expectedPurchases: 0, clvMinor: 0, churn, overdueRatio: 0 };
   const s = ctx.clv;
   let alive: number;
   let expected: number;
   let discounted: number;
-  if (ctx.bgnbd) {
-    alive = churn.pAlive ?? bgPAlive(ctx.bgnbd, f.frequency, f.recency, f.T);
-    const d = discountedPurchases(ctx.bgnbd, s, f.frequency, f.recency, f.T);
-    expected = d.total;
-    discounted = d.discounted;
+  if (ctx.purchase) {
+    const modelAlive = pAliveOf(ctx.purchase, f.frequency, f.recency, f.T);
+    const d = discountedPurchases(ctx.purchase, s, f.frequency, f.recency, f.T);
+    if (ctx.pAliveSource === 'rule') {
+      alive = ruleAlive(overdue);
+      const w = alive / max(modelAlive, 1e-9);
+      expected = d.total * w;
+      discounted = d.discounted * w;
+    } else {
+      alive = modelAlive;
+      expected = d.total;
+      discounted = d.discounted;
+    }
   } else {
-    // Without BG/NBD: alive ≈ 1 − base churn risk, purchases at the customer's usual pace.
-    alive = 1 - churn.base;
+    // Without a purchase model: the recency rule, purchases at the customer's usual pace.
+    alive = ruleAlive(overdue);
     const gap = f.typicalGapDays ?? ctx.populationGapDays;
     expected = (alive * s.horizonUnits * daysIn(ctx.unit)) / max(1, gap);
     discounted = expected / (1 + s.discountRatePerPeriod) ** (s.horizonPeriods / 2);
@@ -212,7 +257,7 @@ function valueCustomer(f: CustomerFeatures, ctx: ValueContext): Valued {
   if (ctx.hasAmounts) {
     spend = ctx.gammaGamma ? conditionalExpectedAverageSpend(ctx.gammaGamma, f.frequency, f.monetary) : f.averageOrderValue;
   }
-  return { features: f, pAlive: alive, expectedPurchases: expected, clvMinor: s.margin * spend * discounted, churn };
+  return { features: f, pAlive: alive, expectedPurchases: expected, clvMinor: s.margin * spend * discounted, churn, overdueRatio: overdue };
 }
 
 function summary<T extends { logLikelihood: number; iterations: number }>(fit: T, keys: readonly (keyof T)[]): Record<string, number> {
@@ -247,6 +292,8 @@ interface FitContext {
   progress: NonNullable<MiningOptions['onProgress']>;
   /** MiningModel.notes: why a model part was left out or fell back. */
   notes: string[];
+  /** MiningModel.warnings: diagnostics a user must see. */
+  warnings: string[];
 }
 
 /** The options with their defaults filled in, once per fit. */
@@ -261,6 +308,7 @@ function fitContext(sample: readonly CustomerHistory[], options: PipelineOptions
     churnHorizonDays: options.churnHorizonDays ?? MINING_DEFAULTS.churn.horizonDays,
     progress: options.onProgress ?? (() => {}),
     notes: [],
+    warnings: [],
   };
 }
 
@@ -269,35 +317,6 @@ function sampleFeatures(ctx: FitContext): { features: CustomerFeatures[]; hasAmo
   ctx.progress('features', 0, ctx.sample.length);
   const features = ctx.sample.map((h) => computeFeatures(h, ctx.asOf, ctx.unit));
   return { features, hasAmounts: historiesHaveAmounts(ctx.sample) };
-}
-
-/** BG/NBD on everyone who bought; none (with a note) on too few buyers or a failed fit. */
-function fitPurchaseModel(ctx: FitContext, buyers: readonly CustomerFeatures[]): MiningModel['bgnbd'] {
-  ctx.progress('bgnbd', 0, 1);
-  const { minBuyersForBgNbd, minRepeatBuyersForBgNbd } = MINING_DEFAULTS;
-  const repeatBuyers = buyers.filter((f) => f.frequency > 0).length;
-  if (buyers.length < minBuyersForBgNbd || repeatBuyers < minRepeatBuyersForBgNbd) {
-    ctx.notes.push(
-      `BG/NBD not fitted: ${buyers.length} buyers, ${repeatBuyers} with a repeat purchase ` +
-        `(needs ${minBuyersForBgNbd} and ${minRepeatBuyersForBgNbd}); P(alive) and expected purchases use the fallbacks`,
-    );
-    return undefined;
-  }
-  try {
-    const fit = fitBgNbd(buyers, { penalizer: ctx.penalizer, requireConvergence: false, maxIterations: MINING_DEFAULTS.fitIterations });
-    if (!fit.converged) ctx.notes.push(`BG/NBD: optimiser stopped after ${fit.iterations} iterations without meeting its tolerance`);
-    if (fit.a + fit.b > DEGENERATE_AB) {
-      ctx.notes.push(
-        `BG/NBD: a = ${fit.a.toPrecision(3)}, b = ${fit.b.toPrecision(3)}: no dropout heterogeneity visible; ` +
-          `expected purchases use the fixed-dropout limit p = ${(fit.a / (fit.a + fit.b)).toPrecision(3)}`,
-      );
-    }
-    return summary(fit, ['r', 'alpha', 'a', 'b']) as MiningModel['bgnbd'];
-  } catch (e) {
-    if (!(e instanceof ModelFitError)) throw e;
-    ctx.notes.push(`BG/NBD not fitted (${e.reason}): ${e.message}`);
-    return undefined;
-  }
 }
 
 /** Gamma-Gamma on repeat buyers with spend; none (with a note) when it cannot be used. */
@@ -337,12 +356,12 @@ function fitSpendModel(ctx: FitContext, buyers: readonly CustomerFeatures[], has
 }
 
 /** The churn model, calibrated by a backtest on the sample when one is possible. */
-function calibrateChurn(ctx: FitContext, bgnbd: MiningModel['bgnbd']): ChurnModel {
+function calibrateChurn(ctx: FitContext, purchase: PurchaseModel | undefined): ChurnModel {
   const churn = fitChurnModel({
     histories: ctx.sample,
     asOf: ctx.asOf,
     unit: ctx.unit,
-    bgnbd,
+    purchase,
     horizonDays: ctx.churnHorizonDays,
     seed: ctx.seed,
   });
@@ -354,13 +373,14 @@ function calibrateChurn(ctx: FitContext, bgnbd: MiningModel['bgnbd']): ChurnMode
 function valueSample(
   ctx: FitContext,
   features: readonly CustomerFeatures[],
-  models: Pick<ValueContext, 'bgnbd' | 'gammaGamma' | 'hasAmounts' | 'churn'>,
+  models: Pick<ValueContext, 'purchase' | 'pAliveSource' | 'gammaGamma' | 'hasAmounts' | 'churn'>,
 ): { value: ValueContext; valued: Valued[] } {
   const gaps = features.map((f) => f.typicalGapDays).filter((g): g is number => g !== null);
   const value: ValueContext = {
     asOf: ctx.asOf,
     unit: ctx.unit,
-    bgnbd: models.bgnbd,
+    purchase: models.purchase,
+    pAliveSource: models.pAliveSource,
     gammaGamma: models.gammaGamma,
     hasAmounts: models.hasAmounts,
     clv: clvSettings(ctx.options, ctx.unit),
@@ -536,13 +556,24 @@ export function fitModelsTimed(
   const { features, hasAmounts } = sampleFeatures(ctx);
   lap('features');
   const buyers = features.filter(isBuyer);
-  const bgnbd = fitPurchaseModel(ctx, buyers);
-  lap('bgnbd');
+  ctx.progress('purchaseModel', 0, 1);
+  const chosen = choosePurchaseModel({
+    sample,
+    buyers,
+    asOf: ctx.asOf,
+    unit: ctx.unit,
+    fit: { penalizer: ctx.penalizer, maxIterations: MINING_DEFAULTS.fitIterations },
+    candidates: options.purchaseModels,
+    notes: ctx.notes,
+    warnings: ctx.warnings,
+  });
+  const { purchase, pAliveSource } = chosen;
+  lap('purchaseModel');
   const gammaGamma = fitSpendModel(ctx, buyers, hasAmounts);
   lap('gammaGamma');
-  const churn = calibrateChurn(ctx, bgnbd);
+  const churn = calibrateChurn(ctx, purchase);
   lap('churnCalibration');
-  const { value, valued } = valueSample(ctx, features, { bgnbd, gammaGamma, hasAmounts, churn });
+  const { value, valued } = valueSample(ctx, features, { purchase, pAliveSource, gammaGamma, hasAmounts, churn });
   lap('clv');
   const rows = scaleBuyers(features, hasAmounts);
   lap('scaling');
@@ -556,9 +587,12 @@ export function fitModelsTimed(
   lap('association');
   const upSell = fitUpSellPeers(ctx, features, segmentOf, hasAmounts);
   lap('upSellStats');
+  const prospect = fitProspectModel({ histories: sample, asOf: ctx.asOf, seed: ctx.seed });
+  if (prospect.calibration !== 'backtest') ctx.notes.push('prospects: no usable backtest; the prospect score follows the stated rule');
+  lap('prospects');
 
   const model: MiningModel = {
-    version: 1,
+    version: 2,
     asOf: ctx.asOf.toISOString(),
     unit: ctx.unit,
     seed: ctx.seed,
@@ -572,7 +606,14 @@ export function fitModelsTimed(
     centroids: km.centroids,
     segments,
     fitInertia: km.inertia,
-    bgnbd,
+    purchase,
+    purchaseFit: chosen.fit && {
+      logLikelihood: chosen.fit.logLikelihood,
+      iterations: chosen.fit.iterations,
+      converged: chosen.fit.converged,
+    },
+    modelChoice: chosen.choice,
+    pAliveSource,
     gammaGamma,
     clv: value.clv,
     populationGapDays: value.populationGapDays,
@@ -583,9 +624,82 @@ export function fitModelsTimed(
     crossSellMinProbability: options.crossSell?.minProbability ?? MINING_DEFAULTS.crossSell.minProbability,
     upSell,
     upSellOptions: options.upSell ?? {},
+    flagCuts: {},
+    prospect,
     notes: ctx.notes,
+    warnings: ctx.warnings,
   };
+  // Budgets and tier cuts from the sample scored with the model itself (no cuts yet).
+  const scored = scoreCustomers(sample, model);
+  model.tiers = fitTierThresholds(
+    scored.customers.filter((c) => isBuyer(c.features)).map((c) => tierInputs(c.features, c.clvMinor, c.expectedPurchases, hasAmounts)),
+    options.mostValuableShare,
+  );
+  model.flagCuts = fitFlagCuts(scored.flags, scored.customers, { ...MINING_DEFAULTS.flagBudget, ...options.flagBudget });
+  lap('budgets');
+  if (churn.evaluation && churn.evaluation.auc < MIN_CHURN_AUC) {
+    ctx.warnings.push(
+      `churn probability ranks customers barely better than chance out of time (AUC ${churn.evaluation.auc.toFixed(2)}): ` +
+        'it is calibrated on average, but churn-risk flags carry little information on this data',
+    );
+  }
+  if (churn.evaluation && churn.evaluation.ece > MAX_CHURN_ECE) {
+    ctx.warnings.push(
+      `churn probability: expected calibration error ${churn.evaluation.ece.toFixed(3)} out of time (> ${MAX_CHURN_ECE}); treat it as a ranking`,
+    );
+  }
   return { model, timingsMs };
+}
+
+/** Above this out-of-time ECE the churn probability is reported as miscalibrated. */
+export const MAX_CHURN_ECE = 0.03;
+/** Below this out-of-time AUC the churn probability is reported as uninformative. */
+export const MIN_CHURN_AUC = 0.6;
+
+/** Which customers a flag type's budget counts: prospect flags among prospects, the others among buyers. */
+const budgetBase = (type: FlagType, customers: readonly ScoredCustomer[]) =>
+  customers.filter((c) => (type === 'prospect' ? !isBuyer(c.features) : isBuyer(c.features))).length;
+
+/** Per type, the weakest flag within budget × base on the sample; no cut when fewer qualify. */
+export function fitFlagCuts(
+  flags: readonly Flag[],
+  customers: readonly ScoredCustomer[],
+  budget: Partial<Record<FlagType, number>>,
+): Partial<Record<FlagType, FlagCut>> {
+  const cuts: Partial<Record<FlagType, FlagCut>> = {};
+  for (const [type, share] of Object.entries(budget) as [FlagType, number][]) {
+    const ofType = flags.filter((f) => f.type === type).sort(compareFlags);
+    const allowed = Math.floor(share * budgetBase(type, customers));
+    if (ofType.length <= allowed) continue;
+    const last = ofType[Math.max(0, allowed - 1)];
+    cuts[type] =
+      allowed === 0 || !last
+        ? { expectedValueMinor: Number.POSITIVE_INFINITY, score: 2 }
+        : { expectedValueMinor: last.expectedValueMinor, score: last.score };
+  }
+  return cuts;
+}
+
+/** Within the budget: at least the cut's expected value, and on a tie at least its score. */
+function withinBudget(f: Flag, cut: FlagCut | undefined): boolean {
+  if (!cut) return true;
+  return f.expectedValueMinor > cut.expectedValueMinor || (f.expectedValueMinor === cut.expectedValueMinor && f.score >= cut.score);
+}
+
+/**
+ * Keeps at most budget × base flags per type, the best by compareFlags (mine() runs on every
+ * customer at once, so it can cut exactly; the job's shards apply the sample's cuts).
+ */
+export function capFlags(flags: readonly Flag[], customers: readonly ScoredCustomer[], budget: Partial<Record<FlagType, number>>): Flag[] {
+  const kept: Flag[] = [];
+  const byType = new Map<FlagType, Flag[]>();
+  for (const f of flags) byType.set(f.type, [...(byType.get(f.type) ?? []), f]);
+  for (const [type, list] of byType) {
+    const share = budget[type];
+    const allowed = share === undefined ? list.length : Math.floor(share * budgetBase(type, customers));
+    kept.push(...[...list].sort(compareFlags).slice(0, allowed));
+  }
+  return kept.sort(compareFlags);
 }
 
 /** Fit every model on a (bounded) sample of customers. The result is plain JSON. */
@@ -594,11 +708,46 @@ export function fitModels(sample: readonly CustomerHistory[], options: PipelineO
 }
 
 /** Segment count, names and model summaries of a fitted model (for the job's run record). */
-export function describeModel(model: MiningModel): { k: number; segments: Segment[]; models: MiningResult['models'] } {
-  return { k: model.k, segments: model.segments, models: { bgnbd: model.bgnbd, gammaGamma: model.gammaGamma } };
+export function describeModel(model: MiningModel): ModelDescription {
+  return {
+    k: model.k,
+    segments: model.segments,
+    models: modelsOf(model),
+    modelChoice: model.modelChoice,
+    churn: churnDescription(model.churn),
+    warnings: model.warnings,
+    notes: model.notes,
+    kSelection: model.kSelection,
+  };
 }
 
-const FLAG_ORDER: Record<Flag['type'], number> = { 'churn-risk': 0, 'up-sell': 1, 'cross-sell': 2 };
+export interface ModelDescription {
+  k: number;
+  segments: Segment[];
+  models: MiningResult['models'];
+  modelChoice: ModelChoice;
+  churn: MiningResult['churn'];
+  warnings: string[];
+  notes: string[];
+  kSelection?: MiningModel['kSelection'];
+}
+
+function modelsOf(model: MiningModel): MiningResult['models'] {
+  const out: MiningResult['models'] = { gammaGamma: model.gammaGamma };
+  if (model.purchase && model.purchaseFit) {
+    const { name, ...params } = model.purchase;
+    out.chosen = name;
+    out.pAliveSource = model.pAliveSource;
+    out[name] = { ...params, logLikelihood: model.purchaseFit.logLikelihood, iterations: model.purchaseFit.iterations } as never;
+  }
+  return out;
+}
+
+function churnDescription(c: ChurnModel): MiningResult['churn'] {
+  return { horizonDays: c.horizonDays, calibration: c.calibration, backtest: c.backtest, evaluation: c.evaluation };
+}
+
+const FLAG_ORDER: Record<FlagType, number> = { 'churn-risk': 0, 'up-sell': 1, 'cross-sell': 2, 'reorder-due': 3, moment: 4, prospect: 5 };
 
 /** Flags grouped by type (churn, up-sell, cross-sell), each by expected value, then score. */
 export function compareFlags(a: Flag, b: Flag): number {
@@ -627,13 +776,15 @@ export function scoreCustomers(
   const ctx: ValueContext = {
     asOf,
     unit,
-    bgnbd: model.bgnbd,
+    purchase: model.purchase,
+    pAliveSource: model.pAliveSource,
     gammaGamma: model.gammaGamma,
     hasAmounts: model.hasAmounts,
     clv: model.clv,
     churn: model.churn,
     populationGapDays: model.populationGapDays,
   };
+  const asOfDay = dayNumber(asOf);
   const cols = columnsFor(model.hasAmounts);
   const d = cols.length;
   const k = model.centroids.length;
@@ -651,8 +802,14 @@ export function scoreCustomers(
   const flags: Flag[] = [];
   const segmentSizes: Record<string, number> = {};
   for (const name of names) segmentSizes[name] = 0;
+  const tierSizes: Partial<Record<ValueTier, number>> = {};
+  const funnel = emptyFunnelCounts();
   let inertia = 0;
   const tFlags = { ms: 0 };
+  const cuts = model.flagCuts ?? {};
+  const push = (flag: Flag | null) => {
+    if (flag && withinBudget(flag, cuts[flag.type])) flags.push(flag);
+  };
 
   for (let i = 0; i < n; i++) {
     if (i % 10_000 === 0) progress('score', i, n);
@@ -682,6 +839,12 @@ export function scoreCustomers(
     }
     segmentSizes[segment] = (segmentSizes[segment] ?? 0) + 1;
     scaledFeatures[i] = z;
+    const lifecycle = lifecycleOf(f, v.pAlive, model.populationGapDays);
+    const { predicted, historic } = tierInputs(f, v.clvMinor, v.expectedPurchases, model.hasAmounts);
+    const valueTier = valueTierOf(predicted, historic, buyer, model.tiers);
+    const nextDay = nextPurchaseDay(f, lifecycle, asOfDay, unit, model.pAliveSource === 'model' ? model.purchase : undefined);
+    tierSizes[valueTier] = (tierSizes[valueTier] ?? 0) + 1;
+    countIntoFunnel(funnel, lifecycle, transactionsOf(f));
     customers[i] = {
       customerId: h.customerId,
       segment,
@@ -690,20 +853,48 @@ export function scoreCustomers(
       expectedPurchases: v.expectedPurchases,
       clvMinor: v.clvMinor,
       churnRisk: v.churn.risk,
+      churnProbability: v.churn.base,
+      model: model.pAliveSource === 'model' && model.purchase ? model.purchase.name : 'rule',
+      lifecycle,
+      valueTier,
+      nextPurchaseDate: nextPurchaseDate(nextDay),
     };
 
     const t0 = performance.now();
-    const churn = churnFlag(
-      { features: f, churn: v.churn, horizonDays: model.churn.horizonDays, clvMinor: v.clvMinor, currency: h.currency },
-      model.churnThreshold,
-    );
-    if (churn) flags.push(churn);
     if (buyer) {
+      push(
+        churnFlag(
+          {
+            features: f,
+            churn: v.churn,
+            horizonDays: model.churn.horizonDays,
+            pAlive: v.pAlive,
+            overdueRatio: v.overdueRatio,
+            rhythmDays: f.typicalGapDays ?? model.populationGapDays,
+            clvMinor: v.clvMinor,
+            currency: h.currency,
+          },
+          model.churnThreshold,
+        ),
+      );
+      push(
+        reorderFlag({
+          features: f,
+          nextDay,
+          asOfDay,
+          unit,
+          model: model.pAliveSource === 'model' ? model.purchase : undefined,
+          pAlive: v.pAlive,
+          hasAmounts: model.hasAmounts,
+          currency: h.currency,
+        }),
+      );
+      push(momentFlag(h, f, lifecycle, v.pAlive, asOfDay));
       const up = upSellFlag(
         {
           features: f,
           segment,
-          pAlive: model.bgnbd ? v.pAlive : undefined,
+          pAlive: v.pAlive,
           expectedPurchases: v.expectedPurchases,
           owned: lines.length > 0 ? ownedProducts(h, asOf) : new Set(),
           currency: h.currency,
@@ -711,9 +902,10 @@ export function scoreCustomers(
         model.upSell,
         model.upSellOptions,
       );
-      if (up) flags.push(up);
-      const cross = model.crossSell ? crossSellFlag(model, f, v, segment, h.currency) : null;
-      if (cross) flags.push(cross);
+      push(up);
+      push(model.crossSell ? crossSellFlag(model, f, v, segment, h.currency) : null);
+    } else if (model.prospect) {
+      push(prospectFlag(model.prospect, h, asOf));
     }
     tFlags.ms += performance.now() - t0;
   }
@@ -722,7 +914,7 @@ export function scoreCustomers(
   timingsMs.score = (timingsMs.score ?? 0) - tFlags.ms;
   timingsMs.flags = tFlags.ms;
   flags.sort(compareFlags);
-  return { customers, flags, scaledFeatures, segmentSizes, inertia, timingsMs };
+  return { customers, flags, scaledFeatures, segmentSizes, tierSizes, funnel, inertia, timingsMs };
 }
 
 function crossSellFlag(model: MiningModel, f: CustomerFeatures, v: Valued, segment: string, _currency?: string): Flag | null {
@@ -771,9 +963,10 @@ export function mine(histories: readonly CustomerHistory[], options: PipelineOpt
   for (const [k, v] of Object.entries(fitTimings)) timingsMs[`fit.${k}`] = v;
   for (const [k, v] of Object.entries(shard.timingsMs)) timingsMs[k] = v;
   timingsMs.total = performance.now() - t0;
+  const d = describeModel(model);
   return {
     customers: shard.customers,
-    flags: shard.flags,
+    flags: capFlags(shard.flags, shard.customers, { ...MINING_DEFAULTS.flagBudget, ...options.flagBudget }),
     segments: [
       ...model.segments.map((s) => ({ ...s, size: shard.segmentSizes[s.name] ?? 0 })),
       ...(shard.segmentSizes[PROSPECTS_SEGMENT]
@@ -784,7 +977,40 @@ export function mine(histories: readonly CustomerHistory[], options: PipelineOpt
     inertia: shard.inertia,
     featureNames: model.featureNames,
     scaledFeatures: shard.scaledFeatures,
-    models: { bgnbd: model.bgnbd, gammaGamma: model.gammaGamma },
+    models: d.models,
+    modelChoice: d.modelChoice,
+    churn: d.churn,
+    warnings: d.warnings,
+    notes: d.notes,
+    kSelection: d.kSelection,
+    tiers: tierTable(shard.customers),
+    funnel: funnelOf(shard.funnel),
     timingsMs,
   };
+}
+
+/** Customers, share, mean predicted CLV and historic spend per value tier. */
+export function tierTable(customers: readonly ScoredCustomer[]): MiningResult['tiers'] {
+  const rows = new Map<ValueTier, { customers: number; clv: number; spend: number }>();
+  for (const c of customers) {
+    const row = rows.get(c.valueTier) ?? { customers: 0, clv: 0, spend: 0 };
+    row.customers++;
+    row.clv += c.clvMinor;
+    row.spend += c.features.totalSpend;
+    rows.set(c.valueTier, row);
+  }
+  return VALUE_TIERS.map((tier) => {
+    const r = rows.get(tier) ?? { customers: 0, clv: 0, spend: 0 };
+    return {
+      tier,
+      customers: r.customers,
+      share: customers.length ? r.customers / customers.length : 0,
+      meanClvMinor: r.customers ? r.clv / r.customers : 0,
+      meanSpendMinor: r.customers ? r.spend / r.customers : 0,
+      clvShare: 0,
+    };
+  }).map((row, _i, all) => {
+    const total = all.reduce((n, r) => n + r.meanClvMinor * r.customers, 0);
+    return { ...row, clvShare: total > 0 ? (row.meanClvMinor * row.customers) / total : 0 };
+  });
 }

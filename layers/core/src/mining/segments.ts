@@ -26,6 +26,15 @@
  * from their neighbours; M is left out without amounts), so each name is used once and the overall fit is best rather
  * than greedy. With more than 8 clusters names are reused, and the clusters sharing a name are
  * told apart by value ("Loyal (higher value)" / "Loyal (lower value)", or numbered beyond two).
+ *
+ * The prototypes are matched on blended scores, so the cheapest assignment can still call a
+ * cluster "Hibernating" while a "Loyal" one has been away longer, or buys less often. Names must
+ * not contradict the numbers: every cluster named Hibernating or Lost has a strictly longer
+ * recency (days since last purchase) than every cluster named Champions, Loyal or Potential
+ * loyalists, and a frequency no higher than theirs. The assignment is the cheapest one that
+ * satisfies this (a branch and bound over the Hungarian algorithm, see assignNames); when no
+ * naming with eight distinct names does, a neutral name (New, At risk, Can't lose them) is
+ * used twice rather than a contradicting one.
  */
 
 export const SEGMENT_NAMES = [
@@ -209,17 +218,109 @@ export function blendWithClusterRanks(scores: readonly (readonly number[])[]): [
   return out;
 }
 
-/** Names for the clusters (same order as `profiles`), unique (see the module comment). */
+/** Names that say a segment has stopped buying (see {@link namesContradict}). */
+export const GONE_NAMES: readonly SegmentName[] = ['Hibernating', 'Lost'];
+/** Names that say a segment buys now and repeatedly (see {@link namesContradict}). */
+export const ACTIVE_NAMES: readonly SegmentName[] = ['Champions', 'Loyal', 'Potential loyalists'];
+
+/**
+ * The first pair (gone, active) of clusters whose names contradict their numbers, or undefined.
+ * Names are SEGMENT_NAMES indices per cluster. A cluster named Hibernating or Lost must have
+ * been away longer (recencyDays strictly greater) than every cluster named Champions, Loyal or
+ * Potential loyalists, and must not buy more often (frequency not greater).
+ */
+export function namesContradict(profiles: readonly SegmentProfile[], nameIdx: readonly number[]): [number, number] | undefined {
+  for (let g = 0; g < profiles.length; g++) {
+    if (!GONE_NAMES.includes(SEGMENT_NAMES[nameIdx[g]!]!)) continue;
+    for (let a = 0; a < profiles.length; a++) {
+      if (!ACTIVE_NAMES.includes(SEGMENT_NAMES[nameIdx[a]!]!)) continue;
+      const pg = profiles[g]!;
+      const pa = profiles[a]!;
+      if (!(pg.recencyDays > pa.recencyDays) || pg.frequency > pa.frequency) return [g, a];
+    }
+  }
+  return undefined;
+}
+
+/** Cost of giving a name to a cluster that must not have it (see assignNames). */
+const FORBIDDEN = 1e6;
+/** Search nodes of the repair before it settles for the best consistent naming found. */
+const MAX_REPAIR_NODES = 500;
+
+/**
+ * SEGMENT_NAMES index per cluster: the minimum-cost assignment under the constraint of
+ * {@link namesContradict}. Every name is available k times, a reuse costing 10 more per copy
+ * (more than any prototype distance), so every name is used once before any is used twice and,
+ * without a contradiction, the result is the plain Hungarian assignment. With one, a small
+ * branch and bound: for a contradicting pair (gone g, active a), either g may not have a gone
+ * name or a may not have an active one; each branch re-runs the Hungarian algorithm with those
+ * names priced out, and the cheapest consistent naming wins (adding a ban never lowers the cost,
+ * so a branch that already costs more than the best consistent naming is dropped). Banning every
+ * gone and active name leaves New, At risk and Can't lose them in k copies each, so a consistent
+ * naming always exists — at worst with a neutral name used twice rather than a contradiction.
+ */
+function assignNames(scores: readonly (readonly number[])[], profiles: readonly SegmentProfile[]): number[] {
+  const k = scores.length;
+  const m = SEGMENT_NAMES.length;
+  const columns: number[] = [];
+  for (let r = 0; r < k; r++) for (let j = 0; j < m; j++) columns.push(j);
+  const base = scores.map((s) => columns.map((j, col) => cost(s, PROTOTYPES[j]!) + Math.floor(col / m) * 10));
+  const solve = (bans: ReadonlySet<string>) => {
+    const costs = base.map((row, i) =>
+      row.map((c, col) => {
+        const name = SEGMENT_NAMES[columns[col]!]!;
+        const banned = (GONE_NAMES.includes(name) && bans.has(`g${i}`)) || (ACTIVE_NAMES.includes(name) && bans.has(`a${i}`));
+        return banned ? c + FORBIDDEN : c;
+      }),
+    );
+    const cols = hungarian(costs);
+    let total = 0;
+    cols.forEach((col, i) => {
+      total += costs[i]![col]!;
+    });
+    return { names: cols.map((col) => columns[col]!), total };
+  };
+  let best: { names: number[]; total: number } | undefined;
+  const stack: Set<string>[] = [new Set()];
+  const seen = new Set<string>();
+  let nodes = 0;
+  while (stack.length > 0 && nodes < MAX_REPAIR_NODES) {
+    const bans = stack.pop()!;
+    const key = [...bans].sort().join(',');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    nodes++;
+    const res = solve(bans);
+    if (best && res.total >= best.total) continue;
+    const clash = namesContradict(profiles, res.names);
+    if (!clash) {
+      best = res;
+      continue;
+    }
+    const [g, a] = clash;
+    stack.push(new Set([...bans, `a${a}`]), new Set([...bans, `g${g}`]));
+  }
+  if (best) return best.names;
+  // Out of search budget without a consistent naming (not seen in practice): ban every gone
+  // and active name from every cluster involved in a contradiction until none is left.
+  const bans = new Set<string>();
+  for (;;) {
+    const res = solve(bans);
+    const clash = namesContradict(profiles, res.names);
+    if (!clash) return res.names;
+    bans.add(`g${clash[0]}`).add(`a${clash[1]}`);
+  }
+}
+
+/**
+ * Names for the clusters (same order as `profiles`), unique up to 8 clusters (see the module
+ * comment), and never contradicting the numbers: see {@link namesContradict} and assignNames.
+ */
 export function nameSegments(profiles: readonly SegmentProfile[], population: PopulationQuantiles): string[] {
   const k = profiles.length;
   if (k === 0) return [];
   const scores = blendWithClusterRanks(profiles.map((p) => rfmScores(p, population)));
-  const reps = Math.ceil(k / SEGMENT_NAMES.length);
-  const columns: number[] = [];
-  for (let r = 0; r < reps; r++) for (let j = 0; j < SEGMENT_NAMES.length; j++) columns.push(j);
-  // A reused name costs a little more, so every name is used once before any is used twice.
-  const costs = scores.map((s) => columns.map((j, col) => cost(s, PROTOTYPES[j]!) + Math.floor(col / SEGMENT_NAMES.length) * 10));
-  const chosen = hungarian(costs).map((col) => columns[col]!);
+  const chosen = assignNames(scores, profiles);
 
   const names = chosen.map((j) => SEGMENT_NAMES[j]! as string);
   const groups = new Map<string, number[]>();

@@ -25,6 +25,16 @@ export interface CustomerHistory {
   subscriptionsStarted?: { date: Date; productId: string }[];
   subscriptionsCancelled?: { date: Date; productId?: string }[];
   emailEvents?: { date: Date; kind: 'opened' | 'clicked' }[];
+  /** Web visits (the prospect model, mining/prospects.ts). */
+  visits?: Date[];
+  /** Contact-form inquiries. */
+  inquiries?: Date[];
+  /** Coupon requests (also those made for a purchase). */
+  couponRequests?: Date[];
+  /** Earliest touchpoint of any kind. */
+  firstSeen?: Date;
+  /** Source of that first touchpoint (generic, shopify, stripe, zendesk, ...). */
+  source?: string;
   /** Latest known currency, for reporting amounts. */
   currency?: string;
 }
@@ -71,6 +81,10 @@ export interface CustomerFeatures {
   cancellations90d?: number;
   /** Distinct purchase days up to asOf (= frequency + 1 for buyers, 0 without purchases). */
   transactions?: number;
+  /** Complaint tickets up to asOf, the whole history (complaints90d is the last 90 days). */
+  complaintsToDate?: number;
+  /** Refunds up to asOf, the whole history (refunds90d is the last 90 days). */
+  refundsToDate?: number;
   categoryShares: Record<string, number>;
 }
 
@@ -82,7 +96,9 @@ export interface Segment {
   centroid: Record<string, number>;
 }
 
-export type FlagType = 'churn-risk' | 'up-sell' | 'cross-sell';
+/** Every flag type, in the order lists show them. */
+export const FLAG_TYPES = ['churn-risk', 'up-sell', 'cross-sell', 'reorder-due', 'moment', 'prospect'] as const;
+export type FlagType = (typeof FLAG_TYPES)[number];
 
 export interface Flag {
   customerId: string;
@@ -94,7 +110,16 @@ export interface Flag {
   expectedValueMinor: number;
   /** Cross-sell: suggested categories, best first. Up-sell: the suggested product/tier. */
   suggestions?: string[];
+  /** Reorder-due: the expected purchase day; moment: the anniversary (YYYY-MM-DD). */
+  date?: string;
 }
+
+/** Lifecycle stage (mining/lifecycle.ts defines each). */
+export type Lifecycle = 'prospect' | 'first-time' | 'repeat' | 'loyal' | 'lapsing' | 'lapsed';
+/** Value tier (mining/lifecycle.ts defines each). */
+export type ValueTier = 'most-valuable' | 'potential' | 'low-value';
+/** The purchase model behind a customer's P(alive), or 'rule' when no model could identify dropout. */
+export type PurchaseModelName = 'bgnbd' | 'paretoNbd' | 'mbgNbd';
 
 export interface ScoredCustomer {
   customerId: string;
@@ -103,7 +128,16 @@ export interface ScoredCustomer {
   pAlive: number;
   expectedPurchases: number;
   clvMinor: number;
+  /** Churn score with service signals (complaints, failed payments, ...); ranks churn-risk flags. */
   churnRisk: number;
+  /** Calibrated P(no purchase in the next churn-horizon days), before service signals. */
+  churnProbability: number;
+  /** Where P(alive) came from: the chosen purchase model, or the stated recency rule. */
+  model: PurchaseModelName | 'rule';
+  lifecycle: Lifecycle;
+  valueTier: ValueTier;
+  /** Expected next purchase day (YYYY-MM-DD), null for prospects and lapsed customers. */
+  nextPurchaseDate: string | null;
 }
 
 export interface MiningResult {
@@ -115,9 +149,61 @@ export interface MiningResult {
   /** Names of the scaled feature columns k-means ran on, and the matrix rows (same order as customers). */
   featureNames: string[];
   scaledFeatures: Float64Array[];
+  /** The chosen purchase model's parameters (fitted on the sample) and Gamma-Gamma's. */
   models: {
+    chosen?: PurchaseModelName;
+    /** 'rule' when the chosen model cannot identify dropout (see warnings). */
+    pAliveSource?: 'model' | 'rule';
     bgnbd?: { r: number; alpha: number; a: number; b: number; logLikelihood: number; iterations: number };
+    paretoNbd?: { r: number; alpha: number; s: number; beta: number; logLikelihood: number; iterations: number };
+    mbgNbd?: { r: number; alpha: number; a: number; b: number; logLikelihood: number; iterations: number };
     gammaGamma?: { p: number; q: number; v: number; logLikelihood: number; iterations: number };
+  };
+  /** How the purchase model was chosen (mining/model-choice.ts). */
+  modelChoice: {
+    cutoff?: string;
+    holdoutDays?: number;
+    buyers?: number;
+    criterion: 'holdout' | 'log-likelihood' | 'none';
+    candidates: {
+      name: PurchaseModelName;
+      calibration?: { params: Record<string, number>; logLikelihood: number; converged: boolean };
+      holdoutRmse?: number;
+      holdoutPredicted?: number;
+      holdoutActual?: number;
+      error?: string;
+      unidentified?: string;
+    }[];
+    chosen?: PurchaseModelName;
+  };
+  /** The churn probability's horizon, calibration and out-of-time evaluation (mining/churn.ts). */
+  churn: {
+    horizonDays: number;
+    calibration: string;
+    backtest?: { cutoff: string; horizonDays: number; customers: number; churned: number; auc: number };
+    evaluation?: {
+      fitCutoff: string;
+      testCutoff: string;
+      horizonDays: number;
+      customers: number;
+      ece: number;
+      bins: number;
+      auc: number;
+      meanPredicted: number;
+      observedRate: number;
+    };
+  };
+  /** Fit diagnostics a user must see (a parameter at a bound, a fallback rule in use, ...). */
+  warnings: string[];
+  /** Why a model part was left out or fell back. */
+  notes: string[];
+  /** Silhouette (and sizes, when known) of every k tried. */
+  kSelection?: { k: number; silhouette: number; sizes?: number[]; smallestShare?: number }[];
+  tiers: { tier: ValueTier; customers: number; share: number; meanClvMinor: number; meanSpendMinor: number; clvShare: number }[];
+  funnel: {
+    stages: Record<Lifecycle, number>;
+    reached: { known: number; bought: number; repeated: number; loyal: number };
+    conversion: { prospectToFirst: number | null; firstToRepeat: number | null; repeatToLoyal: number | null };
   };
   timingsMs: Record<string, number>;
 }

@@ -1,5 +1,7 @@
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FunnelCounts } from '../mining/lifecycle.js';
+import type { Lifecycle, ValueTier } from '../mining/types.js';
 import { batchWrite, isConditionalFailure, withoutKeys, type Item } from './dynamo.js';
 import {
   CUSTOMER_PK_PREFIX,
@@ -69,6 +71,9 @@ export interface RunRecord {
       touchpoints?: number;
       flags?: Record<string, number>;
       segments?: Record<string, number>;
+      /** Customers per value tier and the shard's funnel counts (lifecycle.ts FunnelCounts). */
+      tiers?: Record<string, { customers: number; clvMinor: number; spendMinor: number }>;
+      funnel?: FunnelCounts;
       clvGrid?: number[];
       ms?: number;
       /** The shard's skipped customers (a bounded share of MAX_SKIPPED_STORED) and how many there were. */
@@ -93,6 +98,8 @@ export interface FlagItem {
   suggestions?: string[];
   expectedValueMinor: number;
   segment: string;
+  /** Reorder-due: the expected purchase day; moment: the anniversary (YYYY-MM-DD). */
+  date?: string;
   createdAt: string;
   /** Epoch seconds: DynamoDB TTL removes stale flags (lazily, so reads filter too). */
   expiresAt: number;
@@ -106,6 +113,13 @@ export interface CustomerMiningItem {
   pAlive: number;
   expectedPurchases: number;
   churnRisk: number;
+  /** Calibrated P(no purchase in the run's churn horizon); absent on items of older runs. */
+  churnProbability?: number;
+  /** The purchase model behind P(alive), or 'rule'. */
+  model?: string;
+  lifecycle?: Lifecycle;
+  valueTier?: ValueTier;
+  nextPurchaseDate?: string | null;
   scoredAt: string;
 }
 

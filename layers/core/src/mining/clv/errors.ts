@@ -14,12 +14,12 @@ export type ModelFitFailure =
   | 'non-finite';
 
 /**
- * Thrown by the CLV model fitters (BG/NBD, Gamma-Gamma) when they cannot produce a usable
+ * Thrown by the CLV model fitters (BG/NBD, Pareto/NBD, MBG/NBD, Gamma-Gamma) when they cannot produce a usable
  * maximum-likelihood estimate. Not an HTTP error: callers decide how to surface it.
  */
 export class ModelFitError extends Error {
   constructor(
-    readonly model: 'bg-nbd' | 'gamma-gamma',
+    readonly model: 'bg-nbd' | 'pareto-nbd' | 'mbg-nbd' | 'gamma-gamma',
     readonly reason: ModelFitFailure,
     message: string,
     readonly details: Record<string, unknown> = {},
