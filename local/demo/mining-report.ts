@@ -5,6 +5,7 @@
  * and the top candidates per flag with their reasons.
  */
 import { ENV } from '../../layers/core/src/config.js';
+import { FLAG_TYPES } from '../../layers/core/src/mining/types.js';
 import type { DemoContext, DemoStep } from './index.js';
 import type { LatentType } from './population.js';
 
@@ -19,6 +20,14 @@ interface RunView {
     k: number;
     flags: Record<string, number>;
     segments: { name: string; size: number; share: number; centroid?: Record<string, number> }[];
+    warnings?: string[];
+    modelChoice?: { chosen?: string; criterion: string; candidates: { name: string; holdoutRmse?: number }[] };
+    churn?: { horizonDays: number; evaluation?: { ece: number; auc: number } };
+    tiers?: { tier: string; customers: number; share: number; meanClvMinor: number; clvShare: number }[];
+    funnel?: {
+      stages: Record<string, number>;
+      conversion: { prospectToFirst: number | null; firstToRepeat: number | null; repeatToLoyal: number | null };
+    } | null;
   } | null;
   errors: { phase: string; message: string }[];
 }
@@ -36,6 +45,8 @@ export interface MiningReport {
   run: RunView;
   /** segment -> latent type -> customers. */
   crossTab: Record<string, Partial<Record<LatentType, number>>>;
+  /** customerId -> the generated name (synthetic data, so the report may show it). */
+  names?: Record<string, string>;
 }
 
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
@@ -66,34 +77,57 @@ async function waitForRun(ctx: DemoContext, key: string, runId: string): Promise
 }
 
 /** Where each hidden type ended up: the test of whether mining found the structure. */
-async function crossTab(ctx: DemoContext, key: string): Promise<MiningReport['crossTab']> {
+async function crossTab(ctx: DemoContext, key: string): Promise<Required<Pick<MiningReport, 'crossTab' | 'names'>>> {
   const customers = ctx.population?.customers ?? [];
   const table: MiningReport['crossTab'] = {};
+  const names: Record<string, string> = {};
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       while (next < customers.length) {
         const c = customers[next++]!;
-        const found = await api<{ customers: { mining: { segment: string } | null }[] }>(
+        const found = await api<{ customers: { customerId: string; mining: { segment: string } | null }[] }>(
           ctx,
           key,
           `/customers?email=${encodeURIComponent(c.email)}`,
         );
         const segment = found.customers[0]?.mining?.segment ?? '(not scored)';
+        if (found.customers[0]) names[found.customers[0].customerId] = `${c.firstName} ${c.lastName}`;
         table[segment] ??= {};
         const row = table[segment];
         row[c.latentType] = (row[c.latentType] ?? 0) + 1;
       }
     }),
   );
-  return table;
+  return { crossTab: table, names };
 }
 
-export function formatReport(run: RunView, tab: MiningReport['crossTab'], top: Record<string, FlagView[]>): string[] {
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${Math.round(v * 100)}%`);
+
+export function formatReport(
+  run: RunView,
+  tab: MiningReport['crossTab'],
+  top: Record<string, FlagView[]>,
+  names: Record<string, string> = {},
+): string[] {
   const s = run.summary!;
+  const chosen = s.modelChoice?.chosen;
   const lines = [
     '',
     `  Mining run ${run.runId}: ${s.customers} customers, ${s.touchpoints} touchpoints, k = ${s.k}, ${(run.timingsMs.total ?? 0) / 1000} s over ${run.shards.total} shards`,
+    ...(chosen
+      ? [
+          `  Purchase model: ${chosen} (by ${s.modelChoice!.criterion}; ${s
+            .modelChoice!.candidates.map((c) => `${c.name} RMSE ${c.holdoutRmse?.toFixed(3) ?? '-'}`)
+            .join(', ')})`,
+        ]
+      : []),
+    ...(s.churn?.evaluation
+      ? [
+          `  Churn probability (${s.churn.horizonDays} days): out-of-time ECE ${s.churn.evaluation.ece.toFixed(3)}, AUC ${s.churn.evaluation.auc.toFixed(3)}`,
+        ]
+      : []),
+    ...(s.warnings ?? []).map((w) => `  warning: ${w}`),
     '',
     `  ${pad('segment', 20)}${lpad('customers', 10)}${lpad('share', 7)}${lpad('days since', 12)}${lpad('purchases', 11)}${lpad('avg order', 11)}${lpad('CLV', 8)}`,
   ];
@@ -113,6 +147,23 @@ export function formatReport(run: RunView, tab: MiningReport['crossTab'], top: R
   for (const [segment, row] of Object.entries(tab).sort()) {
     lines.push(`  ${pad(segment, 20)}${types.map((t) => lpad(row[t] ?? 0, 18)).join('')}`);
   }
+  if (s.tiers?.length) {
+    lines.push('', `  ${pad('value tier', 20)}${lpad('customers', 10)}${lpad('share', 7)}${lpad('mean CLV', 10)}${lpad('CLV share', 11)}`);
+    for (const t of s.tiers)
+      lines.push(
+        `  ${pad(t.tier, 20)}${lpad(t.customers, 10)}${lpad(pct(t.share), 7)}${lpad(euros(t.meanClvMinor), 10)}${lpad(pct(t.clvShare), 11)}`,
+      );
+  }
+  if (s.funnel) {
+    const f = s.funnel;
+    lines.push(
+      '',
+      `  Funnel now: ${Object.entries(f.stages)
+        .map(([stage, n]) => `${stage} ${n}`)
+        .join(', ')}`,
+      `  Conversion: prospect -> first purchase ${pct(f.conversion.prospectToFirst)}, first -> repeat ${pct(f.conversion.firstToRepeat)}, repeat -> loyal ${pct(f.conversion.repeatToLoyal)}`,
+    );
+  }
   lines.push(
     '',
     `  Flags: ${Object.entries(s.flags)
@@ -123,7 +174,8 @@ export function formatReport(run: RunView, tab: MiningReport['crossTab'], top: R
     lines.push('', `  Top ${type} candidates:`);
     for (const f of flags) {
       const suggestion = f.suggestions?.length ? ` -> ${f.suggestions.slice(0, 3).join(', ')}` : '';
-      lines.push(`    ${f.score.toFixed(2)}  ${f.customerId} (${f.segment}, ${euros(f.expectedValueMinor)})${suggestion}`);
+      const who = names[f.customerId] ? `${names[f.customerId]} (${f.customerId.slice(0, 8)})` : f.customerId;
+      lines.push(`    ${f.score.toFixed(2)}  ${who}, ${f.segment}, ${euros(f.expectedValueMinor)}${suggestion}`);
       for (const reason of f.reasons.slice(0, 3)) lines.push(`          - ${reason}`);
     }
   }
@@ -149,12 +201,15 @@ export const miningStep: DemoStep = {
       if (run.phase !== 'completed' || !run.summary)
         throw new Error(`run ${run.runId} ended ${run.phase}: ${run.errors.map((e) => e.message).join('; ')}`);
       const top: Record<string, FlagView[]> = {};
-      for (const type of ['churn-risk', 'up-sell', 'cross-sell']) {
-        top[type] = (await api<{ items: FlagView[] }>(ctx, key, `/flags?type=${type}&limit=3`)).items;
+      for (const type of FLAG_TYPES) {
+        // The index orders by score; among the best 50 the report shows the most valuable three.
+        const items = (await api<{ items: FlagView[] }>(ctx, key, `/flags?type=${type}&limit=50`)).items;
+        const best = items.sort((a, b) => b.expectedValueMinor - a.expectedValueMinor || b.score - a.score).slice(0, 3);
+        if (best.length) top[type] = best;
       }
-      const tab = await crossTab(ctx, key);
-      ctx.mining = { run, crossTab: tab };
-      for (const line of formatReport(run, tab, top)) ctx.log(line);
+      const { crossTab: tab, names } = await crossTab(ctx, key);
+      ctx.mining = { run, crossTab: tab, names };
+      for (const line of formatReport(run, tab, top, names)) ctx.log(line);
     } catch (error) {
       ctx.log(`warning: the mining run did not complete: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -94,8 +94,13 @@ describe('mine (end to end on a synthetic base with planted types)', () => {
     expect(risk('champion')).toBeLessThan(0.2);
     const churnFlagged = new Set(result.flags.filter((f) => f.type === 'churn-risk').map((f) => f.customerId));
     const share = (t: SyntheticType) => by(t).filter((c) => churnFlagged.has(c.customerId)).length / by(t).length;
-    expect(share('at-risk')).toBeGreaterThan(0.3);
+    // Customers already gone are lapsed, not "at risk": the flag goes to those still worth saving.
+    const inStage = (t: SyntheticType, stages: string[]) => by(t).filter((c) => stages.includes(c.lifecycle)).length / by(t).length;
+    expect(inStage('lost', ['lapsed'])).toBeGreaterThan(0.9);
+    expect(inStage('at-risk', ['lapsing', 'lapsed'])).toBeGreaterThan(0.6);
+    expect(share('at-risk')).toBeGreaterThan(share('champion'));
     expect(share('champion')).toBeLessThan(0.05);
+    for (const c of result.customers.filter((c) => churnFlagged.has(c.customerId))) expect(c.pAlive).toBeGreaterThanOrEqual(0.5);
     const segmentsOf = (t: SyntheticType) => {
       const counts = new Map<string, number>();
       for (const c of by(t)) counts.set(c.segment, (counts.get(c.segment) ?? 0) + 1);

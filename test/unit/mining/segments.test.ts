@@ -95,9 +95,10 @@ describe('names never contradict the numbers', () => {
     frequency: fc.double({ min: 0, max: 60, noNaN: true }),
     monetary: fc.double({ min: 1, max: 400, noNaN: true }),
     tenureDays: fc.double({ min: 0, max: 1200, noNaN: true }),
+    pAlive: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
   });
 
-  it('a Hibernating or Lost segment has been away longer than, and buys no more often than, every Champions / Loyal / Potential loyalists one', () => {
+  it('a gone or quiet segment has been away longer than, is less likely alive than, and (Hibernating, Lost) buys no more often than every Champions / Loyal / Potential loyalists one', () => {
     fc.assert(
       fc.property(fc.array(profile, { minLength: 1, maxLength: 12 }), fc.boolean(), (profiles, withAmounts) => {
         const ps = withAmounts ? profiles : profiles.map(({ monetary: _, ...p }) => p);
@@ -109,7 +110,8 @@ describe('names never contradict the numbers', () => {
           ps.forEach((a, j) => {
             if (!isActive(names[j]!)) return;
             expect(g.recencyDays).toBeGreaterThan(a.recencyDays);
-            expect(g.frequency).toBeLessThanOrEqual(a.frequency);
+            if (/^(Hibernating|Lost)/.test(names[i]!)) expect(g.frequency).toBeLessThanOrEqual(a.frequency);
+            if (g.pAlive !== undefined && a.pAlive !== undefined) expect(g.pAlive).toBeLessThan(a.pAlive);
           });
         });
       }),

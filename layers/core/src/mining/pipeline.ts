@@ -456,13 +456,20 @@ function describeSegments(
   const k = km.k;
   // Names from centroid profiles in original units.
   const byName = (name: string) => cols.findIndex((c) => c.name === name);
-  const profiles: SegmentProfile[] = km.centroids.map((c) => {
+  const aliveSums = new Float64Array(k);
+  const members = new Float64Array(k);
+  km.assignments.forEach((c, i) => {
+    aliveSums[c]! += valued[buyerIdx[i]!]!.pAlive;
+    members[c]!++;
+  });
+  const profiles: SegmentProfile[] = km.centroids.map((c, j) => {
     const u = unscaleRow(scaler, c);
     return {
       recencyDays: u[byName('daysSinceLastPurchase')]!,
       frequency: u[byName('frequency')]!,
       monetary: hasAmounts ? u[byName('averageOrderValue')]! : undefined,
       tenureDays: u[byName('tenureDays')]!,
+      pAlive: members[j]! > 0 ? aliveSums[j]! / members[j]! : undefined,
     };
   });
   const buyerFeatures = buyerIdx.map((i) => features[i]!);

@@ -21,9 +21,11 @@
  *   Lost                  0.05  0.15  0.20  0.60   one or two purchases, long ago
  *
  * and clusters get names by a minimum-cost assignment (Hungarian algorithm) on the weighted
- * squared distance to the prototypes (weights R 2, F 1.5, M 0.3, T 0.6: recency and frequency
+ * squared distance to the prototypes (weights R 2, F 1.5, M 0.6, T 0.6: recency and frequency
  * decide, as in the usual RF segment maps; money mostly separates Champions / Can't lose them
- * from their neighbours; M is left out without amounts), so each name is used once and the overall fit is best rather
+ * from their neighbours, and at 0.3 it let a recent, frequent, big-basket cluster of a shorter
+ * tenure be called Potential loyalists while no cluster was called Champions; M is left out
+ * without amounts), so each name is used once and the overall fit is best rather
  * than greedy. With more than 8 clusters names are reused, and the clusters sharing a name are
  * told apart by value ("Loyal (higher value)" / "Loyal (lower value)", or numbered beyond two).
  *
@@ -31,10 +33,11 @@
  * cluster "Hibernating" while a "Loyal" one has been away longer, or buys less often. Names must
  * not contradict the numbers: every cluster named Hibernating or Lost has a strictly longer
  * recency (days since last purchase) than every cluster named Champions, Loyal or Potential
- * loyalists, and a frequency no higher than theirs. The assignment is the cheapest one that
+ * loyalists, a frequency no higher than theirs, and (when known) a lower mean P(alive). The assignment is the cheapest one that
  * satisfies this (a branch and bound over the Hungarian algorithm, see assignNames); when no
- * naming with eight distinct names does, a neutral name (New, At risk, Can't lose them) is
- * used twice rather than a contradicting one.
+ * naming with eight distinct names does, a neutral name (New) is
+ * used twice rather than a contradicting one. (At risk and Can't lose them count as "gone" for
+ * recency and P(alive), not for frequency: they bought often, then stopped.)
  */
 
 export const SEGMENT_NAMES = [
@@ -60,7 +63,7 @@ const PROTOTYPES: readonly (readonly [number, number, number, number])[] = [
   [0.35, 0.25, 0.3, 0.5],
   [0.05, 0.15, 0.2, 0.6],
 ];
-const WEIGHTS = [2, 1.5, 0.3, 0.6] as const;
+const WEIGHTS = [2, 1.5, 0.6, 0.6] as const;
 
 /** A cluster profile in original units. */
 export interface SegmentProfile {
@@ -69,6 +72,8 @@ export interface SegmentProfile {
   /** Average order value (minor units); undefined when the data has no amounts. */
   monetary?: number;
   tenureDays: number;
+  /** Mean P(alive) of the cluster's customers, when known: a "gone" name needs a lower one. */
+  pAlive?: number;
 }
 
 /** Population distributions as quantile grids (ascending; e.g. from {@link quantileGrid}). */
@@ -218,16 +223,20 @@ export function blendWithClusterRanks(scores: readonly (readonly number[])[]): [
   return out;
 }
 
-/** Names that say a segment has stopped buying (see {@link namesContradict}). */
-export const GONE_NAMES: readonly SegmentName[] = ['Hibernating', 'Lost'];
+/** Names that say a segment has stopped buying, or gone quiet (see {@link namesContradict}). */
+export const GONE_NAMES: readonly SegmentName[] = ['At risk', "Can't lose them", 'Hibernating', 'Lost'];
+/** Of those, the ones that also say "few purchases" (At risk and Can't lose them bought often). */
+const FEW_PURCHASES_NAMES: readonly SegmentName[] = ['Hibernating', 'Lost'];
 /** Names that say a segment buys now and repeatedly (see {@link namesContradict}). */
 export const ACTIVE_NAMES: readonly SegmentName[] = ['Champions', 'Loyal', 'Potential loyalists'];
 
 /**
  * The first pair (gone, active) of clusters whose names contradict their numbers, or undefined.
- * Names are SEGMENT_NAMES indices per cluster. A cluster named Hibernating or Lost must have
- * been away longer (recencyDays strictly greater) than every cluster named Champions, Loyal or
- * Potential loyalists, and must not buy more often (frequency not greater).
+ * Names are SEGMENT_NAMES indices per cluster. A cluster named At risk, Can't lose them,
+ * Hibernating or Lost must have been away longer (recencyDays strictly greater) than every
+ * cluster named Champions, Loyal or Potential loyalists and, when the profiles carry it, be less
+ * likely alive (mean P(alive) strictly lower); one named Hibernating or Lost must also not buy
+ * more often (frequency not greater).
  */
 export function namesContradict(profiles: readonly SegmentProfile[], nameIdx: readonly number[]): [number, number] | undefined {
   for (let g = 0; g < profiles.length; g++) {
@@ -236,7 +245,9 @@ export function namesContradict(profiles: readonly SegmentProfile[], nameIdx: re
       if (!ACTIVE_NAMES.includes(SEGMENT_NAMES[nameIdx[a]!]!)) continue;
       const pg = profiles[g]!;
       const pa = profiles[a]!;
-      if (!(pg.recencyDays > pa.recencyDays) || pg.frequency > pa.frequency) return [g, a];
+      if (!(pg.recencyDays > pa.recencyDays)) return [g, a];
+      if (FEW_PURCHASES_NAMES.includes(SEGMENT_NAMES[nameIdx[g]!]!) && pg.frequency > pa.frequency) return [g, a];
+      if (pg.pAlive !== undefined && pa.pAlive !== undefined && !(pg.pAlive < pa.pAlive)) return [g, a];
     }
   }
   return undefined;
@@ -256,8 +267,8 @@ const MAX_REPAIR_NODES = 500;
  * name or a may not have an active one; each branch re-runs the Hungarian algorithm with those
  * names priced out, and the cheapest consistent naming wins (adding a ban never lowers the cost,
  * so a branch that already costs more than the best consistent naming is dropped). Banning every
- * gone and active name leaves New, At risk and Can't lose them in k copies each, so a consistent
- * naming always exists — at worst with a neutral name used twice rather than a contradiction.
+ * gone and active name leaves New in k copies, so a consistent naming always exists — at worst
+ * with a neutral name used twice rather than a contradiction.
  */
 function assignNames(scores: readonly (readonly number[])[], profiles: readonly SegmentProfile[]): number[] {
   const k = scores.length;
