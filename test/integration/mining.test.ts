@@ -26,6 +26,7 @@ async function startRun(shards = 3) {
 
 describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
   let run: any;
+  const summary = () => run.summary;
   let demo: Awaited<ReturnType<typeof runDemo>>;
 
   beforeAll(async () => {
@@ -96,6 +97,38 @@ describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
     const segments = await (await api('/segments')).json();
     expect(segments.runId).toBe(run.runId);
     expect(segments.segments.map((s: any) => s.name)).toEqual(run.summary.segments.map((s: any) => s.name));
+  });
+
+  it('reports the model choice, churn calibration, warnings, value tiers and funnel, and serves them', async () => {
+    const { summary } = run;
+    expect(summary.modelChoice.candidates.map((c: any) => c.name)).toEqual(['bgnbd', 'paretoNbd', 'mbgNbd']);
+    expect(Array.isArray(summary.warnings)).toBe(true);
+    expect(summary.churn.horizonDays).toBe(90);
+    const tierTotal = summary.tiers.reduce((n: number, t: any) => n + t.customers, 0);
+    expect(tierTotal).toBe(summary.customers);
+    const stages = Object.values(summary.funnel.stages).reduce((n: number, v: any) => n + v, 0);
+    expect(stages).toBe(summary.customers);
+    expect(summary.funnel.conversion.firstToRepeat).toBeCloseTo(summary.funnel.reached.repeated / summary.funnel.reached.bought, 12);
+    const funnel = await (await api('/funnel')).json();
+    expect(funnel).toMatchObject({ runId: run.runId, funnel: summary.funnel, tiers: summary.tiers });
+    expect((await (await api('/segments')).json()).tiers).toEqual(summary.tiers);
+  });
+
+  it('gives every customer a lifecycle, value tier and churn probability, and each flag type at most 20% of its base', async () => {
+    const [flag] = (await (await api('/flags?type=churn-risk&limit=1')).json()).items;
+    const customer = await (await api(`/customers/${flag.customerId}`)).json();
+    expect(customer.mining).toMatchObject({
+      lifecycle: flag.lifecycle,
+      valueTier: flag.valueTier,
+      model: expect.any(String),
+      churnProbability: expect.any(Number),
+    });
+    expect(customer.mining.lifecycle).not.toBe('lapsed');
+    const buyers = summary().funnel.reached.bought;
+    const prospects = summary().customers - buyers;
+    // The budget's cut is fixed on the fit sample; flags tied with the cut pass too (hence + 3).
+    for (const [type, n] of Object.entries(summary().flags) as [string, number][])
+      expect(n).toBeLessThanOrEqual(Math.floor(0.2 * (type === 'prospect' ? prospects : buyers)) + 3);
   });
 
   it('treats a redelivered score message as a no-op on a completed run', async () => {

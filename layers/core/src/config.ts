@@ -23,9 +23,10 @@ export const ENV = {
     stripe: 'WEBHOOK_SECRET_STRIPE',
     zendesk: 'WEBHOOK_SECRET_ZENDESK',
   } satisfies Record<SourceName, string>,
-  /** Mining: parallel scan segments per run, customers in the model sample, days a flag stays valid. */
+  /** Mining: parallel scan segments per run, customers in the model sample, the churn horizon, days a flag stays valid. */
   miningShards: 'MINING_SHARDS',
   miningSampleSize: 'MINING_SAMPLE_SIZE',
+  churnHorizonDays: 'MINING_CHURN_HORIZON_DAYS',
   flagTtlDays: 'FLAG_TTL_DAYS',
   /** The offer rule set as JSON (see README, "Mistake prevention"); unset = the defaults. */
   offerRules: 'OFFER_RULES',
@@ -88,6 +89,7 @@ export const ConfigSchema = z.object({
   MINING_SHARDS: z.coerce.number().int().min(1).max(256).default(MINING_DEFAULTS.shards),
   MINING_SAMPLE_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(MINING_DEFAULTS.sampleSize),
   FLAG_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(MINING_DEFAULTS.flagTtlDays),
+  MINING_CHURN_HORIZON_DAYS: z.coerce.number().int().min(7).max(730).default(MINING_DEFAULTS.churn.horizonDays),
   OFFER_RULES: z.string().optional(),
   DEFAULT_PHONE_REGION: z
     .string()
@@ -105,7 +107,7 @@ export interface Config {
   piiHashKey?: string;
   webhookSecrets: Record<SourceName, string[]>;
   endpoints: { dynamodb?: string; sqs?: string; s3?: string };
-  mining: { shards: number; sampleSize: number; flagTtlDays: number };
+  mining: { shards: number; sampleSize: number; flagTtlDays: number; churnHorizonDays: number };
   offerRules: RuleSetConfig;
   /** Region for phone numbers written without a country code; unset = such numbers are not identifiers. */
   defaultPhoneRegion?: CountryCode;
@@ -155,7 +157,12 @@ export function parseConfig(env: Env): Config {
       zendesk: c.WEBHOOK_SECRET_ZENDESK,
     },
     endpoints: { dynamodb: c.DYNAMODB_ENDPOINT, sqs: c.SQS_ENDPOINT, s3: c.S3_ENDPOINT },
-    mining: { shards: c.MINING_SHARDS, sampleSize: c.MINING_SAMPLE_SIZE, flagTtlDays: c.FLAG_TTL_DAYS },
+    mining: {
+      shards: c.MINING_SHARDS,
+      sampleSize: c.MINING_SAMPLE_SIZE,
+      flagTtlDays: c.FLAG_TTL_DAYS,
+      churnHorizonDays: c.MINING_CHURN_HORIZON_DAYS,
+    },
     offerRules: offerRules(c.OFFER_RULES),
     defaultPhoneRegion: c.DEFAULT_PHONE_REGION,
   };

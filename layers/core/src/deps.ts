@@ -78,6 +78,7 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
     defaultShards: config.mining.shards,
     sampleSize: config.mining.sampleSize,
     flagTtlDays: config.mining.flagTtlDays,
+    options: { churnHorizonDays: config.mining.churnHorizonDays },
   };
   return {
     runs,

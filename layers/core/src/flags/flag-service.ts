@@ -7,6 +7,7 @@ import type { PiiHasher } from '../identity/pii-hasher.js';
 import { customerPk, FLAGS_INDEX, flagSk, flagsIndexPk, flagsIndexSk, parseFlagsIndexSk } from '../store/keys.js';
 import { isStalled, RUN_STALL_AFTER_MS, type FlagItem, type MiningStore, type RunRecord } from '../store/mining-store.js';
 import { FLAG_TYPES } from '../mining/types.js';
+import { LIFECYCLE_STAGES, VALUE_TIERS } from '../mining/lifecycle.js';
 
 export { FLAG_TYPES };
 
@@ -30,6 +31,8 @@ export const FlagSchema = z
     date: z.string().optional().meta({ description: 'reorder-due: the expected purchase day; moment: the anniversary (YYYY-MM-DD)' }),
     expectedValueMinor: z.number().int(),
     segment: z.string(),
+    lifecycle: z.enum(LIFECYCLE_STAGES).optional(),
+    valueTier: z.enum(VALUE_TIERS).optional(),
     createdAt: z.string(),
     expiresAt: z.number().int().meta({ description: 'Epoch seconds after which the flag is stale' }),
   })

@@ -319,7 +319,7 @@ async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promis
   const now = deps.now();
   const createdAt = now.toISOString();
   const expiresAt = Math.floor(now.getTime() / 1000) + deps.settings.flagTtlDays * DAY_S;
-  const segmentOf = new Map(result.customers.map((c) => [c.customerId, c.segment]));
+  const customerOf = new Map(result.customers.map((c) => [c.customerId, c]));
   const flags: FlagItem[] = result.flags.map((f) => ({
     customerId: f.customerId,
     runId: run.runId,
@@ -329,7 +329,8 @@ async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promis
     ...(f.suggestions?.length ? { suggestions: f.suggestions } : {}),
     ...(f.date ? { date: f.date } : {}),
     expectedValueMinor: Math.round(f.expectedValueMinor),
-    segment: segmentOf.get(f.customerId) ?? 'unknown',
+    segment: customerOf.get(f.customerId)?.segment ?? 'unknown',
+    ...lifecycleAndTier(customerOf.get(f.customerId)),
     createdAt,
     expiresAt,
   }));
@@ -498,6 +499,11 @@ async function finalize(deps: MiningJobDeps, run: RunRecord): Promise<void> {
     await deps.runs.publishLatest(run.runId, completedAt);
     recordRunDuration(run, completedAt);
   }
+}
+
+/** The customer's lifecycle stage and value tier, copied onto each of their flags (a list reads without a lookup). */
+function lifecycleAndTier(c: ScoredCustomer | undefined): Pick<FlagItem, 'lifecycle' | 'valueTier'> {
+  return { ...(c?.lifecycle ? { lifecycle: c.lifecycle } : {}), ...(c?.valueTier ? { valueTier: c.valueTier } : {}) };
 }
 
 /** A shard's customers per value tier (with CLV and spend sums) and its funnel counts. */

@@ -65,8 +65,6 @@ const { max, min, round } = Math;
 export interface PipelineOptions extends MiningOptions {
   /** Customers `mine` fits the models on (seeded sample beyond that). */
   sampleSize?: number;
-  /** Churn = no purchase within this many days. */
-  churnHorizonDays?: number;
   /** Churn-risk candidates from this calibrated churn probability up. */
   churnThreshold?: number;
   /** Flags per type at most this share of buyers (defaults: MINING_DEFAULTS.flagBudget). */

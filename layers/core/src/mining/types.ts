@@ -56,6 +56,8 @@ export interface MiningOptions {
   /** Product lines with ordered tiers, lowest first, for up-sell (e.g. membership basic < plus < premium). */
   productTiers?: { line: string; tiers: string[] }[];
   penalizer?: number;
+  /** Churn = no purchase within this many days (default MINING_DEFAULTS.churn.horizonDays). */
+  churnHorizonDays?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 

@@ -100,6 +100,9 @@ export interface FlagItem {
   segment: string;
   /** Reorder-due: the expected purchase day; moment: the anniversary (YYYY-MM-DD). */
   date?: string;
+  /** The customer's lifecycle stage and value tier in the run (absent on flags of older runs). */
+  lifecycle?: Lifecycle;
+  valueTier?: ValueTier;
   createdAt: string;
   /** Epoch seconds: DynamoDB TTL removes stale flags (lazily, so reads filter too). */
   expiresAt: number;
