@@ -16,6 +16,7 @@ import {
   type MbgNbdFit,
   type ParetoNbdFit,
 } from '../layers/core/src/mining/clv/index.js';
+import { fitDiagnostics, type PurchaseModel } from '../layers/core/src/mining/purchase-model.js';
 import { MINING_DEFAULTS } from '../layers/core/src/mining/defaults.js';
 import { Opts, parse, type OptionSpec } from './args.js';
 import { csvRow, round } from './csv.js';
@@ -98,9 +99,9 @@ export interface SummaryFit {
 type Failed = { error: string };
 
 export interface ClvOutput {
-  bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; iterations: number } | Failed;
-  paretoNbd: { r: number; alpha: number; s: number; beta: number; logLikelihood: number; iterations: number } | Failed;
-  mbgNbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; iterations: number } | Failed;
+  bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; iterations: number; warnings?: string[] } | Failed;
+  paretoNbd: { r: number; alpha: number; s: number; beta: number; logLikelihood: number; iterations: number; warnings?: string[] } | Failed;
+  mbgNbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; iterations: number; warnings?: string[] } | Failed;
   gammaGamma: { p: number; q: number; v: number; logLikelihood: number } | Failed | null;
 }
 
@@ -134,9 +135,23 @@ export function fitSummary(rows: readonly SummaryRow[], hasMonetary: boolean, pe
 
 const shown = <T, U>(f: Fitted<T>, pick: (fit: T) => U): U | Failed => (f.ok ? pick(f.fit) : { error: f.error });
 
+/** The model's fit diagnostics (purchase-model.ts fitDiagnostics), when there are any. */
+const diagnosed = (model: PurchaseModel) => {
+  const warnings = fitDiagnostics(model);
+  return warnings.length ? { warnings } : {};
+};
+
 export function clvJson(fit: SummaryFit): ClvOutput {
   return {
-    bgnbd: shown(fit.bgnbd, ({ r, alpha, a, b, logLikelihood, iterations }) => ({ r, alpha, a, b, logLikelihood, iterations })),
+    bgnbd: shown(fit.bgnbd, ({ r, alpha, a, b, logLikelihood, iterations }) => ({
+      r,
+      alpha,
+      a,
+      b,
+      logLikelihood,
+      iterations,
+      ...diagnosed({ name: 'bgnbd', r, alpha, a, b }),
+    })),
     paretoNbd: shown(fit.paretoNbd, ({ r, alpha, s, beta, logLikelihood, iterations }) => ({
       r,
       alpha,
@@ -144,8 +159,17 @@ export function clvJson(fit: SummaryFit): ClvOutput {
       beta,
       logLikelihood,
       iterations,
+      ...diagnosed({ name: 'paretoNbd', r, alpha, s, beta }),
     })),
-    mbgNbd: shown(fit.mbgNbd, ({ r, alpha, a, b, logLikelihood, iterations }) => ({ r, alpha, a, b, logLikelihood, iterations })),
+    mbgNbd: shown(fit.mbgNbd, ({ r, alpha, a, b, logLikelihood, iterations }) => ({
+      r,
+      alpha,
+      a,
+      b,
+      logLikelihood,
+      iterations,
+      ...diagnosed({ name: 'mbgNbd', r, alpha, a, b }),
+    })),
     gammaGamma: fit.gammaGamma && shown(fit.gammaGamma, ({ p, q, v, logLikelihood }) => ({ p, q, v, logLikelihood })),
   };
 }
@@ -237,7 +261,10 @@ export function runClv(argv: readonly string[], io: Io): number {
   const fit = fitSummary(summary.rows, summary.hasMonetary, penalizer);
   const failures = [fit.bgnbd, fit.paretoNbd, fit.mbgNbd].flatMap((f) => (f.ok ? [] : [f.error]));
   if (failures.length === 3) throw new CliError(`no purchase model could be fitted: ${failures.join('; ')}`);
-  const json = `${JSON.stringify(clvJson(fit), null, 2)}\n`;
+  const output = clvJson(fit);
+  for (const [name, model] of Object.entries(output))
+    for (const w of (model as { warnings?: string[] } | null)?.warnings ?? []) io.stderr.write(`warning: ${name}: ${w}\n`);
+  const json = `${JSON.stringify(output, null, 2)}\n`;
   if (horizon === undefined) {
     io.stdout.write(json);
     return 0;

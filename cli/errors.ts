@@ -1,6 +1,6 @@
 /**
  * Errors the CLI turns into exit codes (see patron.ts):
- *  - UsageError  → exit 2, message + the command's usage on stderr (bad flags, bad subcommand);
+ *  - UsageError  → exit 2, message + the command's synopsis on stderr (bad flags, bad subcommand);
  *  - InputError  → exit 1, one line `FILE:LINE: message` (malformed input files);
  *  - CliError    → exit 1, one line (anything else the user can fix: unreadable file, model fit failure).
  * Any other exception is a bug: exit 1 with its message (stack only with --debug).

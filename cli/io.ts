@@ -6,6 +6,12 @@ export interface Io {
 }
 
 export function processIo(): Io {
+  // A reader that stops early (`patron clv ... | head`) closes the pipe: that ends the command
+  // quietly, as it does for other Unix tools, instead of an EPIPE stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   return { stdout: process.stdout, stderr: process.stderr, stderrIsTTY: process.stderr.isTTY === true };
 }
 

@@ -59,7 +59,11 @@ export async function main(argv: readonly string[], io: Io, deps: MineDeps = {})
 
 function report(err: unknown, io: Io, debug: boolean): number {
   if (err instanceof UsageError) {
-    io.stderr.write(`patron: ${err.message}\n\n${err.usage}`);
+    // The message, then the synopsis only (the usage text up to its first blank line): the full
+    // option list is one --help away and would bury the line that says what was wrong.
+    const synopsis = err.usage.split('\n\n')[0]!.trimEnd();
+    const command = /^Usage: (patron(?: \w+)?)/.exec(synopsis)?.[1] ?? 'patron';
+    io.stderr.write(`patron: ${err.message}\n\n${synopsis}\n(${command} --help lists every option)\n`);
     return err.exitCode;
   }
   if (err instanceof CliError) {

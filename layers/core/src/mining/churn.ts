@@ -41,7 +41,7 @@ import { dayNumber, daysIn, median, purchaseDays } from './features.js';
 import { fmt, formatMoney, plural } from './format.js';
 import { expectedCalibrationError, fitLogistic, rocAuc } from './metrics.js';
 import { noPurchaseProbabilityOf, type PurchaseModel } from './purchase-model.js';
-import type { CustomerFeatures, CustomerHistory, Flag, TimeUnit } from './types.js';
+import type { ChurnBacktest, ChurnEvaluation, CustomerFeatures, CustomerHistory, Flag, TimeUnit } from './types.js';
 
 const { exp, log, log1p, min, max, round } = Math;
 
@@ -60,23 +60,8 @@ export interface ChurnModel {
   unit: TimeUnit;
   weights: ChurnWeights;
   calibration: 'backtest' | 'model' | 'recency';
-  backtest?: { cutoff: string; horizonDays: number; customers: number; churned: number; auc: number };
-  /**
-   * The calibration procedure tested out of time: weights fitted at the cut before the
-   * backtest's (fitCutoff), applied to the customers at the backtest's cut (testCutoff) and
-   * scored on what they did next: expected calibration error (equal-width bins) and ROC-AUC.
-   */
-  evaluation?: {
-    fitCutoff: string;
-    testCutoff: string;
-    horizonDays: number;
-    customers: number;
-    ece: number;
-    bins: number;
-    auc: number;
-    meanPredicted: number;
-    observedRate: number;
-  };
+  backtest?: ChurnBacktest;
+  evaluation?: ChurnEvaluation;
 }
 
 /** Logistic slope and midpoint (days) of the last-resort recency curve. */
@@ -123,7 +108,8 @@ export function noPurchaseProbability(model: PurchaseModel, horizonDays: number,
 function featureVector(p0: number | undefined, f: ChurnInputs): number[] {
   const days = max(0, f.daysSinceLastPurchase);
   const gapRatio = f.frequency > 0 && f.typicalGapDays !== null ? log((1 + days) / (1 + f.typicalGapDays)) : 0;
-  return [p0 === undefined ? 0 : logit(p0), f.frequency === 0 ? 1 : 0, log1p(days), log1p(f.frequency), gapRatio];
+  // A model probability that cannot be evaluated for this history (NaN) counts as undecided (logit 0).
+  return [p0 === undefined || !Number.isFinite(p0) ? 0 : logit(p0), f.frequency === 0 ? 1 : 0, log1p(days), log1p(f.frequency), gapRatio];
 }
 
 function linear(w: ChurnWeights, v: readonly number[]): number {

@@ -12,6 +12,7 @@ import { MINING_DEFAULTS } from './defaults.js';
 import { dayNumber, daysIn, purchaseDays } from './features.js';
 import {
   dropoutUnidentified,
+  fitDiagnostics,
   fitPurchaseModel,
   paramsOf,
   scoreCandidates,
@@ -20,20 +21,11 @@ import {
   type HoldoutRow,
   type PurchaseModel,
   type PurchaseModelFit,
+  unusableOn,
 } from './purchase-model.js';
-import type { CustomerFeatures, CustomerHistory, PurchaseModelName, TimeUnit } from './types.js';
+import type { CustomerFeatures, CustomerHistory, ModelChoice, PurchaseModelName, TimeUnit } from './types.js';
 
-export interface ModelChoice {
-  /** Last calibration day of the holdout split; absent when the span was too short. */
-  cutoff?: string;
-  holdoutDays?: number;
-  /** Buyers at the cut the candidates were fitted and scored on. */
-  buyers?: number;
-  /** 'holdout' (RMSE of predicted holdout purchases) or 'log-likelihood' (no room for a holdout). */
-  criterion: 'holdout' | 'log-likelihood' | 'none';
-  candidates: CandidateScore[];
-  chosen?: PurchaseModelName;
-}
+export type { ModelChoice };
 
 export interface PurchaseModelChoice {
   choice: ModelChoice;
@@ -50,6 +42,8 @@ export interface ChooseInput {
   unit: TimeUnit;
   fit: FitPurchaseOptions;
   candidates?: readonly PurchaseModelName[];
+  /** Horizons (model units) the chosen model must forecast over: the CLV horizon, the churn horizon. */
+  horizons: readonly number[];
   notes: string[];
   warnings: string[];
 }
@@ -121,6 +115,8 @@ export function choosePurchaseModel(input: ChooseInput): PurchaseModelChoice {
     const scores: CandidateScore[] = candidates.map((name) => {
       try {
         const fit = fitPurchaseModel(name, input.buyers, input.fit);
+        const unusable = unusableOn(fit.model, input.buyers, input.horizons);
+        if (unusable) return { name, error: `fitted, but ${unusable}` };
         return {
           name,
           calibration: { params: paramsOf(fit.model), logLikelihood: fit.logLikelihood, converged: fit.converged },
@@ -143,8 +139,27 @@ export function choosePurchaseModel(input: ChooseInput): PurchaseModelChoice {
   return refitWinner(input, choice ?? { criterion: 'none', candidates: [] }, order);
 }
 
-/** The winner refitted on everything up to asOf (the next one if that refit fails), with its diagnostics. */
+const RULE_TEXT = () => {
+  const { midpoint, slope } = MINING_DEFAULTS.pAliveRule;
+  return `P(alive) = 1 / (1 + (overdue / ${midpoint})^${slope}), overdue = days since the last purchase / their usual gap`;
+};
+
+/**
+ * The winner refitted on everything up to asOf, with its diagnostics. A refit that fails or
+ * cannot be evaluated gives way to the next candidate; so does one whose dropout the whole
+ * sample does not identify while a later candidate's refit does.
+ */
 function refitWinner(input: ChooseInput, choice: ModelChoice, order: readonly CandidateScore[]): PurchaseModelChoice {
+  let fallback: { name: PurchaseModelName; fit: PurchaseModelFit; unidentified: string } | undefined;
+  const accept = (name: PurchaseModelName, fit: PurchaseModelFit, unidentified: string | undefined): PurchaseModelChoice => {
+    choice.chosen = name;
+    if (!fit.converged)
+      input.warnings.push(`${NAMES[name]}: the optimiser stopped after ${fit.iterations} iterations without meeting its tolerance`);
+    if (unidentified)
+      input.warnings.push(`${unidentified}; P(alive), lifecycle and churn-risk use the recency rule instead: ${RULE_TEXT()}`);
+    for (const d of fitDiagnostics(fit.model)) if (d !== unidentified) input.warnings.push(d);
+    return { choice, purchase: fit.model, fit, pAliveSource: unidentified ? 'rule' : 'model' };
+  };
   for (const candidate of order) {
     let fit: PurchaseModelFit;
     try {
@@ -153,26 +168,20 @@ function refitWinner(input: ChooseInput, choice: ModelChoice, order: readonly Ca
       input.notes.push(`${NAMES[candidate.name]} refit failed: ${e instanceof Error ? e.message : String(e)}`);
       continue;
     }
-    choice.chosen = candidate.name;
-    if (!fit.converged)
-      input.warnings.push(
-        `${NAMES[candidate.name]}: the optimiser stopped after ${fit.iterations} iterations without meeting its tolerance`,
-      );
-    const unidentified = dropoutUnidentified(fit.model);
-    if (unidentified) {
-      const { midpoint, slope } = MINING_DEFAULTS.pAliveRule;
-      input.warnings.push(
-        `${unidentified}; P(alive), lifecycle and churn-risk use the recency rule instead: ` +
-          `P(alive) = 1 / (1 + (overdue / ${midpoint})^${slope}), overdue = days since the last purchase / their usual gap`,
-      );
+    const unusable = unusableOn(fit.model, input.buyers, input.horizons);
+    if (unusable) {
+      input.notes.push(`${NAMES[candidate.name]} refitted, but ${unusable}: not used`);
+      continue;
     }
-    return { choice, purchase: fit.model, fit, pAliveSource: unidentified ? 'rule' : 'model' };
+    const unidentified = dropoutUnidentified(fit.model);
+    if (!unidentified) return accept(candidate.name, fit, undefined);
+    if (!fallback) fallback = { name: candidate.name, fit, unidentified };
+    input.notes.push(`${NAMES[candidate.name]} refitted on the whole sample: ${unidentified}; trying the next candidate`);
   }
+  if (fallback) return accept(fallback.name, fallback.fit, fallback.unidentified);
   const failures = choice.candidates.map((c) => `${NAMES[c.name]}: ${c.error ?? 'refit failed'}`).join('; ');
-  const { midpoint, slope } = MINING_DEFAULTS.pAliveRule;
   input.warnings.push(
-    `no purchase model could be fitted (${failures}); P(alive), lifecycle and churn-risk use the recency rule: ` +
-      `P(alive) = 1 / (1 + (overdue / ${midpoint})^${slope}), overdue = days since the last purchase / their usual gap`,
+    `no purchase model could be fitted (${failures}); P(alive), lifecycle and churn-risk use the recency rule: ${RULE_TEXT()}`,
   );
   return { choice, pAliveSource: 'rule' };
 }

@@ -40,6 +40,9 @@ export const nextPurchaseDate = (day: number | null): string | null => (day === 
 
 export interface ReorderInput {
   features: CustomerFeatures;
+  lifecycle: Lifecycle;
+  /** Days since the last purchase over their rhythm (lifecycle.ts overdueRatio). */
+  overdueRatio: number;
   nextDay: number | null;
   asOfDay: number;
   unit: TimeUnit;
@@ -50,15 +53,18 @@ export interface ReorderInput {
 }
 
 /**
- * reorder-due: the expected next purchase falls within `withinDays` of asOf. Score = P(a
- * purchase within those days) under the model (P(alive) without one); expected value = that
- * probability × their average order.
+ * reorder-due: a customer on their rhythm (not yet past their usual gap, not lapsing or lapsed)
+ * whose expected next purchase falls within `withinDays` of asOf: the moment to remind, not to
+ * win back (an overdue customer is churn-risk's). Score = P(a purchase within those days) under
+ * the model, P(alive) under the recency rule; expected value = that × their average order.
  */
 export function reorderFlag(input: ReorderInput, withinDays = MINING_DEFAULTS.nextPurchase.reorderWithinDays): Flag | null {
   const { features: f, nextDay, asOfDay } = input;
   if (nextDay === null || nextDay - asOfDay > withinDays) return null;
+  if (input.overdueRatio >= 1 || input.lifecycle === 'lapsing' || input.lifecycle === 'lapsed') return null;
   const t = withinDays / daysIn(input.unit);
   const p = input.model ? 1 - noPurchaseProbabilityOf(input.model, t, f.frequency, f.recency, f.T) : input.pAlive;
+  if (!Number.isFinite(p)) return null;
   const reasons = [
     `expected to buy again around ${isoDay(nextDay)} (usual gap ${plural(round(f.typicalGapDays ?? 0), 'day')}, last purchase ${plural(f.daysSinceLastPurchase, 'day')} ago)`,
     input.model ? `P(a purchase in the next ${withinDays} days) ${fmt(p)}` : `P(alive) ${fmt(p)} (recency rule)`,

@@ -231,9 +231,12 @@ function valueCustomer(f: CustomerFeatures, ctx: ValueContext): Valued {
   let alive: number;
   let expected: number;
   let discounted: number;
-  if (ctx.purchase) {
-    const modelAlive = pAliveOf(ctx.purchase, f.frequency, f.recency, f.T);
-    const d = discountedPurchases(ctx.purchase, s, f.frequency, f.recency, f.T);
+  const modelAlive = ctx.purchase ? pAliveOf(ctx.purchase, f.frequency, f.recency, f.T) : Number.NaN;
+  const d = ctx.purchase
+    ? discountedPurchases(ctx.purchase, s, f.frequency, f.recency, f.T)
+    : { total: Number.NaN, discounted: Number.NaN };
+  // A customer the model cannot evaluate (a series that does not converge for their history) gets the rule.
+  if (ctx.purchase && Number.isFinite(modelAlive) && Number.isFinite(d.total) && Number.isFinite(d.discounted)) {
     if (ctx.pAliveSource === 'rule') {
       alive = ruleAlive(overdue);
       const w = alive / max(modelAlive, 1e-9);
@@ -569,6 +572,7 @@ export function fitModelsTimed(
     unit: ctx.unit,
     fit: { penalizer: ctx.penalizer, maxIterations: MINING_DEFAULTS.fitIterations },
     candidates: options.purchaseModels,
+    horizons: [clvSettings(options, ctx.unit).horizonUnits, ctx.churnHorizonDays / daysIn(ctx.unit)],
     notes: ctx.notes,
     warnings: ctx.warnings,
   });
@@ -885,6 +889,8 @@ export function scoreCustomers(
       push(
         reorderFlag({
           features: f,
+          lifecycle,
+          overdueRatio: v.overdueRatio,
           nextDay,
           asOfDay,
           unit,

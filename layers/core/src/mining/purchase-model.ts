@@ -35,7 +35,9 @@ import {
   paretoNbdProbabilityOfNoPurchases,
 } from './clv/pareto-nbd.js';
 import { MINING_DEFAULTS } from './defaults.js';
-import type { PurchaseModelName } from './types.js';
+import type { CandidateScore, PurchaseModelName } from './types.js';
+
+export type { CandidateScore };
 
 const { exp, expm1, log1p, max, min, sqrt } = Math;
 
@@ -60,30 +62,76 @@ const MIN_DROPOUT_RATE = 1e-4;
  * E[Y(t) | x, t_x, T] in the limit a, b → ∞ with a/(a+b) = p fixed (every customer drops out
  * with the same probability p after each purchase):
  *   P(alive) · (1/p) · (1 − ((α+T)/(α+T+p·t))^{r+x}),
- * P(alive) as in the BG/NBD (a/(b+x−1) → p/(1−p)). Fits on data without visible dropout run
+ * P(alive) as in the BG/NBD (a/(b+x−1) → p/(1−p); 1 for one-time buyers) or the MBG/NBD
+ * (a/(b+x) → p/(1−p), one-time buyers included). Fits on data without visible dropout run
  * off to a, b in the millions (Groceries: a ≈ 3.6e6), where the 2F1 series of the exact
  * formula needs on the order of a·z terms — millions, or no convergence at all — while the
  * limit is exact to ~1/(a+b) (0.06% at a+b = 1e4, checked against the exact formula).
  */
-function bgExpectedFixedDropout(m: { r: number; alpha: number; a: number; b: number }, t: number, x: number, tx: number, T: number) {
+function fixedDropoutAlive(
+  m: { name: 'bgnbd' | 'mbgNbd'; r: number; alpha: number; a: number; b: number },
+  x: number,
+  tx: number,
+  T: number,
+) {
   const { r, alpha, a, b } = m;
   const p = a / (a + b);
-  const alive = x === 0 ? 1 : 1 / (1 + (p / (1 - p)) * ((alpha + T) / (alpha + tx)) ** (r + x));
-  return (alive / p) * -expm1(-(r + x) * log1p((p * t) / (alpha + T)));
+  // BG/NBD: no dropout before the first repeat purchase; MBG/NBD: after every purchase.
+  return x === 0 && m.name === 'bgnbd' ? 1 : 1 / (1 + (p / (1 - p)) * ((alpha + T) / (alpha + tx)) ** (r + x));
+}
+
+function fixedDropoutExpected(
+  m: { name: 'bgnbd' | 'mbgNbd'; r: number; alpha: number; a: number; b: number },
+  t: number,
+  x: number,
+  tx: number,
+  T: number,
+) {
+  const { r, alpha, a, b } = m;
+  const p = a / (a + b);
+  return (fixedDropoutAlive(m, x, tx, T) / p) * -expm1(-(r + x) * log1p((p * t) / (alpha + T)));
+}
+
+/**
+ * P(no purchase in t) in the same limit: dropout happens only at a purchase, so an active
+ * customer makes none in t with probability ((α+T)/(α+T+t))^{r+x}.
+ */
+function fixedDropoutNoPurchase(
+  m: { name: 'bgnbd' | 'mbgNbd'; r: number; alpha: number; a: number; b: number },
+  t: number,
+  x: number,
+  tx: number,
+  T: number,
+) {
+  const alive = fixedDropoutAlive(m, x, tx, T);
+  return 1 - alive + alive * exp(-(m.r + x) * log1p(t / (m.alpha + T)));
 }
 
 function bgExpectedSafe(m: Extract<PurchaseModel, { name: 'bgnbd' }>, t: number, x: number, tx: number, T: number): number {
-  if (m.a + m.b > DEGENERATE_AB) return bgExpectedFixedDropout(m, t, x, tx, T);
+  if (m.a + m.b > DEGENERATE_AB) return fixedDropoutExpected(m, t, x, tx, T);
   try {
     const v = bgExpected(m, t, x, tx, T);
     if (Number.isFinite(v)) return v;
   } catch {
     // the series did not converge: fall through to the limit
   }
-  return bgExpectedFixedDropout(m, t, x, tx, T);
+  return fixedDropoutExpected(m, t, x, tx, T);
 }
 
-export function pAliveOf(m: PurchaseModel, x: number, tx: number, T: number): number {
+/**
+ * The model functions below never throw: a series that does not converge at extreme parameters
+ * (SeriesConvergenceError) gives NaN, so callers decide (usableOn rejects such a model for a run;
+ * the pipeline falls back to the recency rule for a single customer).
+ */
+function total(f: () => number): number {
+  try {
+    return f();
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function pAliveRaw(m: PurchaseModel, x: number, tx: number, T: number): number {
   switch (m.name) {
     case 'bgnbd':
       return bgPAlive(m, x, tx, T);
@@ -94,37 +142,61 @@ export function pAliveOf(m: PurchaseModel, x: number, tx: number, T: number): nu
   }
 }
 
-/** Expected purchases in (T, T + t], t in the model's unit. */
-export function expectedPurchasesOf(m: PurchaseModel, t: number, x: number, tx: number, T: number): number {
-  let v: number;
+/** P(alive at T); NaN when it cannot be evaluated. */
+export function pAliveOf(m: PurchaseModel, x: number, tx: number, T: number): number {
+  return total(() => pAliveRaw(m, x, tx, T));
+}
+
+function expectedRaw(m: PurchaseModel, t: number, x: number, tx: number, T: number): number {
   switch (m.name) {
     case 'bgnbd':
       return bgExpectedSafe(m, t, x, tx, T);
     case 'paretoNbd':
-      v = paretoNbdConditionalExpectedPurchases(m, t, x, tx, T);
-      break;
+      return paretoNbdConditionalExpectedPurchases(m, t, x, tx, T);
     case 'mbgNbd':
-      v = mbgNbdConditionalExpectedPurchases(m, t, x, tx, T);
-      break;
+      return m.a + m.b > DEGENERATE_AB ? fixedDropoutExpected(m, t, x, tx, T) : mbgNbdConditionalExpectedPurchases(m, t, x, tx, T);
   }
-  return Number.isFinite(v) ? max(0, v) : 0;
 }
 
-/** P(no purchase in (T, T + t]), t in the model's unit. */
-export function noPurchaseProbabilityOf(m: PurchaseModel, t: number, x: number, tx: number, T: number): number {
-  let v: number;
+/** Expected purchases in (T, T + t], t in the model's unit; NaN when it cannot be evaluated. */
+export function expectedPurchasesOf(m: PurchaseModel, t: number, x: number, tx: number, T: number): number {
+  const v = total(() => expectedRaw(m, t, x, tx, T));
+  return Number.isFinite(v) ? max(0, v) : Number.NaN;
+}
+
+function noPurchaseRaw(m: PurchaseModel, t: number, x: number, tx: number, T: number): number {
   switch (m.name) {
     case 'bgnbd':
-      v = bgNoPurchase(m, t, x, tx, T);
-      break;
+      return bgNoPurchase(m, t, x, tx, T);
     case 'paretoNbd':
-      v = paretoNbdProbabilityOfNoPurchases(m, t, x, tx, T);
-      break;
+      return paretoNbdProbabilityOfNoPurchases(m, t, x, tx, T);
     case 'mbgNbd':
-      v = mbgNbdProbabilityOfNoPurchases(m, t, x, tx, T);
-      break;
+      return m.a + m.b > DEGENERATE_AB ? fixedDropoutNoPurchase(m, t, x, tx, T) : mbgNbdProbabilityOfNoPurchases(m, t, x, tx, T);
   }
-  return Number.isFinite(v) ? min(1, max(0, v)) : 1;
+}
+
+/** P(no purchase in (T, T + t]), t in the model's unit; NaN when it cannot be evaluated. */
+export function noPurchaseProbabilityOf(m: PurchaseModel, t: number, x: number, tx: number, T: number): number {
+  const v = total(() => noPurchaseRaw(m, t, x, tx, T));
+  return Number.isFinite(v) ? min(1, max(0, v)) : Number.NaN;
+}
+
+/**
+ * Why the model cannot be evaluated on these customers over these horizons (model units), or
+ * undefined when every P(alive), expected purchases and P(no purchase) is a finite number. A
+ * fit at extreme parameters (r or a + b in the millions) can be a likelihood optimum whose 2F1
+ * series do not converge; such a model is not used for the run.
+ */
+export function unusableOn(m: PurchaseModel, rows: readonly RfmRow[], horizons: readonly number[]): string | undefined {
+  for (const row of rows) {
+    const { frequency: x, recency: tx, T } = row;
+    if (!Number.isFinite(pAliveOf(m, x, tx, T))) return `P(alive) cannot be evaluated at x = ${x}, t_x = ${tx}, T = ${T}`;
+    for (const t of horizons) {
+      if (!Number.isFinite(expectedPurchasesOf(m, t, x, tx, T)) || !Number.isFinite(noPurchaseProbabilityOf(m, t, x, tx, T)))
+        return `its forecasts cannot be evaluated at x = ${x}, t_x = ${tx}, T = ${T}, t = ${t.toPrecision(3)}`;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -150,10 +222,32 @@ export function dropoutUnidentified(m: PurchaseModel): string | undefined {
     : undefined;
 }
 
+/** r beyond this: the purchase-rate distribution has collapsed to one rate (no heterogeneity). */
+const MAX_RATE_SHAPE = 1e4;
+
+/** What a fit's parameters say it could not identify (empty when nothing): dropout, purchase-rate spread. */
+export function fitDiagnostics(m: PurchaseModel): string[] {
+  const out: string[] = [];
+  const dropout = dropoutUnidentified(m);
+  if (dropout) out.push(dropout);
+  if (m.r > MAX_RATE_SHAPE) {
+    const label = m.name === 'bgnbd' ? 'BG/NBD' : m.name === 'paretoNbd' ? 'Pareto/NBD' : 'MBG/NBD';
+    out.push(`${label} r = ${m.r.toPrecision(3)} at the bound: every customer looks like the same purchase rate (no spread to fit)`);
+  }
+  return out;
+}
+
 export interface FitPurchaseOptions {
   penalizer?: number;
   maxIterations?: number;
 }
+
+/** Each model's fitter and the parameters its fit returns. */
+const FITTERS = {
+  bgnbd: { fit: fitBgNbd, params: ['r', 'alpha', 'a', 'b'] },
+  paretoNbd: { fit: fitParetoNbd, params: ['r', 'alpha', 's', 'beta'] },
+  mbgNbd: { fit: fitMbgNbd, params: ['r', 'alpha', 'a', 'b'] },
+} as const;
 
 /** Fit one model; throws ModelFitError when it cannot be fitted. */
 export function fitPurchaseModel(
@@ -161,60 +255,20 @@ export function fitPurchaseModel(
   data: readonly RfmRow[] | RfmColumns,
   opts: FitPurchaseOptions = {},
 ): PurchaseModelFit {
-  const o = {
+  const fitter = FITTERS[name];
+  const fit = fitter.fit(data, {
     penalizer: opts.penalizer ?? MINING_DEFAULTS.penalizer,
     maxIterations: opts.maxIterations ?? MINING_DEFAULTS.fitIterations,
     requireConvergence: false,
-  };
-  switch (name) {
-    case 'bgnbd': {
-      const f = fitBgNbd(data, o);
-      return {
-        model: { name, r: f.r, alpha: f.alpha, a: f.a, b: f.b },
-        logLikelihood: f.logLikelihood,
-        iterations: f.iterations,
-        converged: f.converged,
-      };
-    }
-    case 'paretoNbd': {
-      const f = fitParetoNbd(data, o);
-      return {
-        model: { name, r: f.r, alpha: f.alpha, s: f.s, beta: f.beta },
-        logLikelihood: f.logLikelihood,
-        iterations: f.iterations,
-        converged: f.converged,
-      };
-    }
-    case 'mbgNbd': {
-      const f = fitMbgNbd(data, o);
-      return {
-        model: { name, r: f.r, alpha: f.alpha, a: f.a, b: f.b },
-        logLikelihood: f.logLikelihood,
-        iterations: f.iterations,
-        converged: f.converged,
-      };
-    }
-  }
+  }) as unknown as Record<string, number> & { converged: boolean };
+  const model = { name } as Record<string, unknown>;
+  for (const p of fitter.params) model[p] = fit[p];
+  return { model: model as PurchaseModel, logLikelihood: fit.logLikelihood!, iterations: fit.iterations!, converged: fit.converged };
 }
 
 /** One buyer at the holdout cut: calibration summary and purchases in the holdout. */
 export interface HoldoutRow extends RfmRow {
   holdoutPurchases: number;
-}
-
-export interface CandidateScore {
-  name: PurchaseModelName;
-  /** Fitted on the calibration part (before the cut). */
-  calibration?: { params: Record<string, number>; logLikelihood: number; converged: boolean };
-  /** Root-mean-square error of predicted holdout purchases per buyer. */
-  holdoutRmse?: number;
-  /** Σ predicted / Σ actual holdout purchases. */
-  holdoutPredicted?: number;
-  holdoutActual?: number;
-  /** Why it could not be scored (fit failed), when it could not. */
-  error?: string;
-  /** Why its dropout is not identified on the calibration part, when it is not. */
-  unidentified?: string;
 }
 
 export function paramsOf(m: PurchaseModel): Record<string, number> {
@@ -236,6 +290,11 @@ export function scoreCandidates(
       let se = 0;
       let predicted = 0;
       let actual = 0;
+      const unusable = unusableOn(fit.model, rows, [holdoutUnits]);
+      if (unusable) {
+        scores.push({ name, error: `fitted, but ${unusable}` });
+        continue;
+      }
       for (const row of rows) {
         const p = expectedPurchasesOf(fit.model, holdoutUnits, row.frequency, row.recency, row.T);
         se += (p - row.holdoutPurchases) ** 2;

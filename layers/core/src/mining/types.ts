@@ -138,7 +138,7 @@ export interface ScoredCustomer {
   model: PurchaseModelName | 'rule';
   lifecycle: Lifecycle;
   valueTier: ValueTier;
-  /** Expected next purchase day (YYYY-MM-DD), null for prospects and lapsed customers. */
+  /** Expected next purchase day (YYYY-MM-DD); null for prospects, lapsed and one-time buyers (no rhythm yet). */
   nextPurchaseDate: string | null;
 }
 
@@ -162,39 +162,9 @@ export interface MiningResult {
     gammaGamma?: { p: number; q: number; v: number; logLikelihood: number; iterations: number };
   };
   /** How the purchase model was chosen (mining/model-choice.ts). */
-  modelChoice: {
-    cutoff?: string;
-    holdoutDays?: number;
-    buyers?: number;
-    criterion: 'holdout' | 'log-likelihood' | 'none';
-    candidates: {
-      name: PurchaseModelName;
-      calibration?: { params: Record<string, number>; logLikelihood: number; converged: boolean };
-      holdoutRmse?: number;
-      holdoutPredicted?: number;
-      holdoutActual?: number;
-      error?: string;
-      unidentified?: string;
-    }[];
-    chosen?: PurchaseModelName;
-  };
+  modelChoice: ModelChoice;
   /** The churn probability's horizon, calibration and out-of-time evaluation (mining/churn.ts). */
-  churn: {
-    horizonDays: number;
-    calibration: string;
-    backtest?: { cutoff: string; horizonDays: number; customers: number; churned: number; auc: number };
-    evaluation?: {
-      fitCutoff: string;
-      testCutoff: string;
-      horizonDays: number;
-      customers: number;
-      ece: number;
-      bins: number;
-      auc: number;
-      meanPredicted: number;
-      observedRate: number;
-    };
-  };
+  churn: { horizonDays: number; calibration: string; backtest?: ChurnBacktest; evaluation?: ChurnEvaluation };
   /** Fit diagnostics a user must see (a parameter at a bound, a fallback rule in use, ...). */
   warnings: string[];
   /** Why a model part was left out or fell back. */
@@ -208,4 +178,59 @@ export interface MiningResult {
     conversion: { prospectToFirst: number | null; firstToRepeat: number | null; repeatToLoyal: number | null };
   };
   timingsMs: Record<string, number>;
+}
+
+/** One candidate purchase model scored on the holdout (mining/purchase-model.ts scoreCandidates). */
+export interface CandidateScore {
+  name: PurchaseModelName;
+  /** Fitted on the calibration part (before the cut), or on everything without a holdout. */
+  calibration?: { params: Record<string, number>; logLikelihood: number; converged: boolean };
+  /** Root-mean-square error of predicted holdout purchases per buyer. */
+  holdoutRmse?: number;
+  /** Σ predicted and Σ actual holdout purchases. */
+  holdoutPredicted?: number;
+  holdoutActual?: number;
+  /** Why it could not be fitted, when it could not. */
+  error?: string;
+  /** Why its dropout is not identified, when it is not. */
+  unidentified?: string;
+}
+
+/** How a run chose its purchase model (mining/model-choice.ts). */
+export interface ModelChoice {
+  /** Last calibration day of the holdout split; absent when the span was too short. */
+  cutoff?: string;
+  holdoutDays?: number;
+  /** Buyers at the cut the candidates were fitted and scored on. */
+  buyers?: number;
+  /** 'holdout' (RMSE of predicted holdout purchases) or 'log-likelihood' (no usable holdout). */
+  criterion: 'holdout' | 'log-likelihood' | 'none';
+  candidates: CandidateScore[];
+  chosen?: PurchaseModelName;
+}
+
+/** The churn backtest: cut, horizon, customers, churned, in-sample AUC. */
+export interface ChurnBacktest {
+  cutoff: string;
+  horizonDays: number;
+  customers: number;
+  churned: number;
+  auc: number;
+}
+
+/**
+ * The churn calibration tested out of time: weights fitted at the cut before the backtest's
+ * (fitCutoff), applied to the customers at the backtest's cut (testCutoff) and scored on what
+ * they did next: expected calibration error (equal-width bins) and ROC-AUC.
+ */
+export interface ChurnEvaluation {
+  fitCutoff: string;
+  testCutoff: string;
+  horizonDays: number;
+  customers: number;
+  ece: number;
+  bins: number;
+  auc: number;
+  meanPredicted: number;
+  observedRate: number;
 }

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { fitBgNbd, pAlive as bgNbdPAlive } from '../../../../layers/core/src/mining/clv/bgnbd.js';
-import { ModelFitError } from '../../../../layers/core/src/mining/clv/errors.js';
 import {
   fitMbgNbd,
   mbgNbdConditionalExpectedPurchases,
@@ -13,7 +12,7 @@ import {
   type MbgNbdParams,
 } from '../../../../layers/core/src/mining/clv/mbgnbd.js';
 import { lbeta, lgamma } from '../../../../layers/core/src/mining/clv/special.js';
-import { cdnow } from './helpers.js';
+import { cdnow, checkNoPurchaseProbability, expectLocalMaximum, expectPenalizerShrinks, fitFailureReason } from './helpers.js';
 
 const { exp, expm1, log } = Math;
 
@@ -92,14 +91,7 @@ describe('MBG/NBD on the CDNOW sample (Batislam, Denizel & Filiztekin 2007)', ()
   });
 
   it('is a maximum: perturbing any parameter lowers the log-likelihood', () => {
-    const data = cdnow('sample').summary;
-    const base = mbgNbdTotalLogLikelihood(fit, data);
-    expect(base).toBeCloseTo(fit.logLikelihood, 8);
-    for (const key of ['r', 'alpha', 'a', 'b'] as const) {
-      for (const f of [0.99, 1.01]) {
-        expect(mbgNbdTotalLogLikelihood({ ...fit, [key]: fit[key] * f }, data)).toBeLessThan(base);
-      }
-    }
+    expectLocalMaximum(mbgNbdTotalLogLikelihood, fit, cdnow('sample').summary, ['r', 'alpha', 'a', 'b']);
   });
 
   it('the total log-likelihood is the sum of the individual ones', () => {
@@ -179,32 +171,13 @@ describe('MBG/NBD formulas', () => {
   });
 
   it('P(no purchase in next t) stays in [0, 1] and decreases in t (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.record({
-          r: fc.double({ min: 0.05, max: 5, noNaN: true }),
-          alpha: fc.double({ min: 0.1, max: 100, noNaN: true }),
-          a: fc.double({ min: 0.05, max: 10, noNaN: true }),
-          b: fc.double({ min: 0.05, max: 20, noNaN: true }),
-        }),
-        fc.integer({ min: 0, max: 40 }),
-        fc.double({ min: 0, max: 1, noNaN: true }),
-        fc.double({ min: 0, max: 200, noNaN: true }),
-        fc.double({ min: 0, max: 300, noNaN: true }),
-        fc.double({ min: 0, max: 300, noNaN: true }),
-        (params, x, frac, T, t1, dt) => {
-          const tx = x === 0 ? 0 : frac * T;
-          const p1 = mbgNbdProbabilityOfNoPurchases(params, t1, x, tx, T);
-          const p2 = mbgNbdProbabilityOfNoPurchases(params, t1 + dt, x, tx, T);
-          expect(p1).toBeGreaterThanOrEqual(0);
-          expect(p1).toBeLessThanOrEqual(1);
-          expect(p2).toBeLessThanOrEqual(p1 + 1e-12);
-          expect(p2).toBeGreaterThanOrEqual(1 - mbgNbdPAlive(params, x, tx, T) - 1e-12);
-        },
-      ),
-      { numRuns: 500 },
-    );
-    expect(mbgNbdProbabilityOfNoPurchases(REFERENCE, 0, 3, 20, 38)).toBe(1);
+    const params = fc.record({
+      r: fc.double({ min: 0.05, max: 5, noNaN: true }),
+      alpha: fc.double({ min: 0.1, max: 100, noNaN: true }),
+      a: fc.double({ min: 0.05, max: 10, noNaN: true }),
+      b: fc.double({ min: 0.05, max: 20, noNaN: true }),
+    });
+    checkNoPurchaseProbability(params, mbgNbdProbabilityOfNoPurchases, mbgNbdPAlive, REFERENCE);
   });
 
   it('rejects invalid parameters and histories', () => {
@@ -218,16 +191,7 @@ describe('MBG/NBD formulas', () => {
 });
 
 describe('MBG/NBD fitting robustness', () => {
-  const reasonOf = (f: () => unknown): string | undefined => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(ModelFitError);
-      expect((e as ModelFitError).model).toBe('mbg-nbd');
-      return (e as ModelFitError).reason;
-    }
-    return undefined;
-  };
+  const reasonOf = (f: () => unknown): string | undefined => fitFailureReason('mbg-nbd', f);
 
   it('throws ModelFitError on degenerate or invalid input', () => {
     expect(reasonOf(() => fitMbgNbd([]))).toBe('empty-input');
@@ -241,11 +205,9 @@ describe('MBG/NBD fitting robustness', () => {
   it('the penalizer shrinks the (scaled) parameter vector and costs likelihood', () => {
     const data = cdnow('sample').summary;
     const k = 10 / Math.max(...data.map((c) => c.T));
-    const norm = (f: MbgNbdParams): number => f.r ** 2 + (f.alpha * k) ** 2 + f.a ** 2 + f.b ** 2;
-    const fits = [0, 0.01, 0.1].map((penalizer) => fitMbgNbd(data, { penalizer }));
-    for (let i = 1; i < fits.length; i++) {
-      expect(norm(fits[i]!)).toBeLessThan(norm(fits[i - 1]!));
-      expect(fits[i]!.logLikelihood).toBeLessThan(fits[i - 1]!.logLikelihood);
-    }
+    expectPenalizerShrinks(
+      (opts) => fitMbgNbd(data, opts),
+      (f) => f.r ** 2 + (f.alpha * k) ** 2 + f.a ** 2 + f.b ** 2,
+    );
   });
 });

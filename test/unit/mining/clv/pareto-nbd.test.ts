@@ -13,7 +13,7 @@ import {
   type ParetoNbdParams,
 } from '../../../../layers/core/src/mining/clv/pareto-nbd.js';
 import { hyp2f1, lgamma } from '../../../../layers/core/src/mining/clv/special.js';
-import { cdnow } from './helpers.js';
+import { cdnow, checkNoPurchaseProbability, expectLocalMaximum, expectPenalizerShrinks, fitFailureReason, groupRfm } from './helpers.js';
 
 const { exp, expm1, log } = Math;
 
@@ -89,33 +89,18 @@ describe('Pareto/NBD on the CDNOW sample (Fader, Hardie & Lee 2005; Fader & Hard
   });
 
   it('is a maximum: perturbing any parameter lowers the log-likelihood', () => {
-    const data = cdnow('sample').summary;
-    const base = paretoNbdTotalLogLikelihood(fit, data);
-    expect(base).toBeCloseTo(fit.logLikelihood, 8);
-    for (const key of ['r', 'alpha', 's', 'beta'] as const) {
-      for (const f of [0.99, 1.01]) {
-        expect(paretoNbdTotalLogLikelihood({ ...fit, [key]: fit[key] * f }, data)).toBeLessThan(base);
-      }
-    }
+    expectLocalMaximum(paretoNbdTotalLogLikelihood, fit, cdnow('sample').summary, ['r', 'alpha', 's', 'beta']);
   });
 
   it('gives the same answer from weighted, columnar input', () => {
-    const rows = cdnow('sample').summary;
-    const groups = new Map<string, { frequency: number; recency: number; T: number; weight: number }>();
-    for (const c of rows) {
-      const k = `${c.frequency}|${c.recency}|${c.T}`;
-      const g = groups.get(k) ?? { frequency: c.frequency, recency: c.recency, T: c.T, weight: 0 };
-      g.weight++;
-      groups.set(k, g);
-    }
-    const g = [...groups.values()];
+    const g = groupRfm(cdnow('sample').summary);
     const weighted = fitParetoNbd({
       frequency: Float64Array.from(g, (c) => c.frequency),
       recency: Float64Array.from(g, (c) => c.recency),
       T: Float64Array.from(g, (c) => c.T),
       weights: Float64Array.from(g, (c) => c.weight),
     });
-    expect(weighted.patterns).toBe(groups.size);
+    expect(weighted.patterns).toBe(g.length);
     expect(weighted.customers).toBe(2357);
     expect(weighted.logLikelihood).toBeCloseTo(fit.logLikelihood, 6);
     expect(weighted.s).toBeCloseTo(fit.s, 5);
@@ -200,33 +185,13 @@ describe('Pareto/NBD formulas', () => {
   });
 
   it('P(no purchase in next t) stays in [0, 1] and decreases in t (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.record({
-          r: fc.double({ min: 0.05, max: 5, noNaN: true }),
-          alpha: fc.double({ min: 0.1, max: 100, noNaN: true }),
-          s: fc.double({ min: 0.05, max: 5, noNaN: true }),
-          beta: fc.double({ min: 0.1, max: 100, noNaN: true }),
-        }),
-        fc.integer({ min: 0, max: 40 }),
-        fc.double({ min: 0, max: 1, noNaN: true }),
-        fc.double({ min: 0, max: 200, noNaN: true }),
-        fc.double({ min: 0, max: 300, noNaN: true }),
-        fc.double({ min: 0, max: 300, noNaN: true }),
-        (params, x, frac, T, t1, dt) => {
-          const tx = x === 0 ? 0 : frac * T;
-          const p1 = paretoNbdProbabilityOfNoPurchases(params, t1, x, tx, T);
-          const p2 = paretoNbdProbabilityOfNoPurchases(params, t1 + dt, x, tx, T);
-          expect(p1).toBeGreaterThanOrEqual(0);
-          expect(p1).toBeLessThanOrEqual(1);
-          expect(p2).toBeLessThanOrEqual(p1 + 1e-12);
-          // never below the chance of being dead already
-          expect(p2).toBeGreaterThanOrEqual(1 - paretoNbdPAlive(params, x, tx, T) - 1e-12);
-        },
-      ),
-      { numRuns: 500 },
-    );
-    expect(paretoNbdProbabilityOfNoPurchases(PAPER, 0, 3, 20, 38)).toBe(1);
+    const params = fc.record({
+      r: fc.double({ min: 0.05, max: 5, noNaN: true }),
+      alpha: fc.double({ min: 0.1, max: 100, noNaN: true }),
+      s: fc.double({ min: 0.05, max: 5, noNaN: true }),
+      beta: fc.double({ min: 0.1, max: 100, noNaN: true }),
+    });
+    checkNoPurchaseProbability(params, paretoNbdProbabilityOfNoPurchases, paretoNbdPAlive, PAPER);
   });
 
   it('rejects invalid parameters and histories', () => {
@@ -240,16 +205,7 @@ describe('Pareto/NBD formulas', () => {
 });
 
 describe('Pareto/NBD fitting robustness', () => {
-  const reasonOf = (f: () => unknown): string | undefined => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(ModelFitError);
-      expect((e as ModelFitError).model).toBe('pareto-nbd');
-      return (e as ModelFitError).reason;
-    }
-    return undefined;
-  };
+  const reasonOf = (f: () => unknown): string | undefined => fitFailureReason('pareto-nbd', f);
 
   it('throws ModelFitError on degenerate or invalid input', () => {
     expect(reasonOf(() => fitParetoNbd([]))).toBe('empty-input');
@@ -353,11 +309,9 @@ describe('Pareto/NBD fitting robustness', () => {
   it('the penalizer shrinks the (scaled) parameter vector and costs likelihood', () => {
     const data = cdnow('sample').summary;
     const k = 10 / Math.max(...data.map((c) => c.T));
-    const norm = (f: ParetoNbdParams): number => f.r ** 2 + (f.alpha * k) ** 2 + f.s ** 2 + (f.beta * k) ** 2;
-    const fits = [0, 0.01, 0.1].map((penalizer) => fitParetoNbd(data, { penalizer }));
-    for (let i = 1; i < fits.length; i++) {
-      expect(norm(fits[i]!)).toBeLessThan(norm(fits[i - 1]!));
-      expect(fits[i]!.logLikelihood).toBeLessThan(fits[i - 1]!.logLikelihood);
-    }
+    expectPenalizerShrinks(
+      (opts) => fitParetoNbd(data, opts),
+      (f) => f.r ** 2 + (f.alpha * k) ** 2 + f.s ** 2 + (f.beta * k) ** 2,
+    );
   });
 });

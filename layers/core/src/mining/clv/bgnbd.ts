@@ -14,17 +14,25 @@
  * weeks; α is then expressed in that unit (λ is purchases per unit), and a forecast for
  * t = 39 means 39 of those units.
  */
-import { ModelFitError } from './errors.js';
-import { nelderMead } from './optimize.js';
+import {
+  buildRfmPatterns,
+  checkHorizon,
+  fitRfmModel,
+  type RfmColumns,
+  type RfmFitStats,
+  type RfmModel,
+  type RfmPatterns,
+  type RfmRow,
+} from './rfm-fit.js';
 import { expit, lbeta, lgamma, logaddexp, logSumSeries, SeriesConvergenceError, sumSeries } from './special.js';
 
 export { ModelFitError } from './errors.js';
 export type { ModelFitFailure } from './errors.js';
+export type { RfmColumns, RfmRow } from './rfm-fit.js';
 
 // Module-level aliases for the hot loops: under jest (node:vm contexts) every lookup of the
 // global `Math` goes through the context's interceptor, which made fitting ~10x slower.
-const { abs, exp, expm1, log, log1p, max } = Math;
-const { isFinite: finite, isInteger: integer } = Number;
+const { exp, expm1, log, log1p, max } = Math;
 const NEG_INF = Number.NEGATIVE_INFINITY;
 
 export interface BgNbdParams {
@@ -32,22 +40,6 @@ export interface BgNbdParams {
   alpha: number;
   a: number;
   b: number;
-}
-
-/** One customer (or `weight` identical customers). Extra fields are ignored. */
-export interface RfmRow {
-  frequency: number;
-  recency: number;
-  T: number;
-  weight?: number;
-}
-
-/** Columnar input, e.g. Float64Arrays, for large data sets. */
-export interface RfmColumns {
-  frequency: ArrayLike<number>;
-  recency: ArrayLike<number>;
-  T: ArrayLike<number>;
-  weights?: ArrayLike<number>;
 }
 
 export interface BgNbdFitOptions {
@@ -71,19 +63,7 @@ export interface BgNbdFitOptions {
   requireConvergence?: boolean;
 }
 
-export interface BgNbdFit extends BgNbdParams {
-  /** Total (unpenalised) log-likelihood Σ w_i ln L_i at the estimate, in the data's time unit. */
-  logLikelihood: number;
-  iterations: number;
-  converged: boolean;
-  /** Σ weights (number of customers). */
-  customers: number;
-  /** Distinct (x, t_x, T) patterns the likelihood was evaluated on. */
-  patterns: number;
-}
-
-/** Parameters outside [e^-LOG_BOUND, e^LOG_BOUND] mean the likelihood has no interior optimum. */
-const LOG_BOUND = log(1e8);
+export interface BgNbdFit extends BgNbdParams, RfmFitStats {}
 
 /**
  * Individual log-likelihood ln L(r, α, a, b | x, t_x, T) (paper eq. 6), in log space:
@@ -103,120 +83,8 @@ export function bgNbdLogLikelihood(params: BgNbdParams, x: number, t_x: number, 
   return a1 + a2 + logaddexp(a3, a4);
 }
 
-/**
- * Distinct (x, t_x, T) patterns with their total weights, further factored into the
- * distinct values of each column so that a likelihood evaluation needs one lgamma per
- * distinct x and one log per distinct T / t_x rather than per customer.
- */
-interface Patterns {
-  n: number;
-  totalWeight: number;
-  maxT: number;
-  w: Float64Array;
-  xVals: Float64Array;
-  xIdx: Int32Array;
-  tVals: Float64Array;
-  tIdx: Int32Array;
-  txVals: Float64Array;
-  txIdx: Int32Array;
-}
-
-function toColumns(data: readonly RfmRow[] | RfmColumns): RfmColumns {
-  if (!Array.isArray(data)) return data as RfmColumns;
-  const rows = data as readonly RfmRow[];
-  const n = rows.length;
-  const frequency = new Float64Array(n);
-  const recency = new Float64Array(n);
-  const T = new Float64Array(n);
-  const weights = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const row = rows[i]!;
-    frequency[i] = row.frequency;
-    recency[i] = row.recency;
-    T[i] = row.T;
-    weights[i] = row.weight ?? 1;
-  }
-  return { frequency, recency, T, weights };
-}
-
-function invalid(message: string, details: Record<string, unknown>): ModelFitError {
-  return new ModelFitError('bg-nbd', 'invalid-input', message, details);
-}
-
-function indexValues(values: number[]): { vals: Float64Array; idx: Int32Array } {
-  const map = new Map<number, number>();
-  const idx = new Int32Array(values.length);
-  const vals: number[] = [];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    let k = map.get(v);
-    if (k === undefined) {
-      k = vals.length;
-      vals.push(v);
-      map.set(v, k);
-    }
-    idx[i] = k;
-  }
-  return { vals: Float64Array.from(vals), idx };
-}
-
-function buildPatterns(data: readonly RfmRow[] | RfmColumns): Patterns {
-  const cols = toColumns(data);
-  const n = cols.frequency.length;
-  if (cols.recency.length !== n || cols.T.length !== n || (cols.weights && cols.weights.length !== n)) {
-    throw invalid('frequency, recency, T and weights must have the same length', {});
-  }
-  const keyOf = new Map<string, number>();
-  const xs: number[] = [];
-  const txs: number[] = [];
-  const Ts: number[] = [];
-  const ws: number[] = [];
-  let totalWeight = 0;
-  let maxT = 0;
-  for (let i = 0; i < n; i++) {
-    const x = cols.frequency[i]!;
-    const tx = cols.recency[i]!;
-    const T = cols.T[i]!;
-    const w = cols.weights ? cols.weights[i]! : 1;
-    if (!(integer(x) && x >= 0)) throw invalid(`row ${i}: frequency must be a non-negative integer (got ${x})`, { row: i });
-    if (!(finite(tx) && tx >= 0)) throw invalid(`row ${i}: recency must be finite and >= 0 (got ${tx})`, { row: i });
-    if (!(finite(T) && T >= tx)) throw invalid(`row ${i}: T must be finite and >= recency (got T=${T}, recency=${tx})`, { row: i });
-    if (x === 0 && tx !== 0) throw invalid(`row ${i}: recency must be 0 when frequency is 0 (got ${tx})`, { row: i });
-    if (!(finite(w) && w >= 0)) throw invalid(`row ${i}: weight must be finite and >= 0 (got ${w})`, { row: i });
-    if (w === 0) continue;
-    totalWeight += w;
-    if (T > maxT) maxT = T;
-    const key = `${x}|${tx}|${T}`;
-    const k = keyOf.get(key);
-    if (k === undefined) {
-      keyOf.set(key, xs.length);
-      xs.push(x);
-      txs.push(tx);
-      Ts.push(T);
-      ws.push(w);
-    } else {
-      ws[k]! += w;
-    }
-  }
-  const x = indexValues(xs);
-  const t = indexValues(Ts);
-  const tx = indexValues(txs);
-  return {
-    n: xs.length,
-    totalWeight,
-    maxT,
-    w: Float64Array.from(ws),
-    xVals: x.vals,
-    xIdx: x.idx,
-    tVals: t.vals,
-    tIdx: t.idx,
-    txVals: tx.vals,
-    txIdx: tx.idx,
-  };
-}
-
 /** Σ w · ln L over the patterns; NaN/−∞ propagate (the optimiser treats them as +∞). */
-function totalLogLikelihood(p: Patterns, r: number, alpha: number, a: number, b: number): number {
+function totalLogLikelihood(p: RfmPatterns, { r, alpha, a, b }: BgNbdParams): number {
   const nx = p.xVals.length;
   const a12 = new Float64Array(nx);
   const c4 = new Float64Array(nx);
@@ -227,28 +95,35 @@ function totalLogLikelihood(p: Patterns, r: number, alpha: number, a: number, b:
     a12[k] = common + lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x);
     c4[k] = x > 0 ? lnA - log(b + x - 1) : NEG_INF;
   }
-  const lnAT = new Float64Array(p.tVals.length);
-  for (let k = 0; k < lnAT.length; k++) lnAT[k] = log(alpha + p.tVals[k]!);
-  const lnAtx = new Float64Array(p.txVals.length);
-  for (let k = 0; k < lnAtx.length; k++) lnAtx[k] = log(alpha + p.txVals[k]!);
+  const ny = p.yVals.length;
+  const lnAy = new Float64Array(ny);
+  for (let k = 0; k < ny; k++) lnAy[k] = log(alpha + p.yVals[k]!);
 
   let ll = 0;
   for (let i = 0; i < p.n; i++) {
     const xi = p.xIdx[i]!;
     const x = p.xVals[xi]!;
     const rx = r + x;
-    const a3 = -rx * lnAT[p.tIdx[i]!]!;
+    const a3 = -rx * lnAy[p.tY[i]!]!;
     let li: number;
     if (x === 0) {
       li = a12[xi]! + a3;
     } else {
-      const a4 = c4[xi]! - rx * lnAtx[p.txIdx[i]!]!;
+      const a4 = c4[xi]! - rx * lnAy[p.txY[i]!]!;
       li = a12[xi]! + (a3 > a4 ? a3 + log1p(exp(a4 - a3)) : a4 + log1p(exp(a3 - a4)));
     }
     ll += p.w[i]! * li;
   }
   return ll;
 }
+
+const BG_NBD: RfmModel<BgNbdParams> = {
+  model: 'bg-nbd',
+  names: ['r', 'alpha', 'a', 'b'],
+  rates: ['alpha'],
+  dropout: 'a and b',
+  logLikelihood: totalLogLikelihood,
+};
 
 /**
  * Maximum-likelihood fit of the BG/NBD model (Nelder-Mead over log-parameters, so all four
@@ -260,82 +135,12 @@ function totalLogLikelihood(p: Patterns, r: number, alpha: number, a: number, b:
  * estimate runs off to 0 or ∞ (outside [1e-8, 1e8]), or when the result is not finite.
  */
 export function fitBgNbd(data: readonly RfmRow[] | RfmColumns, opts: BgNbdFitOptions = {}): BgNbdFit {
-  const patterns = buildPatterns(data);
-  if (patterns.n === 0 || patterns.totalWeight === 0) {
-    throw new ModelFitError('bg-nbd', 'empty-input', 'no customers to fit');
-  }
-  if (patterns.xVals.every((x) => x === 0)) {
-    throw new ModelFitError(
-      'bg-nbd',
-      'degenerate-input',
-      'no customer made a repeat purchase: the dropout parameters a and b are not identified',
-      { customers: patterns.totalWeight },
-    );
-  }
-  if (!(patterns.maxT > 0)) {
-    throw new ModelFitError('bg-nbd', 'degenerate-input', 'all customers have age T = 0');
-  }
-  const penalizer = opts.penalizer ?? 0;
-  if (!(Number.isFinite(penalizer) && penalizer >= 0)) {
-    throw invalid(`penalizer must be finite and >= 0 (got ${penalizer})`, {});
-  }
-  const scale = 10 / patterns.maxT;
-  const init = opts.initial ?? { r: 1, alpha: 1 / scale, a: 1, b: 1 };
-  for (const [k, v] of Object.entries(init)) {
-    if (!(Number.isFinite(v) && v > 0)) throw invalid(`initial.${k} must be finite and > 0 (got ${v})`, {});
-  }
-
-  // θ = (ln r, ln(α·s), ln a, ln b)
-  const unpack = (th: readonly number[]): BgNbdParams => ({
-    r: exp(th[0]!),
-    alpha: exp(th[1]!) / scale,
-    a: exp(th[2]!),
-    b: exp(th[3]!),
-  });
-  const objective = (th: readonly number[]): number => {
-    const { r, alpha, a, b } = unpack(th);
-    const ll = totalLogLikelihood(patterns, r, alpha, a, b);
-    const as = alpha * scale;
-    return -ll / patterns.totalWeight + penalizer * (r * r + as * as + a * a + b * b);
-  };
-  const theta0 = [log(init.r), log(init.alpha * scale), log(init.a), log(init.b)];
-  const res = nelderMead(objective, theta0, {
-    maxIterations: opts.maxIterations ?? 10_000,
-    tolerance: opts.tolerance ?? 1e-10,
-    initialStep: 0.5,
-  });
-
-  const params = unpack(res.x);
-  const logLikelihood = totalLogLikelihood(patterns, params.r, params.alpha, params.a, params.b);
-  const details = { ...params, logLikelihood, iterations: res.iterations, evaluations: res.evaluations };
-  if (!Number.isFinite(res.fx) || !Number.isFinite(logLikelihood) || !Object.values(params).every(Number.isFinite)) {
-    throw new ModelFitError('bg-nbd', 'non-finite', 'the likelihood or parameters are not finite at the solution', details);
-  }
-  if (res.x.some((t) => abs(t) > LOG_BOUND)) {
-    throw new ModelFitError(
-      'bg-nbd',
-      'diverged',
-      `a parameter ran off to 0 or infinity (r=${params.r}, alpha=${params.alpha}, a=${params.a}, b=${params.b})`,
-      details,
-    );
-  }
-  if (!res.converged && (opts.requireConvergence ?? true)) {
-    throw new ModelFitError('bg-nbd', 'not-converged', `no convergence after ${res.iterations} iterations`, details);
-  }
-  return {
-    ...params,
-    logLikelihood,
-    iterations: res.iterations,
-    converged: res.converged,
-    customers: patterns.totalWeight,
-    patterns: patterns.n,
-  };
+  return fitRfmModel(BG_NBD, data, opts);
 }
 
 /** Total log-likelihood Σ w_i ln L_i of a data set under given parameters. */
 export function bgNbdTotalLogLikelihood(params: BgNbdParams, data: readonly RfmRow[] | RfmColumns): number {
-  const p = buildPatterns(data);
-  return totalLogLikelihood(p, params.r, params.alpha, params.a, params.b);
+  return totalLogLikelihood(buildRfmPatterns(data, 'bg-nbd'), params);
 }
 
 function checkParams({ r, alpha, a, b }: BgNbdParams): void {
@@ -431,7 +236,7 @@ function expectedWhileAlive({ r, alpha, a, b }: BgNbdParams, t: number, x: numbe
  */
 export function expectedPurchases(params: BgNbdParams, t: number): number {
   checkParams(params);
-  if (!(t >= 0 && Number.isFinite(t))) throw new RangeError(`t must be finite and >= 0 (got ${t})`);
+  checkHorizon(t);
   return expectedWhileAlive(params, t, 0, 0);
 }
 
@@ -445,7 +250,7 @@ export function expectedPurchases(params: BgNbdParams, t: number): number {
 export function conditionalExpectedPurchases(params: BgNbdParams, t: number, x: number, t_x: number, T: number): number {
   checkParams(params);
   checkHistory(x, t_x, T);
-  if (!(t >= 0 && Number.isFinite(t))) throw new RangeError(`t must be finite and >= 0 (got ${t})`);
+  checkHorizon(t);
   const alive = x === 0 ? 1 : expit(-logOddsDead(params, x, t_x, T));
   return alive * expectedWhileAlive(params, t, x, T);
 }
@@ -464,7 +269,7 @@ export function conditionalExpectedPurchases(params: BgNbdParams, t: number, x: 
 export function probabilityOfNoPurchases(params: BgNbdParams, t: number, x: number, t_x: number, T: number): number {
   checkParams(params);
   checkHistory(x, t_x, T);
-  if (!(t >= 0 && Number.isFinite(t))) throw new RangeError(`t must be finite and >= 0 (got ${t})`);
+  checkHorizon(t);
   const alive = x === 0 ? 1 : expit(-logOddsDead(params, x, t_x, T));
   const { r, alpha } = params;
   return 1 - alive + alive * exp(-(r + x) * log1p(t / (alpha + T)));
@@ -480,7 +285,7 @@ export function probabilityOfNoPurchases(params: BgNbdParams, t: number, x: numb
 export function probabilityOfPurchases(params: BgNbdParams, t: number, n: number): number {
   checkParams(params);
   if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`n must be a non-negative integer (got ${n})`);
-  if (!(t >= 0 && Number.isFinite(t))) throw new RangeError(`t must be finite and >= 0 (got ${t})`);
+  checkHorizon(t);
   const { r, alpha, a, b } = params;
   const lnPi = log(alpha / (alpha + t));
   const ln1mPi = log(t / (alpha + t));

@@ -15,15 +15,24 @@
  *
  * Data and time units as in bgnbd.ts (x repeat purchases, t_x recency, T age; one time unit).
  */
-import { conditionalExpectedPurchases as bgNbdConditionalExpectedPurchases, type RfmColumns, type RfmRow } from './bgnbd.js';
-import { ModelFitError } from './errors.js';
-import { nelderMead } from './optimize.js';
-import { buildRfmPatterns, type RfmPatterns } from './pareto-nbd.js';
+import { conditionalExpectedPurchases as bgNbdConditionalExpectedPurchases } from './bgnbd.js';
+import type { ModelFitError } from './errors.js';
+import {
+  buildRfmPatterns,
+  checkHistory,
+  checkHorizon,
+  fitRfmModel,
+  type RfmColumns,
+  type RfmFitStats,
+  type RfmModel,
+  type RfmPatterns,
+  type RfmRow,
+} from './rfm-fit.js';
 import { expit, lgamma } from './special.js';
 
 // Module-level aliases for the hot loops: under jest (node:vm contexts) every lookup of the
 // global `Math` goes through the context's interceptor, which made fitting ~10x slower.
-const { abs, exp, log, log1p } = Math;
+const { exp, log, log1p } = Math;
 
 const MODEL = 'mbg-nbd' satisfies ModelFitError['model'];
 
@@ -55,19 +64,7 @@ export interface MbgNbdFitOptions {
   requireConvergence?: boolean;
 }
 
-export interface MbgNbdFit extends MbgNbdParams {
-  /** Total (unpenalised) log-likelihood Σ w_i ln L_i at the estimate, in the data's time unit. */
-  logLikelihood: number;
-  iterations: number;
-  converged: boolean;
-  /** Σ weights (number of customers). */
-  customers: number;
-  /** Distinct (x, t_x, T) patterns the likelihood was evaluated on. */
-  patterns: number;
-}
-
-/** Parameters outside [e^-LOG_BOUND, e^LOG_BOUND] mean the likelihood has no interior optimum. */
-const LOG_BOUND = log(1e8);
+export interface MbgNbdFit extends MbgNbdParams, RfmFitStats {}
 
 /**
  * Individual log-likelihood ln L(r, α, a, b | x, t_x, T), in log space:
@@ -95,7 +92,7 @@ function softplus(u: number): number {
 }
 
 /** Σ w · ln L over the patterns; NaN/−∞ propagate (the optimiser treats them as +∞). */
-function totalLogLikelihood(p: RfmPatterns, r: number, alpha: number, a: number, b: number): number {
+function totalLogLikelihood(p: RfmPatterns, { r, alpha, a, b }: MbgNbdParams): number {
   const nx = p.xVals.length;
   const a12 = new Float64Array(nx);
   const c4 = new Float64Array(nx);
@@ -121,6 +118,14 @@ function totalLogLikelihood(p: RfmPatterns, r: number, alpha: number, a: number,
   return ll;
 }
 
+const MBG_NBD: RfmModel<MbgNbdParams> = {
+  model: MODEL,
+  names: ['r', 'alpha', 'a', 'b'],
+  rates: ['alpha'],
+  dropout: 'a and b',
+  logLikelihood: totalLogLikelihood,
+};
+
 /**
  * Maximum-likelihood fit of the MBG/NBD model (Nelder-Mead over log-parameters, so all four
  * stay positive). Identical (x, t_x, T) rows are grouped first, so the cost per iteration is
@@ -132,98 +137,19 @@ function totalLogLikelihood(p: RfmPatterns, r: number, alpha: number, a: number,
  * not finite.
  */
 export function fitMbgNbd(data: readonly RfmRow[] | RfmColumns, opts: MbgNbdFitOptions = {}): MbgNbdFit {
-  const patterns = buildRfmPatterns(data, MODEL);
-  const invalid = (message: string): ModelFitError => new ModelFitError(MODEL, 'invalid-input', message);
-  if (patterns.n === 0 || patterns.totalWeight === 0) {
-    throw new ModelFitError(MODEL, 'empty-input', 'no customers to fit');
-  }
-  if (patterns.xVals.every((x) => x === 0)) {
-    throw new ModelFitError(
-      MODEL,
-      'degenerate-input',
-      'no customer made a repeat purchase: the dropout parameters a and b are not identified',
-      { customers: patterns.totalWeight },
-    );
-  }
-  if (!(patterns.maxT > 0)) {
-    throw new ModelFitError(MODEL, 'degenerate-input', 'all customers have age T = 0');
-  }
-  const penalizer = opts.penalizer ?? 0;
-  if (!(Number.isFinite(penalizer) && penalizer >= 0)) throw invalid(`penalizer must be finite and >= 0 (got ${penalizer})`);
-  const scale = 10 / patterns.maxT;
-  const init = opts.initial ?? { r: 1, alpha: 1 / scale, a: 1, b: 1 };
-  for (const [k, v] of Object.entries(init)) {
-    if (!(Number.isFinite(v) && v > 0)) throw invalid(`initial.${k} must be finite and > 0 (got ${v})`);
-  }
-
-  // θ = (ln r, ln(α·k), ln a, ln b)
-  const unpack = (th: readonly number[]): MbgNbdParams => ({
-    r: exp(th[0]!),
-    alpha: exp(th[1]!) / scale,
-    a: exp(th[2]!),
-    b: exp(th[3]!),
-  });
-  const objective = (th: readonly number[]): number => {
-    const { r, alpha, a, b } = unpack(th);
-    const ll = totalLogLikelihood(patterns, r, alpha, a, b);
-    const as = alpha * scale;
-    return -ll / patterns.totalWeight + penalizer * (r * r + as * as + a * a + b * b);
-  };
-  const theta0 = [log(init.r), log(init.alpha * scale), log(init.a), log(init.b)];
-  const res = nelderMead(objective, theta0, {
-    maxIterations: opts.maxIterations ?? 10_000,
-    tolerance: opts.tolerance ?? 1e-10,
-    initialStep: 0.5,
-  });
-
-  const params = unpack(res.x);
-  const logLikelihood = totalLogLikelihood(patterns, params.r, params.alpha, params.a, params.b);
-  const details = { ...params, logLikelihood, iterations: res.iterations, evaluations: res.evaluations };
-  if (!Number.isFinite(res.fx) || !Number.isFinite(logLikelihood) || !Object.values(params).every(Number.isFinite)) {
-    throw new ModelFitError(MODEL, 'non-finite', 'the likelihood or parameters are not finite at the solution', details);
-  }
-  if (res.x.some((t) => abs(t) > LOG_BOUND)) {
-    throw new ModelFitError(
-      MODEL,
-      'diverged',
-      `a parameter ran off to 0 or infinity (r=${params.r}, alpha=${params.alpha}, a=${params.a}, b=${params.b})`,
-      details,
-    );
-  }
-  if (!res.converged && (opts.requireConvergence ?? true)) {
-    throw new ModelFitError(MODEL, 'not-converged', `no convergence after ${res.iterations} iterations`, details);
-  }
-  return {
-    ...params,
-    logLikelihood,
-    iterations: res.iterations,
-    converged: res.converged,
-    customers: patterns.totalWeight,
-    patterns: patterns.n,
-  };
+  return fitRfmModel(MBG_NBD, data, opts);
 }
 
 /** Total log-likelihood Σ w_i ln L_i of a data set under given parameters. */
 export function mbgNbdTotalLogLikelihood(params: MbgNbdParams, data: readonly RfmRow[] | RfmColumns): number {
   checkParams(params);
-  const p = buildRfmPatterns(data, MODEL);
-  return totalLogLikelihood(p, params.r, params.alpha, params.a, params.b);
+  return totalLogLikelihood(buildRfmPatterns(data, MODEL), params);
 }
 
 function checkParams({ r, alpha, a, b }: MbgNbdParams): void {
   if (!(r > 0 && alpha > 0 && a > 0 && b > 0) || ![r, alpha, a, b].every(Number.isFinite)) {
     throw new RangeError(`MBG/NBD parameters must be finite and > 0 (r=${r}, alpha=${alpha}, a=${a}, b=${b})`);
   }
-}
-
-function checkHistory(x: number, t_x: number, T: number): void {
-  if (!(Number.isInteger(x) && x >= 0 && t_x >= 0 && T >= t_x && Number.isFinite(T) && (x > 0 || t_x === 0))) {
-    throw new RangeError(`invalid history x=${x}, t_x=${t_x}, T=${T} (need integer x >= 0, 0 <= t_x <= T, t_x = 0 when x = 0)`);
-  }
-}
-
-function checkHorizon(t: number): void {
-  if (!(t >= 0 && Number.isFinite(t))) throw new RangeError(`t must be finite and >= 0 (got ${t})`);
 }
 
 /** ln[a/(b+x) · ((α+T)/(α+t_x))^{r+x}]: log-odds of having dropped out by T. */

@@ -31,17 +31,25 @@
  * fit therefore bounds the work per evaluation (FIT_H_MAX_TERMS, checked before summing) and
  * stops as 'diverged' when a shape parameter has run past SHAPE_RUNOFF; see fitParetoNbd.
  */
-import { ModelFitError } from './errors.js';
-import { nelderMead } from './optimize.js';
+import type { ModelFitError } from './errors.js';
+import {
+  buildRfmPatterns,
+  checkHistory,
+  checkHorizon,
+  fitRfmModel,
+  type RfmColumns,
+  type RfmFitStats,
+  type RfmModel,
+  type RfmPatterns,
+  type RfmRow,
+} from './rfm-fit.js';
 import { expit, lgamma, SeriesConvergenceError } from './special.js';
-import type { RfmColumns, RfmRow } from './bgnbd.js';
 
-export type { RfmColumns, RfmRow } from './bgnbd.js';
+export type { RfmColumns, RfmRow } from './rfm-fit.js';
 
 // Module-level aliases for the hot loops: under jest (node:vm contexts) every lookup of the
 // global `Math` goes through the context's interceptor, which made fitting ~10x slower.
-const { abs, exp, expm1, log, log1p, max, min } = Math;
-const { isFinite: finite, isInteger: integer } = Number;
+const { exp, expm1, log, log1p, max, min } = Math;
 const NEG_INF = Number.NEGATIVE_INFINITY;
 
 const MODEL = 'pareto-nbd' satisfies ModelFitError['model'];
@@ -74,19 +82,8 @@ export interface ParetoNbdFitOptions {
   requireConvergence?: boolean;
 }
 
-export interface ParetoNbdFit extends ParetoNbdParams {
-  /** Total (unpenalised) log-likelihood Σ w_i ln L_i at the estimate, in the data's time unit. */
-  logLikelihood: number;
-  iterations: number;
-  converged: boolean;
-  /** Σ weights (number of customers). */
-  customers: number;
-  /** Distinct (x, t_x, T) patterns the likelihood was evaluated on. */
-  patterns: number;
-}
+export interface ParetoNbdFit extends ParetoNbdParams, RfmFitStats {}
 
-/** Parameters outside [e^-LOG_BOUND, e^LOG_BOUND] mean the likelihood has no interior optimum. */
-const LOG_BOUND = log(1e8);
 /** Relative tolerance of the H series and its term cap (1 − z >= 4e-6 converges within it). */
 const H_TOL = 1e-16;
 const H_MAX_TERMS = 10_000_000;
@@ -188,157 +185,6 @@ export function paretoNbdLogLikelihood(params: ParetoNbdParams, x: number, t_x: 
 }
 
 /**
- * Distinct (x, t_x, T) patterns with their total weights. Every pattern needs ln H at its two
- * "ends" (x, T) and (x, t_x); those are factored into distinct (x, y) pairs, and the logs of
- * α+y, β+y into distinct y (T and t_x values together), so one likelihood evaluation costs one
- * series per distinct end and one log per distinct y. mbgnbd.ts uses the same grouping.
- *
- * @internal Shared by the CLV fitters; not part of the public API.
- */
-export interface RfmPatterns {
-  n: number;
-  totalWeight: number;
-  maxT: number;
-  w: Float64Array;
-  xVals: Float64Array;
-  xIdx: Int32Array;
-  yVals: Float64Array;
-  /** min(yVals): where the ln H series argument z is largest. */
-  minY: number;
-  /** Index into yVals of T and of t_x, per pattern. */
-  tY: Int32Array;
-  txY: Int32Array;
-  /** Index into the ends of (x, T) and of (x, t_x), per pattern. */
-  tEnd: Int32Array;
-  txEnd: Int32Array;
-  /** Per end: index into xVals and into yVals. */
-  endX: Int32Array;
-  endY: Int32Array;
-}
-
-function toColumns(data: readonly RfmRow[] | RfmColumns): RfmColumns {
-  if (!Array.isArray(data)) return data as RfmColumns;
-  const rows = data as readonly RfmRow[];
-  const n = rows.length;
-  const frequency = new Float64Array(n);
-  const recency = new Float64Array(n);
-  const T = new Float64Array(n);
-  const weights = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const row = rows[i]!;
-    frequency[i] = row.frequency;
-    recency[i] = row.recency;
-    T[i] = row.T;
-    weights[i] = row.weight ?? 1;
-  }
-  return { frequency, recency, T, weights };
-}
-
-function invalid(message: string, details: Record<string, unknown>): ModelFitError {
-  return new ModelFitError(MODEL, 'invalid-input', message, details);
-}
-
-/** Dense ids for keys in order of first appearance. */
-class Interner<K> {
-  readonly ids = new Map<K, number>();
-  readonly keys: K[] = [];
-  id(key: K): number {
-    let k = this.ids.get(key);
-    if (k === undefined) {
-      k = this.keys.length;
-      this.keys.push(key);
-      this.ids.set(key, k);
-    }
-    return k;
-  }
-}
-
-/**
- * Validates and groups RFM input (see {@link RfmPatterns}); throws ModelFitError('invalid-input')
- * labelled with `model`.
- *
- * @internal Shared by the CLV fitters; not part of the public API.
- */
-export function buildRfmPatterns(data: readonly RfmRow[] | RfmColumns, model: ModelFitError['model']): RfmPatterns {
-  const invalid = (message: string, details: Record<string, unknown>): ModelFitError =>
-    new ModelFitError(model, 'invalid-input', message, details);
-  const cols = toColumns(data);
-  const n = cols.frequency.length;
-  if (cols.recency.length !== n || cols.T.length !== n || (cols.weights && cols.weights.length !== n)) {
-    throw invalid('frequency, recency, T and weights must have the same length', {});
-  }
-  const patterns = new Interner<string>();
-  const rows: { x: number; tx: number; T: number }[] = [];
-  const ws: number[] = [];
-  let totalWeight = 0;
-  let maxT = 0;
-  for (let i = 0; i < n; i++) {
-    const x = cols.frequency[i]!;
-    const tx = cols.recency[i]!;
-    const T = cols.T[i]!;
-    const w = cols.weights ? cols.weights[i]! : 1;
-    if (!(integer(x) && x >= 0)) throw invalid(`row ${i}: frequency must be a non-negative integer (got ${x})`, { row: i });
-    if (!(finite(tx) && tx >= 0)) throw invalid(`row ${i}: recency must be finite and >= 0 (got ${tx})`, { row: i });
-    if (!(finite(T) && T >= tx)) throw invalid(`row ${i}: T must be finite and >= recency (got T=${T}, recency=${tx})`, { row: i });
-    if (x === 0 && tx !== 0) throw invalid(`row ${i}: recency must be 0 when frequency is 0 (got ${tx})`, { row: i });
-    if (!(finite(w) && w >= 0)) throw invalid(`row ${i}: weight must be finite and >= 0 (got ${w})`, { row: i });
-    if (w === 0) continue;
-    totalWeight += w;
-    if (T > maxT) maxT = T;
-    const k = patterns.id(`${x}|${tx}|${T}`);
-    if (k === rows.length) {
-      rows.push({ x, tx, T });
-      ws.push(w);
-    } else {
-      ws[k]! += w;
-    }
-  }
-  const m = rows.length;
-  const xs = new Interner<number>();
-  const ys = new Interner<number>();
-  const ends = new Interner<string>();
-  const endX: number[] = [];
-  const endY: number[] = [];
-  const end = (xi: number, yi: number): number => {
-    const k = ends.id(`${xi}|${yi}`);
-    if (k === endX.length) {
-      endX.push(xi);
-      endY.push(yi);
-    }
-    return k;
-  };
-  const xIdx = new Int32Array(m);
-  const tY = new Int32Array(m);
-  const txY = new Int32Array(m);
-  const tEnd = new Int32Array(m);
-  const txEnd = new Int32Array(m);
-  for (let i = 0; i < m; i++) {
-    const { x, tx, T } = rows[i]!;
-    xIdx[i] = xs.id(x);
-    tY[i] = ys.id(T);
-    txY[i] = ys.id(tx);
-    tEnd[i] = end(xIdx[i]!, tY[i]!);
-    txEnd[i] = end(xIdx[i]!, txY[i]!);
-  }
-  return {
-    n: m,
-    totalWeight,
-    maxT,
-    w: Float64Array.from(ws),
-    xVals: Float64Array.from(xs.keys),
-    xIdx,
-    yVals: Float64Array.from(ys.keys),
-    minY: ys.keys.reduce((a, b) => min(a, b), Number.POSITIVE_INFINITY),
-    tY,
-    txY,
-    tEnd,
-    txEnd,
-    endX: Int32Array.from(endX),
-    endY: Int32Array.from(endY),
-  };
-}
-
-/**
  * Σ w · ln L over the patterns; NaN/−∞ propagate (the optimiser treats them as +∞). NaN without
  * any series work when some ln H would need more than `maxTerms` terms.
  */
@@ -400,6 +246,19 @@ function totalLogLikelihood(p: RfmPatterns, r: number, alpha: number, s: number,
   return ll;
 }
 
+const PARETO_NBD: RfmModel<ParetoNbdParams> = {
+  model: MODEL,
+  names: ['r', 'alpha', 's', 'beta'],
+  rates: ['alpha', 'beta'],
+  dropout: 's and beta',
+  logLikelihood: (p, { r, alpha, s, beta }) => totalLogLikelihood(p, r, alpha, s, beta),
+  fitLogLikelihood: (p, { r, alpha, s, beta }) => totalLogLikelihood(p, r, alpha, s, beta, FIT_H_MAX_TERMS),
+  runOff: {
+    isRunOff: ({ r, s, beta }, ll, p) => Number.isNaN(ll) && (max(r, s) > SHAPE_RUNOFF || (s / beta) * p.maxT < DROPOUT_RUNOFF),
+    explanation: 'no heterogeneity visible in the purchase or dropout rates, or no dropout at all',
+  },
+};
+
 /**
  * Maximum-likelihood fit of the Pareto/NBD model (Nelder-Mead over log-parameters, so all four
  * stay positive). Identical (x, t_x, T) rows are grouped first, and the hypergeometric series
@@ -409,112 +268,12 @@ function totalLogLikelihood(p: RfmPatterns, r: number, alpha: number, s: number,
  * Throws {@link ModelFitError} for empty or invalid input, for data without any repeat purchase
  * (the dropout parameters s and β are then not identified), when the optimiser does not
  * converge, when the estimate runs off to 0 or ∞ (outside [1e-8, 1e8]), or when the result is
- * not finite.
+ * not finite. A trial point over the series budget (FIT_H_MAX_TERMS) with a shape past
+ * SHAPE_RUNOFF or a dropout rate below DROPOUT_RUNOFF, or a new best point outside
+ * [1e-8, 1e8], ends the fit early as 'diverged' (details carry the evaluations so far).
  */
 export function fitParetoNbd(data: readonly RfmRow[] | RfmColumns, opts: ParetoNbdFitOptions = {}): ParetoNbdFit {
-  const patterns = buildRfmPatterns(data, MODEL);
-  if (patterns.n === 0 || patterns.totalWeight === 0) {
-    throw new ModelFitError(MODEL, 'empty-input', 'no customers to fit');
-  }
-  if (patterns.xVals.every((x) => x === 0)) {
-    throw new ModelFitError(
-      MODEL,
-      'degenerate-input',
-      'no customer made a repeat purchase: the dropout parameters s and beta are not identified',
-      { customers: patterns.totalWeight },
-    );
-  }
-  if (!(patterns.maxT > 0)) {
-    throw new ModelFitError(MODEL, 'degenerate-input', 'all customers have age T = 0');
-  }
-  const penalizer = opts.penalizer ?? 0;
-  if (!(Number.isFinite(penalizer) && penalizer >= 0)) {
-    throw invalid(`penalizer must be finite and >= 0 (got ${penalizer})`, {});
-  }
-  const scale = 10 / patterns.maxT;
-  const init = opts.initial ?? { r: 1, alpha: 1 / scale, s: 1, beta: 1 / scale };
-  for (const [k, v] of Object.entries(init)) {
-    if (!(Number.isFinite(v) && v > 0)) throw invalid(`initial.${k} must be finite and > 0 (got ${v})`, {});
-  }
-
-  // θ = (ln r, ln(α·k), ln s, ln(β·k))
-  const unpack = (th: readonly number[]): ParetoNbdParams => ({
-    r: exp(th[0]!),
-    alpha: exp(th[1]!) / scale,
-    s: exp(th[2]!),
-    beta: exp(th[3]!) / scale,
-  });
-  let evaluations = 0;
-  let best = Number.POSITIVE_INFINITY;
-  const objective = (th: readonly number[]): number => {
-    evaluations++;
-    const { r, alpha, s, beta } = unpack(th);
-    const ll = totalLogLikelihood(patterns, r, alpha, s, beta, FIT_H_MAX_TERMS);
-    if (Number.isNaN(ll) && (max(r, s) > SHAPE_RUNOFF || (s / beta) * patterns.maxT < DROPOUT_RUNOFF)) {
-      throw new RunOff({ r, alpha, s, beta });
-    }
-    const as = alpha * scale;
-    const bs = beta * scale;
-    const f = -ll / patterns.totalWeight + penalizer * (r * r + as * as + s * s + bs * bs);
-    // a new best point outside [e^-LOG_BOUND, e^LOG_BOUND]: running off (checked again at the end)
-    if (f < best) {
-      best = f;
-      if (th.some((t) => abs(t) > LOG_BOUND)) throw new RunOff({ r, alpha, s, beta });
-    }
-    return f;
-  };
-  const theta0 = [log(init.r), log(init.alpha * scale), log(init.s), log(init.beta * scale)];
-  let res: ReturnType<typeof nelderMead>;
-  try {
-    res = nelderMead(objective, theta0, {
-      maxIterations: opts.maxIterations ?? 10_000,
-      tolerance: opts.tolerance ?? 1e-10,
-      initialStep: 0.5,
-    });
-  } catch (e) {
-    if (!(e instanceof RunOff)) throw e;
-    const { r, alpha, s, beta } = e.params;
-    throw new ModelFitError(
-      MODEL,
-      'diverged',
-      `the parameters ran off towards a boundary of the model (r=${r}, alpha=${alpha}, s=${s}, beta=${beta}): ` +
-        'no heterogeneity visible in the purchase or dropout rates, or no dropout at all',
-      { ...e.params, evaluations },
-    );
-  }
-
-  const params = unpack(res.x);
-  const logLikelihood = totalLogLikelihood(patterns, params.r, params.alpha, params.s, params.beta);
-  const details = { ...params, logLikelihood, iterations: res.iterations, evaluations: res.evaluations };
-  if (!Number.isFinite(res.fx) || !Number.isFinite(logLikelihood) || !Object.values(params).every(Number.isFinite)) {
-    throw new ModelFitError(MODEL, 'non-finite', 'the likelihood or parameters are not finite at the solution', details);
-  }
-  if (res.x.some((t) => abs(t) > LOG_BOUND)) {
-    throw new ModelFitError(
-      MODEL,
-      'diverged',
-      `a parameter ran off to 0 or infinity (r=${params.r}, alpha=${params.alpha}, s=${params.s}, beta=${params.beta})`,
-      details,
-    );
-  }
-  if (!res.converged && (opts.requireConvergence ?? true)) {
-    throw new ModelFitError(MODEL, 'not-converged', `no convergence after ${res.iterations} iterations`, details);
-  }
-  return {
-    ...params,
-    logLikelihood,
-    iterations: res.iterations,
-    converged: res.converged,
-    customers: patterns.totalWeight,
-    patterns: patterns.n,
-  };
-}
-
-/** Thrown by the fit's objective at a run-off point (see SHAPE_RUNOFF); never escapes the fit. */
-class RunOff extends Error {
-  constructor(readonly params: ParetoNbdParams) {
-    super('Pareto/NBD parameters ran off');
-  }
+  return fitRfmModel(PARETO_NBD, data, opts);
 }
 
 /** Total log-likelihood Σ w_i ln L_i of a data set under given parameters. */
@@ -528,16 +287,6 @@ function checkParams({ r, alpha, s, beta }: ParetoNbdParams): void {
   if (!(r > 0 && alpha > 0 && s > 0 && beta > 0) || ![r, alpha, s, beta].every(Number.isFinite)) {
     throw new RangeError(`Pareto/NBD parameters must be finite and > 0 (r=${r}, alpha=${alpha}, s=${s}, beta=${beta})`);
   }
-}
-
-function checkHistory(x: number, t_x: number, T: number): void {
-  if (!(Number.isInteger(x) && x >= 0 && t_x >= 0 && T >= t_x && Number.isFinite(T) && (x > 0 || t_x === 0))) {
-    throw new RangeError(`invalid history x=${x}, t_x=${t_x}, T=${T} (need integer x >= 0, 0 <= t_x <= T, t_x = 0 when x = 0)`);
-  }
-}
-
-function checkHorizon(t: number): void {
-  if (!(t >= 0 && Number.isFinite(t))) throw new RangeError(`t must be finite and >= 0 (got ${t})`);
 }
 
 /**
