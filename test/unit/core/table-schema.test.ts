@@ -89,13 +89,22 @@ describe('table schema: every builder has a parser that inverts it', () => {
     );
   });
 
-  it('flagsIndexSk (scores have six decimals)', () => {
+  it('flagsIndexSk (scores have six decimals, values are whole minor units)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1_000_000 }), any, (micros, customerId) => {
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.nat({ max: 1e15 }), any, (micros, expectedValueMinor, customerId) => {
         const score = micros / 1e6;
-        expect(schema.parseFlagsIndexSk(flagsIndexSk(score, customerId))).toEqual({ score, customerId });
+        expect(schema.parseFlagsIndexSk(flagsIndexSk(score, expectedValueMinor, customerId))).toEqual({
+          score,
+          expectedValueMinor,
+          customerId,
+        });
       }),
     );
+  });
+
+  it('flagsIndexSk orders equal scores by value, not by customer id', () => {
+    const keys = [flagsIndexSk(0.5, 100, 'zz'), flagsIndexSk(0.5, 9_999, 'aa'), flagsIndexSk(0.6, 0, 'mm')].sort().reverse();
+    expect(keys.map((k) => schema.parseFlagsIndexSk(k)!.customerId)).toEqual(['mm', 'aa', 'zz']);
   });
 
   it('offerAuditSk', () => {
@@ -133,7 +142,7 @@ describe('table schema: stored format (changing any of these needs a data migrat
       flagSk('churn-risk'),
       schema.MINING_SK,
       flagsIndexPk('01RUN', 'churn-risk'),
-      flagsIndexSk(0.5, 'c1'),
+      flagsIndexSk(0.5, 1200, 'c1'),
       runPk('01RUN'),
       schema.RUN_SK,
       schema.LATEST_RUN_PK,
@@ -162,7 +171,7 @@ describe('table schema: stored format (changing any of these needs a data migrat
       'FLAG#churn-risk',
       'MINING',
       'FLAGS#01RUN#churn-risk',
-      '0.500000#c1',
+      '0.500000#0000000000001200#c1', // the value breaks score ties since the unreleased version (CHANGELOG); flags expire, no migration
       'RUN#01RUN',
       'RUN',
       'RUN#LATEST',

@@ -10,7 +10,7 @@ function fakeRuns(flags: FlagItem[]): FlagDeps['runs'] {
     flagsByScore: async ({ type, limit, startKey }: { type: string; limit: number; startKey?: Record<string, unknown> }) => {
       const ordered = flags
         .filter((f) => f.type === type)
-        .map((f) => ({ f, sk: flagsIndexSk(f.score, f.customerId) }))
+        .map((f) => ({ f, sk: flagsIndexSk(f.score, f.expectedValueMinor, f.customerId) }))
         .sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
       const from = startKey ? ordered.findIndex((o) => o.sk === startKey.gsi1sk) + 1 : 0;
       const page = ordered.slice(from, from + limit);

@@ -10,6 +10,7 @@ describe('MINING_DEFAULTS', () => {
       shards: MINING_DEFAULTS.shards,
       sampleSize: MINING_DEFAULTS.sampleSize,
       flagTtlDays: MINING_DEFAULTS.flagTtlDays,
+      churnHorizonDays: MINING_DEFAULTS.churn.horizonDays,
     });
   });
 

@@ -69,7 +69,13 @@ const queryOf = (runId: string, types: readonly FlagType[], segment?: string, mi
 /** A resume key is the index key of a flag of this run and type, at or above minScore. */
 function validIndexKey(key: IndexKey, runId: string, type: FlagType, minScore?: number): boolean {
   const index = parseFlagsIndexSk(key.gsi1sk);
-  if (!index || !Number.isFinite(index.score) || flagsIndexSk(index.score, index.customerId) !== key.gsi1sk) return false;
+  if (
+    !index ||
+    !Number.isFinite(index.score) ||
+    !Number.isFinite(index.expectedValueMinor) ||
+    flagsIndexSk(index.score, index.expectedValueMinor, index.customerId) !== key.gsi1sk
+  )
+    return false;
   if (minScore !== undefined && key.gsi1sk < minScore.toFixed(6)) return false;
   return key.pk === customerPk(index.customerId) && key.sk === flagSk(type) && key.gsi1pk === flagsIndexPk(runId, type);
 }
@@ -146,7 +152,9 @@ export async function listFlags(deps: FlagDeps, q: FlagQuery): Promise<{ runId: 
     .flatMap((p) => p.items)
     // Same order as the index (descending sort key, ties by customer id descending), or the
     // per-type resume points would skip or repeat flags with equal scores.
-    .sort((a, b) => byIndexOrder(flagsIndexSk(a.score, a.customerId), flagsIndexSk(b.score, b.customerId)))
+    .sort((a, b) =>
+      byIndexOrder(flagsIndexSk(a.score, a.expectedValueMinor, a.customerId), flagsIndexSk(b.score, b.expectedValueMinor, b.customerId)),
+    )
     .slice(0, q.limit);
   const next: Cursor = {};
   let more = false;
@@ -163,7 +171,7 @@ export async function listFlags(deps: FlagDeps, q: FlagQuery): Promise<{ runId: 
             pk: customerPk(last.customerId),
             sk: flagSk(last.type),
             gsi1pk: flagsIndexPk(runId, last.type),
-            gsi1sk: flagsIndexSk(last.score, last.customerId),
+            gsi1sk: flagsIndexSk(last.score, last.expectedValueMinor, last.customerId),
           }
         : cursor[page.type];
     }

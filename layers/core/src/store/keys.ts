@@ -108,7 +108,14 @@ export const runPk = (runId: string) => `${RUN_PK_PREFIX}${runId}`;
 export const LATEST_RUN_PK = runPk('LATEST');
 export const flagsIndexPk = (runId: string, type: string) => `${FLAGS_INDEX_PREFIX}${runId}${SEP}${type}`;
 /** Fixed-width score so the index sorts numerically; the id breaks ties and keeps keys unique. */
-export const flagsIndexSk = (score: number, customerId: string) => `${score.toFixed(6)}${SEP}${customerId}`;
+/** Digits of a flag's expected value in its index key (minor units; larger values are capped). */
+const FLAG_VALUE_DIGITS = 16;
+/**
+ * Score, then expected value (so equal scores list the more valuable customer first, not the
+ * larger id), then the customer id: the index reads them in descending order.
+ */
+export const flagsIndexSk = (score: number, expectedValueMinor: number, customerId: string) =>
+  `${score.toFixed(6)}${SEP}${String(Math.min(10 ** FLAG_VALUE_DIGITS - 1, Math.max(0, Math.round(expectedValueMinor)))).padStart(FLAG_VALUE_DIGITS, '0')}${SEP}${customerId}`;
 
 export const offerSk = (offerId: string) => `${OFFER_SK_PREFIX}${offerId}`;
 export const offerPk = (offerId: string) => `${OFFER_PK_PREFIX}${offerId}`;
@@ -164,9 +171,9 @@ export function parseFlagsIndexPk(pk: string): { runId: string; type: string } |
   return f && { runId: f[0], type: f[1] };
 }
 
-export function parseFlagsIndexSk(sk: string): { score: number; customerId: string } | undefined {
-  const f = fields(sk, '', 2);
-  return f && { score: Number(f[0]), customerId: f[1] };
+export function parseFlagsIndexSk(sk: string): { score: number; expectedValueMinor: number; customerId: string } | undefined {
+  const f = fields(sk, '', 3);
+  return f && { score: Number(f[0]), expectedValueMinor: Number(f[1]), customerId: f[2] };
 }
 
 export function parseOfferAuditSk(sk: string): { at: string; seq: string } | undefined {

@@ -329,7 +329,7 @@ export class MiningStore {
             pk: customerPk(f.customerId),
             sk: flagSk(f.type),
             gsi1pk: flagsIndexPk(f.runId, f.type),
-            gsi1sk: flagsIndexSk(f.score, f.customerId),
+            gsi1sk: flagsIndexSk(f.score, f.expectedValueMinor, f.customerId),
             ...f,
           },
         },
