@@ -86,13 +86,13 @@ async function crossTab(ctx: DemoContext, key: string): Promise<Required<Pick<Mi
     Array.from({ length: 16 }, async () => {
       while (next < customers.length) {
         const c = customers[next++]!;
-        const found = await api<{ customers: { customerId: string; mining: { segment: string } | null }[] }>(
+        const found = await api<{ customers: { id: string; mining: { segment: string } | null }[] }>(
           ctx,
           key,
           `/customers?email=${encodeURIComponent(c.email)}`,
         );
         const segment = found.customers[0]?.mining?.segment ?? '(not scored)';
-        if (found.customers[0]) names[found.customers[0].customerId] = `${c.firstName} ${c.lastName}`;
+        if (found.customers[0]) names[found.customers[0].id] = `${c.firstName} ${c.lastName}`;
         table[segment] ??= {};
         const row = table[segment];
         row[c.latentType] = (row[c.latentType] ?? 0) + 1;

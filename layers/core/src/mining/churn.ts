@@ -394,8 +394,9 @@ export interface ChurnFlagInput {
 
 /**
  * A churn-risk flag marks a customer worth saving (the budget in the pipeline then keeps the
- * most valuable): bought before, still probably alive (P(alive) at least the lapsed line, so
- * long-gone customers count as lapsed instead), overdue against their own rhythm, and at least
+ * most valuable): bought before, not lapsed (P(alive) at least the lapsed line and less than
+ * MINING_DEFAULTS.lifecycle.lapsedOverdue gaps overdue: long-gone customers count as lapsed
+ * instead), overdue against their own rhythm (at least one gap), and at least
  * `threshold` likely to make no purchase in the horizon. expectedValueMinor = value at risk =
  * churn score × the value they would bring if they stay (CLV / P(alive)). Every reason argues
  * for the flag: how overdue, the probability, the service signals that raise it, the value.
@@ -403,7 +404,8 @@ export interface ChurnFlagInput {
 export function churnFlag(input: ChurnFlagInput, threshold: number): Flag | null {
   const { features: f, churn } = input;
   if (!hasPurchase(f)) return null;
-  if (input.pAlive < MINING_DEFAULTS.lifecycle.lapsedBelowPAlive) return null;
+  const { lapsedBelowPAlive, lapsedOverdue } = MINING_DEFAULTS.lifecycle;
+  if (input.pAlive < lapsedBelowPAlive || input.overdueRatio >= lapsedOverdue) return null;
   if (input.overdueRatio < 1 || churn.base < threshold) return null;
   const reasons: string[] = [];
   const days = f.daysSinceLastPurchase;

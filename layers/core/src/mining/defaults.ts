@@ -60,6 +60,8 @@ export const MINING_DEFAULTS = {
     lapsedBelowPAlive: 0.5,
     /** Overdue by this many of their own gaps: lapsing. */
     lapsingOverdue: 1.5,
+    /** Overdue by this many of their own gaps: lapsed, whatever the model's P(alive). */
+    lapsedOverdue: 4,
     loyalMinTransactions: 4,
   },
   valueTiers: {

@@ -4,7 +4,10 @@
  *
  * Lifecycle (first match wins):
  *   prospect    no purchase up to asOf;
- *   lapsed      P(alive) below `lapsedBelowPAlive`: probably gone already, not "at risk";
+ *   lapsed      P(alive) below `lapsedBelowPAlive` (more likely gone than not), or overdue by
+ *               `lapsedOverdue` of their own gaps whatever the model says (a model fitted on
+ *               per-purchase dropout can keep a customer who simply stopped "alive" for long):
+ *               gone already, not "at risk";
  *   lapsing     overdue: days since the last purchase at least `lapsingOverdue` times their
  *               rhythm (their median gap; one-time buyers: the population's median gap);
  *   loyal       at least `loyalMinTransactions` purchase days;
@@ -30,6 +33,7 @@ export const VALUE_TIERS = ['most-valuable', 'potential', 'low-value'] as const;
 export interface LifecycleSettings {
   lapsedBelowPAlive: number;
   lapsingOverdue: number;
+  lapsedOverdue: number;
   loyalMinTransactions: number;
 }
 
@@ -59,8 +63,9 @@ export function lifecycleOf(
 ): Lifecycle {
   const n = transactionsOf(f);
   if (n === 0) return 'prospect';
-  if (pAlive < settings.lapsedBelowPAlive) return 'lapsed';
-  if (overdueRatio(f, populationGapDays) >= settings.lapsingOverdue) return 'lapsing';
+  const overdue = overdueRatio(f, populationGapDays);
+  if (pAlive < settings.lapsedBelowPAlive || overdue >= settings.lapsedOverdue) return 'lapsed';
+  if (overdue >= settings.lapsingOverdue) return 'lapsing';
   if (n >= settings.loyalMinTransactions) return 'loyal';
   return n >= 2 ? 'repeat' : 'first-time';
 }
