@@ -99,6 +99,7 @@ export interface DemoResult {
   redelivery?: SendResult;
   touchpointsPerSecond?: number;
   showcase?: Showcase;
+  mining?: MiningReport;
   offerChecks?: OfferChecksReport;
 }
 
@@ -343,6 +344,7 @@ export function summarize(ctx: DemoContext): DemoResult {
     ...(send ? { send, touchpointsPerSecond: send.accepted / Math.max(0.001, send.elapsedMs / 1000) } : {}),
     ...(ctx.redelivery ? { redelivery: ctx.redelivery } : {}),
     ...(ctx.showcase ? { showcase: ctx.showcase } : {}),
+    ...(ctx.mining ? { mining: ctx.mining } : {}),
     ...(ctx.offerChecks ? { offerChecks: ctx.offerChecks } : {}),
   };
 }

@@ -27,10 +27,18 @@ async function startRun(shards = 3) {
 describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
   let run: any;
   const summary = () => run.summary;
+  const demoLog: string[] = [];
   let demo: Awaited<ReturnType<typeof runDemo>>;
 
   beforeAll(async () => {
-    demo = await runDemo({ baseUrl: stackInfo().baseUrl, env: stackInfo().env, seed: 7, customers: 300, progress: false, log: () => {} });
+    demo = await runDemo({
+      baseUrl: stackInfo().baseUrl,
+      env: stackInfo().env,
+      seed: 7,
+      customers: 300,
+      progress: false,
+      log: (line) => demoLog.push(line),
+    });
     run = await waitForRun(await startRun());
   });
 
@@ -97,6 +105,20 @@ describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
     const segments = await (await api('/segments')).json();
     expect(segments.runId).toBe(run.runId);
     expect(segments.segments.map((s: any) => s.name)).toEqual(run.summary.segments.map((s: any) => s.name));
+  });
+
+  it('ends the demo with a mining report a marketer can read: candidates by name, the model, tiers and the funnel', () => {
+    expect(demo.mining?.run.phase).toBe('completed');
+    const names = demo.mining!.names!;
+    expect(Object.keys(names).length).toBeGreaterThan(250);
+    const report = demoLog.join('\n');
+    expect(report).toMatch(/Purchase model: (bgnbd|paretoNbd|mbgNbd) \(by /);
+    expect(report).toMatch(/most-valuable +\d+/);
+    expect(report).toMatch(/Funnel now: prospect \d+/);
+    // Top candidates are shown by the generated name, with a short id to look them up.
+    const candidates = demoLog.filter((l) => /^ {4}\d\.\d\d {2}/.test(l));
+    expect(candidates.length).toBeGreaterThan(3);
+    expect(candidates.every((l) => Object.values(names).some((name) => l.includes(String(name))))).toBe(true);
   });
 
   it('reports the model choice, churn calibration, warnings, value tiers and funnel, and serves them', async () => {
