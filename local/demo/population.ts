@@ -880,6 +880,7 @@ class Timeline {
           orderId,
           currency: CURRENCY,
           totalMinor,
+          ...(discountMinor > 0 ? { discountMinor } : {}),
           items: basket.items.map(({ product, quantity }) => ({
             sku: product.sku,
             productId: product.productId,

@@ -165,6 +165,8 @@ const TouchpointShape = z.discriminatedUnion('type', [
       orderId: IdText,
       currency: Currency,
       totalMinor: MinorUnits.nonnegative(),
+      /** The order's discount (coupons, automatic discounts) in minor units; absent when none or unknown. */
+      discountMinor: MinorUnits.nonnegative().optional(),
       items: z
         .array(LineItem)
         .min(1)

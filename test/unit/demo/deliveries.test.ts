@@ -270,6 +270,20 @@ describe('round trip through the real adapters', () => {
     ]);
   });
 
+  it("renders a coupon purchase's discount as the Shopify order's total_discounts, which maps back to discountMinor", () => {
+    const discounted = sample().filter((d) => d.touchpoint.type === 'purchase' && d.touchpoint.data.discountMinor !== undefined);
+    expect(discounted.length).toBeGreaterThan(0);
+    for (const pending of discounted.slice(0, 50)) {
+      if (pending.touchpoint.type !== 'purchase') continue;
+      expect(pending.source).toBe('shopify');
+      const body = JSON.parse(pending.body) as { total_discounts: string; discount_codes: { amount: string }[] };
+      const discount = pending.touchpoint.data.discountMinor!;
+      expect(discount).toBeGreaterThan(0);
+      expect(body.total_discounts).toBe((discount / 100).toFixed(2));
+      expect(body.discount_codes[0]!.amount).toBe(body.total_discounts);
+    }
+  });
+
   it('keeps type, time, amounts and identity equal for purchases and refunds', () => {
     for (const pending of sample()
       .filter((d) => d.touchpoint.type === 'purchase' || d.touchpoint.type === 'refund')
@@ -288,6 +302,7 @@ describe('round trip through the real adapters', () => {
       }
       if (tp.type === 'purchase' && pending.touchpoint.type === 'purchase') {
         expect(tp.data.totalMinor).toBe(pending.touchpoint.data.totalMinor);
+        expect(tp.data.discountMinor).toBe(pending.touchpoint.data.discountMinor);
         expect(tp.data.items.map((i) => [i.sku, i.quantity, i.unitPriceMinor, i.category])).toEqual(
           pending.touchpoint.data.items.map((i) => [i.sku, i.quantity, i.unitPriceMinor, i.category]),
         );

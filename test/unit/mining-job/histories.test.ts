@@ -51,3 +51,39 @@ describe('historyFromItems: prospect signals', () => {
     expect(historyProblem({ customerId: 'c4', purchases: [], firstSeen: new Date(Number.NaN) })).toBe('first-seen date is invalid');
   });
 });
+
+describe('historyFromItems: purchase discounts', () => {
+  const purchase = (occurredAt: string, totalMinor: number, discountMinor?: number) =>
+    item('purchase', occurredAt, 'shopify', {
+      orderId: occurredAt,
+      currency: 'EUR',
+      totalMinor,
+      ...(discountMinor === undefined ? {} : { discountMinor }),
+      items: [{ sku: 'S1', category: 'coffee', quantity: 1, unitPriceMinor: totalMinor }],
+    });
+
+  it("sums the day's discounts into its purchase, and leaves discountMinor out of days without one", () => {
+    const h = historyFromItems('c5', [
+      purchase('2026-03-02T10:00:00.000Z', 1800, 200),
+      purchase('2026-03-02T18:00:00.000Z', 900, 100),
+      purchase('2026-03-02T19:00:00.000Z', 500), // same day, no discount field
+      purchase('2026-03-09T10:00:00.000Z', 2000),
+    ]);
+    expect(h.purchases.map((p) => [p.amountMinor, p.discountMinor])).toEqual([
+      [3200, 300],
+      [2000, undefined],
+    ]);
+    expect('discountMinor' in h.purchases[1]!).toBe(false);
+    expect(historyProblem(h)).toBeUndefined();
+    expect(decodeHistory(JSON.parse(JSON.stringify(encodeHistory(h))))).toEqual(h);
+  });
+
+  it('reports a discount that is not a plausible number', () => {
+    expect(historyProblem(historyFromItems('c6', [purchase('2026-03-02T10:00:00.000Z', 1000, Number.NaN)]))).toBe(
+      'purchase discount NaN is not a plausible number',
+    );
+    expect(
+      historyProblem({ customerId: 'c7', purchases: [{ date: new Date('2026-03-02T00:00:00Z'), discountMinor: 1e16, categories: {} }] }),
+    ).toBe('purchase discount 10000000000000000 is not a plausible number');
+  });
+});

@@ -70,6 +70,7 @@ describe('computeFeatures', () => {
       transactions: 3,
       complaintsToDate: 2, // the whole history up to asOf
       refundsToDate: 2,
+      discountedShare: 0, // no discount data
       categoryShares: { coffee: 0.6, filters: 0.2, tea: 0.2 },
     });
   });
@@ -105,7 +106,28 @@ describe('computeFeatures', () => {
       daysSinceLastPurchase: 30,
       complaints90d: 1,
       transactions: 0,
+      discountedShare: 0,
     });
+  });
+
+  it('gives discountedShare as the share of purchase days with a discount', () => {
+    const f = computeFeatures(
+      {
+        customerId: 'C',
+        purchases: [
+          { date: d('2024-01-01'), amountMinor: 900, discountMinor: 100, categories: { coffee: 1 } },
+          // same day, no discount: the day still counts as discounted
+          { date: new Date('2024-01-01T18:00:00Z'), amountMinor: 500, categories: { tea: 1 } },
+          { date: d('2024-01-20'), amountMinor: 1000, discountMinor: 0, categories: { coffee: 1 } },
+          { date: d('2024-02-10'), amountMinor: 800, discountMinor: 200, categories: { coffee: 1 } },
+          { date: d('2024-03-01'), amountMinor: 1000, categories: { coffee: 1 } },
+          { date: d('2024-04-10'), amountMinor: 800, discountMinor: 200, categories: { coffee: 1 } }, // after asOf
+        ],
+      },
+      asOf,
+    );
+    expect(f.transactions).toBe(4);
+    expect(f.discountedShare).toBe(2 / 4);
   });
 });
 

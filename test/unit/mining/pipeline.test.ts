@@ -36,6 +36,7 @@ describe('mine (end to end on a synthetic base with planted types)', () => {
       'tenureDays',
       'complaintsToDate',
       'refundsToDate',
+      'discountedShare',
     ]);
     const names = result.segments.map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
@@ -168,7 +169,14 @@ describe('fitModels + scoreCustomers (the sharded path)', () => {
 describe('mine without amounts, k chosen by silhouette', () => {
   it('leaves out monetary features, Gamma-Gamma and CLV, and picks k in kRange', () => {
     const r = mine(syntheticHistories(600, { seed: 2, asOf, withoutAmounts: true }), { asOf, seed: 1, kRange: [3, 5] });
-    expect(r.featureNames).toEqual(['daysSinceLastPurchase', 'frequency', 'tenureDays', 'complaintsToDate', 'refundsToDate']);
+    expect(r.featureNames).toEqual([
+      'daysSinceLastPurchase',
+      'frequency',
+      'tenureDays',
+      'complaintsToDate',
+      'refundsToDate',
+      'discountedShare',
+    ]);
     expect(r.models.gammaGamma).toBeUndefined();
     expect(r.customers.every((c) => c.clvMinor === 0)).toBe(true);
     expect(r.flags.every((f) => f.expectedValueMinor === 0 && f.score >= 0 && f.score <= 1)).toBe(true);

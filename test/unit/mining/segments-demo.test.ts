@@ -5,9 +5,11 @@
  * buyers of the five buying types (customers without a purchase are 'Prospects', not clustered,
  * and so is any non-buying latent type).
  *
- * Measured (seed 42, default population with prospects): 0.35-0.37 at the chosen k = 4 with the
- * complaint and refund columns (0.47 at a fixed k = 5); RFM-T alone gave 0.32 at k = 3, 0.35 at
- * k = 5. Before prospects were added to the generator: 0.51 at k = 5 against 0.33 at k = 3.
+ * Measured (seed 42, default population with prospects): 0.54 at the chosen k = 6 with the
+ * discountedShare column (0.52 at a fixed k = 4, 0.55 at k = 5); before it, with the complaint
+ * and refund columns only, 0.37 at the chosen k = 4 (0.50 at k = 5, 0.45 at k = 6), the bargain
+ * hunters spread over every segment. RFM-T alone gave 0.32 at k = 3, 0.35 at k = 5. Before
+ * prospects were added to the generator: 0.51 at k = 5 against 0.33 at k = 3.
  */
 import { historyFromItems } from '../../../layers/core/src/mining-job/histories.js';
 import { adjustedRandIndex } from '../../../layers/core/src/mining/metrics.js';
@@ -17,8 +19,8 @@ import { generatePopulation, type Population } from '../../../local/demo/populat
 
 const AS_OF = new Date('2026-11-01T00:00:00Z');
 const BUYING_TYPES: readonly string[] = ['loyal_big_spender', 'bargain_hunter', 'lapsing', 'new', 'complainer'];
-/** A little below the measured 0.35-0.37 (RFM-T alone: 0.32), so a wobble does not fail it. */
-const ARI_FLOOR = 0.33;
+/** A little below the measured 0.54 (0.37 without discountedShare), so a wobble does not fail it. */
+const ARI_FLOOR = 0.5;
 
 let population: Population;
 let result: MiningResult;

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  qualifySegmentName,
   ACTIVE_NAMES,
   GONE_NAMES,
   hungarian,
@@ -151,5 +152,15 @@ describe('hungarian', () => {
         [4, 8, 9],
       ]),
     ).toEqual([1, 2, 0]);
+  });
+});
+
+describe('qualifySegmentName', () => {
+  it('adds the behaviour a cluster stands out on, after the RFM name', () => {
+    expect(qualifySegmentName('At risk', { discountedShare: 0.48, complaintsToDate: 0.1 })).toBe('At risk · deal seekers');
+    expect(qualifySegmentName('Lost', { discountedShare: 0.31, complaintsToDate: 1.4 })).toBe('Lost · deal seekers, complaints');
+    expect(qualifySegmentName('Champions', { discountedShare: 0.05, complaintsToDate: 0.2 })).toBe('Champions');
+    // Data without these columns (CDNOW, Groceries) keeps the plain names.
+    expect(qualifySegmentName('Loyal', { frequency: 3 })).toBe('Loyal');
   });
 });

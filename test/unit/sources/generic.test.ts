@@ -159,6 +159,36 @@ describe('generic source: canonical payloads', () => {
     ]);
   });
 
+  it('keeps a purchase discount (discountMinor) as given', () => {
+    const sample = loadSample('purchase.json') as { data: Record<string, unknown> };
+    sample.data.discountMinor = 250;
+    const result = genericAdapter.adapt(sample, { 'webhook-id': 'msg_discount' });
+    if (result.kind !== 'touchpoint' || result.touchpoint.type !== 'purchase') throw new Error('not a purchase');
+    expect(result.touchpoint.data.discountMinor).toBe(250);
+    expect('discountMinor' in adaptedTouchpoint('purchase.json').touchpoint.data).toBe(false);
+  });
+
+  it.each([
+    [-1, '>=0'],
+    [2.5, 'must be an integer amount in minor units'],
+    [1e13, 'must be at most 1000000000000 minor units'],
+    ['250', 'expected number'],
+  ])('rejects discountMinor %p with a 422 naming data.discountMinor', (discountMinor, message) => {
+    const sample = loadSample('purchase.json') as { data: Record<string, unknown> };
+    sample.data.discountMinor = discountMinor;
+    let error: unknown;
+    try {
+      genericAdapter.adapt(sample, { 'webhook-id': 'msg_bad_discount' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).status).toBe(422);
+    const issues = (error as ValidationError).issues;
+    expect(issues.map((i) => i.path)).toEqual(['data.discountMinor']);
+    expect(issues[0]!.message).toContain(message);
+  });
+
   it('uses the webhook-id header as the dedupe key and requires it', () => {
     expect(genericAdapter.adapt(loadSample('refund.json'), { 'Webhook-Id': 'msg_42' })).toMatchObject({
       dedupeKey: 'msg_42',

@@ -309,6 +309,34 @@ describe('shopify source: mapping rules', () => {
     expect(purchaseOf(payload).data.orderId).toBe('9007199254740993');
   });
 
+  it('maps total_discounts to discountMinor when above zero, and leaves it out at "0.00" or absent', () => {
+    const payload = order();
+    payload.total_discounts = '6.40';
+    expect(purchaseOf(payload).data.discountMinor).toBe(640);
+    const zero = order();
+    expect(zero.total_discounts).toBe('0.00');
+    expect('discountMinor' in purchaseOf(zero).data).toBe(false);
+    const absent = order();
+    delete absent.total_discounts;
+    expect('discountMinor' in purchaseOf(absent).data).toBe(false);
+  });
+
+  it('rejects a negative or inexact total_discounts with a 422 naming the field', () => {
+    for (const bad of ['-1.00', '1.005', 'ten']) {
+      const payload = order();
+      payload.total_discounts = bad;
+      let error: unknown;
+      try {
+        shopifyAdapter.adapt(payload, deliveryHeaders('orders/paid'));
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).status).toBe(422);
+      expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['total_discounts']);
+    }
+  });
+
   it('identifies a guest checkout by the order email alone', () => {
     const payload = order();
     payload.customer = null;

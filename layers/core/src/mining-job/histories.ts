@@ -5,7 +5,8 @@ type Optional = 'currency' | 'firstSeen' | 'source';
 
 /**
  * Turns one customer's stored items (profile + touchpoints) into the mining core's history.
- * Several purchases on one UTC day become one transaction, as the CLV models expect.
+ * Several purchases on one UTC day become one transaction, as the CLV models expect (amounts
+ * and discounts summed; `discountMinor` stays undefined when no order of the day carries one).
  * Web visits, inquiries and coupon requests become date lists (the prospect model's signals);
  * `firstSeen` is the earliest valid date of any touchpoint and `source` that touchpoint's source.
  */
@@ -38,6 +39,7 @@ export function historyFromItems(customerId: string, items: Item[]): CustomerHis
         const day = date.toISOString().slice(0, 10);
         const p = byDay.get(day) ?? { date: new Date(`${day}T00:00:00.000Z`), amountMinor: 0, categories: {}, products: [] };
         p.amountMinor = (p.amountMinor ?? 0) + Number(data.totalMinor ?? 0);
+        if (data.discountMinor !== undefined) p.discountMinor = (p.discountMinor ?? 0) + Number(data.discountMinor);
         for (const line of (data.items ?? []) as { category: string; quantity: number; sku: string; productId?: string }[]) {
           p.categories[line.category] = (p.categories[line.category] ?? 0) + line.quantity;
           p.products!.push(line.productId ?? line.sku);
@@ -130,6 +132,8 @@ export function historyProblem(h: CustomerHistory): string | undefined {
     if (badDate(p.date)) return 'purchase with an invalid date';
     if (p.amountMinor !== undefined && badNumber(p.amountMinor))
       return `purchase amount ${String(p.amountMinor)} is not a plausible number`;
+    if (p.discountMinor !== undefined && badNumber(p.discountMinor))
+      return `purchase discount ${String(p.discountMinor)} is not a plausible number`;
     for (const [category, units] of Object.entries(p.categories ?? {}))
       if (badNumber(units)) return `purchase quantity ${String(units)} of '${category}' is not a plausible number`;
   }

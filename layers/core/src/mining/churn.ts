@@ -413,7 +413,10 @@ export function churnFlag(input: ChurnFlagInput, threshold: number): Flag | null
   if (f.frequency === 0) {
     reasons.push(`one purchase, ${plural(days, 'day')} ago; customers usually buy again within ${plural(rhythm, 'day')}`);
   } else {
-    reasons.push(`no purchase for ${plural(days, 'day')}, ${fmt(input.overdueRatio, 1)}x their usual gap of ${plural(rhythm, 'day')}`);
+    // Rounded down: 3.96 gaps must not read as the 4 at which a customer counts as lapsed.
+    reasons.push(
+      `no purchase for ${plural(days, 'day')}, ${fmt(Math.floor(input.overdueRatio * 10) / 10, 1)}x their usual gap of ${plural(rhythm, 'day')}`,
+    );
   }
   reasons.push(`P(no purchase in the next ${input.horizonDays} days) ${fmt(churn.base)}`);
   for (const s of churn.signals) if (s.odds > 1) reasons.push(s.reason);

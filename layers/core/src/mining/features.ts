@@ -10,7 +10,8 @@
  *    go straight into Gamma-Gamma; averageOrderValue and totalSpend include every transaction;
  *  - "last 90 days" = events on the days asOf−89 … asOf (90 calendar days including asOf);
  *  - events after asOf (later UTC day) are ignored.
- * Amounts are in minor units; a purchase without `amountMinor` counts as 0.
+ * Amounts are in minor units; a purchase without `amountMinor` counts as 0, one without
+ * `discountMinor` as undiscounted (discountedShare = purchase days with a discount > 0 / all).
  */
 import { DAY_MS } from '../time.js';
 import { MINING_DEFAULTS } from './defaults.js';
@@ -42,6 +43,8 @@ export interface PurchaseDay {
   day: number;
   amountMinor: number;
   hasAmount: boolean;
+  /** Discounts of the day in minor units (0 when none or unknown). */
+  discountMinor: number;
   categories: Map<string, number>;
   products: string[];
 }
@@ -54,13 +57,14 @@ export function purchaseDays(purchases: readonly PurchaseEvent[], asOfDay: numbe
     if (day > asOfDay) continue;
     let d = byDay.get(day);
     if (!d) {
-      d = { day, amountMinor: 0, hasAmount: false, categories: new MapCtor(), products: [] };
+      d = { day, amountMinor: 0, hasAmount: false, discountMinor: 0, categories: new MapCtor(), products: [] };
       byDay.set(day, d);
     }
     if (p.amountMinor !== undefined) {
       d.amountMinor += p.amountMinor;
       d.hasAmount = true;
     }
+    if (p.discountMinor !== undefined) d.discountMinor += p.discountMinor;
     for (const [c, units] of entries(p.categories)) d.categories.set(c, (d.categories.get(c) ?? 0) + units);
     if (p.products) d.products.push(...p.products);
   }
@@ -151,6 +155,7 @@ export function featuresFromDays(
   let tenureDays = 0;
   let daysSinceLastPurchase = 0;
   let typicalGapDays: number | null = null;
+  let discountedDays = 0;
   const units = new MapCtor<string, number>();
   let totalUnits = 0;
 
@@ -167,6 +172,7 @@ export function featuresFromDays(
     for (let i = 0; i < n; i++) {
       const d = days[i]!;
       totalSpend += d.amountMinor;
+      if (d.discountMinor > 0) discountedDays++;
       if (i > 0) {
         repeatSpend += d.amountMinor;
         gaps.push(d.day - days[i - 1]!.day);
@@ -224,6 +230,7 @@ export function featuresFromDays(
     transactions: n,
     complaintsToDate: countUpTo(history.tickets, asOfDay, (t) => t.complaint),
     refundsToDate: countUpTo(history.refunds, asOfDay),
+    discountedShare: n > 0 ? discountedDays / n : 0,
     categoryShares,
   };
 }

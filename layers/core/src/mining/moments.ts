@@ -66,7 +66,7 @@ export function reorderFlag(input: ReorderInput, withinDays = MINING_DEFAULTS.ne
   const p = input.model ? 1 - noPurchaseProbabilityOf(input.model, t, f.frequency, f.recency, f.T) : input.pAlive;
   if (!Number.isFinite(p)) return null;
   const reasons = [
-    `expected to buy again around ${isoDay(nextDay)} (usual gap ${plural(round(f.typicalGapDays ?? 0), 'day')}, last purchase ${plural(f.daysSinceLastPurchase, 'day')} ago)`,
+    `expected to buy again around ${isoDay(nextDay)} (${input.model ? 'the purchase model' : 'last purchase + usual gap'}); usual gap ${plural(round(f.typicalGapDays ?? 0), 'day')}, last purchase ${plural(f.daysSinceLastPurchase, 'day')} ago`,
     input.model ? `P(a purchase in the next ${withinDays} days) ${fmt(p)}` : `P(alive) ${fmt(p)} (recency rule)`,
   ];
   const value = input.hasAmounts ? round(p * f.averageOrderValue) : 0;

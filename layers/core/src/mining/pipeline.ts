@@ -43,7 +43,7 @@ import { fitKMeans, chooseK, type KMeansFit } from './kmeans.js';
 import { createMatrix, type FeatureMatrix } from './matrix.js';
 import { fitScaler, scaleRow, unscaleRow, type ColumnSpec, type ScalerParams } from './scaling.js';
 import { columnsFor, rawRow } from './segment-features.js';
-import { nameSegments, quantileGrid, type SegmentProfile } from './segments.js';
+import { nameSegments, qualifySegmentName, quantileGrid, type SegmentProfile } from './segments.js';
 import type {
   CustomerFeatures,
   CustomerHistory,
@@ -479,6 +479,9 @@ function describeSegments(
     frequency: quantileGrid(buyerFeatures.map((f) => f.frequency)),
     monetary: hasAmounts ? quantileGrid(buyerFeatures.map((f) => f.averageOrderValue)) : undefined,
     tenureDays: quantileGrid(buyerFeatures.map((f) => f.tenureDays)),
+  }).map((name, j) => {
+    const u = unscaleRow(scaler, km.centroids[j]!);
+    return qualifySegmentName(name, Object.fromEntries(cols.map((col, t) => [col.name, u[t]!])));
   });
   // Segment of every sample customer (prospects included).
   const segmentOf = new Array<string>(features.length).fill(PROSPECTS_SEGMENT);

@@ -18,24 +18,45 @@
  * guess, and on the demo it lowered the ARI), email engagement (thinned by sampling, not
  * behaviour), subscriptions and category breadth (they mostly restate frequency and tenure).
  *
- * On data with purchases only (CDNOW, Groceries) the service columns are 0 for everyone: the
- * scaler maps a constant column to 0 (std 1 instead of ~0, see fitScaler), so it adds nothing
- * to any distance and the clusters are those of RFM-T alone.
+ * One habit column: discountedShare, the share of purchase days with a discount (data.discountMinor
+ * > 0; a share in [0, 1], not log-scaled). A share rather than a count, since the habit is how
+ * often a customer buys with a coupon, and a count grows with frequency (a count was not tried on
+ * the demo). The demo's bargain hunters use a coupon on about half their purchases, the other
+ * buying types on 3-25%; without the column they look like any occasional buyer and spread over
+ * several segments. Measured on the demo (seed 42): the ARI rose from 0.37 (chosen k = 4; 0.50 at
+ * a fixed k = 5) to 0.54 (chosen k = 6; 0.52 at k = 4, 0.55 at k = 5), and most bargain hunters
+ * now share one segment.
+ *
+ * On data with purchases only (CDNOW, Groceries) the service and discount columns are 0 for
+ * everyone: the scaler maps a constant column to 0 (std 1 instead of ~0, see fitScaler), so it
+ * adds nothing to any distance and the clusters are those of RFM-T alone.
  */
 import type { ColumnSpec } from './scaling.js';
 import type { CustomerFeatures } from './types.js';
 
 /** Names of the columns read straight from CustomerFeatures (optional ones count as 0). */
-type Column = 'daysSinceLastPurchase' | 'frequency' | 'averageOrderValue' | 'tenureDays' | 'complaintsToDate' | 'refundsToDate';
+type Column =
+  | 'daysSinceLastPurchase'
+  | 'frequency'
+  | 'averageOrderValue'
+  | 'tenureDays'
+  | 'complaintsToDate'
+  | 'refundsToDate'
+  | 'discountedShare';
 
-/** The k-means columns: RFM-T (M only with amounts), then complaints and refunds to date. */
+/** The k-means columns: RFM-T (M only with amounts), complaints and refunds to date, discounted share. */
 export function columnsFor(hasAmounts: boolean): ColumnSpec[] {
   const cols: ColumnSpec[] = [
     { name: 'daysSinceLastPurchase', log: true },
     { name: 'frequency', log: true },
   ];
   if (hasAmounts) cols.push({ name: 'averageOrderValue', log: true });
-  cols.push({ name: 'tenureDays', log: false }, { name: 'complaintsToDate', log: true }, { name: 'refundsToDate', log: true });
+  cols.push(
+    { name: 'tenureDays', log: false },
+    { name: 'complaintsToDate', log: true },
+    { name: 'refundsToDate', log: true },
+    { name: 'discountedShare', log: false },
+  );
   return cols;
 }
 

@@ -356,3 +356,20 @@ export function nameSegments(profiles: readonly SegmentProfile[], population: Po
   }
   return names;
 }
+
+/**
+ * Behaviour the RFM names cannot say, added to a name: a cluster whose centroid reaches a
+ * behavioural column's threshold gets its label, e.g. "At risk · deal seekers" for a cluster
+ * that buys on discount on at least 30% of its purchase days, "· complaints" for one averaging a
+ * complaint or more to date. The RFM part stays first, so filters and the name checks above read
+ * it unchanged.
+ */
+export const SEGMENT_QUALIFIERS: readonly { column: string; min: number; label: string }[] = [
+  { column: 'discountedShare', min: 0.3, label: 'deal seekers' },
+  { column: 'complaintsToDate', min: 1, label: 'complaints' },
+];
+
+export function qualifySegmentName(name: string, centroid: Readonly<Record<string, number>>): string {
+  const labels = SEGMENT_QUALIFIERS.filter((q) => (centroid[q.column] ?? 0) >= q.min).map((q) => q.label);
+  return labels.length ? `${name} · ${labels.join(', ')}` : name;
+}

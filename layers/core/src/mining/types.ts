@@ -9,6 +9,8 @@ export interface PurchaseEvent {
   date: Date;
   /** Total in minor units; undefined when the source has no amounts (Groceries). */
   amountMinor?: number;
+  /** Discounts of the day's orders in minor units; undefined when the source reports none. */
+  discountMinor?: number;
   /** Units per category bought in this transaction. */
   categories: Record<string, number>;
   /** Product ids / skus bought (for up-sell tiers and ownership). */
@@ -87,6 +89,8 @@ export interface CustomerFeatures {
   complaintsToDate?: number;
   /** Refunds up to asOf, the whole history (refunds90d is the last 90 days). */
   refundsToDate?: number;
+  /** Share of the purchase days with a discount (0 without purchases or without discount data). */
+  discountedShare?: number;
   categoryShares: Record<string, number>;
 }
 

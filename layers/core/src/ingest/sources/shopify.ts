@@ -13,6 +13,7 @@ import type { Adapted, Headers, SourceAdapter } from './types.js';
  *
  * Topics mapped:
  *   orders/create, orders/paid   -> purchase (dedupeKey `order:<id>`: both describe one purchase;
+ *                                   `total_discounts`, when above zero, becomes discountMinor;
  *                                   orders/create of an order still awaiting payment, or voided,
  *                                   is ignored since orders/paid will follow if it is ever paid)
  *   refunds/create               -> refund. Shopify's Refund payload carries `order_id` and
@@ -172,6 +173,8 @@ const Order = z.looseObject({
   processed_at: IsoDateTime.nullish(),
   currency: Currency,
   total_price: Decimal,
+  /** The order's discounts (codes, automatic, manual) in the shop currency; "0.00" when none. */
+  total_discounts: Decimal.nullish(),
   financial_status: Text,
   line_items: z
     .array(OrderLineItem)
@@ -261,6 +264,7 @@ function adaptOrder(topic: string, payload: unknown): Adapted {
     quantity: li.quantity,
     unitPriceMinor: money(li.price, order.currency, `line_items.${i}.price`),
   }));
+  const discountMinor = order.total_discounts ? money(order.total_discounts, order.currency, 'total_discounts') : 0;
   const touchpoint = toTouchpoint(
     {
       type: 'purchase',
@@ -270,6 +274,7 @@ function adaptOrder(topic: string, payload: unknown): Adapted {
         orderId,
         currency: order.currency,
         totalMinor: money(order.total_price, order.currency, 'total_price'),
+        discountMinor: discountMinor > 0 ? discountMinor : undefined,
         items,
       },
     },
