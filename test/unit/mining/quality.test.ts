@@ -56,6 +56,17 @@ describe('mining quality on CDNOW (23,570 customers, as of 1997-09-30)', () => {
     for (const type of ['up-sell', 'cross-sell', 'reorder-due', 'moment', 'prospect']) expect(share(result, type)).toBeLessThanOrEqual(0.2);
   });
 
+  it("keeps each customer's story consistent: lapsed means P(alive) below 0.5, and nobody lapsed or at risk is sold to", () => {
+    const byId = new Map(result.customers.map((c) => [c.customerId, c]));
+    for (const c of result.customers) if (c.lifecycle === 'lapsed') expect(c.pAlive).toBeLessThan(0.5);
+    const atRisk = new Set(result.flags.filter((f) => f.type === 'churn-risk').map((f) => f.customerId));
+    for (const f of result.flags.filter((f) => f.type === 'up-sell' || f.type === 'cross-sell')) {
+      expect(byId.get(f.customerId)!.lifecycle).not.toBe('lapsed');
+      expect(atRisk.has(f.customerId)).toBe(false);
+    }
+    for (const f of result.flags.filter((f) => f.type === 'reorder-due')) expect(atRisk.has(f.customerId)).toBe(false);
+  });
+
   it('names no segment against its numbers: gone-sounding segments have lower P(alive) and longer recency than active ones', () => {
     const stats = result.segments.map((s) => {
       const members = result.customers.filter((c) => c.segment === s.name);

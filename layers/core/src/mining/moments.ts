@@ -41,9 +41,6 @@ export const nextPurchaseDate = (day: number | null): string | null => (day === 
 export interface ReorderInput {
   features: CustomerFeatures;
   lifecycle: Lifecycle;
-  /** Days since the last purchase over their rhythm (lifecycle.ts overdueRatio). */
-  overdueRatio: number;
-  nextDay: number | null;
   asOfDay: number;
   unit: TimeUnit;
   model: PurchaseModel | undefined;
@@ -53,25 +50,30 @@ export interface ReorderInput {
 }
 
 /**
- * reorder-due: a customer on their rhythm (not yet past their usual gap, not lapsing or lapsed)
- * whose expected next purchase falls within `withinDays` of asOf: the moment to remind, not to
- * win back (an overdue customer is churn-risk's). Score = P(a purchase within those days) under
- * the model, P(alive) under the recency rule; expected value = that × their average order.
+ * reorder-due: a repeat buyer still on their rhythm (not lapsing or lapsed) whose usual reorder
+ * point, last purchase + their median gap, falls within the next `withinDays`: the moment to
+ * remind, not to win back (an overdue customer is churn-risk's). The point follows the
+ * customer's own rhythm on purpose: next_purchase_date is the model's expectation, which is the
+ * better forecast on average (CDNOW, quality.test.ts) but, being memoryless, does not move as a
+ * customer's usual gap runs out. Score = P(a purchase within those days) under the model, P(alive)
+ * under the recency rule; expected value = that × their average order.
  */
 export function reorderFlag(input: ReorderInput, withinDays = MINING_DEFAULTS.nextPurchase.reorderWithinDays): Flag | null {
-  const { features: f, nextDay, asOfDay } = input;
-  if (nextDay === null || nextDay - asOfDay > withinDays) return null;
-  if (input.overdueRatio >= 1 || input.lifecycle === 'lapsing' || input.lifecycle === 'lapsed') return null;
+  const { features: f, asOfDay } = input;
+  if (f.typicalGapDays === null || input.lifecycle === 'lapsing' || input.lifecycle === 'lapsed' || input.lifecycle === 'prospect')
+    return null;
+  const due = asOfDay - f.daysSinceLastPurchase + round(f.typicalGapDays);
+  if (due < asOfDay || due - asOfDay > withinDays) return null;
   const t = withinDays / daysIn(input.unit);
   const p = input.model ? 1 - noPurchaseProbabilityOf(input.model, t, f.frequency, f.recency, f.T) : input.pAlive;
   if (!Number.isFinite(p)) return null;
   const reasons = [
-    `expected to buy again around ${isoDay(nextDay)} (${input.model ? 'the purchase model' : 'last purchase + usual gap'}); usual gap ${plural(round(f.typicalGapDays ?? 0), 'day')}, last purchase ${plural(f.daysSinceLastPurchase, 'day')} ago`,
+    `usual reorder point ${isoDay(due)}: last purchase ${plural(f.daysSinceLastPurchase, 'day')} ago, usual gap ${plural(round(f.typicalGapDays), 'day')}`,
     input.model ? `P(a purchase in the next ${withinDays} days) ${fmt(p)}` : `P(alive) ${fmt(p)} (recency rule)`,
   ];
   const value = input.hasAmounts ? round(p * f.averageOrderValue) : 0;
   if (value > 0) reasons.push(`average order ${formatMoney(round(f.averageOrderValue), input.currency)}`);
-  return { customerId: f.customerId, type: 'reorder-due', score: p, reasons, expectedValueMinor: value, date: isoDay(nextDay) };
+  return { customerId: f.customerId, type: 'reorder-due', score: p, reasons, expectedValueMinor: value, date: isoDay(due) };
 }
 
 /** The next anniversary (day number) of `day` strictly after asOfDay − 1, and the years it marks. */

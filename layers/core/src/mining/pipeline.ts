@@ -237,7 +237,10 @@ function valueCustomer(f: CustomerFeatures, ctx: ValueContext): Valued {
     : { total: Number.NaN, discounted: Number.NaN };
   // A customer the model cannot evaluate (a series that does not converge for their history) gets the rule.
   if (ctx.purchase && Number.isFinite(modelAlive) && Number.isFinite(d.total) && Number.isFinite(d.discounted)) {
-    if (ctx.pAliveSource === 'rule') {
+    // Far overdue (MINING_DEFAULTS.lifecycle.lapsedOverdue gaps), the rule caps the model: a fit on
+    // per-purchase dropout keeps a customer who simply stopped "alive" (BG/NBD: every one-time buyer).
+    const capped = overdue >= MINING_DEFAULTS.lifecycle.lapsedOverdue && ruleAlive(overdue) < modelAlive;
+    if (ctx.pAliveSource === 'rule' || capped) {
       alive = ruleAlive(overdue);
       const w = alive / max(modelAlive, 1e-9);
       expected = d.total * w;
@@ -505,7 +508,8 @@ function describeSegments(
     const u = unscaleRow(scaler, c);
     const centroid: Record<string, number> = {};
     cols.forEach((col, t) => {
-      centroid[col.name] = u[t]!;
+      // Float residue of scaling and back (-6.7e-16 refunds) reads as 0.
+      centroid[col.name] = Math.abs(u[t]!) < 1e-9 ? 0 : u[t]!;
     });
     const n = max(1, sizes[j]!);
     centroid.meanClvMinor = sumsClv[j]! / n;
@@ -874,50 +878,53 @@ export function scoreCustomers(
 
     const t0 = performance.now();
     if (buyer) {
-      push(
-        churnFlag(
-          {
-            features: f,
-            churn: v.churn,
-            horizonDays: model.churn.horizonDays,
-            pAlive: v.pAlive,
-            overdueRatio: v.overdueRatio,
-            rhythmDays: f.typicalGapDays ?? model.populationGapDays,
-            clvMinor: v.clvMinor,
-            currency: h.currency,
-          },
-          model.churnThreshold,
-        ),
-      );
-      push(
-        reorderFlag({
-          features: f,
-          lifecycle,
-          overdueRatio: v.overdueRatio,
-          nextDay,
-          asOfDay,
-          unit,
-          model: model.pAliveSource === 'model' ? model.purchase : undefined,
-          pAlive: v.pAlive,
-          hasAmounts: model.hasAmounts,
-          currency: h.currency,
-        }),
-      );
-      push(momentFlag(h, f, lifecycle, v.pAlive, asOfDay));
-      const up = upSellFlag(
+      const churnCandidate = churnFlag(
         {
           features: f,
-          segment,
+          churn: v.churn,
+          horizonDays: model.churn.horizonDays,
           pAlive: v.pAlive,
-          expectedPurchases: v.expectedPurchases,
-          owned: lines.length > 0 ? ownedProducts(h, asOf) : new Set(),
+          overdueRatio: v.overdueRatio,
+          rhythmDays: f.typicalGapDays ?? model.populationGapDays,
+          clvMinor: v.clvMinor,
           currency: h.currency,
         },
-        model.upSell,
-        model.upSellOptions,
+        model.churnThreshold,
       );
+      push(churnCandidate);
+      const churnFlagged = churnCandidate !== null;
+      // A customer at risk, or gone, gets a retention offer or none: no reminder, up-sell or cross-sell.
+      const sellTo = !churnFlagged && lifecycle !== 'lapsed';
+      if (sellTo)
+        push(
+          reorderFlag({
+            features: f,
+            lifecycle,
+            asOfDay,
+            unit,
+            model: model.pAliveSource === 'model' ? model.purchase : undefined,
+            pAlive: v.pAlive,
+            hasAmounts: model.hasAmounts,
+            currency: h.currency,
+          }),
+        );
+      push(momentFlag(h, f, lifecycle, v.pAlive, asOfDay));
+      const up = !sellTo
+        ? null
+        : upSellFlag(
+            {
+              features: f,
+              segment,
+              pAlive: v.pAlive,
+              expectedPurchases: v.expectedPurchases,
+              owned: lines.length > 0 ? ownedProducts(h, asOf) : new Set(),
+              currency: h.currency,
+            },
+            model.upSell,
+            model.upSellOptions,
+          );
       push(up);
-      push(model.crossSell ? crossSellFlag(model, f, v, segment, h.currency) : null);
+      push(sellTo && model.crossSell ? crossSellFlag(model, f, v, segment, h.currency) : null);
     } else if (model.prospect) {
       push(prospectFlag(model.prospect, h, asOf));
     }
