@@ -50,15 +50,8 @@ export const PROSPECT_SIGNALS = [
 ] as const;
 export type ProspectSignal = (typeof PROSPECT_SIGNALS)[number];
 
-/** Columns whose weight must be >= 0 (engagement) and <= 0 (staleness). */
-const NON_NEGATIVE: ReadonlySet<ProspectSignal> = new Set([
-  'visits90d',
-  'inquiries90d',
-  'coupons90d',
-  'opens90d',
-  'clicks90d',
-  'engagementEver',
-]);
+/** Columns whose weight must be >= 0 (engagement: every count) and <= 0 (staleness). */
+const NON_NEGATIVE: ReadonlySet<ProspectSignal> = new Set(PROSPECT_SIGNALS.filter((s) => !s.startsWith('daysSince')));
 const NON_POSITIVE: ReadonlySet<ProspectSignal> = new Set(['daysSinceLastActivity']);
 
 type SignalWeights = Record<ProspectSignal, number>;
