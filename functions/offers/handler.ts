@@ -1,4 +1,15 @@
 import {
+  AssignmentRequest,
+  assignCustomer,
+  assignCustomers,
+  BatchAssignmentRequest,
+  CampaignCreate,
+  CampaignListQuery,
+  CampaignStatusChange,
+  createCampaign,
+  endCampaign,
+  getCampaign,
+  listCampaigns,
   functionDeps,
   changeOfferStatus,
   checkOffer,
@@ -38,4 +49,16 @@ export const handler = routeHandler('offers', {
     json(200, await changeOfferStatus(await functionDeps.offers(), pathParam(event, 'id'), parseJsonBody(event, OfferStatusChange))),
   'GET /customers/{id}/offers': async (event) =>
     json(200, await listCustomerOffers(await functionDeps.offers(), pathParam(event, 'id'), parseQuery(event, OfferListQuery).status)),
+  'POST /campaigns': async (event) => json(201, await createCampaign(await functionDeps.offers(), parseJsonBody(event, CampaignCreate))),
+  'GET /campaigns': async (event) => json(200, await listCampaigns(await functionDeps.offers(), parseQuery(event, CampaignListQuery))),
+  'GET /campaigns/{id}': async (event) => json(200, await getCampaign(await functionDeps.offers(), pathParam(event, 'id'))),
+  'PATCH /campaigns/{id}': async (event) =>
+    json(200, await endCampaign(await functionDeps.offers(), pathParam(event, 'id'), parseJsonBody(event, CampaignStatusChange))),
+  'POST /campaigns/{id}/assignments': async (event) =>
+    json(200, await assignCustomer(await functionDeps.offers(), pathParam(event, 'id'), parseJsonBody(event, AssignmentRequest))),
+  'POST /campaigns/{id}/assignments/batch': async (event) =>
+    json(
+      200,
+      await assignCustomers(await functionDeps.offers(), pathParam(event, 'id'), parseJsonBody(event, BatchAssignmentRequest).customerIds),
+    ),
 });

@@ -8,6 +8,7 @@ import { createIngestObserver } from './observability.js';
 import { CustomerStore, type CapacityMeter } from './store/customer-store.js';
 import { createDocumentClient } from './store/dynamo.js';
 import { ArtifactStore } from './store/artifact-store.js';
+import { CampaignStore } from './store/campaign-store.js';
 import { MiningStore } from './store/mining-store.js';
 import { OfferStore } from './store/offer-store.js';
 import type { OfferDeps } from './offers/offer-service.js';
@@ -83,6 +84,7 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
   return {
     runs,
     offers,
+    campaigns: new CampaignStore(doc, table),
     rules: config.offerRules,
     runStarter: () => ({ runs, queue: miningQueue(), now, settings: miningSettings }),
     miningJob: (engine) => ({ runs, engine, artifacts: artifactStore(), queue: miningQueue(), now, settings: miningSettings }),

@@ -45,3 +45,7 @@ export * from './mining-job/engine.js';
 export * from './offers/index.js';
 export * from './offers/offer-service.js';
 export * from './store/offer-store.js';
+export * from './campaigns/schema.js';
+export * from './campaigns/assignment.js';
+export * from './campaigns/campaign-service.js';
+export * from './store/campaign-store.js';

@@ -38,6 +38,8 @@ describe('table schema: every builder has a parser that inverts it', () => {
     ['runPk', runPk, schema.parseRunPk],
     ['flagSk', flagSk, schema.parseFlagSk],
     ['offerSk', offerSk, schema.parseOfferSk],
+    ['campaignPk', schema.campaignPk, schema.parseCampaignPk],
+    ['assignmentSk', schema.assignmentSk, schema.parseAssignmentSk],
   ];
   it.each(simple)('%s', (_name, build, parse) => {
     fc.assert(fc.property(any, (v) => parse(build(v)) === v));
@@ -107,6 +109,17 @@ describe('table schema: every builder has a parser that inverts it', () => {
     expect(keys.map((k) => schema.parseFlagsIndexSk(k)!.customerId)).toEqual(['mm', 'aa', 'zz']);
   });
 
+  it('campaignsIndexSk (the instant comes back normalized)', () => {
+    fc.assert(
+      fc.property(
+        instant,
+        any,
+        (createdAt, campaignId) =>
+          void expect(schema.parseCampaignsIndexSk(schema.campaignsIndexSk(createdAt, campaignId))).toEqual({ createdAt, campaignId }),
+      ),
+    );
+  });
+
   it('offerAuditSk', () => {
     fc.assert(fc.property(instant, any, (at, seq) => void expect(schema.parseOfferAuditSk(offerAuditSk(at, seq))).toEqual({ at, seq })));
   });
@@ -119,6 +132,8 @@ describe('table schema: every builder has a parser that inverts it', () => {
         expect(schema.parseRunPk(offerPk(v))).toBeUndefined();
         expect(schema.parseOfferSk(flagSk(v))).toBeUndefined();
         expect(schema.parseFlagSk(offerSk(v))).toBeUndefined();
+        expect(schema.parseCampaignPk(offerPk(v))).toBeUndefined();
+        expect(schema.parseAssignmentSk(flagSk(v))).toBeUndefined();
       }),
     );
     expect(schema.parseOfferSk(schema.OFFER_LEDGER_SK)).toBeUndefined();
@@ -158,6 +173,12 @@ describe('table schema: stored format (changing any of these needs a data migrat
       schema.ORDER_INDEX,
       schema.FLAGS_INDEX,
       schema.HEALTH_PROBE_KEY,
+      schema.campaignPk('01CAMP'),
+      schema.CAMPAIGN_SK,
+      schema.CAMPAIGNS_INDEX_PK,
+      schema.campaignsIndexSk('2026-01-02T12:00:00+02:00', '01CAMP'),
+      schema.CAMPAIGNS_INDEX,
+      schema.assignmentSk('01CAMP'),
     ]).toEqual([
       'CUST#c1',
       'PROFILE',
@@ -187,6 +208,12 @@ describe('table schema: stored format (changing any of these needs a data migrat
       'gsi1',
       'gsi1',
       { pk: 'HEALTH', sk: 'HEALTH' },
+      'CAMPAIGN#01CAMP',
+      'CAMPAIGN',
+      'CAMPAIGNS',
+      '2026-01-02T10:00:00.000Z#01CAMP',
+      'gsi1',
+      'ASSIGN#01CAMP',
     ]);
   });
 
@@ -195,7 +222,15 @@ describe('table schema: stored format (changing any of these needs a data migrat
     const inRange = (sk: string) => from <= sk && sk <= to;
     fc.assert(
       fc.property(any, instant, noSep, any, (v, at, source, key) => {
-        for (const sk of [flagSk(v), mergeSk(at, v), schema.MINING_SK, offerSk(v), schema.OFFER_LEDGER_SK, schema.PROFILE_SK])
+        for (const sk of [
+          schema.assignmentSk(v),
+          flagSk(v),
+          mergeSk(at, v),
+          schema.MINING_SK,
+          offerSk(v),
+          schema.OFFER_LEDGER_SK,
+          schema.PROFILE_SK,
+        ])
           expect(inRange(sk)).toBe(true);
         const tp = touchpointSk(at, source, key);
         expect(tp > to).toBe(true);
@@ -211,6 +246,9 @@ describe('table schema: stored format (changing any of these needs a data migrat
       schema.OFFER_PK_PREFIX,
       schema.IDEMPOTENCY_PK_PREFIX,
       schema.RUN_PK_PREFIX,
+      schema.EVENT_PK_PREFIX,
+      schema.PARKED_PK_PREFIX,
+      schema.CAMPAIGN_PK_PREFIX,
     ];
     const fixed = [schema.ERASURE_AUDIT_PK, schema.HEALTH_PROBE_KEY.pk];
     for (const p of prefixes) {
@@ -239,9 +277,25 @@ describe('table schema: key literals live in store/keys.ts only', () => {
 
   it('the pattern knows every key and catches the usual forms', () => {
     expect(prefixes).toEqual(
-      expect.arrayContaining(['CUST#', 'ALIAS#', 'OFFER#', 'IDEMPOTENCY#', 'RUN#', 'TP#', 'MERGE#', 'FLAG#', 'AUDIT#', 'ORDER#', 'FLAGS#']),
+      expect.arrayContaining([
+        'CUST#',
+        'ALIAS#',
+        'OFFER#',
+        'IDEMPOTENCY#',
+        'RUN#',
+        'TP#',
+        'MERGE#',
+        'FLAG#',
+        'AUDIT#',
+        'ORDER#',
+        'FLAGS#',
+        'CAMPAIGN#',
+        'ASSIGN#',
+      ]),
     );
-    expect(exact).toEqual(expect.arrayContaining(['PROFILE', 'ALIAS', 'MINING', 'OFFERS', 'OFFER', 'RUN', 'gsi1', 'HEALTH']));
+    expect(exact).toEqual(
+      expect.arrayContaining(['PROFILE', 'ALIAS', 'MINING', 'OFFERS', 'OFFER', 'RUN', 'gsi1', 'HEALTH', 'CAMPAIGN', 'CAMPAIGNS']),
+    );
     for (const bad of [
       "'CUST#'.length",
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a sample of source text

@@ -25,7 +25,7 @@ export const MAX_CURSOR_LENGTH = 4096;
 const B64URL = /^[A-Za-z0-9_-]+$/;
 const INVALID = 'cursor is not valid';
 
-export type CursorPurpose = 'touchpoints' | 'flags';
+export type CursorPurpose = 'touchpoints' | 'flags' | 'campaigns';
 
 export interface CursorCodec {
   encode(purpose: CursorPurpose, payload: unknown): string;

@@ -7,6 +7,18 @@
  */
 import { z } from 'zod';
 import { VALUE_TIERS } from '../mining/lifecycle.js';
+import {
+  Assignment,
+  AssignmentRequest,
+  BatchAssignmentRequest,
+  BatchAssignmentResult,
+  CAMPAIGN_LIMITS,
+  CampaignCreate,
+  CampaignEnvelope,
+  CampaignListQuery,
+  CampaignPage,
+  CampaignStatusChange,
+} from '../campaigns/schema.js';
 import { Customer360 } from '../customers/customer-360.js';
 import {
   EmailQuery,
@@ -144,6 +156,7 @@ const CustomerOffers = z.object({ customerId: z.string(), items: z.array(Offer) 
 const customerId = z.object({ id: z.string().meta({ description: 'Customer id (a merged id answers with the surviving customer)' }) });
 const offerId = z.object({ id: z.string().meta({ description: 'Offer id (ULID)' }) });
 const runId = z.object({ id: z.string().meta({ description: 'Mining run id (ULID)' }) });
+const campaignId = z.object({ id: z.string().meta({ description: 'Campaign id (ULID)' }) });
 const ruleList = RULE_DOCS.map((d) => `\`${d.rule}\` (${d.severity}${d.defaults.includes('overridable') ? ', overridable' : ''})`).join(
   ', ',
 );
@@ -193,6 +206,7 @@ export const TAGS = {
   Customers: 'The customer 360, history, lookup and erasure',
   Mining: 'Mining runs and their results: flags and segments',
   Offers: 'Mistake prevention: check and register offers and actions',
+  Campaigns: 'Campaigns and their control groups: who is held out, decided once and kept',
   Operations: 'Health and this document',
 } as const;
 
@@ -501,6 +515,110 @@ export const ROUTES = [
       200: { description: 'Offers registered on the customer id', schema: CustomerOffers },
       404: error('Unknown customer'),
       422: error('Invalid query'),
+    },
+  },
+  {
+    method: 'POST',
+    path: '/campaigns',
+    fn: 'offers',
+    auth: 'api-key',
+    scope: 'offers:write',
+    operationId: 'createCampaign',
+    tag: 'Campaigns',
+    summary: 'Create a campaign with a control group (holdoutPercent, default 10)',
+    body: { schema: CampaignCreate, required: true },
+    responses: {
+      201: { description: 'Created, active', schema: CampaignEnvelope },
+      400: error('Body is not JSON'),
+      422: error('Invalid body; issues lists each field (unknown fields included)'),
+    },
+  },
+  {
+    method: 'GET',
+    path: '/campaigns',
+    fn: 'offers',
+    auth: 'api-key',
+    scope: 'read',
+    operationId: 'listCampaigns',
+    tag: 'Campaigns',
+    summary: 'Campaigns, newest first',
+    params: { query: CampaignListQuery },
+    responses: {
+      200: { description: 'A page; pass nextCursor as cursor for the next', schema: CampaignPage },
+      400: error('Invalid cursor'),
+      422: error('Invalid query'),
+    },
+  },
+  {
+    method: 'GET',
+    path: '/campaigns/{id}',
+    fn: 'offers',
+    auth: 'api-key',
+    scope: 'read',
+    operationId: 'getCampaign',
+    tag: 'Campaigns',
+    summary: 'A campaign (a campaign past endsAt reads as ended)',
+    params: { path: campaignId },
+    responses: { 200: { description: 'The campaign', schema: CampaignEnvelope }, 404: error('Unknown campaign') },
+  },
+  {
+    method: 'PATCH',
+    path: '/campaigns/{id}',
+    fn: 'offers',
+    auth: 'api-key',
+    scope: 'offers:write',
+    operationId: 'endCampaign',
+    tag: 'Campaigns',
+    summary: 'End a campaign now (endsAt becomes now)',
+    description: 'No customer is assigned to an ended campaign; the assignments made stay, and the holdout rule keeps applying them.',
+    params: { path: campaignId },
+    body: { schema: CampaignStatusChange, required: true },
+    responses: {
+      200: { description: 'The campaign, ended', schema: CampaignEnvelope },
+      400: error('Body is not JSON'),
+      404: error('Unknown campaign'),
+      409: error('The campaign has ended already'),
+      422: error('Invalid body'),
+    },
+  },
+  {
+    method: 'POST',
+    path: '/campaigns/{id}/assignments',
+    fn: 'offers',
+    auth: 'api-key',
+    scope: 'offers:write',
+    operationId: 'assignToCampaign',
+    tag: 'Campaigns',
+    summary: "Assign a customer to the campaign's treatment or control group (decided once, then kept)",
+    description:
+      'The group is deterministic: control iff a keyed hash of (campaign, customer) falls below holdoutPercent. The first call stores it; every later call answers the stored assignment (same group, same assignedAt).',
+    params: { path: campaignId },
+    body: { schema: AssignmentRequest, required: true },
+    responses: {
+      200: { description: 'The assignment', schema: Assignment },
+      400: error('Body is not JSON'),
+      404: error('Unknown campaign, or unknown or erased customer'),
+      409: error('The campaign has ended'),
+      422: error('Invalid body'),
+    },
+  },
+  {
+    method: 'POST',
+    path: '/campaigns/{id}/assignments/batch',
+    fn: 'offers',
+    auth: 'api-key',
+    scope: 'offers:write',
+    operationId: 'assignToCampaignBatch',
+    tag: 'Campaigns',
+    summary: `Assign up to ${CAMPAIGN_LIMITS.MAX_BATCH} customers at once`,
+    params: { path: campaignId },
+    body: { schema: BatchAssignmentRequest, required: true },
+    responses: {
+      200: { description: 'The assignments, and the ids with no live customer', schema: BatchAssignmentResult },
+      400: error('Body is not JSON'),
+      404: error('Unknown campaign'),
+      409: error('The campaign has ended'),
+      422: error('Invalid body'),
     },
   },
   {

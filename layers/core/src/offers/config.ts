@@ -134,6 +134,14 @@ export const RuleSetConfig = z
           /** Warn when the latest mining run failed. */
           warnOnFailedRun: z.boolean().default(true),
         }),
+        /** Never overridable: a rule set saying `overridable: true` is refused. */
+        holdout: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            severity: Severity.optional(),
+            overridable: z.literal(false, { error: 'holdout cannot be overridable' }).default(false),
+          })
+          .prefault({}),
       })
       .prefault({}),
   })

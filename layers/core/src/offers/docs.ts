@@ -61,6 +61,11 @@ const TEXT: Record<RuleName, { checks: string; prevents: string }> = {
     checks: "The customer's data or mining scores are older than allowed, or the last mining run failed.",
     prevents: 'Acting on an outdated database (worse than none).',
   },
+  holdout: {
+    checks:
+      "An offer or action under a campaign (campaignId) to a customer in that campaign's control group; a customer not yet assigned is assigned first. Never overridable.",
+    prevents: 'Contacting the control group, so the campaign can no longer be measured against it.',
+  },
 };
 
 function render(value: unknown): string {

@@ -58,6 +58,19 @@ export interface CustomerFacts {
   recentContacts: RecentContact[];
   /** When the profile data itself was last updated (a profile_updated touchpoint or a merge). */
   profileUpdatedAt?: string;
+  /**
+   * The customer's campaign assignments (control or treatment), for the holdout rule. The store
+   * adds the assignment to the campaign of the offer being checked when the customer had none.
+   */
+  campaignAssignments?: CampaignAssignmentFact[];
+}
+
+export interface CampaignAssignmentFact {
+  campaignId: string;
+  /** For messages. */
+  campaignName?: string;
+  group: 'treatment' | 'control';
+  assignedAt: string;
 }
 
 export type ConsentChannelName = 'email' | 'sms' | 'phone';
@@ -111,6 +124,7 @@ export type FactsExtras = Partial<
     | 'recentContacts'
     | 'profileUpdatedAt'
     | 'currency'
+    | 'campaignAssignments'
   >
 > & {
   /** Top-CLV tier of the customer in the latest run (see MiningFact.clvTier). */
@@ -167,6 +181,7 @@ export function factsFromCustomer360(c: Customer360, extras: FactsExtras = {}): 
     'flags',
     'lastMiningRun',
     'profileUpdatedAt',
+    'campaignAssignments',
   ] as const) {
     if (extras[key] !== undefined) (facts as unknown as Record<string, unknown>)[key] = extras[key];
   }

@@ -36,6 +36,7 @@ export {
   type MiningFact,
   type RecentContact,
   type FactsExtras,
+  type CampaignAssignmentFact,
 } from './facts.js';
 export { RULE_NAMES, RuleSetConfig, DEFAULT_RULES, parseRuleSet, type RuleName, type RuleSetInput, type RuleConfig } from './config.js';
 export { evaluateOffer, decide, overrideIssues } from './engine.js';
@@ -52,6 +53,7 @@ export {
   quietPeriod,
   exclusiveOffers,
   staleProfile,
+  holdout,
   type Rule,
 } from './rules/index.js';
 export { RULE_DOCS, ruleDocsMarkdown, type RuleDoc } from './docs.js';

@@ -2,10 +2,13 @@ import { DAY_MS } from '../time.js';
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { z } from 'zod';
+import { campaignAssignmentFact } from '../campaigns/campaign-service.js';
+import type { Assignment, Campaign } from '../campaigns/schema.js';
 import { toCustomer360 } from '../customers/customer-360.js';
 import { resolveCustomerId, type CustomerDeps } from '../customers/customer-service.js';
 import { SUBSCRIPTION_SEPARATOR } from '../customers/profile.js';
 import { ConflictError, NotFoundError, PatronError, ValidationError } from '../errors.js';
+import type { CampaignStore } from '../store/campaign-store.js';
 import type { LatestRuns, MiningStore } from '../store/mining-store.js';
 import type { AuditRecord, CustomerSnapshot, OfferStore, StoredOffer } from '../store/offer-store.js';
 import type { RuleSetConfig } from './config.js';
@@ -26,6 +29,8 @@ export interface OfferDeps extends CustomerDeps {
   offers: OfferStore;
   runs: MiningStore;
   rules: RuleSetConfig;
+  /** Campaigns and their control groups (the holdout rule). */
+  campaigns: CampaignStore;
 }
 
 /** A block answers 409 with the same `{decision, findings}` a dry run returns. */
@@ -108,6 +113,8 @@ interface CheckContext {
   facts: CustomerFacts;
   active: StoredOffer[];
   ledgerVersion: number;
+  /** The customer's campaign assignments as stored. */
+  assignments: Assignment[];
 }
 
 /**
@@ -133,6 +140,9 @@ async function loadContext(deps: OfferDeps, customerId: string, now: Date): Prom
   extras.recentContacts = [...contactsFromOffers(snap.offers), ...(extras.recentContacts ?? [])];
   extras.subscriptionsSince = subscriptionsSince(snap);
   extras.lastMiningRun = lastMiningRunFact(run);
+  if (snap.assignments.length) {
+    extras.campaignAssignments = snap.assignments.map(({ campaignId, group, assignedAt }) => ({ campaignId, group, assignedAt }));
+  }
   if (run.runId) {
     extras.flags = snap.flags
       .filter((f) => f.runId === run.runId && f.expiresAt * 1000 > nowMs)
@@ -144,7 +154,13 @@ async function loadContext(deps: OfferDeps, customerId: string, now: Date): Prom
     }
   }
   const active = snap.offers.filter((o) => effectiveStatus(o, now) === 'active');
-  return { customerId, facts: factsFromCustomer360(c360, extras), active, ledgerVersion: snap.ledgerVersion };
+  return {
+    customerId,
+    facts: factsFromCustomer360(c360, extras),
+    active,
+    ledgerVersion: snap.ledgerVersion,
+    assignments: snap.assignments,
+  };
 }
 
 type RecentTouchpoint = { id: string; type: string; occurredAt: string; data: Record<string, unknown> };
@@ -203,8 +219,25 @@ const publicOffer = (o: StoredOffer, now: Date): StoredOffer => ({ ...o, status:
 export async function checkOffer(deps: OfferDeps, request: OfferRequest): Promise<Evaluation> {
   assertOverridable(deps, request);
   const now = deps.now();
-  const ctx = await contextFor(deps, request, now);
+  const [ctx, campaign] = await Promise.all([contextFor(deps, request, now), offerCampaign(deps, request)]);
+  // A dry run stores nothing: a customer not yet assigned is checked against the group they would get.
+  await addCampaignFact(deps, ctx, campaign, { store: false });
   return evaluateOffer(request, ctx.facts, ctx.active, deps.rules, now);
+}
+
+/** The campaign an offer names (undefined without campaignId, or for an id no campaign has). */
+async function offerCampaign(deps: OfferDeps, request: OfferRequest): Promise<Campaign | undefined> {
+  return request.campaignId ? deps.campaigns.getCampaign(request.campaignId) : undefined;
+}
+
+/**
+ * The customer's assignment to the offer's campaign, named, in the facts (for the holdout rule): a
+ * customer not yet assigned to an active campaign is assigned first (stored when `store`).
+ */
+async function addCampaignFact(deps: OfferDeps, ctx: CheckContext, campaign: Campaign | undefined, opts: { store: boolean }) {
+  const fact = await campaignAssignmentFact(deps, campaign, ctx.customerId, ctx.assignments, opts);
+  if (!fact) return;
+  ctx.facts.campaignAssignments = [...(ctx.facts.campaignAssignments ?? []).filter((a) => a.campaignId !== fact.campaignId), fact];
 }
 
 /**
@@ -244,6 +277,7 @@ export async function registerOffer(
     if (replay) return replay;
   }
   let customerId = request.customerId;
+  const campaign = await offerCampaign(deps, request);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) {
       await new Promise((r) => setTimeout(r, Math.random() * 10 * Math.min(attempt, 5)));
@@ -254,6 +288,7 @@ export async function registerOffer(
     const now = deps.now();
     const ctx = await contextFor(deps, { ...request, customerId }, now);
     customerId = ctx.customerId;
+    await addCampaignFact(deps, ctx, campaign, { store: true });
     const evaluation = evaluateOffer(request, ctx.facts, ctx.active, deps.rules, now);
     if (evaluation.decision === 'block') {
       // What blocks may be this key's own twin, committed since the first look.

@@ -35,6 +35,7 @@ export const RULE_NAMES = [
   'quiet-period',
   'exclusive-offers',
   'stale-profile',
+  'holdout',
 ] as const;
 export type RuleName = (typeof RULE_NAMES)[number];
 

@@ -37,8 +37,14 @@
  * | mining run      | RUN#<runId>        | RUN                                  |                          |                   |          | MiningStore: createRun, markShard, advance, ...
  * | latest runs     | RUN#LATEST         | RUN                                  |                          |                   |          | MiningStore: publishLatest, failRun
  * | health probe    | HEALTH             | HEALTH (read, never written)         |                          |                   |          | none (CustomerStore.ping reads it)
+ * | campaign        | CAMPAIGN#<id>      | CAMPAIGN                             | CAMPAIGNS                | <createdAt>#<id>  |          | CampaignStore: putCampaign, endCampaign
+ * | assignment      | CUST#<id>          | ASSIGN#<campaignId> (group,          |                          |                   |          | CampaignStore.assign (conditional: first write wins)
+ * |                 |                    |   assignedAt; no PII)                |                          |                   |          |
  *
- * Sort order inside a customer partition: FLAG# < MERGE# < MINING < OFFER# < OFFERS < PROFILE < TP#.
+ * A campaign's control-group assignment lives in the customer's partition, so an erasure (which
+ * deletes the partition) removes it and an offer check reads it with the rest of the state.
+ *
+ * Sort order inside a customer partition: ASSIGN# < FLAG# < MERGE# < MINING < OFFER# < OFFERS < PROFILE < TP#.
  * CUSTOMER_STATE_SKS relies on it: everything but the touchpoints is one range read.
  * '#' separates fields; only the last field of a key may contain '#' (ids, dedupe keys), which
  * is why ISO instants, sources and run ids (ULIDs) come first.
@@ -54,6 +60,7 @@ export const IDEMPOTENCY_PK_PREFIX = 'IDEMPOTENCY#';
 export const RUN_PK_PREFIX = 'RUN#';
 export const EVENT_PK_PREFIX = 'EVENT#';
 export const PARKED_PK_PREFIX = 'PARKED#';
+export const CAMPAIGN_PK_PREFIX = 'CAMPAIGN#';
 export const ERASURE_AUDIT_PK = 'AUDIT#ERASURE';
 
 // Sort keys and sort key prefixes.
@@ -72,6 +79,8 @@ export const IDEMPOTENCY_SK = 'OFFER';
 export const RUN_SK = 'RUN';
 export const EVENT_SK = 'EVENT';
 export const PARKED_SK_PREFIX = 'REFUND#';
+export const CAMPAIGN_SK = 'CAMPAIGN';
+export const ASSIGNMENT_SK_PREFIX = 'ASSIGN#';
 
 // The one global secondary index, shared by two entities with disjoint partition prefixes.
 export const GSI1 = 'gsi1';
@@ -79,6 +88,9 @@ export const ORDER_INDEX = GSI1;
 export const FLAGS_INDEX = GSI1;
 export const ORDER_INDEX_PREFIX = 'ORDER#';
 export const FLAGS_INDEX_PREFIX = 'FLAGS#';
+export const CAMPAIGNS_INDEX = GSI1;
+/** The one gsi1 partition of every campaign (campaigns are few; listed newest first). */
+export const CAMPAIGNS_INDEX_PK = 'CAMPAIGNS';
 
 /** Read by /health to prove the table answers; no item has this key. */
 export const HEALTH_PROBE_KEY = { pk: 'HEALTH', sk: 'HEALTH' } as const;
@@ -123,8 +135,13 @@ export const offerPk = (offerId: string) => `${OFFER_PK_PREFIX}${offerId}`;
 export const offerAuditSk = (at: string, seq: string) => `${AUDIT_SK_PREFIX}${at}${SEP}${seq}`;
 export const idempotencyPk = (keyHash: string) => `${IDEMPOTENCY_PK_PREFIX}${keyHash}`;
 
+export const campaignPk = (campaignId: string) => `${CAMPAIGN_PK_PREFIX}${campaignId}`;
+/** Creation time, then the id (a ULID): the index reads campaigns newest first. */
+export const campaignsIndexSk = (createdAt: string, campaignId: string) => `${normalizeInstant(createdAt)}${SEP}${campaignId}`;
+export const assignmentSk = (campaignId: string) => `${ASSIGNMENT_SK_PREFIX}${campaignId}`;
+
 /** The sort key range of a customer's state without its touchpoints (see the sort order above). */
-export const CUSTOMER_STATE_SKS = { from: FLAG_SK_PREFIX, to: PROFILE_SK } as const;
+export const CUSTOMER_STATE_SKS = { from: ASSIGNMENT_SK_PREFIX, to: PROFILE_SK } as const;
 
 // Parsers: the inverse of each builder, undefined for a key of another entity.
 export const parseCustomerPk = (pk: string) => rest(pk, CUSTOMER_PK_PREFIX);
@@ -135,6 +152,13 @@ export const parseRunPk = (pk: string) => rest(pk, RUN_PK_PREFIX);
 export const parseFlagSk = (sk: string) => rest(sk, FLAG_SK_PREFIX);
 export const parseOfferSk = (sk: string) => rest(sk, OFFER_SK_PREFIX);
 export const parseParkedSk = (sk: string) => rest(sk, PARKED_SK_PREFIX);
+export const parseCampaignPk = (pk: string) => rest(pk, CAMPAIGN_PK_PREFIX);
+export const parseAssignmentSk = (sk: string) => rest(sk, ASSIGNMENT_SK_PREFIX);
+
+export function parseCampaignsIndexSk(sk: string): { createdAt: string; campaignId: string } | undefined {
+  const f = fields(sk, '', 2);
+  return f && { createdAt: f[0], campaignId: f[1] };
+}
 
 export function parseEventMarkerPk(pk: string): { source: string; key: string } | undefined {
   const f = fields(pk, EVENT_PK_PREFIX, 2);

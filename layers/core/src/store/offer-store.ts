@@ -1,11 +1,14 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
+import type { Assignment } from '../campaigns/schema.js';
 import type { ProfileItem } from '../customers/profile.js';
 import type { Finding, RegisteredOffer } from '../offers/schema.js';
 import { batchWrite, cancelledByCondition, isTransactionConflict, queryAll, queryPartition, withoutKeys, type Item } from './dynamo.js';
 import {
+  ASSIGNMENT_SK_PREFIX,
   AUDIT_SK_PREFIX,
   CUSTOMER_STATE_SKS,
+  parseAssignmentSk,
   customerPk,
   FLAG_SK_PREFIX,
   IDEMPOTENCY_SK,
@@ -54,6 +57,8 @@ export interface CustomerSnapshot {
   flags: FlagItem[];
   offers: StoredOffer[];
   ledgerVersion: number;
+  /** The customer's campaign assignments (control or treatment). */
+  assignments: Assignment[];
 }
 
 /** Moves the customer's offer ledger on, so every offer check in flight for it re-reads. */
@@ -76,6 +81,13 @@ const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
  */
 export const OFFER_IDEMPOTENCY_ATTR = 'idempotencyKeyHash';
 
+/** The campaign assignment of a stored item (a customer partition's ASSIGN# item); see CampaignStore. */
+export function toAssignment(item: Item): Assignment | undefined {
+  const campaignId = parseAssignmentSk(String(item.sk));
+  if (campaignId === undefined) return undefined;
+  return { campaignId, customerId: String(item.customerId), group: item.group as Assignment['group'], assignedAt: String(item.assignedAt) };
+}
+
 /** A stored offer item as the domain sees it: without keys and without the key hash. */
 function toOffer(item: Item): StoredOffer {
   const { [OFFER_IDEMPOTENCY_ATTR]: _k, ...offer } = withoutKeys<Item>(item);
@@ -88,7 +100,7 @@ function toOffer(item: Item): StoredOffer {
  * registration that read the customer before an erasure cannot write an offer after it, even one
  * expecting ledger version 0 (which the ledger's own condition would let through once deleted).
  */
-const LIVE_PROFILE_CONDITION = 'attribute_exists(pk) AND attribute_not_exists(mergedInto) AND attribute_not_exists(erasedAt)';
+export const LIVE_PROFILE_CONDITION = 'attribute_exists(pk) AND attribute_not_exists(mergedInto) AND attribute_not_exists(erasedAt)';
 
 /**
  * The offer registry (keys: see store/keys.ts). The ledger version (OFFERS) is the concurrency
@@ -114,7 +126,7 @@ export class OfferStore {
       ExpressionAttributeValues: { ':pk': customerPk(customerId), ':from': CUSTOMER_STATE_SKS.from, ':to': CUSTOMER_STATE_SKS.to },
       ConsistentRead: true,
     });
-    const snap: CustomerSnapshot = { flags: [], offers: [], ledgerVersion: 0 };
+    const snap: CustomerSnapshot = { flags: [], offers: [], ledgerVersion: 0, assignments: [] };
     for (const item of items) {
       const sk = String(item.sk);
       // A profile being erased reads as absent: checks and registrations answer 404.
@@ -123,6 +135,10 @@ export class OfferStore {
       else if (sk === OFFER_LEDGER_SK) snap.ledgerVersion = Number(item.version ?? 0);
       else if (sk.startsWith(OFFER_SK_PREFIX)) snap.offers.push(toOffer(item));
       else if (sk.startsWith(FLAG_SK_PREFIX)) snap.flags.push(withoutKeys<FlagItem>(item));
+      else if (sk.startsWith(ASSIGNMENT_SK_PREFIX)) {
+        const assignment = toAssignment(item);
+        if (assignment) snap.assignments.push(assignment);
+      }
     }
     return snap;
   }

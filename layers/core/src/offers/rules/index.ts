@@ -6,6 +6,7 @@ import { contactFatigue } from './contact-fatigue.js';
 import { duplicateOffer } from './duplicate-offer.js';
 import { exclusiveOffers } from './exclusive-offers.js';
 import { highValuePenalty } from './high-value-penalty.js';
+import { holdout } from './holdout.js';
 import { noConsent } from './no-consent.js';
 import { quietPeriod } from './quiet-period.js';
 import { sellAfterComplaint } from './sell-after-complaint.js';
@@ -21,6 +22,7 @@ export {
   duplicateOffer,
   exclusiveOffers,
   highValuePenalty,
+  holdout,
   noConsent,
   quietPeriod,
   sellAfterComplaint,
@@ -41,4 +43,5 @@ export const RULES: readonly { name: RuleName; defaultSeverity: Severity; check:
   { name: 'quiet-period', defaultSeverity: 'warn', check: quietPeriod },
   { name: 'exclusive-offers', defaultSeverity: 'block', check: exclusiveOffers },
   { name: 'stale-profile', defaultSeverity: 'warn', check: staleProfile },
+  { name: 'holdout', defaultSeverity: 'block', check: holdout },
 ];

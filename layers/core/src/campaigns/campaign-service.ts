@@ -1,0 +1,171 @@
+import { ulid } from 'ulid';
+import { z } from 'zod';
+import { resolveCustomerId, type CustomerDeps } from '../customers/customer-service.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { cursorCodecFromHasher } from '../http/cursor.js';
+import { liveOwners } from '../identity/resolver.js';
+import type { CampaignAssignmentFact } from '../offers/facts.js';
+import { windowEnd } from '../offers/schema.js';
+import type { CampaignKey, CampaignStore } from '../store/campaign-store.js';
+import { CAMPAIGN_SK, CAMPAIGNS_INDEX_PK, parseCampaignPk, parseCampaignsIndexSk } from '../store/keys.js';
+import { assignmentGroup, holdoutKey } from './assignment.js';
+import type { Assignment, AssignmentRequest, Campaign, CampaignCreate, CampaignStatus, CampaignStatusChange } from './schema.js';
+
+export interface CampaignDeps extends CustomerDeps {
+  campaigns: CampaignStore;
+}
+
+/** Batch assignments run this many at once (each is one read and at most one transaction). */
+const BATCH_CONCURRENCY = 16;
+
+/** A campaign past its endsAt reads as ended, without a write. */
+export function effectiveCampaignStatus(c: Pick<Campaign, 'status' | 'endsAt'>, now: Date): CampaignStatus {
+  if (c.status === 'active' && c.endsAt && windowEnd(c.endsAt) < now.getTime()) return 'ended';
+  return c.status;
+}
+
+const publicCampaign = (c: Campaign, now: Date): Campaign => ({ ...c, status: effectiveCampaignStatus(c, now) });
+
+export async function createCampaign(deps: CampaignDeps, body: CampaignCreate): Promise<{ campaign: Campaign }> {
+  const at = deps.now().toISOString();
+  const campaign: Campaign = { ...body, id: ulid(), status: 'active', createdAt: at, updatedAt: at };
+  await deps.campaigns.putCampaign(campaign);
+  return { campaign: publicCampaign(campaign, deps.now()) };
+}
+
+async function findCampaign(deps: CampaignDeps, campaignId: string, consistent = false): Promise<Campaign> {
+  const campaign = await deps.campaigns.getCampaign(campaignId, consistent);
+  if (!campaign) throw new NotFoundError(`Campaign '${campaignId}' not found`);
+  return campaign;
+}
+
+export async function getCampaign(deps: CampaignDeps, campaignId: string): Promise<{ campaign: Campaign }> {
+  return { campaign: publicCampaign(await findCampaign(deps, campaignId), deps.now()) };
+}
+
+/** Signed cursor: the index key of the last campaign of a page, checked to be one before use. */
+const CampaignCursor = z
+  .strictObject({ pk: z.string().max(300), sk: z.string().max(50), gsi1pk: z.string().max(50), gsi1sk: z.string().max(300) })
+  .refine(
+    (k) =>
+      parseCampaignPk(k.pk) !== undefined &&
+      k.sk === CAMPAIGN_SK &&
+      k.gsi1pk === CAMPAIGNS_INDEX_PK &&
+      parseCampaignsIndexSk(k.gsi1sk) !== undefined,
+  );
+
+export async function listCampaigns(
+  deps: CampaignDeps,
+  query: { limit: number; cursor?: string },
+): Promise<{ items: Campaign[]; nextCursor: string | null }> {
+  const codec = cursorCodecFromHasher(deps.hashPii);
+  const startKey: CampaignKey | undefined = query.cursor ? codec.decode('campaigns', query.cursor, CampaignCursor) : undefined;
+  const page = await deps.campaigns.listCampaigns(query.limit, startKey);
+  const now = deps.now();
+  const { lastKey } = page;
+  return {
+    items: page.items.map((c) => publicCampaign(c, now)),
+    nextCursor: lastKey
+      ? codec.encode('campaigns', { pk: lastKey.pk, sk: lastKey.sk, gsi1pk: lastKey.gsi1pk, gsi1sk: lastKey.gsi1sk })
+      : null,
+  };
+}
+
+/** Ends an active campaign now (endsAt = now); 409 when it has ended already. */
+export async function endCampaign(deps: CampaignDeps, campaignId: string, _change: CampaignStatusChange): Promise<{ campaign: Campaign }> {
+  const now = deps.now();
+  const ended = await deps.campaigns.endCampaign(campaignId, now.toISOString());
+  if (ended) return { campaign: publicCampaign(ended, now) };
+  const campaign = await findCampaign(deps, campaignId, true);
+  throw new ConflictError(`Campaign '${campaignId}' is ${effectiveCampaignStatus(campaign, now)} already`);
+}
+
+/** The campaign, for an assignment: 404 when unknown, 409 when ended. */
+async function activeCampaign(deps: CampaignDeps, campaignId: string): Promise<Campaign> {
+  const campaign = await findCampaign(deps, campaignId);
+  if (effectiveCampaignStatus(campaign, deps.now()) !== 'active') {
+    throw new ConflictError(`Campaign '${campaignId}' has ended: no customer is assigned to it any more`);
+  }
+  return campaign;
+}
+
+/** The group the campaign puts the customer in (deterministic; see assignment.ts). */
+export const groupIn = (deps: Pick<CustomerDeps, 'hashPii'>, campaign: Pick<Campaign, 'id' | 'holdoutPercent'>, customerId: string) =>
+  assignmentGroup(holdoutKey(deps.hashPii), campaign.id, customerId, campaign.holdoutPercent);
+
+/** Assigns a live customer (stored once; a later call answers the stored one). */
+async function assignLive(deps: CampaignDeps, campaign: Campaign, customerId: string): Promise<Assignment | undefined> {
+  const outcome = await deps.campaigns.assign(customerId, campaign.id, groupIn(deps, campaign, customerId), deps.now().toISOString());
+  return outcome === 'customer-gone' ? undefined : outcome.assignment;
+}
+
+export async function assignCustomer(deps: CampaignDeps, campaignId: string, ref: AssignmentRequest): Promise<Assignment> {
+  const campaign = await activeCampaign(deps, campaignId);
+  const customerId = await resolveCustomerId(deps, ref);
+  const assignment = await assignLive(deps, campaign, customerId);
+  if (!assignment) throw new NotFoundError(`Customer '${ref.customerId ?? customerId}' not found`);
+  return assignment;
+}
+
+/**
+ * Assigns up to 500 customers: merged ids answer with their surviving customer, unknown and erased
+ * ids are listed in `unknown`. Assignments of ids that resolve to the same customer are one.
+ */
+export async function assignCustomers(
+  deps: CampaignDeps,
+  campaignId: string,
+  customerIds: readonly string[],
+): Promise<{ assignments: Assignment[]; unknown: string[] }> {
+  const campaign = await activeCampaign(deps, campaignId);
+  const ids = [...new Set(customerIds)];
+  const profiles = await deps.store.getProfiles(ids);
+  const owners = new Map<string, string | undefined>();
+  const merged: string[] = [];
+  for (const id of ids) {
+    const p = profiles.get(id);
+    if (!p) owners.set(id, undefined);
+    else if (p.mergedInto) merged.push(id);
+    else owners.set(id, 'erasedAt' in p && p.erasedAt ? undefined : id);
+  }
+  if (merged.length) {
+    for (const [id, live] of await liveOwners(deps.store, merged, deps.now().toISOString())) owners.set(id, live);
+  }
+  const live = [...new Set(ids.flatMap((id) => owners.get(id) ?? []))];
+  const byCustomer = new Map<string, Assignment | undefined>();
+  for (let i = 0; i < live.length; i += BATCH_CONCURRENCY) {
+    const chunk = live.slice(i, i + BATCH_CONCURRENCY);
+    const done = await Promise.all(chunk.map((id) => assignLive(deps, campaign, id)));
+    for (const [j, id] of chunk.entries()) byCustomer.set(id, done[j]);
+  }
+  // An id whose customer was erased or merged away meanwhile counts as unknown too.
+  return {
+    assignments: live.flatMap((id) => byCustomer.get(id) ?? []),
+    unknown: ids.filter((id) => {
+      const owner = owners.get(id);
+      return owner === undefined || !byCustomer.get(owner);
+    }),
+  };
+}
+
+/**
+ * The customer's assignment to the campaign an offer names, as a rule fact: the stored one, else
+ * (the campaign known and active) a new one, stored when `store` (a registration) and only computed
+ * for a dry run. Undefined for an unknown campaign, or an ended one the customer was never assigned
+ * to. `stored` is what the customer's snapshot already holds.
+ */
+export async function campaignAssignmentFact(
+  deps: CampaignDeps,
+  campaign: Campaign | undefined,
+  customerId: string,
+  stored: readonly Assignment[],
+  opts: { store: boolean },
+): Promise<CampaignAssignmentFact | undefined> {
+  if (!campaign) return undefined;
+  let assignment: Assignment | undefined = stored.find((a) => a.campaignId === campaign.id);
+  if (!assignment && effectiveCampaignStatus(campaign, deps.now()) === 'active') {
+    assignment = opts.store
+      ? await assignLive(deps, campaign, customerId)
+      : { campaignId: campaign.id, customerId, group: groupIn(deps, campaign, customerId), assignedAt: deps.now().toISOString() };
+  }
+  return assignment && { campaignId: campaign.id, campaignName: campaign.name, group: assignment.group, assignedAt: assignment.assignedAt };
+}
