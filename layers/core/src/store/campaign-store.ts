@@ -1,20 +1,6 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Assignment, AssignmentGroup, Campaign } from '../campaigns/schema.js';
-import {
-  cancelledByCondition,
-  isConditionalFailure,
-  isTransactionCancelled,
-  isTransactionConflict,
-  withoutKeys,
-  type Item,
-} from './dynamo.js';
+import { cancelledByCondition, isTransactionCancelled, isTransactionConflict, updateWhere, withoutKeys, type Item } from './dynamo.js';
 import {
   assignmentSk,
   CAMPAIGN_SK,
@@ -95,23 +81,15 @@ export class CampaignStore {
 
   /** Ends an active campaign; undefined when it is not active (any more) or unknown. */
   async endCampaign(campaignId: string, at: string): Promise<Campaign | undefined> {
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: campaignPk(campaignId), sk: CAMPAIGN_SK },
-          UpdateExpression: 'SET #status = :ended, endsAt = :at, updatedAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND #status = :active',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':ended': 'ended', ':active': 'active', ':at': at },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return withoutKeys<Campaign>(out.Attributes as Item);
-    } catch (error) {
-      if (isConditionalFailure(error)) return undefined;
-      throw error;
-    }
+    const item = await updateWhere(this.doc, {
+      TableName: this.table,
+      Key: { pk: campaignPk(campaignId), sk: CAMPAIGN_SK },
+      UpdateExpression: 'SET #status = :ended, endsAt = :at, updatedAt = :at',
+      ConditionExpression: 'attribute_exists(pk) AND #status = :active',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':ended': 'ended', ':active': 'active', ':at': at },
+    });
+    return item && withoutKeys<Campaign>(item);
   }
 
   async getAssignment(customerId: string, campaignId: string, consistent = false): Promise<Assignment | undefined> {

@@ -19,6 +19,7 @@ import {
   isTransactionCancelled,
   isTransactionConflict,
   queryPartition,
+  updateWhere,
   withoutKeys,
   type Item,
 } from './dynamo.js';
@@ -517,22 +518,13 @@ export class CustomerStore {
    * merged away.
    */
   async markErased(customerId: string, erasedAt: string): Promise<ErasingProfile | undefined> {
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: customerPk(customerId), sk: PROFILE_SK },
-          UpdateExpression: 'SET erasedAt = if_not_exists(erasedAt, :at)',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(mergedInto)',
-          ExpressionAttributeValues: { ':at': erasedAt },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return out.Attributes as ErasingProfile;
-    } catch (error) {
-      if (isConditionalFailure(error)) return undefined;
-      throw error;
-    }
+    return (await updateWhere(this.doc, {
+      TableName: this.table,
+      Key: { pk: customerPk(customerId), sk: PROFILE_SK },
+      UpdateExpression: 'SET erasedAt = if_not_exists(erasedAt, :at)',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(mergedInto)',
+      ExpressionAttributeValues: { ':at': erasedAt },
+    })) as ErasingProfile | undefined;
   }
 
   /** Erasure step for the offers of an erased partition: done by the offer store. */

@@ -1,5 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  QueryCommand,
+  UpdateCommand,
+  type QueryCommandInput,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { tracer } from '../observability.js';
 
 export type Item = Record<string, unknown>;
@@ -69,6 +76,20 @@ export function cancelledByCondition(error: unknown, index: number): boolean {
 
 export function isConditionalFailure(error: unknown): boolean {
   return (error as { name?: string }).name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * An update that is only allowed when its condition holds: the item as it is after the update, or
+ * undefined when the condition did not hold (the caller's "not found / not in that state").
+ */
+export async function updateWhere(doc: DynamoDBDocumentClient, input: Omit<UpdateCommandInput, 'ReturnValues'>): Promise<Item | undefined> {
+  try {
+    const out = await doc.send(new UpdateCommand({ ...input, ReturnValues: 'ALL_NEW' }));
+    return out.Attributes as Item;
+  } catch (error) {
+    if (isConditionalFailure(error)) return undefined;
+    throw error;
+  }
 }
 
 /** Two transactions touching the same item at once: DynamoDB cancels one with TransactionConflict. */
