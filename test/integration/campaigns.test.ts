@@ -172,6 +172,31 @@ describe('campaigns API', () => {
     expect((await patch(`/campaigns/${campaign.id}`, { status: 'active' })).status).toBe(422);
   });
 
+  it('keeps the end of a campaign that ended by its own date (409), and never ends one before its start', async () => {
+    const past = await newCampaign({ startsAt: '2020-01-01', endsAt: '2020-01-31' });
+    expect(past.status).toBe('ended');
+    expect((await patch(`/campaigns/${past.id}`, { status: 'ended' })).status).toBe(409);
+    expect((await (await api(`/campaigns/${past.id}`)).json()).campaign.endsAt).toBe('2020-01-31');
+    const future = await newCampaign({ startsAt: '2099-06-01' });
+    const ended = (await (await patch(`/campaigns/${future.id}`, { status: 'ended' })).json()).campaign;
+    expect(ended.endsAt).toBe('2099-06-01T00:00:00.000Z');
+  });
+
+  it('reads a campaign id in any letter case (ULIDs are case-insensitive), so a lower-case id cannot slip past the holdout', async () => {
+    const campaign = await newCampaign({ name: 'Case test', holdoutPercent: 50 });
+    expect((await api(`/campaigns/${campaign.id.toLowerCase()}`)).status).toBe(200);
+    let held: string | undefined;
+    for (let i = 0; i < 40 && !held; i++) {
+      const { id } = await newCustomer(`camp-case-${i}`);
+      const a = await (await post(`/campaigns/${campaign.id.toLowerCase()}/assignments`, { customerId: id })).json();
+      if (a.group === 'control') held = id;
+    }
+    expect(held).toBeDefined();
+    const blocked = await post('/offers', mortgage(held!, 3.1, { campaignId: campaign.id.toLowerCase() }));
+    expect(blocked.status).toBe(409);
+    expect((await blocked.json()).findings.map((f: { rule: string }) => f.rule)).toContain('holdout');
+  });
+
   it('erasure removes the assignment, and an erased customer is not assigned (404)', async () => {
     const campaign = await newCampaign();
     const { id } = await newCustomer('camp-erase');

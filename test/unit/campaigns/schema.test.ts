@@ -31,6 +31,9 @@ describe('campaign bounds', () => {
     expect(issuePaths(() => parseJsonBody(event({ ...base, holdoutPercent: 51 }), CampaignCreate))).toEqual(['body.holdoutPercent']);
     expect(issuePaths(() => parseJsonBody(event({ ...base, holdoutPercent: -1 }), CampaignCreate))).toEqual(['body.holdoutPercent']);
     expect(parseJsonBody(event({ ...base, holdoutPercent: 0 }), CampaignCreate).holdoutPercent).toBe(0);
+    // Magnitudes DynamoDB cannot store (below 1e-130) were a 500: now a 422 like any bad value.
+    for (const tiny of [1e-200, 5e-324, 0.001])
+      expect(issuePaths(() => parseJsonBody(event({ ...base, holdoutPercent: tiny }), CampaignCreate))).toEqual(['body.holdoutPercent']);
     expect(parseJsonBody(event({ ...base, holdoutPercent: 50 }), CampaignCreate).holdoutPercent).toBe(50);
   });
 

@@ -5,11 +5,19 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { cursorCodecFromHasher } from '../http/cursor.js';
 import { liveOwners } from '../identity/resolver.js';
 import type { CampaignAssignmentFact } from '../offers/facts.js';
-import { windowEnd } from '../offers/schema.js';
+import { windowEnd, windowStart } from '../offers/schema.js';
 import type { CampaignKey, CampaignStore } from '../store/campaign-store.js';
 import { CAMPAIGN_SK, CAMPAIGNS_INDEX_PK, parseCampaignPk, parseCampaignsIndexSk } from '../store/keys.js';
 import { assignmentGroup, holdoutKey } from './assignment.js';
-import type { Assignment, AssignmentRequest, Campaign, CampaignCreate, CampaignStatus, CampaignStatusChange } from './schema.js';
+import {
+  normalizeCampaignId,
+  type Assignment,
+  type AssignmentRequest,
+  type Campaign,
+  type CampaignCreate,
+  type CampaignStatus,
+  type CampaignStatusChange,
+} from './schema.js';
 
 export interface CampaignDeps extends CustomerDeps {
   campaigns: CampaignStore;
@@ -34,7 +42,7 @@ export async function createCampaign(deps: CampaignDeps, body: CampaignCreate): 
 }
 
 async function findCampaign(deps: CampaignDeps, campaignId: string, consistent = false): Promise<Campaign> {
-  const campaign = await deps.campaigns.getCampaign(campaignId, consistent);
+  const campaign = await deps.campaigns.getCampaign(normalizeCampaignId(campaignId), consistent);
   if (!campaign) throw new NotFoundError(`Campaign '${campaignId}' not found`);
   return campaign;
 }
@@ -71,13 +79,20 @@ export async function listCampaigns(
   };
 }
 
-/** Ends an active campaign now (endsAt = now); 409 when it has ended already. */
+/**
+ * Ends an active campaign now (endsAt = now; one that has not started yet ends at its start, so
+ * endsAt is never before startsAt); 409 when it has ended already, by PATCH or by its own endsAt
+ * (whose date is then kept).
+ */
 export async function endCampaign(deps: CampaignDeps, campaignId: string, _change: CampaignStatusChange): Promise<{ campaign: Campaign }> {
   const now = deps.now();
-  const ended = await deps.campaigns.endCampaign(campaignId, now.toISOString());
-  if (ended) return { campaign: publicCampaign(ended, now) };
-  const campaign = await findCampaign(deps, campaignId, true);
-  throw new ConflictError(`Campaign '${campaignId}' is ${effectiveCampaignStatus(campaign, now)} already`);
+  const current = await findCampaign(deps, campaignId, true);
+  const conflict = () => new ConflictError(`Campaign '${current.id}' has ended already`);
+  if (effectiveCampaignStatus(current, now) !== 'active') throw conflict();
+  const endsAt = new Date(Math.max(now.getTime(), windowStart(current.startsAt))).toISOString();
+  const ended = await deps.campaigns.endCampaign(current.id, endsAt, now.toISOString());
+  if (!ended) throw conflict(); // ended by a concurrent PATCH
+  return { campaign: publicCampaign(ended, now) };
 }
 
 /** The campaign, for an assignment: 404 when unknown, 409 when ended. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { VALUE_TIERS } from '../mining/lifecycle.js';
 import { FLAG_TYPES } from '../mining/types.js';
-import { BoundedId, IsoDate, OFFER_CHANNELS, OFFER_LIMITS, windowEnd, windowStart } from '../offers/schema.js';
+import { BoundedId, IsoDate, normalizeCampaignId, OFFER_CHANNELS, OFFER_LIMITS, windowEnd, windowStart } from '../offers/schema.js';
 
 /**
  * Campaigns with a control group: a campaign names its audience (flag type, segment, value tier,
@@ -41,6 +41,9 @@ const campaignFields = {
     .number()
     .min(0)
     .max(C.MAX_HOLDOUT_PERCENT)
+    // DynamoDB cannot store magnitudes below 1e-130 (a 500 found by the probe); a hundredth of a
+    // percent is finer than any campaign needs.
+    .refine((v) => !(v > 0 && v < 0.01), 'must be 0 or at least 0.01')
     .default(C.DEFAULT_HOLDOUT_PERCENT)
     .meta({ description: `Share of the assigned customers kept in the control group, 0-${C.MAX_HOLDOUT_PERCENT} %` }),
   attributionDays: z
@@ -133,3 +136,5 @@ export const BatchAssignmentResult = z
     unknown: z.array(z.string()).meta({ description: 'Requested ids with no live customer (unknown or erased)' }),
   })
   .meta({ id: 'BatchAssignmentResult' });
+
+export { normalizeCampaignId };

@@ -133,6 +133,14 @@ export type OfferOverride = z.infer<typeof OfferOverride>;
 
 const nonEmpty = BoundedId;
 
+/**
+ * Campaign ids are ULIDs, which are case-insensitive (Crockford base32): a lower-case spelling
+ * names the same campaign. Other strings (an offer's free-text campaign label) stay as given.
+ */
+export function normalizeCampaignId(id: string): string {
+  return /^[0-9A-HJKMNP-TV-Z]{26}$/i.test(id) ? id.toUpperCase() : id;
+}
+
 const offerFields = {
   customerId: nonEmpty.optional(),
   email: z.email().max(L.MAX_EMAIL_LENGTH).optional(),
@@ -141,7 +149,7 @@ const offerFields = {
   productFamily: nonEmpty.optional(),
   terms: OfferTerms.optional(),
   channel: z.enum(OFFER_CHANNELS),
-  campaignId: nonEmpty.optional(),
+  campaignId: nonEmpty.transform(normalizeCampaignId).optional(),
   team: nonEmpty.optional(),
   validFrom: IsoDate.optional(),
   validUntil: IsoDate.optional(),

@@ -80,14 +80,14 @@ export class CampaignStore {
   }
 
   /** Ends an active campaign; undefined when it is not active (any more) or unknown. */
-  async endCampaign(campaignId: string, at: string): Promise<Campaign | undefined> {
+  async endCampaign(campaignId: string, endsAt: string, at: string): Promise<Campaign | undefined> {
     const item = await updateWhere(this.doc, {
       TableName: this.table,
       Key: { pk: campaignPk(campaignId), sk: CAMPAIGN_SK },
-      UpdateExpression: 'SET #status = :ended, endsAt = :at, updatedAt = :at',
+      UpdateExpression: 'SET #status = :ended, endsAt = :endsAt, updatedAt = :at',
       ConditionExpression: 'attribute_exists(pk) AND #status = :active',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':ended': 'ended', ':active': 'active', ':at': at },
+      ExpressionAttributeValues: { ':ended': 'ended', ':active': 'active', ':endsAt': endsAt, ':at': at },
     });
     return item && withoutKeys<Campaign>(item);
   }
