@@ -33,6 +33,16 @@ describe('holdout rule', () => {
     ]);
   });
 
+  it('says "would be" for a dry run whose group is computed but not stored (no date)', () => {
+    const { assignedAt: _, ...computed } = control;
+    const result = evaluateOffer(offer({ campaignId: '01WINBACK' }), facts({ campaignAssignments: [computed] }), [], DEFAULT_RULES, NOW);
+    expect(result.findings[0]).toMatchObject({
+      message: expect.stringContaining('Ann would be in the control group of campaign "Winback Q4" (01WINBACK):'),
+      evidence: { campaignId: '01WINBACK', group: 'control' },
+    });
+    expect(result.findings[0]!.evidence).not.toHaveProperty('assignedAt');
+  });
+
   it('allows the treatment group', () => {
     expect(evaluateOffer(offer({ campaignId: '01WINBACK' }), facts({ campaignAssignments: [treatment] }), [], DEFAULT_RULES, NOW)).toEqual({
       decision: 'allow',

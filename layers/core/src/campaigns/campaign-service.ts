@@ -176,11 +176,12 @@ export async function campaignAssignmentFact(
   opts: { store: boolean },
 ): Promise<CampaignAssignmentFact | undefined> {
   if (!campaign) return undefined;
+  const name = { campaignId: campaign.id, campaignName: campaign.name };
   let assignment: Assignment | undefined = stored.find((a) => a.campaignId === campaign.id);
   if (!assignment && effectiveCampaignStatus(campaign, deps.now()) === 'active') {
-    assignment = opts.store
-      ? await assignLive(deps, campaign, customerId)
-      : { campaignId: campaign.id, customerId, group: groupIn(deps, campaign, customerId), assignedAt: deps.now().toISOString() };
+    // A dry run computes the group the customer would get, without storing (or dating) it.
+    if (!opts.store) return { ...name, group: groupIn(deps, campaign, customerId) };
+    assignment = await assignLive(deps, campaign, customerId);
   }
-  return assignment && { campaignId: campaign.id, campaignName: campaign.name, group: assignment.group, assignedAt: assignment.assignedAt };
+  return assignment && { ...name, group: assignment.group, assignedAt: assignment.assignedAt };
 }

@@ -70,7 +70,8 @@ export interface CampaignAssignmentFact {
   /** For messages. */
   campaignName?: string;
   group: 'treatment' | 'control';
-  assignedAt: string;
+  /** When the group was stored; absent for a dry run's group that is not stored yet. */
+  assignedAt?: string;
 }
 
 export type ConsentChannelName = 'email' | 'sms' | 'phone';

@@ -18,9 +18,13 @@ export const holdout: Rule = (offer, facts) => {
     finding(
       HOLDOUT,
       'block',
-      `${Who(facts)} is in the control group of campaign ${campaign} since ${assignment.assignedAt}: ` +
+      `${Who(facts)} ${assignment.assignedAt ? `is in the control group of campaign ${campaign} since ${assignment.assignedAt}` : `would be in the control group of campaign ${campaign}`}: ` +
         'the campaign must not contact them, or its effect can no longer be measured.',
-      { campaignId: assignment.campaignId, group: assignment.group, assignedAt: assignment.assignedAt },
+      {
+        campaignId: assignment.campaignId,
+        group: assignment.group,
+        ...(assignment.assignedAt ? { assignedAt: assignment.assignedAt } : {}),
+      },
     ),
   ];
 };
