@@ -25,10 +25,9 @@
  *   low-value      every other buyer, and prospects.
  */
 import { MINING_DEFAULTS } from './defaults.js';
-import type { CustomerFeatures, Lifecycle, ValueTier } from './types.js';
+import { LIFECYCLE_STAGES, VALUE_TIERS, type CustomerFeatures, type Lifecycle, type ValueTier } from './types.js';
 
-export const LIFECYCLE_STAGES = ['prospect', 'first-time', 'repeat', 'loyal', 'lapsing', 'lapsed'] as const;
-export const VALUE_TIERS = ['most-valuable', 'potential', 'low-value'] as const;
+export { LIFECYCLE_STAGES, VALUE_TIERS };
 
 export interface LifecycleSettings {
   lapsedBelowPAlive: number;

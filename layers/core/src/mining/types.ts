@@ -121,9 +121,11 @@ export interface Flag {
 }
 
 /** Lifecycle stage (mining/lifecycle.ts defines each). */
-export type Lifecycle = 'prospect' | 'first-time' | 'repeat' | 'loyal' | 'lapsing' | 'lapsed';
+export const LIFECYCLE_STAGES = ['prospect', 'first-time', 'repeat', 'loyal', 'lapsing', 'lapsed'] as const;
+export type Lifecycle = (typeof LIFECYCLE_STAGES)[number];
 /** Value tier (mining/lifecycle.ts defines each). */
-export type ValueTier = 'most-valuable' | 'potential' | 'low-value';
+export const VALUE_TIERS = ['most-valuable', 'potential', 'low-value'] as const;
+export type ValueTier = (typeof VALUE_TIERS)[number];
 /** The purchase model behind a customer's P(alive), or 'rule' when no model could identify dropout. */
 export type PurchaseModelName = 'bgnbd' | 'paretoNbd' | 'mbgNbd';
 
