@@ -2,6 +2,7 @@ import {
   AssignmentRequest,
   assignCustomer,
   assignCustomers,
+  assignFromFlags,
   BatchAssignmentRequest,
   CampaignCreate,
   CampaignListQuery,
@@ -9,6 +10,7 @@ import {
   createCampaign,
   endCampaign,
   getCampaign,
+  getCampaignResults,
   listCampaigns,
   functionDeps,
   changeOfferStatus,
@@ -56,9 +58,15 @@ export const handler = routeHandler('offers', {
     json(200, await endCampaign(await functionDeps.offers(), pathParam(event, 'id'), parseJsonBody(event, CampaignStatusChange))),
   'POST /campaigns/{id}/assignments': async (event) =>
     json(200, await assignCustomer(await functionDeps.offers(), pathParam(event, 'id'), parseJsonBody(event, AssignmentRequest))),
-  'POST /campaigns/{id}/assignments/batch': async (event) =>
-    json(
+  'POST /campaigns/{id}/assignments/batch': async (event) => {
+    const body = parseJsonBody(event, BatchAssignmentRequest);
+    const deps = await functionDeps.offers();
+    return json(
       200,
-      await assignCustomers(await functionDeps.offers(), pathParam(event, 'id'), parseJsonBody(event, BatchAssignmentRequest).customerIds),
-    ),
+      body.fromFlags
+        ? await assignFromFlags(deps, pathParam(event, 'id'), body.fromFlags)
+        : await assignCustomers(deps, pathParam(event, 'id'), body.customerIds ?? []),
+    );
+  },
+  'GET /campaigns/{id}/results': async (event) => json(200, await getCampaignResults(await functionDeps.offers(), pathParam(event, 'id'))),
 });

@@ -18,6 +18,7 @@ import type { MiningEngine, MiningJobDeps, RunStarterDeps } from './mining-job/j
 export interface AppDeps extends IngestDeps, CustomerDeps, OfferDeps {
   config: Config;
   runs: MiningStore;
+  attribution: NonNullable<IngestDeps['attribution']>;
   /** What starting a run needs (the queue); built on first use, once per container. */
   runStarter(): RunStarterDeps;
   /** The mining worker's clients (bucket and queue); built on first use, once per container. */
@@ -68,6 +69,7 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
   const offers = new OfferStore(doc, table);
   const store = new CustomerStore(doc, table, offers, meter);
   const runs = new MiningStore(doc, store.table);
+  const campaigns = new CampaignStore(doc, table);
   const now = () => new Date();
   // Only the functions that use them have a queue or a bucket: built on first use, then kept.
   let queue: MessageQueue | undefined;
@@ -84,7 +86,8 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
   return {
     runs,
     offers,
-    campaigns: new CampaignStore(doc, table),
+    campaigns,
+    attribution: { offers, campaigns },
     rules: config.offerRules,
     runStarter: () => ({ runs, queue: miningQueue(), now, settings: miningSettings }),
     miningJob: (engine) => ({ runs, engine, artifacts: artifactStore(), queue: miningQueue(), now, settings: miningSettings }),

@@ -17,7 +17,8 @@ import type { CustomerStore } from './store/customer-store.js';
 import type { MiningStore } from './store/mining-store.js';
 
 export const functionDeps = {
-  webhook: async (): Promise<IngestDeps> => appDeps(),
+  // The webhook attributes purchases and refunds to offers and campaigns: both stores are required.
+  webhook: async (): Promise<IngestDeps & Required<Pick<IngestDeps, 'attribution'>>> => appDeps(),
   customers: async (): Promise<LookupDeps> => appDeps(),
   offers: async (): Promise<OfferDeps> => appDeps(),
   flags: async (): Promise<FlagDeps> => appDeps(),

@@ -1,12 +1,15 @@
 import { ulid } from 'ulid';
 import { z } from 'zod';
 import { resolveCustomerId, type CustomerDeps } from '../customers/customer-service.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { listFlags } from '../flags/flag-service.js';
+import type { MiningStore } from '../store/mining-store.js';
+import { campaignResults, type CampaignResults } from './results.js';
 import { cursorCodecFromHasher } from '../http/cursor.js';
 import { liveOwners } from '../identity/resolver.js';
 import type { CampaignAssignmentFact } from '../offers/facts.js';
 import { windowEnd, windowStart } from '../offers/schema.js';
-import type { CampaignKey, CampaignStore } from '../store/campaign-store.js';
+import type { AssignmentTargeting, CampaignKey, CampaignStore } from '../store/campaign-store.js';
 import { CAMPAIGN_SK, CAMPAIGNS_INDEX_PK, parseCampaignPk, parseCampaignsIndexSk } from '../store/keys.js';
 import { assignmentGroup, holdoutKey } from './assignment.js';
 import {
@@ -21,6 +24,7 @@ import {
 
 export interface CampaignDeps extends CustomerDeps {
   campaigns: CampaignStore;
+  runs: MiningStore;
 }
 
 /** Batch assignments run this many at once (each is one read and at most one transaction). */
@@ -108,9 +112,24 @@ async function activeCampaign(deps: CampaignDeps, campaignId: string): Promise<C
 export const groupIn = (deps: Pick<CustomerDeps, 'hashPii'>, campaign: Pick<Campaign, 'id' | 'holdoutPercent'>, customerId: string) =>
   assignmentGroup(holdoutKey(deps.hashPii), campaign.id, customerId, campaign.holdoutPercent);
 
-/** Assigns a live customer (stored once; a later call answers the stored one). */
-async function assignLive(deps: CampaignDeps, campaign: Campaign, customerId: string): Promise<Assignment | undefined> {
-  const outcome = await deps.campaigns.assign(customerId, campaign.id, groupIn(deps, campaign, customerId), deps.now().toISOString());
+/**
+ * Assigns a live customer (stored once; a later call answers the stored one), with the segment and
+ * value tier of their latest scores, so results can be read by segment as targeted.
+ */
+async function assignLive(
+  deps: CampaignDeps,
+  campaign: Campaign,
+  customerId: string,
+  targeting?: AssignmentTargeting,
+): Promise<Assignment | undefined> {
+  const known = targeting ?? (await deps.campaigns.targetingOf([customerId])).get(customerId);
+  const outcome = await deps.campaigns.assign(
+    customerId,
+    campaign.id,
+    groupIn(deps, campaign, customerId),
+    deps.now().toISOString(),
+    known ?? {},
+  );
   return outcome === 'customer-gone' ? undefined : outcome.assignment;
 }
 
@@ -147,9 +166,10 @@ export async function assignCustomers(
   }
   const live = [...new Set(ids.flatMap((id) => owners.get(id) ?? []))];
   const byCustomer = new Map<string, Assignment | undefined>();
+  const targeting = await deps.campaigns.targetingOf(live);
   for (let i = 0; i < live.length; i += BATCH_CONCURRENCY) {
     const chunk = live.slice(i, i + BATCH_CONCURRENCY);
-    const done = await Promise.all(chunk.map((id) => assignLive(deps, campaign, id)));
+    const done = await Promise.all(chunk.map((id) => assignLive(deps, campaign, id, targeting.get(id) ?? {})));
     for (const [j, id] of chunk.entries()) byCustomer.set(id, done[j]);
   }
   // An id whose customer was erased or merged away meanwhile counts as unknown too.
@@ -173,7 +193,7 @@ export async function campaignAssignmentFact(
   campaign: Campaign | undefined,
   customerId: string,
   stored: readonly Assignment[],
-  opts: { store: boolean },
+  opts: { store: boolean; targeting?: AssignmentTargeting },
 ): Promise<CampaignAssignmentFact | undefined> {
   if (!campaign) return undefined;
   const name = { campaignId: campaign.id, campaignName: campaign.name };
@@ -181,7 +201,57 @@ export async function campaignAssignmentFact(
   if (!assignment && effectiveCampaignStatus(campaign, deps.now()) === 'active') {
     // A dry run computes the group the customer would get, without storing (or dating) it.
     if (!opts.store) return { ...name, group: groupIn(deps, campaign, customerId) };
-    assignment = await assignLive(deps, campaign, customerId);
+    assignment = await assignLive(deps, campaign, customerId, opts.targeting);
   }
   return assignment && { ...name, group: assignment.group, assignedAt: assignment.assignedAt };
+}
+
+/**
+ * Assigns the customers of the latest run's flags of the campaign's flagType (and its segment and
+ * value tier), best first, up to `limit` per call; `nextCursor` resumes the list.
+ */
+export async function assignFromFlags(
+  deps: CampaignDeps,
+  campaignId: string,
+  opts: { limit: number; cursor?: string },
+): Promise<{ assignments: Assignment[]; unknown: string[]; nextCursor: string | null }> {
+  const campaign = await activeCampaign(deps, campaignId);
+  if (!campaign.flagType) {
+    throw new ValidationError('The campaign names no flagType', [
+      { path: 'body.fromFlags', message: `campaign '${campaign.id}' has no flagType: assign customerIds instead` },
+    ]);
+  }
+  const ids: string[] = [];
+  let cursor = opts.cursor;
+  do {
+    const page = await listFlags(deps, {
+      type: campaign.flagType,
+      segment: campaign.segment,
+      limit: Math.min(FLAG_PAGE, opts.limit - ids.length),
+      cursor,
+    }).catch((error: unknown) => {
+      // The campaign's segment is not one of the latest run's: say so about the campaign.
+      if (error instanceof ValidationError && error.issues?.some((i) => i.path === 'query.segment')) {
+        throw new ValidationError(error.message, [{ path: 'campaign.segment', message: error.issues[0]!.message }]);
+      }
+      throw error;
+    });
+    ids.push(...page.items.filter((f) => !campaign.valueTier || f.valueTier === campaign.valueTier).map((f) => f.customerId));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && ids.length < opts.limit);
+  const assigned = ids.length ? await assignCustomers(deps, campaign.id, ids) : { assignments: [], unknown: [] };
+  return { ...assigned, nextCursor: cursor ?? null };
+}
+
+/** Flags read per page while assigning from flags (the flags API's largest page). */
+const FLAG_PAGE = 200;
+
+/** Treatment against control, overall and by segment, value tier and channel (see results.ts). */
+export async function getCampaignResults(
+  deps: CampaignDeps,
+  campaignId: string,
+): Promise<{ campaign: Campaign; asOf: string } & CampaignResults> {
+  const campaign = await findCampaign(deps, campaignId);
+  const outcomes = await deps.campaigns.assignmentsOf(campaign.id);
+  return { campaign: publicCampaign(campaign, deps.now()), asOf: deps.now().toISOString(), ...campaignResults(outcomes) };
 }

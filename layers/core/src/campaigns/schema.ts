@@ -116,8 +116,24 @@ export const AssignmentRequest = z
 export type AssignmentRequest = z.infer<typeof AssignmentRequest>;
 
 export const BatchAssignmentRequest = z
-  .strictObject({ customerIds: z.array(BoundedId).min(1).max(C.MAX_BATCH) })
-  .meta({ id: 'BatchAssignmentRequest', description: `1-${C.MAX_BATCH} customer ids` });
+  .strictObject({
+    customerIds: z.array(BoundedId).min(1).max(C.MAX_BATCH).optional(),
+    fromFlags: z
+      .strictObject({
+        limit: z.number().int().min(1).max(C.MAX_BATCH).default(C.MAX_BATCH),
+        cursor: z.string().min(1).max(4096).optional(),
+      })
+      .optional()
+      .meta({
+        description: `Assign the customers of the latest run's flags of the campaign's flagType (and its segment and valueTier, when set), best first: at most limit (1-${C.MAX_BATCH}) per call; pass nextCursor as cursor for the next ones`,
+      }),
+  })
+  .superRefine((b, ctx) => {
+    if ((b.customerIds === undefined) === (b.fromFlags === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['customerIds'], message: 'give either customerIds or fromFlags' });
+    }
+  })
+  .meta({ id: 'BatchAssignmentRequest', description: `customerIds (1-${C.MAX_BATCH}) or fromFlags, not both` });
 export type BatchAssignmentRequest = z.infer<typeof BatchAssignmentRequest>;
 
 export const Assignment = z
@@ -134,7 +150,45 @@ export const BatchAssignmentResult = z
   .object({
     assignments: z.array(Assignment),
     unknown: z.array(z.string()).meta({ description: 'Requested ids with no live customer (unknown or erased)' }),
+    nextCursor: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: 'fromFlags: where the next call resumes; null at the end of the list' }),
   })
   .meta({ id: 'BatchAssignmentResult' });
 
 export { normalizeCampaignId };
+
+const GroupFigures = z.object({
+  customers: z.number().int(),
+  converted: z.number().int(),
+  rate: z.number().nullable().meta({ description: 'converted / customers; null for an empty group' }),
+  revenueMinor: z.number().int().meta({ description: 'Credited revenue net of refunds, minor units' }),
+});
+const ResultRow = z.object({
+  treatment: GroupFigures.extend({ contacted: z.number().int().meta({ description: 'Reached by an offer under the campaign' }) }),
+  control: GroupFigures,
+  uplift: z.object({
+    absolute: z.number().nullable().meta({ description: 'Treatment rate − control rate' }),
+    relative: z.number().nullable().meta({ description: 'Treatment rate / control rate − 1' }),
+    ci95: z.tuple([z.number(), z.number()]).nullable().meta({ description: "Newcombe's hybrid score interval of absolute" }),
+    relativeCi95: z.tuple([z.number(), z.number()]).nullable(),
+    pValue: z.number().nullable().meta({ description: 'Two-sided pooled two-proportion z-test' }),
+    z: z.number().nullable(),
+  }),
+  incrementalRevenueMinor: z.number().int().nullable(),
+  confidence: z.number(),
+  method: z.string(),
+  conclusive: z.boolean().meta({ description: 'False while a group is below the minimum sample; see note' }),
+  note: z.string().optional(),
+});
+export const CampaignResultsSchema = ResultRow.extend({
+  campaign: Campaign,
+  asOf: z.string(),
+  currency: z.string().nullable(),
+  bySegment: z.array(ResultRow.extend({ segment: z.string().nullable() })),
+  byValueTier: z.array(ResultRow.extend({ valueTier: z.string().nullable() })),
+  byChannel: z.array(ResultRow.extend({ channel: z.string() })),
+  measurement: z.string().meta({ description: 'How customers and conversions are counted, in words' }),
+}).meta({ id: 'CampaignResults' });

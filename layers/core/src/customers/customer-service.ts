@@ -7,7 +7,7 @@ import { liveOwners } from '../identity/resolver.js';
 import { type CustomerStore, eventMarkerKeysOf } from '../store/customer-store.js';
 import type { MiningStore } from '../store/mining-store.js';
 import type { Item } from '../store/dynamo.js';
-import { customerPk, parseOfferSk, parseTouchpointSk, PROFILE_SK, TOUCHPOINT_PREFIX } from '../store/keys.js';
+import { customerPk, parseAssignmentSk, parseOfferSk, parseTouchpointSk, PROFILE_SK, TOUCHPOINT_PREFIX } from '../store/keys.js';
 import type { StoredTouchpoint, TouchpointType } from '../touchpoint.js';
 import { toCustomer360, type Customer360 } from './customer-360.js';
 import type { ProfileItem } from './profile.js';
@@ -187,6 +187,9 @@ export async function eraseCustomer(deps: CustomerDeps, customerId: string): Pro
       // An offer's records go before the offer item: a retry after a crash still finds the offer.
       const found = items.filter((i) => parseOfferSk(String(i.sk)) !== undefined);
       if (found.length) itemsDeleted += await deps.store.eraseOfferRecords(found);
+      // A campaign keeps the erased customer's outcome as an anonymous count (no id, no order).
+      const assignments = items.filter((i) => parseAssignmentSk(String(i.sk)) !== undefined);
+      if (assignments.length) await deps.store.anonymizeAssignments(assignments);
       // The event markers of its touchpoints hold the customer id next to a provider's event or
       // order id: they go too (derived from the touchpoints, no extra read).
       // Source and event id come from the sort key itself (TP#<at>#<source>#<id>), so even an

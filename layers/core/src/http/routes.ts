@@ -17,6 +17,7 @@ import {
   CampaignEnvelope,
   CampaignListQuery,
   CampaignPage,
+  CampaignResultsSchema,
   CampaignStatusChange,
 } from '../campaigns/schema.js';
 import { Customer360 } from '../customers/customer-360.js';
@@ -620,6 +621,20 @@ export const ROUTES = [
       409: error('The campaign has ended'),
       422: error('Invalid body'),
     },
+  },
+  {
+    method: 'GET',
+    path: '/campaigns/{id}/results',
+    fn: 'offers',
+    auth: 'api-key',
+    scope: 'read',
+    operationId: 'getCampaignResults',
+    tag: 'Campaigns',
+    summary: 'Treatment against control: conversion, uplift with its interval and p-value, incremental revenue',
+    description:
+      "Counted from the campaign's assignments as purchases arrive (attributed at ingest): overall, by segment, by value tier and by channel. `measurement` says how in words, `method` names the statistics, and `note` says when the groups are too small to conclude.",
+    params: { path: campaignId },
+    responses: { 200: { description: 'The results so far', schema: CampaignResultsSchema }, 404: error('Unknown campaign') },
   },
   {
     method: 'GET',

@@ -9,6 +9,9 @@ import { type CustomerStore, idempotencyKeyOf, type WriteResult } from '../store
 import { UpdateBuilder } from '../store/update-builder.js';
 import { normalizeInstant, orderIndexPk, touchpointSk } from '../store/keys.js';
 import { jsonBytes, type SourceName, type StoredTouchpoint, type Touchpoint } from '../touchpoint.js';
+import { attributeTouchpoint } from '../campaigns/attribution-service.js';
+import type { CampaignStore } from '../store/campaign-store.js';
+import type { OfferStore } from '../store/offer-store.js';
 import { getAdapter } from './sources/index.js';
 import type { Headers } from './sources/types.js';
 import { applyTouchpoint } from './aggregates.js';
@@ -55,6 +58,8 @@ export interface IngestDeps {
   observer: IngestObserver;
   defaultPhoneRegion?: CountryCode;
   aliasCache?: AliasCache;
+  /** When given, purchases and refunds are attributed to offers and campaigns (campaigns/attribution-service.ts). */
+  attribution?: { offers: OfferStore; campaigns: CampaignStore };
 }
 
 export type IngestResult =
@@ -101,9 +106,11 @@ export async function ingestWebhook(deps: IngestDeps, sourceName: string, rawBod
       adapted.kind === 'order-touchpoint'
         ? await storeForOrder(deps, source, adapted.touchpoint, adapted.dedupeKey, adapted.orderId, now, adapted.eventType)
         : await store(deps, source, adapted.touchpoint, adapted.dedupeKey, now, adapted.indexOrderId);
-    if (result.status !== 'ignored' && adapted.kind === 'touchpoint' && adapted.indexOrderId) {
-      // Stored or duplicate alike: a crash after the order's write must not strand its refunds.
-      await applyParked(deps, source, adapted.indexOrderId, now);
+    if (result.status !== 'ignored') {
+      // Stored or duplicate alike: a crash after the write must not lose the attribution (or strand
+      // the order's parked refunds); both are idempotent, and an error here makes the provider retry.
+      await attribute(deps, source, result, adapted.touchpoint);
+      if (adapted.kind === 'touchpoint' && adapted.indexOrderId) await applyParked(deps, source, adapted.indexOrderId, now);
     }
     if (result.status === 'ignored') {
       const { code, ...ignored } = result;
@@ -126,6 +133,23 @@ export async function ingestWebhook(deps: IngestDeps, sourceName: string, rawBod
     }
     throw error;
   }
+}
+
+/** Attributes a stored purchase or refund to the customer's offers and campaigns (when wired). */
+async function attribute(
+  deps: IngestDeps,
+  source: SourceName,
+  stored: { touchpointId: string; customerId: string },
+  tp: Touchpoint,
+): Promise<void> {
+  if (!deps.attribution || (tp.type !== 'purchase' && tp.type !== 'refund')) return;
+  await attributeTouchpoint({ ...deps.attribution, now: deps.now }, stored.customerId, {
+    id: stored.touchpointId,
+    source,
+    type: tp.type,
+    occurredAt: normalizeInstant(tp.occurredAt),
+    data: tp.data as Record<string, unknown>,
+  });
 }
 
 function toStored(source: SourceName, tp: Touchpoint, dedupeKey: string, customerId: string, receivedAt: string): StoredTouchpoint {
@@ -274,6 +298,7 @@ async function applyParked(deps: IngestDeps, source: SourceName, orderId: string
   for (const p of parked) {
     const result = await writeForOrder(deps, source, p.touchpoint, p.dedupeKey, orderId, owner, nowIso);
     if (result.status === 'ignored') continue;
+    await attribute(deps, source, result, p.touchpoint);
     await deps.store.unparkTouchpoint(source, orderId, p.dedupeKey);
     if (result.status === 'stored') {
       deps.observer.delivery(source, 'unparked', { eventType: p.eventType, eventId: p.dedupeKey, customerId: result.customerId });

@@ -115,6 +115,8 @@ interface CheckContext {
   ledgerVersion: number;
   /** The customer's campaign assignments as stored. */
   assignments: Assignment[];
+  /** The latest run's segment, value tier and flag types of the customer (for the offer's `targeting`). */
+  scores: { segment?: string; valueTier?: string; flagTypes: string[] };
 }
 
 /**
@@ -160,6 +162,11 @@ async function loadContext(deps: OfferDeps, customerId: string, now: Date): Prom
     active,
     ledgerVersion: snap.ledgerVersion,
     assignments: snap.assignments,
+    scores: {
+      ...(mining?.segment ? { segment: mining.segment } : {}),
+      ...(mining?.valueTier ? { valueTier: mining.valueTier } : {}),
+      flagTypes: (extras.flags ?? []).map((f) => f.type),
+    },
   };
 }
 
@@ -235,7 +242,8 @@ async function offerCampaign(deps: OfferDeps, request: OfferRequest): Promise<Ca
  * customer not yet assigned to an active campaign is assigned first (stored when `store`).
  */
 async function addCampaignFact(deps: OfferDeps, ctx: CheckContext, campaign: Campaign | undefined, opts: { store: boolean }) {
-  const fact = await campaignAssignmentFact(deps, campaign, ctx.customerId, ctx.assignments, opts);
+  const { flagTypes: _f, ...targeting } = ctx.scores;
+  const fact = await campaignAssignmentFact(deps, campaign, ctx.customerId, ctx.assignments, { ...opts, targeting });
   if (!fact) return;
   ctx.facts.campaignAssignments = [...(ctx.facts.campaignAssignments ?? []).filter((a) => a.campaignId !== fact.campaignId), fact];
 }
@@ -297,7 +305,8 @@ export async function registerOffer(
       throw new OfferBlockedError(evaluation);
     }
     const at = now.toISOString();
-    const offer = newOffer(request, ctx.customerId, at);
+    const offer = newOffer(request, ctx.customerId, at, targetingOf(request, campaign, ctx.scores));
+    const fact = campaign && ctx.facts.campaignAssignments?.find((a) => a.campaignId === campaign.id);
     const body = { offer, decision: evaluation.decision, findings: evaluation.findings };
     // The response names the customer; what is stored (the audit records and the Idempotency-Key
     // record, hence a replay) holds the same findings worded without the name ("the customer"),
@@ -309,6 +318,8 @@ export async function registerOffer(
       expectedVersion: ctx.ledgerVersion,
       audit: creationAudit(offer, request, anonymous, at),
       idempotency: keyHash ? { keyHash, record: { requestHash, offerId: offer.id, status: 201, body: storedBody } } : undefined,
+      // The assignment records the contact (for results by channel), in the same transaction.
+      also: fact?.assignedAt ? [deps.campaigns.contactUpdate(ctx.customerId, fact.campaignId, offer.channel, at)] : [],
     });
     if (outcome === 'stored') return { status: 201, body, replayed: false };
   }
@@ -337,10 +348,34 @@ async function replayed(deps: OfferDeps, keyHash: string, requestHash: string): 
   return { status: 201, body: record.body as RegisterResult['body'], replayed: true };
 }
 
-function newOffer(request: OfferRequest, customerId: string, at: string): StoredOffer {
+/**
+ * Which flag an offer of each kind acts on when its campaign names none: the first of these the
+ * customer carries in the latest run (a retention offer to a churn-risk customer answers that flag).
+ */
+const FLAGS_FOR_KIND: Partial<Record<OfferRequest['kind'], readonly string[]>> = {
+  retention: ['churn-risk'],
+  upsell: ['up-sell'],
+  'cross-sell': ['cross-sell'],
+  offer: ['reorder-due', 'moment', 'prospect', 'up-sell', 'cross-sell', 'churn-risk'],
+  message: ['moment', 'reorder-due', 'churn-risk', 'prospect'],
+};
+
+/** Whom the offer targets, as the latest run saw the customer: counted by response rates. */
+function targetingOf(request: OfferRequest, campaign: Campaign | undefined, scores: CheckContext['scores']): StoredOffer['targeting'] {
+  const flagType = campaign?.flagType ?? FLAGS_FOR_KIND[request.kind]?.find((t) => scores.flagTypes.includes(t));
+  const targeting = {
+    ...(flagType ? { flagType } : {}),
+    ...(scores.segment ? { segment: scores.segment } : {}),
+    ...(scores.valueTier ? { valueTier: scores.valueTier } : {}),
+  };
+  return Object.keys(targeting).length ? targeting : undefined;
+}
+
+function newOffer(request: OfferRequest, customerId: string, at: string, targeting: StoredOffer['targeting']): StoredOffer {
   const { customerId: _c, email: _e, ...fields } = request;
   return {
     ...fields,
+    ...(targeting ? { targeting } : {}),
     id: ulid(),
     customerId,
     status: 'active',
@@ -381,6 +416,8 @@ const TRANSITIONS: Record<OfferStatus, readonly OfferStatus[]> = {
   declined: [],
   withdrawn: [],
   expired: [],
+  // Set and taken back by attribution only (a purchase, a full refund).
+  converted: [],
 };
 
 async function findOffer(deps: OfferDeps, offerId: string, consistent = false): Promise<StoredOffer> {

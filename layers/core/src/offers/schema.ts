@@ -19,7 +19,8 @@ export const PENALTY_KINDS = ['penalty', 'fee', 'collection'] as const satisfies
 export const OFFER_CHANNELS = ['email', 'sms', 'phone', 'mail', 'branch', 'in-app'] as const;
 export type OfferChannel = (typeof OFFER_CHANNELS)[number];
 
-export const OFFER_STATUSES = ['active', 'accepted', 'declined', 'withdrawn', 'expired'] as const;
+/** `converted`: a purchase answered it (set by attribution at ingest, never by PATCH; see campaigns/attribution.ts). */
+export const OFFER_STATUSES = ['active', 'accepted', 'declined', 'withdrawn', 'expired', 'converted'] as const;
 export type OfferStatus = (typeof OFFER_STATUSES)[number];
 
 /** The rules, in evaluation order (their settings are in config.ts; kept here so an override can name them). */
@@ -206,6 +207,23 @@ export const RegisteredOffer = z
     createdAt: z.string(),
     createdBy: z.string().optional(),
     override: OfferOverride.optional(),
+    targeting: z
+      .object({ flagType: z.string().optional(), segment: z.string().optional(), valueTier: z.string().optional() })
+      .optional()
+      .meta({
+        description:
+          "Whom the offer targeted, as the latest mining run saw the customer at registration: the campaign's flag type (or the customer's flag matching the offer's kind), segment and value tier. Response rates are counted by these.",
+      }),
+    conversion: z
+      .object({
+        touchpointId: z.string(),
+        occurredAt: z.string(),
+        revenueMinor: z.number().meta({ description: 'Revenue of the matching lines, net of the refunded share of the order' }),
+        refundedMinor: z.number(),
+        currency: z.string(),
+      })
+      .optional()
+      .meta({ description: 'The purchase that converted the offer (status converted)' }),
   })
   .meta({ id: 'RegisteredOffer' });
 export type RegisteredOffer = z.infer<typeof RegisteredOffer>;

@@ -1,17 +1,76 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Assignment, AssignmentGroup, Campaign } from '../campaigns/schema.js';
-import { cancelledByCondition, isTransactionCancelled, isTransactionConflict, updateWhere, withoutKeys, type Item } from './dynamo.js';
+import { createHash } from 'node:crypto';
 import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { CreditedPurchase } from '../campaigns/attribution.js';
+import type { Assignment, AssignmentGroup, Campaign } from '../campaigns/schema.js';
+import {
+  batchGetItems,
+  batchWrite,
+  cancelledByCondition,
+  isConditionalFailure,
+  isTransactionCancelled,
+  isTransactionConflict,
+  queryAll,
+  queryPartition,
+  updateWhere,
+  withoutKeys,
+  type Item,
+} from './dynamo.js';
+import {
+  ASSIGNMENT_SK_PREFIX,
+  ASSIGNMENTS_INDEX,
+  anonymousAssignmentSk,
+  anonymousAssignmentsIndexSk,
   assignmentSk,
+  assignmentsIndexPk,
+  assignmentsIndexSk,
   CAMPAIGN_SK,
   CAMPAIGNS_INDEX,
   CAMPAIGNS_INDEX_PK,
   campaignPk,
   campaignsIndexSk,
   customerPk,
+  MINING_SK,
   PROFILE_SK,
 } from './keys.js';
 import { LIVE_PROFILE_CONDITION, toAssignment } from './offer-store.js';
+
+/** What the latest mining run said of a customer when they were assigned (for results by segment). */
+export interface AssignmentTargeting {
+  segment?: string;
+  valueTier?: string;
+}
+
+/** An assignment as stored: the public fields, the targeting, contacts and credited purchases. */
+export interface StoredAssignment extends Assignment, AssignmentTargeting {
+  /** First offer registered under the campaign for the customer. */
+  contactedAt?: string;
+  channels?: string[];
+  /** Purchases credited to the campaign, by order key (`<source>:<orderId>`). */
+  conversions: Record<string, CreditedPurchase>;
+}
+
+/** An assignment as its campaign's results read it: live, or the anonymous copy an erasure left. */
+export type AssignmentRecord = Pick<StoredAssignment, 'group' | 'segment' | 'valueTier' | 'channels' | 'contactedAt' | 'conversions'>;
+
+const storedAssignment = (item: Item): StoredAssignment | undefined => {
+  const a = toAssignment(item);
+  if (!a) return undefined;
+  return {
+    ...a,
+    ...(typeof item.segment === 'string' ? { segment: item.segment } : {}),
+    ...(typeof item.valueTier === 'string' ? { valueTier: item.valueTier } : {}),
+    ...(typeof item.contactedAt === 'string' ? { contactedAt: item.contactedAt } : {}),
+    ...(item.channels instanceof Set || Array.isArray(item.channels) ? { channels: [...(item.channels as Iterable<string>)].sort() } : {}),
+    conversions: (item.conversions ?? {}) as Record<string, CreditedPurchase>,
+  };
+};
 
 /** An index key of a campaign: what a page of GET /campaigns ends at. */
 export interface CampaignKey {
@@ -108,7 +167,13 @@ export class CampaignStore {
    * that the customer is live (not merged away, not being erased: the erasure fence), so nothing
    * lands in a partition an erasure has started on. Answers the stored assignment either way.
    */
-  async assign(customerId: string, campaignId: string, group: AssignmentGroup, assignedAt: string): Promise<AssignOutcome> {
+  async assign(
+    customerId: string,
+    campaignId: string,
+    group: AssignmentGroup,
+    assignedAt: string,
+    targeting: AssignmentTargeting = {},
+  ): Promise<AssignOutcome> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 10 * Math.min(attempt, 5)));
       const existing = await this.getAssignment(customerId, campaignId, true);
@@ -127,7 +192,18 @@ export class CampaignStore {
               {
                 Put: {
                   TableName: this.table,
-                  Item: { pk: customerPk(customerId), sk: assignmentSk(campaignId), campaignId, customerId, group, assignedAt },
+                  Item: {
+                    pk: customerPk(customerId),
+                    sk: assignmentSk(campaignId),
+                    gsi1pk: assignmentsIndexPk(campaignId),
+                    gsi1sk: assignmentsIndexSk(group, customerId),
+                    campaignId,
+                    customerId,
+                    group,
+                    assignedAt,
+                    ...targeting,
+                    conversions: {},
+                  },
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
@@ -144,4 +220,192 @@ export class CampaignStore {
     }
     throw new Error(`Assignment of '${customerId}' to campaign '${campaignId}' did not settle`);
   }
+
+  /** The segment and value tier of each customer's latest scores (customers never scored are absent). */
+  async targetingOf(customerIds: readonly string[]): Promise<Map<string, AssignmentTargeting>> {
+    const items = await batchGetItems(
+      this.doc,
+      this.table,
+      customerIds.map((id) => ({ pk: customerPk(id), sk: MINING_SK })),
+    );
+    return new Map(
+      items.map((i) => [
+        String(i.customerId),
+        {
+          ...(typeof i.segment === 'string' ? { segment: i.segment } : {}),
+          ...(typeof i.valueTier === 'string' ? { valueTier: i.valueTier } : {}),
+        },
+      ]),
+    );
+  }
+
+  /** The customer's assignments with their credited purchases (strongly consistent). */
+  async customerAssignments(customerId: string): Promise<StoredAssignment[]> {
+    const items = await queryPartition(this.doc, this.table, customerPk(customerId), ASSIGNMENT_SK_PREFIX, { consistent: true });
+    return items.flatMap((i) => storedAssignment(i) ?? []);
+  }
+
+  /**
+   * Credits one purchase (keyed by its order) to an assignment, once: a redelivery or a second
+   * attribution of the same order changes nothing (false). Assignments stored before credits existed
+   * get their empty map first.
+   */
+  async creditPurchase(customerId: string, campaignId: string, orderKey: string, credit: CreditedPurchase): Promise<boolean> {
+    const update = () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: customerPk(customerId), sk: assignmentSk(campaignId) },
+          UpdateExpression: 'SET conversions.#order = :credit',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(conversions.#order)',
+          ExpressionAttributeNames: { '#order': orderKey },
+          ExpressionAttributeValues: { ':credit': credit },
+        }),
+      );
+    try {
+      await update();
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      if (!isMissingMap(error)) throw error;
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: customerPk(customerId), sk: assignmentSk(campaignId) },
+          UpdateExpression: 'SET conversions = if_not_exists(conversions, :empty)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':empty': {} },
+        }),
+      );
+      return this.creditPurchase(customerId, campaignId, orderKey, credit);
+    }
+  }
+
+  /** Applies one refund (keyed by its touchpoint) to a credited purchase, once; false when applied already. */
+  async refundCredit(customerId: string, campaignId: string, orderKey: string, refundKey: string, amountMinor: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: customerPk(customerId), sk: assignmentSk(campaignId) },
+          UpdateExpression:
+            'SET conversions.#order.refundedMinor = conversions.#order.refundedMinor + :amount, conversions.#order.refunds.#refund = :amount',
+          ConditionExpression: 'attribute_exists(conversions.#order) AND attribute_not_exists(conversions.#order.refunds.#refund)',
+          ExpressionAttributeNames: { '#order': orderKey, '#refund': refundKey },
+          ExpressionAttributeValues: { ':amount': amountMinor },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Records that an offer under the campaign reached the assigned customer (in the offer's transaction). */
+  contactUpdate(customerId: string, campaignId: string, channel: string, at: string) {
+    return {
+      TableName: this.table,
+      Key: { pk: customerPk(customerId), sk: assignmentSk(campaignId) },
+      UpdateExpression: 'SET contactedAt = if_not_exists(contactedAt, :at) ADD channels :channel',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':at': at, ':channel': new Set([channel]) },
+    };
+  }
+
+  /** Every assignment of a campaign, live and anonymous (the results' input). */
+  async assignmentsOf(campaignId: string): Promise<AssignmentRecord[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      IndexName: ASSIGNMENTS_INDEX,
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': assignmentsIndexPk(campaignId) },
+    });
+    return items.map((i) => ({
+      group: i.group as AssignmentGroup,
+      ...(typeof i.segment === 'string' ? { segment: i.segment } : {}),
+      ...(typeof i.valueTier === 'string' ? { valueTier: i.valueTier } : {}),
+      ...(typeof i.contactedAt === 'string' ? { contactedAt: i.contactedAt } : {}),
+      channels: i.channels instanceof Set || Array.isArray(i.channels) ? [...(i.channels as Iterable<string>)].sort() : [],
+      conversions: (i.conversions ?? {}) as Record<string, CreditedPurchase>,
+    }));
+  }
+}
+
+/** DynamoDB's answer to a SET on a path inside a map attribute that does not exist. */
+const isMissingMap = (error: unknown) =>
+  (error as { name?: string })?.name === 'ValidationException' &&
+  /document path provided in the update expression is invalid/i.test(String((error as Error).message));
+
+/**
+ * Erasure step (customers/customer-service.ts, before the partition is deleted): each assignment
+ * leaves an anonymous copy under its campaign, so results keep their counts: the group, the
+ * targeting, contact channels and the credited amounts with their dates reduced to the day; no
+ * customer id, no order id. The copy's id is derived from the assignment, so a retried erasure
+ * rewrites the same copy instead of counting the customer twice.
+ */
+export async function anonymizeAssignments(doc: DynamoDBDocumentClient, table: string, items: Item[]): Promise<number> {
+  const copies = items.flatMap((item) => {
+    const a = storedAssignment(item);
+    if (!a) return [];
+    const id = createHash('sha256').update(`${a.campaignId}|${a.customerId}`).digest('hex').slice(0, 26);
+    const conversions = Object.values(a.conversions).map((c, i) => [`purchase-${i + 1}`, { ...c, at: c.at.slice(0, 10), refunds: {} }]);
+    return [
+      {
+        PutRequest: {
+          Item: {
+            pk: campaignPk(a.campaignId),
+            sk: anonymousAssignmentSk(id),
+            gsi1pk: assignmentsIndexPk(a.campaignId),
+            gsi1sk: anonymousAssignmentsIndexSk(a.group, id),
+            group: a.group,
+            ...(a.segment ? { segment: a.segment } : {}),
+            ...(a.valueTier ? { valueTier: a.valueTier } : {}),
+            ...(a.contactedAt ? { contactedAt: a.contactedAt.slice(0, 10) } : {}),
+            ...(a.channels?.length ? { channels: new Set(a.channels) } : {}),
+            conversions: Object.fromEntries(conversions),
+          },
+        },
+      },
+    ];
+  });
+  await batchWrite(doc, table, copies);
+  return copies.length;
+}
+
+/**
+ * Merge step (identity/merge.ts): the merged-away customer's assignments move to the survivor,
+ * except to campaigns the survivor is assigned to already (the survivor's group stands: a customer
+ * is in one group of a campaign). Idempotent, like the rest of a merge's tail.
+ */
+export async function moveAssignments(doc: DynamoDBDocumentClient, table: string, fromId: string, toId: string): Promise<number> {
+  const items = await queryPartition(doc, table, customerPk(fromId), ASSIGNMENT_SK_PREFIX, { consistent: true });
+  let moved = 0;
+  for (const item of items) {
+    const a = storedAssignment(item);
+    if (!a) continue;
+    try {
+      await doc.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            ...item,
+            pk: customerPk(toId),
+            customerId: toId,
+            gsi1sk: assignmentsIndexSk(a.group, toId),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      moved++;
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+    }
+  }
+  await batchWrite(
+    doc,
+    table,
+    items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })),
+  );
+  return moved;
 }

@@ -1,6 +1,5 @@
 import { DAY_S } from '../time.js';
 import {
-  BatchGetCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -13,6 +12,7 @@ import type { ProfileItem } from '../customers/profile.js';
 import { EMPTY_PROFILE_MAPS } from '../customers/profile.js';
 import type { SourceName, StoredTouchpoint, Touchpoint, TouchpointType } from '../touchpoint.js';
 import {
+  batchGetItems,
   batchWrite,
   cancelledByCondition,
   isConditionalFailure,
@@ -43,6 +43,7 @@ import {
   touchpointSk,
 } from './keys.js';
 import type { UpdateBuilder } from './update-builder.js';
+import { anonymizeAssignments, moveAssignments } from './campaign-store.js';
 
 export type WriteOutcome = 'stored' | 'duplicate' | 'customer-moved';
 
@@ -193,19 +194,8 @@ export class CustomerStore {
     return items.length;
   }
 
-  private async batchGet(keys: Item[]): Promise<Item[]> {
-    const unique = [...new Map(keys.map((k) => [`${k.pk}|${k.sk}`, k])).values()];
-    const items: Item[] = [];
-    for (let i = 0; i < unique.length; i += 100) {
-      let pending: Item[] = unique.slice(i, i + 100);
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-        const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }));
-        items.push(...((out.Responses?.[this.table] ?? []) as Item[]));
-        pending = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Item[];
-      }
-    }
-    return items;
+  private batchGet(keys: Item[]): Promise<Item[]> {
+    return batchGetItems(this.doc, this.table, keys);
   }
 
   /**
@@ -607,6 +597,16 @@ export class CustomerStore {
       items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })),
     );
     return items.length;
+  }
+
+  /** Moves the loser's campaign assignments to the survivor (see campaign-store.ts). */
+  moveAssignments(fromId: string, toId: string): Promise<number> {
+    return moveAssignments(this.doc, this.table, fromId, toId);
+  }
+
+  /** Erasure step: anonymous copies of an erased partition's assignments keep campaign counts (see campaign-store.ts). */
+  anonymizeAssignments(items: Item[]): Promise<number> {
+    return anonymizeAssignments(this.doc, this.table, items);
   }
 
   /** Moves the loser's offers (and their ledgers) to the survivor: done by the offer store. */

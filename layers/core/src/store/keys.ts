@@ -38,11 +38,15 @@
  * | latest runs     | RUN#LATEST         | RUN                                  |                          |                   |          | MiningStore: publishLatest, failRun
  * | health probe    | HEALTH             | HEALTH (read, never written)         |                          |                   |          | none (CustomerStore.ping reads it)
  * | campaign        | CAMPAIGN#<id>      | CAMPAIGN                             | CAMPAIGNS                | <createdAt>#<id>  |          | CampaignStore: putCampaign, endCampaign
- * | assignment      | CUST#<id>          | ASSIGN#<campaignId> (group,          |                          |                   |          | CampaignStore.assign (conditional: first write wins)
- * |                 |                    |   assignedAt; no PII)                |                          |                   |          |
+ * | assignment      | CUST#<id>          | ASSIGN#<campaignId> (group,          | ASSIGNMENTS#<campaignId> | <group>#<id>      |          | CampaignStore: assign (conditional: first write wins),
+ * |                 |                    |   assignedAt, conversions; no PII)   |                          |                   |          |   markContacted, creditPurchase, applyRefund, moveAssignments
+ * | anonymous       | CAMPAIGN#<id>      | ANON#<ulid> (group, segment,         | ASSIGNMENTS#<campaignId> | <group>#~<ulid>   |          | CampaignStore.anonymizeAssignments (erasure)
+ * |   assignment    |                    |   converted, revenue; no customer)   |                          |                   |          |
  *
  * A campaign's control-group assignment lives in the customer's partition, so an erasure (which
- * deletes the partition) removes it and an offer check reads it with the rest of the state.
+ * deletes the partition) removes it and an offer check reads it with the rest of the state. The
+ * index lists a campaign's assignments for its results; an erasure first leaves an anonymous copy
+ * (group, segment, outcome, revenue: no customer, no order) so the campaign's counts survive it.
  *
  * Sort order inside a customer partition: ASSIGN# < FLAG# < MERGE# < MINING < OFFER# < OFFERS < PROFILE < TP#.
  * CUSTOMER_STATE_SKS relies on it: everything but the touchpoints is one range read.
@@ -81,6 +85,7 @@ export const EVENT_SK = 'EVENT';
 export const PARKED_SK_PREFIX = 'REFUND#';
 export const CAMPAIGN_SK = 'CAMPAIGN';
 export const ASSIGNMENT_SK_PREFIX = 'ASSIGN#';
+export const ANON_ASSIGNMENT_SK_PREFIX = 'ANON#';
 
 // The one global secondary index, shared by two entities with disjoint partition prefixes.
 export const GSI1 = 'gsi1';
@@ -91,6 +96,8 @@ export const FLAGS_INDEX_PREFIX = 'FLAGS#';
 export const CAMPAIGNS_INDEX = GSI1;
 /** The one gsi1 partition of every campaign (campaigns are few; listed newest first). */
 export const CAMPAIGNS_INDEX_PK = 'CAMPAIGNS';
+export const ASSIGNMENTS_INDEX = GSI1;
+export const ASSIGNMENTS_INDEX_PREFIX = 'ASSIGNMENTS#';
 
 /** Read by /health to prove the table answers; no item has this key. */
 export const HEALTH_PROBE_KEY = { pk: 'HEALTH', sk: 'HEALTH' } as const;
@@ -139,6 +146,12 @@ export const campaignPk = (campaignId: string) => `${CAMPAIGN_PK_PREFIX}${campai
 /** Creation time, then the id (a ULID): the index reads campaigns newest first. */
 export const campaignsIndexSk = (createdAt: string, campaignId: string) => `${normalizeInstant(createdAt)}${SEP}${campaignId}`;
 export const assignmentSk = (campaignId: string) => `${ASSIGNMENT_SK_PREFIX}${campaignId}`;
+/** The gsi1 partition of a campaign's assignments (live and anonymous), read for its results. */
+export const assignmentsIndexPk = (campaignId: string) => `${ASSIGNMENTS_INDEX_PREFIX}${campaignId}`;
+/** Group first, then the customer id; an anonymous assignment's '~' sorts after every id (ULIDs). */
+export const assignmentsIndexSk = (group: string, customerId: string) => `${group}${SEP}${customerId}`;
+export const anonymousAssignmentSk = (id: string) => `${ANON_ASSIGNMENT_SK_PREFIX}${id}`;
+export const anonymousAssignmentsIndexSk = (group: string, id: string) => `${group}${SEP}~${id}`;
 
 /** The sort key range of a customer's state without its touchpoints (see the sort order above). */
 export const CUSTOMER_STATE_SKS = { from: ASSIGNMENT_SK_PREFIX, to: PROFILE_SK } as const;

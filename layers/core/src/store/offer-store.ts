@@ -1,9 +1,19 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
+import { netRevenueOf, type CreditedPurchase } from '../campaigns/attribution.js';
 import type { Assignment } from '../campaigns/schema.js';
 import type { ProfileItem } from '../customers/profile.js';
 import type { Finding, RegisteredOffer } from '../offers/schema.js';
-import { batchWrite, cancelledByCondition, isTransactionConflict, queryAll, queryPartition, withoutKeys, type Item } from './dynamo.js';
+import {
+  batchWrite,
+  cancelledByCondition,
+  isConditionalFailure,
+  isTransactionConflict,
+  queryAll,
+  queryPartition,
+  withoutKeys,
+  type Item,
+} from './dynamo.js';
 import {
   ASSIGNMENT_SK_PREFIX,
   AUDIT_SK_PREFIX,
@@ -29,6 +39,16 @@ import type { CustomerMiningItem, FlagItem } from './mining-store.js';
 export interface StoredOffer extends RegisteredOffer {
   updatedAt: string;
 }
+
+/** The conversion as stored: the credited purchase, its order, and the status it came from. */
+export interface StoredConversion extends CreditedPurchase {
+  touchpointId: string;
+  orderKey: string;
+  from: StoredOffer['status'];
+}
+
+/** The stored conversion of an offer item (undefined when it has none). */
+export const storedConversionOf = (item: Item): StoredConversion | undefined => item.conversion as StoredConversion | undefined;
 
 export interface AuditRecord {
   offerId: string;
@@ -88,10 +108,24 @@ export function toAssignment(item: Item): Assignment | undefined {
   return { campaignId, customerId: String(item.customerId), group: item.group as Assignment['group'], assignedAt: String(item.assignedAt) };
 }
 
-/** A stored offer item as the domain sees it: without keys and without the key hash. */
-function toOffer(item: Item): StoredOffer {
-  const { [OFFER_IDEMPOTENCY_ATTR]: _k, ...offer } = withoutKeys<Item>(item);
-  return offer as unknown as StoredOffer;
+/** A stored offer item as the domain sees it: without keys and without the key hash; its conversion as the API shows it. */
+export function toOffer(item: Item): StoredOffer {
+  const { [OFFER_IDEMPOTENCY_ATTR]: _k, conversion: stored, ...offer } = withoutKeys<Item>(item);
+  const c = stored as StoredConversion | undefined;
+  return {
+    ...(offer as unknown as StoredOffer),
+    ...(c
+      ? {
+          conversion: {
+            touchpointId: c.touchpointId,
+            occurredAt: c.at,
+            revenueMinor: netRevenueOf(c),
+            refundedMinor: c.refundedMinor,
+            currency: c.currency,
+          },
+        }
+      : {}),
+  };
 }
 
 /**
@@ -174,8 +208,10 @@ export class OfferStore {
     expectedVersion: number;
     audit: AuditRecord[];
     idempotency?: { keyHash: string; record: IdempotencyRecord };
+    /** Further updates of the customer's items to commit with the offer (e.g. its campaign assignment's contact). */
+    also?: Array<NonNullable<NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number]['Update']>>;
   }): Promise<RegisterOutcome> {
-    const { offer, expectedVersion, audit, idempotency } = args;
+    const { offer, expectedVersion, audit, idempotency, also = [] } = args;
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
       {
         Update: {
@@ -208,6 +244,7 @@ export class OfferStore {
       },
       { Put: { TableName: this.table, Item: { pk: offerPk(offer.id), sk: OFFER_POINTER_SK, customerId: offer.customerId } } },
       ...audit.map((a) => ({ Put: { TableName: this.table, Item: { pk: offerPk(a.offerId), sk: auditSk(a.at), ...a } } })),
+      ...also.map((Update) => ({ Update })),
     ];
     if (idempotency) {
       items.push({
@@ -237,23 +274,91 @@ export class OfferStore {
   /** Moves an offer from `from` to `to` only if it still has status `from`, with its audit record. */
   async transition(args: { offer: StoredOffer; to: StoredOffer['status']; at: string; audit: AuditRecord }): Promise<boolean> {
     const { offer, to, at, audit } = args;
+    return this.guardedTransition(offer.customerId, offer.id, audit, at, {
+      UpdateExpression: 'SET #s = :to, updatedAt = :at',
+      ConditionExpression: '#s = :from',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':to': to, ':from': offer.status, ':at': at },
+    });
+  }
+
+  /**
+   * Marks an open offer converted by a purchase, once: only while it is still active or accepted,
+   * with its audit record and a ledger bump (later checks see it converted). False when it was not
+   * open any more (converted by a concurrent purchase, declined, withdrawn).
+   */
+  async convert(args: { offer: StoredOffer; conversion: StoredConversion; at: string; audit: AuditRecord }): Promise<boolean> {
+    const { offer, conversion, at, audit } = args;
+    return this.guardedTransition(offer.customerId, offer.id, audit, at, {
+      UpdateExpression: 'SET #s = :to, conversion = :conversion, updatedAt = :at',
+      ConditionExpression: '#s = :from AND attribute_not_exists(conversion)',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':to': 'converted', ':from': offer.status, ':conversion': conversion, ':at': at },
+    });
+  }
+
+  /** Applies one refund of the converting order, once (keyed by the refund's touchpoint id). */
+  async refundConversion(customerId: string, offerId: string, orderKey: string, refundKey: string, amountMinor: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: customerPk(customerId), sk: offerSk(offerId) },
+          UpdateExpression: 'SET conversion.refundedMinor = conversion.refundedMinor + :amount, conversion.refunds.#refund = :amount',
+          ConditionExpression: 'conversion.orderKey = :order AND attribute_not_exists(conversion.refunds.#refund)',
+          ExpressionAttributeNames: { '#refund': refundKey },
+          ExpressionAttributeValues: { ':amount': amountMinor, ':order': orderKey },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Takes a conversion back when its order is refunded in full: the offer returns to the status it
+   * had, with an audit record. Conditional on the conversion still being that order's and fully
+   * refunded, so a retry or a concurrent refund reverses it once.
+   */
+  async reverseConversion(args: { offer: StoredOffer; conversion: StoredConversion; at: string; audit: AuditRecord }): Promise<boolean> {
+    const { offer, conversion, at, audit } = args;
+    return this.guardedTransition(offer.customerId, offer.id, audit, at, {
+      UpdateExpression: 'SET #s = :to, updatedAt = :at REMOVE conversion',
+      ConditionExpression: '#s = :converted AND conversion.orderKey = :order AND conversion.refundedMinor >= conversion.orderTotalMinor',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':to': conversion.from, ':converted': 'converted', ':order': conversion.orderKey, ':at': at },
+    });
+  }
+
+  /** The customer's offers as stored, with their conversions' bookkeeping (strongly consistent). */
+  async storedOffers(customerId: string): Promise<{ offer: StoredOffer; conversion?: StoredConversion }[]> {
+    const items = await queryPartition(this.doc, this.table, customerPk(customerId), OFFER_SK_PREFIX, { consistent: true });
+    return items.map((item) => ({ offer: toOffer(item), conversion: storedConversionOf(item) }));
+  }
+
+  /** One conditional update of an offer item with its ledger bump and audit record; false when the condition failed. */
+  private async guardedTransition(
+    customerId: string,
+    offerId: string,
+    audit: AuditRecord,
+    at: string,
+    update: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues: Item;
+    },
+  ): Promise<boolean> {
     try {
       await this.doc.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: { pk: customerPk(offer.customerId), sk: offerSk(offer.id) },
-                UpdateExpression: 'SET #s = :to, updatedAt = :at',
-                ConditionExpression: '#s = :from',
-                ExpressionAttributeNames: { '#s': 'status' },
-                ExpressionAttributeValues: { ':to': to, ':from': offer.status, ':at': at },
-              },
-            },
+            { Update: { TableName: this.table, Key: { pk: customerPk(customerId), sk: offerSk(offerId) }, ...update } },
             // A status change alters what later checks see, so it invalidates checks in flight.
-            { Update: offerLedgerBump(this.table, offer.customerId) },
-            { Put: { TableName: this.table, Item: { pk: offerPk(offer.id), sk: auditSk(at), ...audit } } },
+            { Update: offerLedgerBump(this.table, customerId) },
+            { Put: { TableName: this.table, Item: { pk: offerPk(offerId), sk: auditSk(at), ...audit } } },
           ],
         }),
       );

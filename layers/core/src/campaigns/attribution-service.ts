@@ -1,0 +1,166 @@
+import { logger } from '../observability.js';
+import type { CampaignStore, StoredAssignment } from '../store/campaign-store.js';
+import type { OfferStore, StoredConversion, StoredOffer } from '../store/offer-store.js';
+import {
+  assignmentsToCredit,
+  creditOf,
+  creditStands,
+  DEFAULT_ATTRIBUTION_DAYS,
+  offerToConvert,
+  purchaseFromTouchpoint,
+  refundFromTouchpoint,
+  type AttributablePurchase,
+} from './attribution.js';
+import type { Campaign } from './schema.js';
+
+/**
+ * Responses attributed at ingest (the rules are in attribution.ts): a stored purchase converts the
+ * customer's open offer it answers and is credited to the campaign assignments it falls within; a
+ * refund of that order takes its share back, and a full refund reverses the conversion. Runs on
+ * every delivery of a purchase or refund, duplicates included (a crash after the touchpoint's write
+ * must not lose its attribution), and every write is conditional on what it changes, so a
+ * redelivery, a retry or a concurrent delivery attributes once.
+ */
+export interface AttributionDeps {
+  offers: OfferStore;
+  campaigns: CampaignStore;
+  now: () => Date;
+}
+
+export interface AttributionReport {
+  offersConverted: string[];
+  campaignsCredited: string[];
+  refundsApplied: number;
+  conversionsReversed: string[];
+}
+
+export interface AttributableTouchpoint {
+  id: string;
+  source: string;
+  type: string;
+  occurredAt: string;
+  data: Record<string, unknown>;
+}
+
+/** A lost race for an offer (another purchase converted it) is retried on a fresh read this often. */
+const MAX_ATTEMPTS = 3;
+
+export async function attributeTouchpoint(
+  deps: AttributionDeps,
+  customerId: string,
+  tp: AttributableTouchpoint,
+): Promise<AttributionReport | undefined> {
+  const purchase = purchaseFromTouchpoint(tp);
+  if (purchase) return attributePurchase(deps, customerId, purchase);
+  const refund = refundFromTouchpoint(tp);
+  if (refund) return applyRefund(deps, customerId, refund);
+  return undefined;
+}
+
+/** The campaigns the customer's offers and assignments name, read once each. */
+async function campaignsOf(deps: AttributionDeps, ids: Iterable<string | undefined>): Promise<Map<string, Campaign>> {
+  const unique = [...new Set([...ids].filter((id): id is string => Boolean(id)))];
+  const found = await Promise.all(unique.map((id) => deps.campaigns.getCampaign(id)));
+  return new Map(found.flatMap((c) => (c ? [[c.id, c] as const] : [])));
+}
+
+async function attributePurchase(deps: AttributionDeps, customerId: string, purchase: AttributablePurchase): Promise<AttributionReport> {
+  const report: AttributionReport = { offersConverted: [], campaignsCredited: [], refundsApplied: 0, conversionsReversed: [] };
+  const [stored, assignments] = await Promise.all([deps.offers.storedOffers(customerId), deps.campaigns.customerAssignments(customerId)]);
+  const campaigns = await campaignsOf(deps, [...stored.map((s) => s.offer.campaignId), ...assignments.map((a) => a.campaignId)]);
+  const daysOf = (campaignId?: string) => (campaignId && campaigns.get(campaignId)?.attributionDays) || DEFAULT_ATTRIBUTION_DAYS;
+
+  let offers = stored;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    // One order converts one offer: a redelivery finds the offer it converted and stops here.
+    if (offers.some((s) => s.conversion?.orderKey === purchase.orderKey)) break;
+    const target = offerToConvert(
+      offers.map((s) => s.offer),
+      purchase,
+      daysOf,
+    );
+    if (!target) break;
+    const { offer, revenueMinor } = target;
+    const at = deps.now().toISOString();
+    const conversion: StoredConversion = {
+      ...creditOf(purchase, revenueMinor),
+      touchpointId: purchase.touchpointId,
+      orderKey: purchase.orderKey,
+      from: offer.status,
+    };
+    const converted = await deps.offers.convert({
+      offer,
+      conversion,
+      at,
+      audit: {
+        offerId: offer.id,
+        at,
+        action: 'status-changed',
+        actor: 'attribution',
+        from: offer.status,
+        to: 'converted',
+        reason: `purchase ${purchase.touchpointId} on ${purchase.occurredAt.slice(0, 10)}: ${revenueMinor} ${purchase.currency} (minor units) of what the offer named, within ${daysOf(offer.campaignId)} days of the offer`,
+      },
+    });
+    if (converted) {
+      report.offersConverted.push(offer.id);
+      break;
+    }
+    offers = await deps.offers.storedOffers(customerId);
+  }
+
+  const credits = assignmentsToCredit(assignments, purchase, (id) => campaigns.get(id));
+  for (const { assignment, revenueMinor } of credits) {
+    if (await deps.campaigns.creditPurchase(customerId, assignment.campaignId, purchase.orderKey, creditOf(purchase, revenueMinor))) {
+      report.campaignsCredited.push(assignment.campaignId);
+    }
+  }
+  if (report.offersConverted.length || report.campaignsCredited.length) {
+    logger.info('purchase attributed', { customerId, touchpointId: purchase.touchpointId, ...report });
+  }
+  return report;
+}
+
+async function applyRefund(
+  deps: AttributionDeps,
+  customerId: string,
+  refund: { refundKey: string; orderKey: string; amountMinor: number },
+): Promise<AttributionReport> {
+  const report: AttributionReport = { offersConverted: [], campaignsCredited: [], refundsApplied: 0, conversionsReversed: [] };
+  const [stored, assignments] = await Promise.all([deps.offers.storedOffers(customerId), deps.campaigns.customerAssignments(customerId)]);
+  for (const { offer } of stored.filter((s) => s.conversion?.orderKey === refund.orderKey)) {
+    if (await deps.offers.refundConversion(customerId, offer.id, refund.orderKey, refund.refundKey, refund.amountMinor)) {
+      report.refundsApplied++;
+    }
+  }
+  // Reverse what is now refunded in full (also after a crash between the refund and the reversal).
+  const refunded = (await deps.offers.storedOffers(customerId)).filter(
+    (s): s is { offer: StoredOffer; conversion: StoredConversion } =>
+      s.offer.status === 'converted' && s.conversion?.orderKey === refund.orderKey && !creditStands(s.conversion),
+  );
+  for (const { offer, conversion } of refunded) {
+    const at = deps.now().toISOString();
+    const reversed = await deps.offers.reverseConversion({
+      offer,
+      conversion,
+      at,
+      audit: {
+        offerId: offer.id,
+        at,
+        action: 'status-changed',
+        actor: 'attribution',
+        from: 'converted',
+        to: conversion.from,
+        reason: `the converting purchase ${conversion.touchpointId} was refunded in full (refund ${refund.refundKey})`,
+      },
+    });
+    if (reversed) report.conversionsReversed.push(offer.id);
+  }
+  for (const a of assignments.filter((x: StoredAssignment) => x.conversions[refund.orderKey])) {
+    if (await deps.campaigns.refundCredit(customerId, a.campaignId, refund.orderKey, refund.refundKey, refund.amountMinor)) {
+      report.refundsApplied++;
+    }
+  }
+  if (report.refundsApplied || report.conversionsReversed.length) logger.info('refund attributed', { customerId, ...report });
+  return report;
+}

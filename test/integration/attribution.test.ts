@@ -1,0 +1,198 @@
+import { jest } from '@jest/globals';
+import { daysAgo, postJson as post } from '../helpers/offers.js';
+import { api } from '../helpers/stack.js';
+import { deliver, genericTouchpoint, purchase, uniqueEmail } from '../helpers/webhooks.js';
+
+/**
+ * Responses attributed at ingest, through the real webhook endpoint: a purchase converts the offer
+ * it answers and is credited to the customer's campaign assignment (control included), once per
+ * order whatever is redelivered or concurrent; a refund takes back its share and a full refund
+ * reverses the conversion; results count both groups by the same rule and survive an erasure.
+ */
+jest.setTimeout(240_000);
+
+async function newCustomer(tag: string): Promise<{ id: string; email: string }> {
+  const email = uniqueEmail(tag);
+  const res = await deliver('generic', purchase({ email }, 1_000, daysAgo(60), 'books'));
+  expect(res.status).toBe(201);
+  return { id: res.body.customerId, email };
+}
+
+async function newCampaign(over: Record<string, unknown> = {}) {
+  const res = await post('/campaigns', {
+    name: 'Coffee push',
+    channel: 'branch',
+    productFamily: 'coffee',
+    startsAt: '2026-01-01',
+    ...over,
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()).campaign as { id: string };
+}
+
+const coffeeOffer = (customerId: string, extra: Record<string, unknown> = {}) => ({
+  customerId,
+  kind: 'offer',
+  productId: 'prod-coffee',
+  // Branch: no opt-in needed, so the no-consent rule stays out of these stories.
+  channel: 'branch',
+  ...extra,
+});
+
+/** A purchase of `category` now (after the offer), with a fixed order id so it can be redelivered. */
+const purchaseNow = (email: string, orderId: string, totalMinor: number, category = 'coffee') => {
+  const body = purchase({ email }, totalMinor, new Date().toISOString(), category);
+  (body.data as { orderId: string }).orderId = orderId;
+  return body;
+};
+
+const refundOf = (email: string, orderId: string, amountMinor: number) =>
+  genericTouchpoint('refund', { email }, { orderId, currency: 'EUR', amountMinor }, new Date().toISOString());
+
+const offerOf = async (id: string) => (await (await api(`/offers/${id}`)).json()) as { offer: Record<string, any>; audit: any[] };
+const results = async (campaignId: string) => {
+  const res = await api(`/campaigns/${campaignId}/results`);
+  expect(res.status).toBe(200);
+  return res.json() as Promise<Record<string, any>>;
+};
+
+describe('attribution of purchases to offers', () => {
+  it('converts the offer a matching purchase answers, once, with revenue and the touchpoint in its audit trail', async () => {
+    const { id, email } = await newCustomer('attr-convert');
+    const registered = await post('/offers', coffeeOffer(id));
+    expect(registered.status).toBe(201);
+    const offerId = (await registered.json()).offer.id as string;
+
+    // A purchase of something else does not answer it.
+    expect((await deliver('generic', purchaseNow(email, `tea-${offerId}`, 900, 'tea'))).status).toBe(201);
+    expect((await offerOf(offerId)).offer.status).toBe('active');
+
+    const order = `coffee-${offerId}`;
+    const body = purchaseNow(email, order, 2_500);
+    const first = await deliver('generic', body);
+    expect(first.status).toBe(201);
+    const { offer, audit } = await offerOf(offerId);
+    expect(offer.status).toBe('converted');
+    expect(offer.conversion).toMatchObject({
+      touchpointId: first.body.touchpointId,
+      revenueMinor: 2_500,
+      currency: 'EUR',
+      refundedMinor: 0,
+    });
+    expect(audit.at(-1)).toMatchObject({ action: 'status-changed', actor: 'attribution', from: 'active', to: 'converted' });
+
+    // A redelivery, and the same order under a new event id, change nothing.
+    expect((await deliver('generic', body)).status).toBe(200);
+    const again = purchaseNow(email, order, 2_500);
+    expect((await deliver('generic', again)).status).toBe(200);
+    const after = await offerOf(offerId);
+    expect(after.audit.filter((a) => a.to === 'converted')).toHaveLength(1);
+    // A converted offer cannot be declined afterwards.
+    const patched = await api(`/offers/${offerId}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'declined', actor: 'agent' }),
+    });
+    expect(patched.status).toBe(409);
+  });
+
+  it('takes a refund back by its share, and a full refund reverses the conversion (once each)', async () => {
+    const { id, email } = await newCustomer('attr-refund');
+    const offerId = (await (await post('/offers', coffeeOffer(id))).json()).offer.id as string;
+    const order = `refund-${offerId}`;
+    expect((await deliver('generic', purchaseNow(email, order, 4_000))).status).toBe(201);
+
+    const partial = refundOf(email, order, 1_000);
+    const eventId = `evt-refund-${offerId}`;
+    expect((await deliver('generic', partial, { eventId })).status).toBe(201);
+    expect((await deliver('generic', partial, { eventId })).status).toBe(200); // redelivered: applied once
+    let { offer } = await offerOf(offerId);
+    expect(offer).toMatchObject({ status: 'converted', conversion: { revenueMinor: 3_000, refundedMinor: 1_000 } });
+
+    expect((await deliver('generic', refundOf(email, order, 3_000))).status).toBe(201);
+    ({ offer } = await offerOf(offerId));
+    expect(offer.status).toBe('active');
+    expect(offer.conversion).toBeUndefined();
+    const { audit } = await offerOf(offerId);
+    expect(audit.at(-1)).toMatchObject({ actor: 'attribution', from: 'converted', to: 'active' });
+
+    // The offer is open again: a later purchase converts it.
+    expect((await deliver('generic', purchaseNow(email, `${order}-2`, 1_500))).status).toBe(201);
+    expect((await offerOf(offerId)).offer).toMatchObject({ status: 'converted', conversion: { revenueMinor: 1_500 } });
+  });
+
+  it('lets one of two concurrent purchases convert the offer', async () => {
+    const { id, email } = await newCustomer('attr-race');
+    const offerId = (await (await post('/offers', coffeeOffer(id))).json()).offer.id as string;
+    const sent = await Promise.all([1, 2, 3, 4].map((i) => deliver('generic', purchaseNow(email, `race-${offerId}-${i}`, 1_000 * i))));
+    expect(sent.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    const { offer, audit } = await offerOf(offerId);
+    expect(offer.status).toBe('converted');
+    expect(audit.filter((a) => a.to === 'converted')).toHaveLength(1);
+  });
+});
+
+describe('campaign results', () => {
+  it('counts both groups by one rule from the assignment date, once per order, and keeps an erased customer as an anonymous count', async () => {
+    const campaign = await newCampaign({ holdoutPercent: 50 });
+    const customers = await Promise.all(Array.from({ length: 16 }, (_, i) => newCustomer(`attr-res-${i}`)));
+    const batch = await post(`/campaigns/${campaign.id}/assignments/batch`, { customerIds: customers.map((c) => c.id) });
+    expect(batch.status).toBe(200);
+    const groupOf = new Map<string, string>(
+      (await batch.json()).assignments.map((a: { customerId: string; group: string }) => [a.customerId, a.group]),
+    );
+    const treated = customers.filter((c) => groupOf.get(c.id) === 'treatment');
+    const held = customers.filter((c) => groupOf.get(c.id) === 'control');
+    expect(treated.length).toBeGreaterThan(1);
+    expect(held.length).toBeGreaterThan(1);
+
+    // Offers reach the treatment group (the control group cannot be offered: holdout).
+    for (const c of treated) expect((await post('/offers', coffeeOffer(c.id, { campaignId: campaign.id }))).status).toBe(201);
+    expect((await post('/offers', coffeeOffer(held[0]!.id, { campaignId: campaign.id }))).status).toBe(409);
+
+    // Two treated and one held-out customer buy coffee; one treated customer buys twice; a tea purchase is no response.
+    const [t1, t2] = treated;
+    const [c1] = held;
+    const bodies = [
+      purchaseNow(t1!.email, `res-${campaign.id}-t1a`, 2_000),
+      purchaseNow(t1!.email, `res-${campaign.id}-t1b`, 500),
+      purchaseNow(t2!.email, `res-${campaign.id}-t2`, 3_000),
+      purchaseNow(c1!.email, `res-${campaign.id}-c1`, 1_200),
+      purchaseNow(held[1]!.email, `res-${campaign.id}-tea`, 800, 'tea'),
+    ];
+    for (const b of bodies) expect((await deliver('generic', b)).status).toBe(201);
+    for (const b of bodies) expect((await deliver('generic', b)).status).toBe(200); // redeliveries count nothing
+
+    const r = await results(campaign.id);
+    expect(r.treatment).toMatchObject({ customers: treated.length, contacted: treated.length, converted: 2, revenueMinor: 5_500 });
+    expect(r.control).toMatchObject({ customers: held.length, converted: 1, revenueMinor: 1_200 });
+    expect(r.uplift.absolute).toBeCloseTo(2 / treated.length - 1 / held.length, 10);
+    expect(r.uplift.ci95[0]).toBeLessThan(r.uplift.absolute);
+    expect(r.conclusive).toBe(false);
+    expect(r.note).toMatch(/Too few customers/);
+    expect(r.currency).toBe('EUR');
+    expect(r.byChannel).toEqual([
+      expect.objectContaining({ channel: 'branch', treatment: expect.objectContaining({ contacted: treated.length }) }),
+    ]);
+    expect(r.measurement).toMatch(/Intention to treat/);
+
+    // Erasing the converted control customer keeps the counts, without the customer.
+    expect((await api(`/customers/${c1!.id}`, { method: 'DELETE' })).status).toBe(200);
+    const after = await results(campaign.id);
+    expect(after.control).toEqual(r.control);
+    expect(after.treatment).toEqual(r.treatment);
+    // And a refund in full takes a treated customer's conversion back.
+    expect((await deliver('generic', refundOf(t2!.email, `res-${campaign.id}-t2`, 3_000))).status).toBe(201);
+    expect((await results(campaign.id)).treatment).toMatchObject({ converted: 1, revenueMinor: 2_500 });
+  });
+
+  it('answers 404 for an unknown campaign and 422 for fromFlags on a campaign without a flag type', async () => {
+    expect((await api('/campaigns/01UNKNOWNCAMPAIGN/results')).status).toBe(404);
+    const campaign = await newCampaign();
+    const res = await post(`/campaigns/${campaign.id}/assignments/batch`, { fromFlags: { limit: 10 } });
+    expect(res.status).toBe(422);
+    expect((await res.json()).issues[0].path).toBe('body.fromFlags');
+    const both = await post(`/campaigns/${campaign.id}/assignments/batch`, { fromFlags: {}, customerIds: ['x'] });
+    expect(both.status).toBe(422);
+  });
+});
