@@ -8,6 +8,8 @@ import {
   listFlags,
   parseQuery,
   pathParam,
+  ResponseRatesQuery,
+  responseRates,
   routeHandler,
 } from '@patron/core';
 
@@ -16,4 +18,6 @@ export const handler = routeHandler('flags', {
   'GET /customers/{id}/flags': async (event) => json(200, await customerFlags(await functionDeps.flags(), pathParam(event, 'id'))),
   'GET /segments': async () => json(200, await latestSegments(await functionDeps.flags())),
   'GET /funnel': async () => json(200, await latestFunnel(await functionDeps.flags())),
+  'GET /response-rates': async (event) =>
+    json(200, await responseRates(await functionDeps.flags(), parseQuery(event, ResponseRatesQuery).by)),
 });

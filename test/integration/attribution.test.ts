@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import { daysAgo, postJson as post } from '../helpers/offers.js';
+import { startRun, waitForRun } from '../helpers/mining.js';
 import { api } from '../helpers/stack.js';
 import { deliver, genericTouchpoint, purchase, uniqueEmail } from '../helpers/webhooks.js';
 
@@ -194,5 +195,40 @@ describe('campaign results', () => {
     expect((await res.json()).issues[0].path).toBe('body.fromFlags');
     const both = await post(`/campaigns/${campaign.id}/assignments/batch`, { fromFlags: {}, customerIds: ['x'] });
     expect(both.status).toBe(422);
+  });
+});
+
+describe('response rates', () => {
+  it('counts answered offers after a mining run (pending ones apart), smoothed, by the dimensions asked', async () => {
+    const { id, email } = await newCustomer('attr-rates');
+    const converted = (await (await post('/offers', coffeeOffer(id))).json()).offer.id as string;
+    const declined = (await (await post('/offers', { ...coffeeOffer(id), productId: 'prod-tea' })).json()).offer.id as string;
+    expect((await deliver('generic', purchaseNow(email, `rates-${converted}`, 1_000))).status).toBe(201);
+    const patched = await api(`/offers/${declined}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'declined', actor: 'agent' }),
+    });
+    expect(patched.status).toBe(200);
+    const run = await waitForRun(await startRun(2));
+    expect(run.phase).toBe('completed');
+
+    const res = await api('/response-rates?by=channel,flagType');
+    expect(res.status).toBe(200);
+    const rates = await res.json();
+    expect(rates.by).toEqual(['channel', 'flagType']);
+    const branch = rates.items.filter((i: { channel: string }) => i.channel === 'branch');
+    const sum = (k: string) => branch.reduce((n: number, i: Record<string, number>) => n + i[k]!, 0);
+    expect(sum('offers')).toBeGreaterThanOrEqual(2);
+    expect(sum('responded')).toBeGreaterThanOrEqual(1);
+    expect(rates.overall.offers).toBe(rates.items.reduce((n: number, i: { offers: number }) => n + i.offers, 0));
+    for (const item of rates.items) {
+      expect(item.smoothed.lower).toBeLessThanOrEqual(item.smoothed.rate);
+      expect(item.smoothed.rate).toBeLessThanOrEqual(item.smoothed.upper);
+    }
+    expect(rates.method).toMatch(/control group/);
+    const bad = await api('/response-rates?by=channel,colour');
+    expect(bad.status).toBe(422);
+    expect((await bad.json()).issues[0].path).toMatch(/^query\.by/);
   });
 });

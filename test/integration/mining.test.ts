@@ -1,28 +1,10 @@
 import { jest } from '@jest/globals';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { runDemo } from '../../local/demo/index.js';
+import { startRun, waitForRun } from '../helpers/mining.js';
 import { api, sqsClient, stackInfo } from '../helpers/stack.js';
 
 jest.setTimeout(240_000);
-
-async function waitForRun(runId: string, done: (run: any) => boolean = (r) => r.phase === 'completed' || r.phase === 'failed') {
-  for (let i = 0; i < 600; i++) {
-    const run = await (await api(`/mining-runs/${runId}`)).json();
-    if (done(run)) return run;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`run ${runId} did not finish`);
-}
-
-async function startRun(shards = 3) {
-  const res = await api('/mining-runs', {
-    method: 'POST',
-    body: JSON.stringify({ shards }),
-    headers: { 'content-type': 'application/json' },
-  });
-  expect(res.status).toBe(202);
-  return (await res.json()).runId as string;
-}
 
 describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
   let run: any;

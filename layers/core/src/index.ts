@@ -40,6 +40,7 @@ export * from './mining-job/histories.js';
 export * from './mining-job/messages.js';
 export * from './mining-job/job.js';
 export * from './flags/flag-service.js';
+export * from './flags/response-rates.js';
 export * from './mining/index.js';
 export * from './mining-job/engine.js';
 export * from './offers/index.js';

@@ -123,13 +123,10 @@ async function assignLive(
   targeting?: AssignmentTargeting,
 ): Promise<Assignment | undefined> {
   const known = targeting ?? (await deps.campaigns.targetingOf([customerId])).get(customerId);
-  const outcome = await deps.campaigns.assign(
-    customerId,
-    campaign.id,
-    groupIn(deps, campaign, customerId),
-    deps.now().toISOString(),
-    known ?? {},
-  );
+  const outcome = await deps.campaigns.assign(customerId, campaign.id, groupIn(deps, campaign, customerId), deps.now().toISOString(), {
+    ...known,
+    ...(campaign.flagType ? { flagType: campaign.flagType } : {}),
+  });
   return outcome === 'customer-gone' ? undefined : outcome.assignment;
 }
 

@@ -30,6 +30,10 @@ export const FlagSchema = z
     suggestions: z.array(z.string()).optional(),
     date: z.string().optional().meta({ description: 'reorder-due: the expected purchase day; moment: the anniversary (YYYY-MM-DD)' }),
     expectedValueMinor: z.number().int(),
+    expectedIncrementalValueMinor: z.number().int().optional().meta({
+      description:
+        'expectedValueMinor × the estimated chance that acting on the flag makes a difference (uplift against control groups, or the response rate before any controlled result), for the flag type and segment; absent until offers of that flag type have responses. The run ranks and budgets flags by it.',
+    }),
     segment: z.string(),
     lifecycle: z.enum(LIFECYCLE_STAGES).optional(),
     valueTier: z.enum(VALUE_TIERS).optional(),

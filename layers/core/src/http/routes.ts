@@ -20,6 +20,7 @@ import {
   CampaignResultsSchema,
   CampaignStatusChange,
 } from '../campaigns/schema.js';
+import { ResponseRates, ResponseRatesQuery } from '../flags/response-rates.js';
 import { Customer360 } from '../customers/customer-360.js';
 import {
   EmailQuery,
@@ -408,6 +409,23 @@ export const ROUTES = [
     tag: 'Mining',
     summary: 'Lifecycle funnel (prospect to loyal, lapsing, lapsed) and value tiers of the latest completed run',
     responses: { 200: { description: 'Funnel and tiers', schema: Funnel }, 404: error('No completed run yet') },
+  },
+  {
+    method: 'GET',
+    path: '/response-rates',
+    fn: 'flags',
+    auth: 'api-key',
+    scope: 'read',
+    operationId: 'getResponseRates',
+    tag: 'Mining',
+    summary:
+      'Response rates to offers by flag type, segment, channel and value tier, smoothed toward the overall rate (as of the latest run)',
+    params: { query: ResponseRatesQuery },
+    responses: {
+      200: { description: 'Response rates with their counts', schema: ResponseRates },
+      404: error('No completed run yet'),
+      422: error('Invalid query'),
+    },
   },
   {
     method: 'POST',

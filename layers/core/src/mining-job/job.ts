@@ -6,7 +6,9 @@ import { metrics } from '../observability.js';
 import type { CustomerHistory, Flag, MiningOptions, MiningResult, ScoredCustomer, Segment } from '../mining/types.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { Item } from '../store/dynamo.js';
-import { parseCustomerPk, PROFILE_SK } from '../store/keys.js';
+import { parseCustomerPk, PROFILE_SK, TOUCHPOINT_PREFIX } from '../store/keys.js';
+import { logger } from '../observability.js';
+import { countResponses, emptyShardResponses, offerCells, poolResponses, responseStatsOf, type ShardResponses } from './responses.js';
 import {
   isStalled,
   MAX_SKIPPED_STORED,
@@ -76,6 +78,10 @@ export interface MiningJobDeps {
 
 const shardKey = (runId: string, shard: number) => `runs/${runId}/shards/${String(shard).padStart(4, '0')}.jsonl`;
 const modelKey = (runId: string) => `runs/${runId}/model.json`;
+const shardResponsesKey = (runId: string, shard: number) => `runs/${runId}/responses/${String(shard).padStart(4, '0')}.json`;
+const responsesKey = (runId: string) => `runs/${runId}/responses.json`;
+/** Response-rate cells the run summary keeps (the most offered first); all of them are in responses.json. */
+const MAX_SUMMARY_RESPONSE_CELLS = 300;
 
 /** What starting a run needs: no artifact bucket (the API function that starts runs has none). */
 export type RunStarterDeps = Pick<MiningJobDeps, 'runs' | 'queue' | 'now' | 'settings'>;
@@ -194,12 +200,23 @@ async function extract(deps: MiningJobDeps, run: RunRecord, shard: number): Prom
   const started = Date.now();
   const byCustomer = new Map<string, Item[]>();
   const merged = new Set<string>();
+  const responses = emptyShardResponses();
+  const asOfMs = Date.parse(run.createdAt);
   for await (const page of deps.runs.scanCustomerItems(shard, run.totalShards)) {
     for (const item of page) {
       const id = parseCustomerPk(String(item.pk));
       if (id === undefined) continue; // the scan returns customer partitions only
       if (item.sk === PROFILE_SK) {
         if (item.mergedInto) merged.add(id);
+        continue;
+      }
+      if (!String(item.sk).startsWith(TOUCHPOINT_PREFIX)) {
+        // An offer or assignment: counted for the responses, never part of the purchase history.
+        try {
+          countResponses(responses, item, asOfMs);
+        } catch (error) {
+          logger.warn('offer or assignment not counted', { customerId: id, sk: String(item.sk), error: errorText(error) });
+        }
         continue;
       }
       const list = byCustomer.get(id) ?? [];
@@ -228,6 +245,7 @@ async function extract(deps: MiningJobDeps, run: RunRecord, shard: number): Prom
     shardKey(run.runId, shard),
     lines.map((l) => l.line),
   );
+  await deps.artifacts.putJson(shardResponsesKey(run.runId, shard), responses);
   const touchpoints = [...byCustomer.values()].reduce((n, items) => n + items.length, 0);
   const updated = await deps.runs.markShard(
     run.runId,
@@ -293,9 +311,11 @@ async function fit(deps: MiningJobDeps, run: RunRecord): Promise<void> {
     }
     return;
   }
+  const responses = await pooledShardResponses(deps, run);
+  await deps.artifacts.putJson(responsesKey(run.runId), responses);
   let model: unknown;
   try {
-    model = deps.engine.fit(sample, options(deps, run));
+    model = deps.engine.fit(sample, { ...options(deps, run), responses: responseStatsOf(responses) });
   } catch (error) {
     // The sample is fixed by the run (seeded), so a retry would fail the same way.
     throw new RunFailure(`fit failed on ${sample.length} customers: ${errorText(error)}`);
@@ -329,6 +349,9 @@ async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promis
     ...(f.suggestions?.length ? { suggestions: f.suggestions } : {}),
     ...(f.date ? { date: f.date } : {}),
     expectedValueMinor: Math.round(f.expectedValueMinor),
+    ...(Number.isFinite(f.expectedIncrementalValueMinor)
+      ? { expectedIncrementalValueMinor: Math.round(f.expectedIncrementalValueMinor!) }
+      : {}),
     segment: customerOf.get(f.customerId)?.segment ?? 'unknown',
     ...lifecycleAndTier(customerOf.get(f.customerId)),
     createdAt,
@@ -442,6 +465,22 @@ function scoreEach(
   };
 }
 
+/** The shards' response counts, pooled (a shard file missing, e.g. from a run extracted before responses, counts nothing). */
+async function pooledShardResponses(deps: MiningJobDeps, run: RunRecord): Promise<ShardResponses> {
+  const shards: ShardResponses[] = [];
+  for (let shard = 0; shard < run.totalShards; shard++) {
+    shards.push(await deps.artifacts.getJson<ShardResponses>(shardResponsesKey(run.runId, shard)).catch(() => emptyShardResponses()));
+  }
+  return poolResponses(shards);
+}
+
+/** The summary's response-rate cells: the most offered first, at most MAX_SUMMARY_RESPONSE_CELLS. */
+async function summaryResponses(deps: MiningJobDeps, run: RunRecord) {
+  const pooled = await deps.artifacts.getJson<ShardResponses>(responsesKey(run.runId)).catch(() => emptyShardResponses());
+  const cells = offerCells(pooled).sort((a, b) => b.offers + b.pending - (a.offers + a.pending));
+  return { cells: cells.slice(0, MAX_SUMMARY_RESPONSE_CELLS), cellsLeftOut: Math.max(0, cells.length - MAX_SUMMARY_RESPONSE_CELLS) };
+}
+
 async function finalize(deps: MiningJobDeps, run: RunRecord): Promise<void> {
   const model = await deps.artifacts.getJson<unknown>(modelKey(run.runId));
   const described = deps.engine.describe(model);
@@ -471,6 +510,7 @@ async function finalize(deps: MiningJobDeps, run: RunRecord): Promise<void> {
     funnel: funnelOf(mergeFunnelCounts(scoredStats.flatMap((s) => (s.funnel ? [s.funnel] : [])))),
     clvPercentiles: pooledPercentiles(stats.filter(([k]) => k.startsWith('scoredShards')).map(([, s]) => s)),
     touchpoints: sum('extractedShards', 'touchpoints'),
+    responses: await summaryResponses(deps, run),
     flags: merge('flags'),
     k: described.k,
     models: described.models,

@@ -58,6 +58,7 @@ import type {
   ValueTier,
 } from './types.js';
 import { fitUpSellStats, ownedProducts, upSellFlag, type UpSellOptions, type UpSellStats } from './up-sell.js';
+import { estimateReason, fitResponseModel, responseEstimate, type ResponseModel } from './response.js';
 
 const { max, min, round } = Math;
 
@@ -136,8 +137,10 @@ export interface MiningModel {
   tiers?: TierThresholds;
   /** P(first purchase) of people who have not bought (prospects.ts). */
   prospect?: ProspectModel;
-  /** Per flag type, the (expected value, score) a flag needs to be within the budget. */
+  /** Per flag type, the (rank value, score) a flag needs to be within the budget. */
   flagCuts: Partial<Record<FlagType, FlagCut>>;
+  /** Response estimates per flag type and segment; absent before any offer or campaign responded. */
+  response?: ResponseModel;
   /** Why a model part was left out or fell back (e.g. Gamma-Gamma with too few repeat buyers). */
   notes: string[];
   /** Fit diagnostics a user must see: a parameter at a bound, no convergence, a fallback rule in use. */
@@ -146,7 +149,8 @@ export interface MiningModel {
 
 /** The weakest flag still within a type's budget on the fit sample: a flag needs at least this. */
 export interface FlagCut {
-  expectedValueMinor: number;
+  /** Its rank value (rankValueOf: expected incremental value, or expected value). */
+  rankValueMinor: number;
   score: number;
 }
 
@@ -641,6 +645,7 @@ export function fitModelsTimed(
     upSell,
     upSellOptions: options.upSell ?? {},
     flagCuts: {},
+    ...(options.responses ? { response: fitResponseModel(options.responses) } : {}),
     prospect,
     notes: ctx.notes,
     warnings: ctx.warnings,
@@ -690,16 +695,36 @@ export function fitFlagCuts(
     const last = ofType[Math.max(0, allowed - 1)];
     cuts[type] =
       allowed === 0 || !last
-        ? { expectedValueMinor: Number.POSITIVE_INFINITY, score: 2 }
-        : { expectedValueMinor: last.expectedValueMinor, score: last.score };
+        ? { rankValueMinor: Number.POSITIVE_INFINITY, score: 2 }
+        : { rankValueMinor: rankValueOf(last), score: last.score };
   }
   return cuts;
 }
 
-/** Within the budget: at least the cut's expected value, and on a tie at least its score. */
+/** Within the budget: at least the cut's rank value, and on a tie at least its score. */
 function withinBudget(f: Flag, cut: FlagCut | undefined): boolean {
   if (!cut) return true;
-  return f.expectedValueMinor > cut.expectedValueMinor || (f.expectedValueMinor === cut.expectedValueMinor && f.score >= cut.score);
+  const value = rankValueOf(f);
+  return value > cut.rankValueMinor || (value === cut.rankValueMinor && f.score >= cut.score);
+}
+
+/**
+ * What a flag is ranked by: its expected incremental value when its type has response evidence
+ * (response.ts), else its expected value, so flags rank by value until responses accrue.
+ */
+export const rankValueOf = (f: Pick<Flag, 'expectedValueMinor' | 'expectedIncrementalValueMinor'>) =>
+  f.expectedIncrementalValueMinor ?? f.expectedValueMinor;
+
+/** The flag with its expected incremental value and the reason, when its type has an estimate. */
+export function withIncrementalValue(flag: Flag, response: ResponseModel | undefined, segment: string): Flag {
+  const estimate = responseEstimate(response, flag.type, segment);
+  if (!estimate) return flag;
+  const incremental = Math.round(estimate.rate * flag.expectedValueMinor);
+  return {
+    ...flag,
+    expectedIncrementalValueMinor: incremental,
+    reasons: [...flag.reasons, estimateReason(estimate, flag.type, segment, incremental)],
+  };
 }
 
 /**
@@ -765,10 +790,11 @@ function churnDescription(c: ChurnModel): MiningResult['churn'] {
 
 const FLAG_ORDER: Record<FlagType, number> = { 'churn-risk': 0, 'up-sell': 1, 'cross-sell': 2, 'reorder-due': 3, moment: 4, prospect: 5 };
 
-/** Flags grouped by type (churn, up-sell, cross-sell), each by expected value, then score. */
+/** Flags grouped by type (churn, up-sell, cross-sell), each by rank value (rankValueOf), then score. */
 export function compareFlags(a: Flag, b: Flag): number {
   return (
     FLAG_ORDER[a.type] - FLAG_ORDER[b.type] ||
+    rankValueOf(b) - rankValueOf(a) ||
     b.expectedValueMinor - a.expectedValueMinor ||
     b.score - a.score ||
     (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0)
@@ -823,8 +849,12 @@ export function scoreCustomers(
   let inertia = 0;
   const tFlags = { ms: 0 };
   const cuts = model.flagCuts ?? {};
+  // The customer being scored: a flag's response estimate is its segment's.
+  let segmentOfCustomer = PROSPECTS_SEGMENT;
   const push = (flag: Flag | null) => {
-    if (flag && withinBudget(flag, cuts[flag.type])) flags.push(flag);
+    if (!flag) return;
+    const ranked = withIncrementalValue(flag, model.response, segmentOfCustomer);
+    if (withinBudget(ranked, cuts[ranked.type])) flags.push(ranked);
   };
 
   for (let i = 0; i < n; i++) {
@@ -854,6 +884,7 @@ export function scoreCustomers(
       segment = names[best]!;
     }
     segmentSizes[segment] = (segmentSizes[segment] ?? 0) + 1;
+    segmentOfCustomer = segment;
     scaledFeatures[i] = z;
     const lifecycle = lifecycleOf(f, v.pAlive, model.populationGapDays);
     const { predicted, historic } = tierInputs(f, v.clvMinor, v.expectedPurchases, model.hasAmounts);

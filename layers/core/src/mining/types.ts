@@ -1,3 +1,4 @@
+import type { ResponseStats } from './response.js';
 /**
  * The contract of the mining core: what goes in (per-customer histories, from touchpoints in AWS
  * or from an export in the CLI) and what comes out (features, segments, flags, model summaries).
@@ -60,6 +61,8 @@ export interface MiningOptions {
   penalizer?: number;
   /** Churn = no purchase within this many days (default MINING_DEFAULTS.churn.horizonDays). */
   churnHorizonDays?: number;
+  /** Earlier offers' responses and campaigns' controlled results: flags rank by expected incremental value (response.ts). */
+  responses?: ResponseStats;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 
@@ -114,6 +117,11 @@ export interface Flag {
   reasons: string[];
   /** Expected value in minor units (value at risk for churn, expected gain for the others). */
   expectedValueMinor: number;
+  /**
+   * Expected value × the estimated chance that acting on the flag makes a difference (uplift, or
+   * response rate before any controlled result; mining/response.ts); absent before any response.
+   */
+  expectedIncrementalValueMinor?: number;
   /** Cross-sell: suggested categories, best first. Up-sell: the suggested product/tier. */
   suggestions?: string[];
   /** Reorder-due: the expected purchase day; moment: the anniversary (YYYY-MM-DD). */

@@ -2,6 +2,7 @@ import { DAY_MS } from '../time.js';
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { z } from 'zod';
+import { DEFAULT_ATTRIBUTION_DAYS, offerWindow } from '../campaigns/attribution.js';
 import { campaignAssignmentFact } from '../campaigns/campaign-service.js';
 import type { Assignment, Campaign } from '../campaigns/schema.js';
 import { toCustomer360 } from '../customers/customer-360.js';
@@ -306,6 +307,7 @@ export async function registerOffer(
     }
     const at = now.toISOString();
     const offer = newOffer(request, ctx.customerId, at, targetingOf(request, campaign, ctx.scores));
+    offer.attributionEndsAt = new Date(offerWindow(offer, campaign?.attributionDays ?? DEFAULT_ATTRIBUTION_DAYS)[1]).toISOString();
     const fact = campaign && ctx.facts.campaignAssignments?.find((a) => a.campaignId === campaign.id);
     const body = { offer, decision: evaluation.decision, findings: evaluation.findings };
     // The response names the customer; what is stored (the audit records and the Idempotency-Key

@@ -214,6 +214,10 @@ export const RegisteredOffer = z
         description:
           "Whom the offer targeted, as the latest mining run saw the customer at registration: the campaign's flag type (or the customer's flag matching the offer's kind), segment and value tier. Response rates are counted by these.",
       }),
+    attributionEndsAt: z.string().optional().meta({
+      description:
+        "Until this instant a matching purchase converts the offer: attributionDays (the campaign's, else 30) from the later of its registration and validFrom",
+    }),
     conversion: z
       .object({
         touchpointId: z.string(),

@@ -45,6 +45,8 @@ import { LIVE_PROFILE_CONDITION, toAssignment } from './offer-store.js';
 export interface AssignmentTargeting {
   segment?: string;
   valueTier?: string;
+  /** The campaign's flag type: the next mining run learns its uplift per flag type and segment. */
+  flagType?: string;
 }
 
 /** An assignment as stored: the public fields, the targeting, contacts and credited purchases. */

@@ -4,6 +4,7 @@ import type { FunnelCounts } from '../mining/lifecycle.js';
 import type { Lifecycle, ValueTier } from '../mining/types.js';
 import { batchWrite, isConditionalFailure, withoutKeys, type Item } from './dynamo.js';
 import {
+  ASSIGNMENT_SK_PREFIX,
   CUSTOMER_PK_PREFIX,
   customerPk,
   flagSk,
@@ -13,6 +14,7 @@ import {
   FLAG_SK_PREFIX,
   LATEST_RUN_PK,
   MINING_SK,
+  OFFER_SK_PREFIX,
   PROFILE_SK,
   RUN_SK,
   runPk,
@@ -97,6 +99,8 @@ export interface FlagItem {
   reasons: string[];
   suggestions?: string[];
   expectedValueMinor: number;
+  /** Expected value × the response estimate of the flag's type and segment (mining/response.ts); absent before any response. */
+  expectedIncrementalValueMinor?: number;
   segment: string;
   /** Reorder-due: the expected purchase day; moment: the anniversary (YYYY-MM-DD). */
   date?: string;
@@ -307,8 +311,16 @@ export class MiningStore {
           TableName: this.table,
           Segment: segment,
           TotalSegments: totalSegments,
-          FilterExpression: 'begins_with(pk, :cust) AND (sk = :profile OR begins_with(sk, :tp))',
-          ExpressionAttributeValues: { ':cust': { S: CUSTOMER_PK_PREFIX }, ':profile': { S: PROFILE_SK }, ':tp': { S: TOUCHPOINT_PREFIX } },
+          // Offers and assignments too: the run counts their responses (mining-job/responses.ts).
+          FilterExpression:
+            'begins_with(pk, :cust) AND (sk = :profile OR begins_with(sk, :tp) OR begins_with(sk, :offer) OR begins_with(sk, :assign))',
+          ExpressionAttributeValues: {
+            ':cust': { S: CUSTOMER_PK_PREFIX },
+            ':profile': { S: PROFILE_SK },
+            ':tp': { S: TOUCHPOINT_PREFIX },
+            ':offer': { S: OFFER_SK_PREFIX },
+            ':assign': { S: ASSIGNMENT_SK_PREFIX },
+          },
           ExclusiveStartKey,
         }),
       );
