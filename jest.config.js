@@ -41,5 +41,20 @@ export default {
           },
         ]
       : []),
+    // Doc tests (test/helpers/doctest.ts) and `patron send-webhook` over every sample: they send
+    // the documented requests and the samples as they are, with fixed identities and event ids,
+    // so they get a fresh stack of their own in their own invocation (one stack per process):
+    // `npm run test:docs` (PATRON_DOCS_TESTS=1 jest --selectProjects docs).
+    ...(process.env.PATRON_DOCS_TESTS === '1'
+      ? [
+          {
+            ...shared,
+            displayName: 'docs',
+            testMatch: ['<rootDir>/test/docs/**/*.test.ts'],
+            globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+            globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+          },
+        ]
+      : []),
   ],
 };

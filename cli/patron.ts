@@ -11,6 +11,7 @@ import { CLV_USAGE, runClv } from './clv.js';
 import { CliError, UsageError } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { MINE_USAGE, runMine, type MineDeps } from './mine.js';
+import { runSendWebhook, SEND_WEBHOOK_USAGE, type SendWebhookDeps } from './send-webhook.js';
 
 export const USAGE = `Usage: patron <command> [options]
 
@@ -20,14 +21,21 @@ Commands:
   mine   segment customers, score churn probability / CLV, lifecycle and value tiers, and
          flag churn-risk, up-sell, cross-sell, prospect, reorder-due and moment candidates
          from a transaction file; writes CSVs, summary.json and segments.svg
+  send-webhook
+         sign a webhook body as its provider would and POST it to a running Patron
+         (npm start): generic, shopify, stripe or zendesk
 
 Run 'patron <command> --help' for the command's options.
 Options: -h, --help  this help; --version  print the version.
 `;
 
-const COMMANDS: Record<string, { usage: string }> = { clv: { usage: CLV_USAGE }, mine: { usage: MINE_USAGE } };
+const COMMANDS: Record<string, { usage: string }> = {
+  clv: { usage: CLV_USAGE },
+  mine: { usage: MINE_USAGE },
+  'send-webhook': { usage: SEND_WEBHOOK_USAGE },
+};
 
-export async function main(argv: readonly string[], io: Io, deps: MineDeps = {}): Promise<number> {
+export async function main(argv: readonly string[], io: Io, deps: MineDeps & SendWebhookDeps = {}): Promise<number> {
   const debug = argv.includes('--debug');
   const [command, ...rest] = argv;
   try {
@@ -46,6 +54,8 @@ export async function main(argv: readonly string[], io: Io, deps: MineDeps = {})
         return runClv(rest, io);
       case 'mine':
         return await runMine(rest, io, deps);
+      case 'send-webhook':
+        return await runSendWebhook(rest, io, deps);
       default:
         throw new UsageError(
           command.startsWith('-') ? `unknown option '${command}' (options go after the command)` : `unknown command '${command}'`,
@@ -62,7 +72,7 @@ function report(err: unknown, io: Io, debug: boolean): number {
     // The message, then the synopsis only (the usage text up to its first blank line): the full
     // option list is one --help away and would bury the line that says what was wrong.
     const synopsis = err.usage.split('\n\n')[0]!.trimEnd();
-    const command = /^Usage: (patron(?: \w+)?)/.exec(synopsis)?.[1] ?? 'patron';
+    const command = /^Usage: (patron(?: [\w-]+)?)/.exec(synopsis)?.[1] ?? 'patron';
     io.stderr.write(`patron: ${err.message}\n\n${synopsis}\n(${command} --help lists every option)\n`);
     return err.exitCode;
   }
