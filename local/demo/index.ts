@@ -24,6 +24,7 @@ import {
 import { sendDeliveries, type SendResult } from './send.js';
 import { miningStep, type MiningReport } from './mining-report.js';
 import { offerChecksStep, type OfferChecksReport } from './offer-checks.js';
+import { campaignStep, type CampaignReport } from './campaign.js';
 
 export interface DemoOptions {
   baseUrl: string;
@@ -70,6 +71,8 @@ export interface DemoContext {
   mining?: MiningReport;
   /** The live offer checks of the last step: each story's proposed actions, decisions and findings. */
   offerChecks?: OfferChecksReport;
+  /** The win-back campaign on the churn-risk flags, its simulated answers and its results. */
+  campaign?: CampaignReport;
 }
 
 export interface Showcase {
@@ -101,6 +104,7 @@ export interface DemoResult {
   showcase?: Showcase;
   mining?: MiningReport;
   offerChecks?: OfferChecksReport;
+  campaign?: CampaignReport;
 }
 
 const LABELS: Record<LatentType, string> = {
@@ -287,7 +291,7 @@ export const showcaseStep: DemoStep = {
  * `ctx.population` for the latent types to compare with. The offer checks come last, since the
  * rules read the mining scores (a top-tier segment, churn risk).
  */
-export const DEMO_STEPS: DemoStep[] = [generateStep, sendStep, redeliverStep, showcaseStep, miningStep, offerChecksStep];
+export const DEMO_STEPS: DemoStep[] = [generateStep, sendStep, redeliverStep, showcaseStep, miningStep, offerChecksStep, campaignStep];
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const today = new Date();
@@ -346,6 +350,7 @@ export function summarize(ctx: DemoContext): DemoResult {
     ...(ctx.showcase ? { showcase: ctx.showcase } : {}),
     ...(ctx.mining ? { mining: ctx.mining } : {}),
     ...(ctx.offerChecks ? { offerChecks: ctx.offerChecks } : {}),
+    ...(ctx.campaign ? { campaign: ctx.campaign } : {}),
   };
 }
 

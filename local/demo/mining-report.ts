@@ -53,7 +53,8 @@ const pad = (s: string | number, n: number) => String(s).padEnd(n);
 const lpad = (s: string | number, n: number) => String(s).padStart(n);
 const euros = (minor: number | undefined) => (minor === undefined ? '-' : `€${(minor / 100).toFixed(0)}`);
 
-async function api<T>(ctx: DemoContext, key: string, path: string, init: RequestInit = {}): Promise<T> {
+/** A JSON call to the running API with the demo key; a non-2xx answer throws with its status and body. */
+export async function api<T>(ctx: DemoContext, key: string, path: string, init: RequestInit = {}): Promise<T> {
   const res = await ctx.fetch(`${ctx.baseUrl}${path}`, {
     ...init,
     headers: { 'x-api-key': key, 'content-type': 'application/json', ...init.headers },

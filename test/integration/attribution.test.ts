@@ -199,7 +199,7 @@ describe('campaign results', () => {
 });
 
 describe('response rates', () => {
-  it('counts answered offers after a mining run (pending ones apart), smoothed, by the dimensions asked', async () => {
+  it('counts offers to date after a mining run (pending ones among them), smoothed, by the dimensions asked', async () => {
     const { id, email } = await newCustomer('attr-rates');
     const converted = (await (await post('/offers', coffeeOffer(id))).json()).offer.id as string;
     const declined = (await (await post('/offers', { ...coffeeOffer(id), productId: 'prod-tea' })).json()).offer.id as string;

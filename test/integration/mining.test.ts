@@ -24,6 +24,32 @@ describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
     run = await waitForRun(await startRun());
   });
 
+  it('closes the loop in the demo: a campaign on the churn-risk flags, calls checked, answers attributed, results counted', () => {
+    const c = demo.campaign!;
+    expect(c).toBeDefined();
+    const r = c.results;
+    expect(r.treatment.customers + r.control.customers).toBe(c.assigned);
+    expect(c.contacted + c.blocked).toBe(r.treatment.customers);
+    expect(r.treatment.contacted).toBe(c.contacted);
+    // Every simulated buyer bought within the window: each purchase is one conversion, in one group.
+    expect(r.treatment.converted + r.control.converted).toBe(c.purchasesSent);
+    expect(c.expectedUplift).toBeGreaterThan(0);
+    expect(demoLog.join('\n')).toContain(`GET /campaigns/${c.campaignId}/results`);
+  });
+
+  it('ranks the next run’s churn-risk flags by expected incremental value, learnt from the campaign’s offers', async () => {
+    const page = await (await api('/flags?type=churn-risk&limit=50')).json();
+    expect(page.items.length).toBeGreaterThan(0);
+    for (const f of page.items) {
+      expect(f.expectedIncrementalValueMinor).toBeLessThanOrEqual(f.expectedValueMinor);
+      expect(f.reasons.at(-1)).toMatch(/expected incremental value/);
+    }
+    const rates = await (await api('/response-rates?by=flagType,channel')).json();
+    const phone = rates.items.find((i: any) => i.flagType === 'churn-risk' && i.channel === 'phone');
+    expect(phone.offers).toBeGreaterThanOrEqual(demo.campaign!.contacted);
+    expect(phone.responded).toBeGreaterThan(0);
+  });
+
   it('completes every phase over every shard and reports counts, timings and segments', () => {
     expect(run.phase).toBe('completed');
     expect(run.shards).toEqual({ total: 3, extracted: 3, scored: 3 });

@@ -167,7 +167,7 @@ describe('runDemo', () => {
     }
   }, 60_000);
 
-  it('runs its steps from one exported list: the mining run, then the live offer checks', () => {
-    expect(DEMO_STEPS.map((s) => s.name)).toEqual(['generate', 'send', 'redeliver', 'showcase', 'mining', 'offer-checks']);
+  it('runs its steps from one exported list: the mining run, the live offer checks, then the campaign', () => {
+    expect(DEMO_STEPS.map((s) => s.name)).toEqual(['generate', 'send', 'redeliver', 'showcase', 'mining', 'offer-checks', 'campaign']);
   });
 });

@@ -31,7 +31,7 @@ const credit = (refundedMinor: number) => ({
 });
 
 describe('response counts of a shard', () => {
-  it('counts answered offers, keeps open ones pending, leaves withdrawn ones out', () => {
+  it('counts offers to date (open ones as not yet answered, and pending), leaves withdrawn ones out', () => {
     const r = emptyShardResponses();
     for (const item of [
       offer('o1', 'converted', '2026-07-01T00:00:00Z'),
@@ -49,13 +49,13 @@ describe('response counts of a shard', () => {
       segment: 'A',
       channel: 'email',
       valueTier: null,
-      offers: 4,
+      offers: 5,
       responded: 2,
       pending: 1,
     });
     expect(cells).toContainEqual({ flagType: null, segment: null, channel: 'email', valueTier: null, offers: 1, responded: 0, pending: 0 });
     // The mining core learns only from offers that name a flag type.
-    expect(responseStatsOf(r).offers).toEqual([{ flagType: 'churn-risk', segment: 'A', channel: 'email', offers: 4, responded: 2 }]);
+    expect(responseStatsOf(r).offers).toEqual([{ flagType: 'churn-risk', segment: 'A', channel: 'email', offers: 5, responded: 2 }]);
   });
 
   it('counts campaign assignments by flag type, segment and group; a purchase refunded in full is no conversion', () => {

@@ -28,10 +28,10 @@ export const ResponseRatesQuery = z.object({
 });
 
 const Counts = {
-  offers: z.number().int().meta({ description: 'Offers with an answer: converted, accepted, declined, or past their attribution window' }),
+  offers: z.number().int().meta({ description: 'Offers registered (withdrawn ones left out)' }),
   responded: z.number().int().meta({ description: 'Converted by a purchase, or accepted' }),
-  pending: z.number().int().meta({ description: 'Still open within their attribution window: not counted as failures' }),
-  rate: z.number().nullable().meta({ description: 'responded / offers; null without offers' }),
+  pending: z.number().int().meta({ description: 'Of the offers, those still inside their attribution window without an answer' }),
+  rate: z.number().nullable().meta({ description: 'responded / offers to date; null without offers' }),
 };
 const Smoothed = z.object({ rate: z.number(), lower: z.number(), upper: z.number() }).meta({
   description: 'Beta posterior mean and 95% credible interval, shrunk toward the overall rate by 20 pseudo-offers',
@@ -60,8 +60,9 @@ export const ResponseRates = z
 export type ResponseRates = z.infer<typeof ResponseRates>;
 
 const METHOD =
-  'An offer counts once answered: converted by a purchase (attributed at ingest) or accepted is a response; declined, or no ' +
-  'purchase within its attribution window, is not; open offers are pending. Each group is smoothed toward the overall rate ' +
+  'Response rate to date: responses (converted by a purchase attributed at ingest, or accepted) per offer registered; offers ' +
+  'still inside their attribution window count as not yet answered (pending says how many), so a young campaign reads low ' +
+  'rather than high. Each group is smoothed toward the overall rate ' +
   "(Beta prior of 20 pseudo-offers at the overall rate); flagType, segment and valueTier are the offer's targeting at registration. " +
   'A response rate includes customers who would have bought anyway: for the effect of acting, see a campaign with a control group.';
 

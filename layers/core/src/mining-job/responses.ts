@@ -8,13 +8,14 @@ import { parseAssignmentSk, parseOfferSk } from '../store/keys.js';
  * is extracted: the scan reads every customer partition anyway, so no counter is written per offer
  * (a shared counter would be a hot item under concurrent registrations). Pooled at fit.
  *
- * An offer counts once it has an answer: converted or accepted (a response), or declined, or its
- * attribution window closed without a purchase (no response). Open offers are counted as pending,
- * not as failures, so a fresh campaign does not read as one nobody answered. Withdrawn offers never
- * reached anyone and are left out.
+ * Every offer that reached the customer counts (withdrawn ones never did); converted and accepted
+ * ones are responses. The rate is a rate to date: an offer still inside its attribution window
+ * counts as not (yet) answered, and `pending` says how many of the offers are in that state.
+ * Counting only answered offers would be worse early on: before the windows close, the only
+ * answered offers are the ones that converted, and every rate would read 100%.
  */
 export interface ShardResponses {
-  /** JSON [flagType|null, segment|null, channel, valueTier|null] -> [offers, responded, pending]. */
+  /** JSON [flagType|null, segment|null, channel, valueTier|null] -> [offers, responded, pending (of offers)]. */
   offers: Record<string, [number, number, number]>;
   /** JSON [flagType, segment|null, group] -> [customers, converted]. */
   controlled: Record<string, [number, number]>;
@@ -39,11 +40,9 @@ export function countResponses(into: ShardResponses, item: Item, asOfMs: number)
     const key = JSON.stringify([t.flagType ?? null, t.segment ?? null, String(item.channel), t.valueTier ?? null]);
     const cell = cellOf(into.offers, key, (): [number, number, number] => [0, 0, 0]);
     const ends = Date.parse(String(item.attributionEndsAt ?? ''));
-    if (RESPONDED.has(status)) {
-      cell[0]++;
-      cell[1]++;
-    } else if (status === 'declined' || (Number.isFinite(ends) && ends < asOfMs)) cell[0]++;
-    else cell[2]++;
+    cell[0]++;
+    if (RESPONDED.has(status)) cell[1]++;
+    else if (status !== 'declined' && Number.isFinite(ends) && ends >= asOfMs) cell[2]++;
     return;
   }
   if (parseAssignmentSk(sk) !== undefined && typeof item.flagType === 'string') {
