@@ -15,7 +15,7 @@ import { ENV } from '../../layers/core/src/config.js';
 import { CURRENCY, SHOP_PRODUCTS } from './catalog.js';
 import { webhookSecretsFrom, type PendingDelivery } from './deliveries.js';
 import type { DemoContext, DemoStep } from './index.js';
-import { api } from './mining-report.js';
+import { api, waitForRun, type RunView } from './mining-report.js';
 import { Rng } from './random.js';
 import { sendDeliveries } from './send.js';
 
@@ -143,11 +143,39 @@ export const campaignStep: DemoStep = {
       );
       ctx.log(`  GET /campaigns/${c.campaignId}/results:`);
       for (const line of resultLines(c.results, c.expectedUplift)) ctx.log(line);
+      await relearn(ctx, key);
     } catch (error) {
       ctx.log(`warning: the campaign step failed: ${(error as Error).message}`);
     }
   },
 };
+
+/** Mines again, so the churn-risk flags rank by what the campaign's calls achieved, and shows the top ones. */
+async function relearn(ctx: DemoContext, key: string): Promise<void> {
+  ctx.log('');
+  ctx.log(
+    'Mining again: the run learns from the responses; churn-risk flags now carry their expected incremental value, and the budget keeps the best by it...',
+  );
+  const started = await api<RunView>(ctx, key, '/mining-runs', { method: 'POST', body: '{}' });
+  const run = await waitForRun(ctx, key, started.runId);
+  if (run.phase !== 'completed') throw new Error(`the second mining run ${run.phase}`);
+  const page = await api<{
+    items: Array<{
+      customerId: string;
+      segment: string;
+      expectedValueMinor: number;
+      expectedIncrementalValueMinor?: number;
+      reasons: string[];
+    }>;
+  }>(ctx, key, '/flags?type=churn-risk&limit=3');
+  ctx.learnt = page.items.filter((f) => f.expectedIncrementalValueMinor !== undefined).length;
+  for (const f of page.items) {
+    ctx.log(
+      `  ${f.customerId} (${f.segment}): value at risk ${euros(f.expectedValueMinor)}, incremental ${euros(f.expectedIncrementalValueMinor ?? null)}`,
+    );
+    ctx.log(`    ${f.reasons.at(-1)}`);
+  }
+}
 
 async function runCampaign(ctx: DemoContext, key: string): Promise<CampaignReport> {
   const { campaign } = await api<{ campaign: Campaign }>(ctx, key, '/campaigns', {

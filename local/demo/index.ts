@@ -73,6 +73,8 @@ export interface DemoContext {
   offerChecks?: OfferChecksReport;
   /** The win-back campaign on the churn-risk flags, its simulated answers and its results. */
   campaign?: CampaignReport;
+  /** Of the top churn-risk flags after the campaign, how many carry an expected incremental value. */
+  learnt?: number;
 }
 
 export interface Showcase {
@@ -105,6 +107,7 @@ export interface DemoResult {
   mining?: MiningReport;
   offerChecks?: OfferChecksReport;
   campaign?: CampaignReport;
+  learnt?: number;
 }
 
 const LABELS: Record<LatentType, string> = {
@@ -351,6 +354,7 @@ export function summarize(ctx: DemoContext): DemoResult {
     ...(ctx.mining ? { mining: ctx.mining } : {}),
     ...(ctx.offerChecks ? { offerChecks: ctx.offerChecks } : {}),
     ...(ctx.campaign ? { campaign: ctx.campaign } : {}),
+    ...(ctx.learnt !== undefined ? { learnt: ctx.learnt } : {}),
   };
 }
 

@@ -9,7 +9,7 @@ import { FLAG_TYPES } from '../../layers/core/src/mining/types.js';
 import type { DemoContext, DemoStep } from './index.js';
 import type { LatentType } from './population.js';
 
-interface RunView {
+export interface RunView {
   runId: string;
   phase: string;
   shards: { total: number; extracted: number; scored: number };
@@ -64,7 +64,7 @@ export async function api<T>(ctx: DemoContext, key: string, path: string, init: 
   return JSON.parse(text) as T;
 }
 
-async function waitForRun(ctx: DemoContext, key: string, runId: string): Promise<RunView> {
+export async function waitForRun(ctx: DemoContext, key: string, runId: string): Promise<RunView> {
   let last = '';
   for (;;) {
     const run = await api<RunView>(ctx, key, `/mining-runs/${runId}`);

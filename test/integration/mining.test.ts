@@ -34,6 +34,8 @@ describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
     // Every simulated buyer bought within the window: each purchase is one conversion, in one group.
     expect(r.treatment.converted + r.control.converted).toBe(c.purchasesSent);
     expect(c.expectedUplift).toBeGreaterThan(0);
+    // The demo's second run learnt from the calls: its top churn-risk flags carry an incremental value.
+    expect(demo.learnt).toBeGreaterThan(0);
     expect(demoLog.join('\n')).toContain(`GET /campaigns/${c.campaignId}/results`);
   });
 
