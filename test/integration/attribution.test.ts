@@ -232,3 +232,86 @@ describe('response rates', () => {
     expect((await bad.json()).issues[0].path).toMatch(/^query\.by/);
   });
 });
+
+describe('what the outside probe found', () => {
+  it('refuses an offer under a campaign id that names no campaign (422), and reads O/I/L spellings as the real id (holdout applies)', async () => {
+    const campaign = await newCampaign({ holdoutPercent: 50 });
+    let held: string | undefined;
+    for (let i = 0; i < 40 && !held; i++) {
+      const { id } = await newCustomer(`attr-typo-${i}`);
+      const a = await (await post(`/campaigns/${campaign.id}/assignments`, { customerId: id })).json();
+      if (a.group === 'control') held = id;
+    }
+    expect(held).toBeDefined();
+    const typo = `O${campaign.id.slice(1)}`.replace(/1/g, 'l');
+    const viaAlias = await post('/offers', coffeeOffer(held!, { campaignId: typo }));
+    expect(viaAlias.status).toBe(409);
+    expect((await viaAlias.json()).findings.map((f: { rule: string }) => f.rule)).toContain('holdout');
+    const unknown = await post('/offers', coffeeOffer(held!, { campaignId: '01M8NYJ0RAREYMSRZRVTCZ0EP9' }));
+    expect(unknown.status).toBe(422);
+    expect((await unknown.json()).issues[0].path).toBe('body.campaignId');
+    expect((await post('/offers/check', coffeeOffer(held!, { campaignId: '01M8NYJ0RAREYMSRZRVTCZ0EP9' }))).status).toBe(422);
+  });
+
+  it('takes no assignment or offer under a campaign before its start or after its end (409), and bounds its dates', async () => {
+    const { id } = await newCustomer('attr-window');
+    const future = await newCampaign({ startsAt: '2099-01-01', holdoutPercent: 0 });
+    expect((await post(`/campaigns/${future.id}/assignments`, { customerId: id })).status).toBe(409);
+    expect((await post('/offers', coffeeOffer(id, { campaignId: future.id }))).status).toBe(409);
+    const ending = await newCampaign({ holdoutPercent: 0 });
+    const ended = await api(`/campaigns/${ending.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'ended' }),
+    });
+    expect(ended.status).toBe(200);
+    expect((await post('/offers', coffeeOffer(id, { campaignId: ending.id }))).status).toBe(409);
+    const ancient = await post('/campaigns', { name: 'x', channel: 'branch', startsAt: '0001-01-01' });
+    expect(ancient.status).toBe(422);
+    expect((await ancient.json()).issues[0].path).toBe('body.startsAt');
+  });
+
+  it('keeps both merged customers’ conversions in the surviving assignment', async () => {
+    const campaign = await newCampaign({ holdoutPercent: 0 });
+    const email = uniqueEmail('attr-merge');
+    const phone = `+4917${Math.floor(1e7 + Math.random() * 8e7)}`;
+    const older = (await deliver('generic', purchase({ email }, 1_000, daysAgo(60)))).body.customerId as string;
+    const newer = (await deliver('generic', purchase({ phone }, 500, daysAgo(50)))).body.customerId as string;
+    expect((await post(`/campaigns/${campaign.id}/assignments/batch`, { customerIds: [older, newer] })).status).toBe(200);
+    const body = purchase({ phone }, 700, new Date().toISOString());
+    expect((await deliver('generic', body)).status).toBe(201);
+    expect((await results(campaign.id)).treatment).toMatchObject({ customers: 2, converted: 1, revenueMinor: 700 });
+    const linking = await deliver('generic', genericTouchpoint('profile_updated', { email, phone }, {}));
+    expect(linking.body.merged).toHaveLength(1);
+    expect((await results(campaign.id)).treatment).toMatchObject({ customers: 1, converted: 1, revenueMinor: 700 });
+  });
+
+  it('counts every acknowledged purchase of customers erased while it was being attributed', async () => {
+    const campaign = await newCampaign({ holdoutPercent: 0 });
+    const customers = await Promise.all(Array.from({ length: 12 }, (_, i) => newCustomer(`attr-erase-race-${i}`)));
+    expect((await post(`/campaigns/${campaign.id}/assignments/batch`, { customerIds: customers.map((c) => c.id) })).status).toBe(200);
+    const sent = await Promise.all([
+      ...customers.map((c) => deliver('generic', purchaseNow(c.email, `race-erase-${campaign.id}-${c.id}`, 1_000))),
+      ...customers.slice(0, 6).map((c) => api(`/customers/${c.id}`, { method: 'DELETE' })),
+    ]);
+    const purchases = sent.slice(0, 12) as Array<{ status: number; body: { status?: string } }>;
+    const stored = purchases.filter((p) => p.status === 201 && p.body.status === 'stored').length;
+    expect((await results(campaign.id)).treatment).toMatchObject({ customers: 12, converted: stored, revenueMinor: 1_000 * stored });
+  });
+
+  it('applies no refund in another currency, and applies a refund that arrived before its order', async () => {
+    const { id, email } = await newCustomer('attr-refund-edge');
+    const offerId = (await (await post('/offers', coffeeOffer(id))).json()).offer.id as string;
+    const order = `edge-${offerId}`;
+    expect((await deliver('generic', purchaseNow(email, order, 1_000))).status).toBe(201);
+    const usd = genericTouchpoint('refund', { email }, { orderId: order, currency: 'USD', amountMinor: 1_000 }, new Date().toISOString());
+    expect((await deliver('generic', usd)).status).toBe(201);
+    expect((await offerOf(offerId)).offer).toMatchObject({ status: 'converted', conversion: { revenueMinor: 1_000, refundedMinor: 0 } });
+
+    const second = (await (await post('/offers', { ...coffeeOffer(id), productId: 'prod-tea' })).json()).offer.id as string;
+    const early = `early-${second}`;
+    expect((await deliver('generic', refundOf(email, early, 400))).status).toBe(201);
+    expect((await deliver('generic', purchaseNow(email, early, 1_000, 'tea'))).status).toBe(201);
+    expect((await offerOf(second)).offer).toMatchObject({ status: 'converted', conversion: { revenueMinor: 600, refundedMinor: 400 } });
+  });
+});

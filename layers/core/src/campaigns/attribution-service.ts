@@ -10,7 +10,9 @@ import {
   purchaseFromTouchpoint,
   refundFromTouchpoint,
   type AttributablePurchase,
+  type AttributableRefund,
 } from './attribution.js';
+import { DAY_MS } from '../time.js';
 import type { Campaign } from './schema.js';
 
 /**
@@ -117,18 +119,33 @@ async function attributePurchase(deps: AttributionDeps, customerId: string, purc
   }
   if (report.offersConverted.length || report.campaignsCredited.length) {
     logger.info('purchase attributed', { customerId, touchpointId: purchase.touchpointId, ...report });
+    // A refund of this order that arrived first (a source that does not park refunds) applies now.
+    const since = new Date(Date.parse(purchase.occurredAt) - EARLY_REFUND_DAYS * DAY_MS).toISOString();
+    for (const tp of await deps.offers.touchpointsSince(customerId, since)) {
+      const refund = tp.type === 'refund' ? refundFromTouchpoint({ ...tp, source: sourceOfTouchpointId(tp.id) }) : undefined;
+      if (refund?.orderKey === purchase.orderKey) {
+        const applied = await applyRefund(deps, customerId, refund);
+        report.refundsApplied += applied.refundsApplied;
+        report.conversionsReversed.push(...applied.conversionsReversed);
+      }
+    }
   }
   return report;
 }
 
-async function applyRefund(
-  deps: AttributionDeps,
-  customerId: string,
-  refund: { refundKey: string; orderKey: string; amountMinor: number },
-): Promise<AttributionReport> {
+/** How far before its order a refund is looked for when the order arrives after it. */
+const EARLY_REFUND_DAYS = 7;
+
+/** A touchpoint id is `<source>:<dedupeKey>`. */
+const sourceOfTouchpointId = (id: string) => id.slice(0, Math.max(0, id.indexOf(':')));
+
+async function applyRefund(deps: AttributionDeps, customerId: string, refund: AttributableRefund): Promise<AttributionReport> {
   const report: AttributionReport = { offersConverted: [], campaignsCredited: [], refundsApplied: 0, conversionsReversed: [] };
   const [stored, assignments] = await Promise.all([deps.offers.storedOffers(customerId), deps.campaigns.customerAssignments(customerId)]);
-  for (const { offer } of stored.filter((s) => s.conversion?.orderKey === refund.orderKey)) {
+  // A refund in another currency than the purchase it names cannot be compared with it: not applied.
+  const sameOrder = (c: { orderKey?: string; currency: string } | undefined) =>
+    c?.orderKey === refund.orderKey && c.currency === refund.currency;
+  for (const { offer } of stored.filter((s) => sameOrder(s.conversion))) {
     if (await deps.offers.refundConversion(customerId, offer.id, refund.orderKey, refund.refundKey, refund.amountMinor)) {
       report.refundsApplied++;
     }
@@ -156,7 +173,7 @@ async function applyRefund(
     });
     if (reversed) report.conversionsReversed.push(offer.id);
   }
-  for (const a of assignments.filter((x: StoredAssignment) => x.conversions[refund.orderKey])) {
+  for (const a of assignments.filter((x: StoredAssignment) => x.conversions[refund.orderKey]?.currency === refund.currency)) {
     if (await deps.campaigns.refundCredit(customerId, a.campaignId, refund.orderKey, refund.refundKey, refund.amountMinor)) {
       report.refundsApplied++;
     }

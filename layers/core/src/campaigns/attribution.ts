@@ -1,5 +1,5 @@
 import { DAY_MS } from '../time.js';
-import { windowStart } from '../offers/schema.js';
+import { SELLING_KINDS, windowStart } from '../offers/schema.js';
 import { CAMPAIGN_LIMITS } from './schema.js';
 
 /**
@@ -71,6 +71,7 @@ export const inWindow = (atIso: string, [start, end]: [number, number]) => {
 
 export interface AttributableOffer extends ProductScope {
   id: string;
+  kind: string;
   status: string;
   createdAt: string;
   validFrom?: string;
@@ -85,6 +86,8 @@ export function offerWindow(offer: AttributableOffer, attributionDays: number): 
 
 /** Statuses a purchase can convert: open, or accepted by the customer and not yet bought. */
 export const CONVERTIBLE_STATUSES: readonly string[] = ['active', 'accepted'];
+/** Kinds a purchase answers: what sells, and messages (a win-back call or mail). A fee, penalty, collection or service action is not "converted" by a sale. */
+export const CONVERTIBLE_KINDS: readonly string[] = [...SELLING_KINDS, 'message'];
 
 /**
  * The offer this purchase converts: the earliest registered of those it answers (one purchase is
@@ -97,7 +100,10 @@ export function offerToConvert<O extends AttributableOffer>(
 ): { offer: O; revenueMinor: number } | undefined {
   const candidates = offers
     .filter(
-      (o) => CONVERTIBLE_STATUSES.includes(o.status) && inWindow(purchase.occurredAt, offerWindow(o, attributionDaysOf(o.campaignId))),
+      (o) =>
+        CONVERTIBLE_KINDS.includes(o.kind) &&
+        CONVERTIBLE_STATUSES.includes(o.status) &&
+        inWindow(purchase.occurredAt, offerWindow(o, attributionDaysOf(o.campaignId))),
     )
     .flatMap((offer) => {
       const revenueMinor = matchedRevenue(offer, purchase);
@@ -186,13 +192,26 @@ export function netRevenueOf(c: Pick<CreditedPurchase, 'revenueMinor' | 'refunde
   return Math.round(c.revenueMinor * (1 - c.refundedMinor / c.orderTotalMinor));
 }
 
-/** A refund as attribution reads it: the order it names and its amount. */
+/** The refund a touchpoint is (undefined for anything else, or a refund naming no order). */
 export function refundFromTouchpoint(tp: {
   id: string;
   source: string;
   type: string;
   data: Record<string, unknown>;
-}): { refundKey: string; orderKey: string; amountMinor: number } | undefined {
+}): AttributableRefund | undefined {
   if (tp.type !== 'refund' || typeof tp.data.orderId !== 'string') return undefined;
-  return { refundKey: tp.id, orderKey: orderKeyOf(tp.source, tp.data.orderId), amountMinor: Number(tp.data.amountMinor ?? 0) };
+  return {
+    refundKey: tp.id,
+    orderKey: orderKeyOf(tp.source, tp.data.orderId),
+    amountMinor: Number(tp.data.amountMinor ?? 0),
+    currency: String(tp.data.currency ?? ''),
+  };
+}
+
+/** A refund as attribution reads it: the order it names, its amount and currency (a refund in another currency than the credit is not applied). */
+export interface AttributableRefund {
+  refundKey: string;
+  orderKey: string;
+  amountMinor: number;
+  currency: string;
 }

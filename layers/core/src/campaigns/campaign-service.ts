@@ -2,7 +2,7 @@ import { ulid } from 'ulid';
 import { z } from 'zod';
 import { resolveCustomerId, type CustomerDeps } from '../customers/customer-service.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { listFlags } from '../flags/flag-service.js';
+import { canonicalSegment, listFlags } from '../flags/flag-service.js';
 import type { MiningStore } from '../store/mining-store.js';
 import { campaignResults, type CampaignResults } from './results.js';
 import { cursorCodecFromHasher } from '../http/cursor.js';
@@ -38,9 +38,15 @@ export function effectiveCampaignStatus(c: Pick<Campaign, 'status' | 'endsAt'>, 
 
 const publicCampaign = (c: Campaign, now: Date): Campaign => ({ ...c, status: effectiveCampaignStatus(c, now) });
 
+/**
+ * Creates a campaign. A segment is checked against the latest run's segments (and spelt as the run
+ * spells it), so a typo is a 422 now rather than an empty audience later; before any run, it is kept as given.
+ */
 export async function createCampaign(deps: CampaignDeps, body: CampaignCreate): Promise<{ campaign: Campaign }> {
   const at = deps.now().toISOString();
-  const campaign: Campaign = { ...body, id: ulid(), status: 'active', createdAt: at, updatedAt: at };
+  const runId = body.segment ? await deps.runs.latestRunId() : undefined;
+  const segment = body.segment && runId ? await canonicalSegment(deps, runId, body.segment, 'body.segment') : body.segment;
+  const campaign: Campaign = { ...body, ...(segment ? { segment } : {}), id: ulid(), status: 'active', createdAt: at, updatedAt: at };
   await deps.campaigns.putCampaign(campaign);
   return { campaign: publicCampaign(campaign, deps.now()) };
 }
@@ -99,12 +105,23 @@ export async function endCampaign(deps: CampaignDeps, campaignId: string, _chang
   return { campaign: publicCampaign(ended, now) };
 }
 
-/** The campaign, for an assignment: 404 when unknown, 409 when ended. */
+/**
+ * A campaign assigns customers and takes offers only while it runs: from its startsAt (so nobody
+ * is measured from before the campaign existed for them) until it ends. 409 otherwise.
+ */
+export function assertRunning(campaign: Campaign, now: Date): void {
+  if (effectiveCampaignStatus(campaign, now) !== 'active') {
+    throw new ConflictError(`Campaign '${campaign.id}' has ended: no customer is assigned or offered under it any more`);
+  }
+  if (windowStart(campaign.startsAt) > now.getTime()) {
+    throw new ConflictError(`Campaign '${campaign.id}' starts on ${campaign.startsAt}: nobody is assigned or offered under it before`);
+  }
+}
+
+/** The campaign, for an assignment: 404 when unknown, 409 when not running. */
 async function activeCampaign(deps: CampaignDeps, campaignId: string): Promise<Campaign> {
   const campaign = await findCampaign(deps, campaignId);
-  if (effectiveCampaignStatus(campaign, deps.now()) !== 'active') {
-    throw new ConflictError(`Campaign '${campaignId}' has ended: no customer is assigned to it any more`);
-  }
+  assertRunning(campaign, deps.now());
   return campaign;
 }
 
@@ -229,7 +246,7 @@ export async function assignFromFlags(
     }).catch((error: unknown) => {
       // The campaign's segment is not one of the latest run's: say so about the campaign.
       if (error instanceof ValidationError && error.issues?.some((i) => i.path === 'query.segment')) {
-        throw new ValidationError(error.message, [{ path: 'campaign.segment', message: error.issues[0]!.message }]);
+        throw new ValidationError("The campaign's segment is not one of the latest run's", [{ path: 'campaign.segment', message: error.issues[0]!.message }]);
       }
       throw error;
     });

@@ -23,8 +23,13 @@ export interface ResultRow extends GroupComparison {
 }
 
 export interface CampaignResults extends ResultRow {
-  /** The currency of the credited revenue; null when none was credited, 'mixed' when several were. */
+  /**
+   * The currency every revenue figure is in: the one most credits are in (null when none). Credits
+   * in other currencies count as conversions but not in the revenue; `otherCurrencies` has them.
+   */
   currency: string | null;
+  /** Revenue credited in other currencies than `currency`, per group (minor units of each): absent when none. */
+  otherCurrencies?: Record<string, { treatmentMinor: number; controlMinor: number }>;
   bySegment: Array<ResultRow & { segment: string | null }>;
   byValueTier: Array<ResultRow & { valueTier: string | null }>;
   /** Customers an offer reached on each channel, against the whole control group (which no channel reaches). */
@@ -49,12 +54,13 @@ interface Tally {
 
 const emptyTally = (): Tally => ({ customers: 0, contacted: 0, converted: 0, revenueMinor: 0 });
 
-function add(t: Tally, o: AssignmentOutcome): void {
+/** Adds one customer; revenue only in `currency` (minor units of different currencies do not add up). */
+function add(t: Tally, o: AssignmentOutcome, currency: string | null): void {
   const credits = Object.values(o.conversions);
   t.customers++;
   if (o.contactedAt) t.contacted++;
   if (credits.some(creditStands)) t.converted++;
-  t.revenueMinor += credits.reduce((sum, c) => sum + netRevenueOf(c), 0);
+  t.revenueMinor += credits.filter((c) => c.currency === currency).reduce((sum, c) => sum + netRevenueOf(c), 0);
 }
 
 function row(treatment: Tally, control: Tally): ResultRow {
@@ -66,12 +72,13 @@ function row(treatment: Tally, control: Tally): ResultRow {
 function split<K extends string | null>(
   outcomes: readonly AssignmentOutcome[],
   keyOf: (o: AssignmentOutcome) => K,
+  currency: string | null,
 ): Map<K, { treatment: Tally; control: Tally }> {
   const groups = new Map<K, { treatment: Tally; control: Tally }>();
   for (const o of outcomes) {
     const key = keyOf(o);
     const g = groups.get(key) ?? { treatment: emptyTally(), control: emptyTally() };
-    add(g[o.group], o);
+    add(g[o.group], o, currency);
     groups.set(key, g);
   }
   return groups;
@@ -79,22 +86,45 @@ function split<K extends string | null>(
 
 const byKey = <K extends string | null>(a: K, b: K) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b));
 
+/** The currency most credits are in (ties: alphabetical); null without credits. */
+function mainCurrency(outcomes: readonly AssignmentOutcome[]): string | null {
+  const counts = new Map<string, number>();
+  for (const o of outcomes) for (const c of Object.values(o.conversions)) counts.set(c.currency, (counts.get(c.currency) ?? 0) + 1);
+  return [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))[0]?.[0] ?? null;
+}
+
+function otherCurrencies(outcomes: readonly AssignmentOutcome[], currency: string | null): CampaignResults['otherCurrencies'] {
+  const other: NonNullable<CampaignResults['otherCurrencies']> = {};
+  for (const o of outcomes) {
+    for (const c of Object.values(o.conversions)) {
+      if (c.currency === currency) continue;
+      const entry = other[c.currency] ?? { treatmentMinor: 0, controlMinor: 0 };
+      other[c.currency] = entry;
+      if (o.group === 'treatment') entry.treatmentMinor += netRevenueOf(c);
+      else entry.controlMinor += netRevenueOf(c);
+    }
+  }
+  return Object.keys(other).length ? other : undefined;
+}
+
 export function campaignResults(outcomes: readonly AssignmentOutcome[]): CampaignResults {
-  const all = split(outcomes, () => 'all').get('all') ?? { treatment: emptyTally(), control: emptyTally() };
-  const currencies = new Set(outcomes.flatMap((o) => Object.values(o.conversions).map((c) => c.currency)));
+  const currency = mainCurrency(outcomes);
+  const all = split(outcomes, () => 'all', currency).get('all') ?? { treatment: emptyTally(), control: emptyTally() };
+  const others = otherCurrencies(outcomes, currency);
   const rows = <K extends string | null, F extends string>(field: F, keyOf: (o: AssignmentOutcome) => K) =>
-    [...split(outcomes, keyOf)]
+    [...split(outcomes, keyOf, currency)]
       .sort(([a], [b]) => byKey(a, b))
       .map(([key, g]) => ({ [field]: key, ...row(g.treatment, g.control) }) as ResultRow & Record<F, K>);
   const channels = [...new Set(outcomes.flatMap((o) => (o.group === 'treatment' ? (o.channels ?? []) : [])))].sort();
   return {
     ...row(all.treatment, all.control),
-    currency: currencies.size === 0 ? null : currencies.size === 1 ? [...currencies][0]! : 'mixed',
+    currency,
+    ...(others ? { otherCurrencies: others } : {}),
     bySegment: rows('segment', (o) => o.segment ?? null),
     byValueTier: rows('valueTier', (o) => o.valueTier ?? null),
     byChannel: channels.map((channel) => {
       const reached = emptyTally();
-      for (const o of outcomes) if (o.group === 'treatment' && o.channels?.includes(channel)) add(reached, o);
+      for (const o of outcomes) if (o.group === 'treatment' && o.channels?.includes(channel)) add(reached, o, currency);
       return { channel, ...row(reached, all.control) };
     }),
     measurement: MEASUREMENT,

@@ -29,6 +29,12 @@ export const CAMPAIGN_LIMITS = {
 } as const;
 const C = CAMPAIGN_LIMITS;
 
+/** Campaign dates lie within 2000-2100: anything else is a typo (a year 0001 or 9999). */
+const CampaignDate = IsoDate.refine((d) => {
+  const year = new Date(windowStart(d)).getUTCFullYear();
+  return year >= 2000 && year <= 2100;
+}, 'must be a date between 2000 and 2100');
+
 const campaignFields = {
   name: BoundedId.meta({ description: `1-${OFFER_LIMITS.MAX_ID_LENGTH} characters` }),
   flagType: z.enum(FLAG_TYPES).optional().meta({ description: 'The mining flag the campaign acts on' }),
@@ -53,8 +59,8 @@ const campaignFields = {
     .max(C.MAX_ATTRIBUTION_DAYS)
     .default(C.DEFAULT_ATTRIBUTION_DAYS)
     .meta({ description: 'Days after a contact during which a conversion counts for the campaign' }),
-  startsAt: IsoDate,
-  endsAt: IsoDate.optional(),
+  startsAt: CampaignDate,
+  endsAt: CampaignDate.optional(),
 };
 
 export const CampaignCreate = z
@@ -186,7 +192,11 @@ const ResultRow = z.object({
 export const CampaignResultsSchema = ResultRow.extend({
   campaign: Campaign,
   asOf: z.string(),
-  currency: z.string().nullable(),
+  currency: z.string().nullable().meta({ description: 'The currency of every revenue figure: the one most credited purchases are in' }),
+  otherCurrencies: z
+    .record(z.string(), z.object({ treatmentMinor: z.number().int(), controlMinor: z.number().int() }))
+    .optional()
+    .meta({ description: 'Revenue credited in other currencies, per group; not in revenueMinor or incrementalRevenueMinor' }),
   bySegment: z.array(ResultRow.extend({ segment: z.string().nullable() })),
   byValueTier: z.array(ResultRow.extend({ valueTier: z.string().nullable() })),
   byChannel: z.array(ResultRow.extend({ channel: z.string() })),

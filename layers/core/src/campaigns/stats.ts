@@ -50,7 +50,7 @@ export interface Uplift {
   relative: number | null;
   /** Newcombe hybrid score interval for `absolute`, at the requested confidence (0.95 by default). */
   ci95: [number, number] | null;
-  /** Katz log-risk-ratio interval for `relative`; null when `relative` is, or no one in the treated group converted. */
+  /** Katz log-risk-ratio interval for `relative`; null when `relative` is, when no one in the treated group converted, or when everyone in both did. */
   relativeCi95: [number, number] | null;
   /** Two-sided pooled z-test; 1 when both groups agree exactly on all-or-none; null when a group is empty. */
   pValue: number | null;
@@ -192,9 +192,10 @@ export function compareGroups(groups: { treatment: GroupCounts; control: GroupCo
   const { z, pValue } = pooledZTest(t.converted, t.customers, c.converted, c.customers);
   const relative = pc > 0 ? pt / pc - 1 : null;
   let relativeCi: [number, number] | null = null;
-  if (relative !== null && t.converted > 0) {
+  const se = t.converted > 0 && c.converted > 0 ? sqrt(1 / t.converted - 1 / t.customers + 1 / c.converted - 1 / c.customers) : 0;
+  // se 0: everyone in both groups bought, and Katz's interval would collapse to a point it cannot claim.
+  if (relative !== null && t.converted > 0 && se > 0) {
     const zc = normalQuantile(1 - (1 - confidence) / 2);
-    const se = sqrt(1 / t.converted - 1 / t.customers + 1 / c.converted - 1 / c.customers);
     const logRr = log(pt / pc);
     relativeCi = [exp(logRr - zc * se) - 1, exp(logRr + zc * se) - 1];
   }

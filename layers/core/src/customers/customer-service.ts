@@ -189,7 +189,7 @@ export async function eraseCustomer(deps: CustomerDeps, customerId: string): Pro
       if (found.length) itemsDeleted += await deps.store.eraseOfferRecords(found);
       // A campaign keeps the erased customer's outcome as an anonymous count (no id, no order).
       const assignments = items.filter((i) => parseAssignmentSk(String(i.sk)) !== undefined);
-      if (assignments.length) await deps.store.anonymizeAssignments(assignments);
+      if (assignments.length) await deps.store.anonymizeAssignments(items);
       // The event markers of its touchpoints hold the customer id next to a provider's event or
       // order id: they go too (derived from the touchpoints, no extra read).
       // Source and event id come from the sort key itself (TP#<at>#<source>#<id>), so even an

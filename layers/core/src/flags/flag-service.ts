@@ -113,13 +113,18 @@ async function latestRun(deps: FlagDeps): Promise<string> {
  * The run's own spelling of a segment name, matched without regard to case ("champions" finds
  * "Champions"); an unknown name is a 422 that lists the run's segments, not an empty page.
  */
-async function canonicalSegment(deps: FlagDeps, runId: string, asked: string): Promise<string> {
+export async function canonicalSegment(
+  deps: Pick<FlagDeps, 'runs'>,
+  runId: string,
+  asked: string,
+  path = 'query.segment',
+): Promise<string> {
   const run = await deps.runs.getRun(runId, false);
   const names = ((run?.summary?.segments as { name?: unknown }[] | undefined) ?? []).map((s) => String(s.name ?? ''));
   const found = names.find((name) => name.toLowerCase() === asked.trim().toLowerCase());
   if (found === undefined) {
-    throw new ValidationError('Invalid query parameters', [
-      { path: 'query.segment', message: `unknown segment; the latest run's segments are ${names.join(', ') || 'none'}` },
+    throw new ValidationError(path.startsWith('query.') ? 'Invalid query parameters' : 'Invalid body', [
+      { path, message: `unknown segment; the latest run's segments are ${names.join(', ') || 'none'}` },
     ]);
   }
   return found;

@@ -34,7 +34,8 @@ const Counts = {
   rate: z.number().nullable().meta({ description: 'responded / offers to date; null without offers' }),
 };
 const Smoothed = z.object({ rate: z.number(), lower: z.number(), upper: z.number() }).meta({
-  description: 'Beta posterior mean and 95% credible interval, shrunk toward the overall rate by 20 pseudo-offers',
+  description:
+    'Beta posterior mean and 95% credible interval, shrunk toward the overall rate ((responses + 1) / (offers + 2)) by 20 pseudo-offers',
 });
 
 export const ResponseRates = z
@@ -63,7 +64,7 @@ const METHOD =
   'Response rate to date: responses (converted by a purchase attributed at ingest, or accepted) per offer registered; offers ' +
   'still inside their attribution window count as not yet answered (pending says how many), so a young campaign reads low ' +
   'rather than high. Each group is smoothed toward the overall rate ' +
-  "(Beta prior of 20 pseudo-offers at the overall rate); flagType, segment and valueTier are the offer's targeting at registration. " +
+  "(a Beta prior of 20 pseudo-offers at (responses + 1) / (offers + 2) over all offers: the overall rate kept off 0 and 1); flagType, segment and valueTier are the offer's targeting at registration. " +
   'A response rate includes customers who would have bought anyway: for the effect of acting, see a campaign with a control group.';
 
 export async function responseRates(deps: FlagDeps, by: readonly Dimension[]): Promise<ResponseRates> {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { z } from 'zod';
 import { DEFAULT_ATTRIBUTION_DAYS, offerWindow } from '../campaigns/attribution.js';
-import { campaignAssignmentFact } from '../campaigns/campaign-service.js';
+import { assertRunning, campaignAssignmentFact } from '../campaigns/campaign-service.js';
 import type { Assignment, Campaign } from '../campaigns/schema.js';
 import { toCustomer360 } from '../customers/customer-360.js';
 import { resolveCustomerId, type CustomerDeps } from '../customers/customer-service.js';
@@ -18,6 +18,7 @@ import { anonymousFacts, factsFromCustomer360, type CustomerFacts, type FactsExt
 import {
   BoundedId,
   BoundedText,
+  isCampaignIdShaped,
   OFFER_STATUSES,
   windowEnd,
   type Evaluation,
@@ -233,9 +234,21 @@ export async function checkOffer(deps: OfferDeps, request: OfferRequest): Promis
   return evaluateOffer(request, ctx.facts, ctx.active, deps.rules, now);
 }
 
-/** The campaign an offer names (undefined without campaignId, or for an id no campaign has). */
+/**
+ * The campaign an offer names: undefined without campaignId or for a free-text label; a 422 for an
+ * id shaped like a campaign's that names none (a typo must not skip the campaign's holdout), and a
+ * 409 for a campaign not running (not started, or ended): nothing is registered under it then.
+ */
 async function offerCampaign(deps: OfferDeps, request: OfferRequest): Promise<Campaign | undefined> {
-  return request.campaignId ? deps.campaigns.getCampaign(request.campaignId) : undefined;
+  if (!request.campaignId || !isCampaignIdShaped(request.campaignId)) return undefined;
+  const campaign = await deps.campaigns.getCampaign(request.campaignId);
+  if (!campaign) {
+    throw new ValidationError('Unknown campaign', [
+      { path: 'body.campaignId', message: `no campaign has the id '${request.campaignId}' (GET /campaigns lists them)` },
+    ]);
+  }
+  assertRunning(campaign, deps.now());
+  return campaign;
 }
 
 /**

@@ -134,13 +134,23 @@ export type OfferOverride = z.infer<typeof OfferOverride>;
 
 const nonEmpty = BoundedId;
 
+/** Characters that print as nothing: a copied id carrying one must not read as another id. */
+const INVISIBLE = /[\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
+
 /**
- * Campaign ids are ULIDs, which are case-insensitive (Crockford base32): a lower-case spelling
- * names the same campaign. Other strings (an offer's free-text campaign label) stay as given.
+ * Campaign ids are ULIDs, read as Crockford base32 reads them: in any letter case, with O for 0
+ * and I or L for 1, and without invisible characters, so a mistyped or pasted spelling names the
+ * same campaign (and cannot slip past its holdout). Other strings (an offer's free-text campaign
+ * label) stay as given.
  */
 export function normalizeCampaignId(id: string): string {
-  return /^[0-9A-HJKMNP-TV-Z]{26}$/i.test(id) ? id.toUpperCase() : id;
+  const visible = id.replace(INVISIBLE, '');
+  if (!/^[0-9A-TV-Z]{26}$/i.test(visible)) return id;
+  return visible.toUpperCase().replace(/O/g, '0').replace(/[IL]/g, '1');
 }
+
+/** Whether a (normalized) campaign id has the shape of a campaign id: then it must name one. */
+export const isCampaignIdShaped = (id: string) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(id);
 
 const offerFields = {
   customerId: nonEmpty.optional(),

@@ -7,7 +7,13 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { CreditedPurchase } from '../campaigns/attribution.js';
+import {
+  assignmentsToCredit,
+  creditOf,
+  purchaseFromTouchpoint,
+  refundFromTouchpoint,
+  type CreditedPurchase,
+} from '../campaigns/attribution.js';
 import type { Assignment, AssignmentGroup, Campaign } from '../campaigns/schema.js';
 import {
   batchGetItems,
@@ -37,6 +43,7 @@ import {
   campaignsIndexSk,
   customerPk,
   MINING_SK,
+  parseTouchpointSk,
   PROFILE_SK,
 } from './keys.js';
 import { LIVE_PROFILE_CONDITION, toAssignment } from './offer-store.js';
@@ -252,35 +259,8 @@ export class CampaignStore {
    * attribution of the same order changes nothing (false). Assignments stored before credits existed
    * get their empty map first.
    */
-  async creditPurchase(customerId: string, campaignId: string, orderKey: string, credit: CreditedPurchase): Promise<boolean> {
-    const update = () =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: customerPk(customerId), sk: assignmentSk(campaignId) },
-          UpdateExpression: 'SET conversions.#order = :credit',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(conversions.#order)',
-          ExpressionAttributeNames: { '#order': orderKey },
-          ExpressionAttributeValues: { ':credit': credit },
-        }),
-      );
-    try {
-      await update();
-      return true;
-    } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      if (!isMissingMap(error)) throw error;
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: customerPk(customerId), sk: assignmentSk(campaignId) },
-          UpdateExpression: 'SET conversions = if_not_exists(conversions, :empty)',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':empty': {} },
-        }),
-      );
-      return this.creditPurchase(customerId, campaignId, orderKey, credit);
-    }
+  creditPurchase(customerId: string, campaignId: string, orderKey: string, credit: CreditedPurchase): Promise<boolean> {
+    return creditAssignment(this.doc, this.table, customerId, campaignId, orderKey, credit);
   }
 
   /** Applies one refund (keyed by its touchpoint) to a credited purchase, once; false when applied already. */
@@ -334,51 +314,125 @@ export class CampaignStore {
   }
 }
 
+/**
+ * Credits one purchase (keyed by its order) to an assignment, once: a redelivery or a second
+ * attribution of the same order changes nothing (false). Assignments stored before credits existed
+ * get their empty map first.
+ */
+async function creditAssignment(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  customerId: string,
+  campaignId: string,
+  orderKey: string,
+  credit: CreditedPurchase,
+): Promise<boolean> {
+  const key = { pk: customerPk(customerId), sk: assignmentSk(campaignId) };
+  try {
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        UpdateExpression: 'SET conversions.#order = :credit',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(conversions.#order)',
+        ExpressionAttributeNames: { '#order': orderKey },
+        ExpressionAttributeValues: { ':credit': credit },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalFailure(error)) return false;
+    if (!isMissingMap(error)) throw error;
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        UpdateExpression: 'SET conversions = if_not_exists(conversions, :empty)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':empty': {} },
+      }),
+    );
+    return creditAssignment(doc, table, customerId, campaignId, orderKey, credit);
+  }
+}
+
 /** DynamoDB's answer to a SET on a path inside a map attribute that does not exist. */
 const isMissingMap = (error: unknown) =>
   (error as { name?: string })?.name === 'ValidationException' &&
   /document path provided in the update expression is invalid/i.test(String((error as Error).message));
 
 /**
- * Erasure step (customers/customer-service.ts, before the partition is deleted): each assignment
- * leaves an anonymous copy under its campaign, so results keep their counts: the group, the
- * targeting, contact channels and the credited amounts with their dates reduced to the day; no
- * customer id, no order id. The copy's id is derived from the assignment, so a retried erasure
- * rewrites the same copy instead of counting the customer twice.
+ * Erasure step (customers/customer-service.ts, before the partition is deleted; `items` is the
+ * partition as read after the erasure fence): each assignment leaves an anonymous copy under its
+ * campaign, so results keep their counts: the group, the targeting, contact channels and the
+ * credited amounts with their dates reduced to the day; no customer id, no order id.
+ *
+ * The credits are worked out again from the partition's purchases and refunds (attribution.ts), not
+ * only taken from the assignment: a purchase stored just before the fence may not have been
+ * attributed yet when the erasure read the partition, and its answer must still count. The copy's
+ * id is derived from the assignment, so a retried erasure rewrites the same copy.
  */
 export async function anonymizeAssignments(doc: DynamoDBDocumentClient, table: string, items: Item[]): Promise<number> {
-  const copies = items.flatMap((item) => {
-    const a = storedAssignment(item);
-    if (!a) return [];
-    const id = createHash('sha256').update(`${a.campaignId}|${a.customerId}`).digest('hex').slice(0, 26);
-    const conversions = Object.values(a.conversions).map((c, i) => [`purchase-${i + 1}`, { ...c, at: c.at.slice(0, 10), refunds: {} }]);
+  const assignments = items.flatMap((item) => storedAssignment(item) ?? []);
+  if (!assignments.length) return 0;
+  const touchpoints = items.flatMap((item) => {
+    const key = parseTouchpointSk(String(item.sk));
+    if (!key) return [];
     return [
       {
-        PutRequest: {
-          Item: {
-            pk: campaignPk(a.campaignId),
-            sk: anonymousAssignmentSk(id),
-            gsi1pk: assignmentsIndexPk(a.campaignId),
-            gsi1sk: anonymousAssignmentsIndexSk(a.group, id),
-            group: a.group,
-            ...(a.segment ? { segment: a.segment } : {}),
-            ...(a.valueTier ? { valueTier: a.valueTier } : {}),
-            ...(a.contactedAt ? { contactedAt: a.contactedAt.slice(0, 10) } : {}),
-            ...(a.channels?.length ? { channels: new Set(a.channels) } : {}),
-            conversions: Object.fromEntries(conversions),
-          },
-        },
+        id: String(item.id),
+        source: key.source,
+        type: String(item.type),
+        occurredAt: String(item.occurredAt),
+        data: (item.data ?? {}) as Item,
       },
     ];
+  });
+  const purchases = touchpoints.flatMap((tp) => purchaseFromTouchpoint(tp) ?? []);
+  const refunds = touchpoints.flatMap((tp) => refundFromTouchpoint(tp) ?? []);
+  const campaigns = new Map<string, Campaign>();
+  for (const id of new Set(assignments.map((a) => a.campaignId))) {
+    const out = await doc.send(new GetCommand({ TableName: table, Key: { pk: campaignPk(id), sk: CAMPAIGN_SK } }));
+    if (out.Item) campaigns.set(id, withoutKeys<Campaign>(out.Item));
+  }
+  const copies = assignments.map((a) => {
+    const credits: Record<string, CreditedPurchase> = { ...a.conversions };
+    for (const purchase of purchases) {
+      for (const { revenueMinor } of assignmentsToCredit([a], purchase, (id) => campaigns.get(id))) {
+        const refunded = refunds
+          .filter((r) => r.orderKey === purchase.orderKey && r.currency === purchase.currency)
+          .reduce((sum, r) => sum + r.amountMinor, 0);
+        credits[purchase.orderKey] = { ...creditOf(purchase, revenueMinor), refundedMinor: refunded };
+      }
+    }
+    const id = createHash('sha256').update(`${a.campaignId}|${a.customerId}`).digest('hex').slice(0, 26);
+    const conversions = Object.values(credits).map((c, i) => [`purchase-${i + 1}`, { ...c, at: c.at.slice(0, 10), refunds: {} }]);
+    return {
+      PutRequest: {
+        Item: {
+          pk: campaignPk(a.campaignId),
+          sk: anonymousAssignmentSk(id),
+          gsi1pk: assignmentsIndexPk(a.campaignId),
+          gsi1sk: anonymousAssignmentsIndexSk(a.group, id),
+          group: a.group,
+          ...(a.segment ? { segment: a.segment } : {}),
+          ...(a.valueTier ? { valueTier: a.valueTier } : {}),
+          ...(a.contactedAt ? { contactedAt: a.contactedAt.slice(0, 10) } : {}),
+          ...(a.channels?.length ? { channels: new Set(a.channels) } : {}),
+          conversions: Object.fromEntries(conversions),
+        },
+      },
+    };
   });
   await batchWrite(doc, table, copies);
   return copies.length;
 }
 
 /**
- * Merge step (identity/merge.ts): the merged-away customer's assignments move to the survivor,
- * except to campaigns the survivor is assigned to already (the survivor's group stands: a customer
- * is in one group of a campaign). Idempotent, like the rest of a merge's tail.
+ * Merge step (identity/merge.ts): the merged-away customer's assignments move to the survivor.
+ * Where the survivor is assigned to the campaign already, the survivor's group stands (a customer
+ * is in one group of a campaign) and the merged-away assignment's credited purchases and contact
+ * join it: they are the same person's answers. Idempotent, like the rest of a merge's tail.
  */
 export async function moveAssignments(doc: DynamoDBDocumentClient, table: string, fromId: string, toId: string): Promise<number> {
   const items = await queryPartition(doc, table, customerPk(fromId), ASSIGNMENT_SK_PREFIX, { consistent: true });
@@ -402,6 +456,20 @@ export async function moveAssignments(doc: DynamoDBDocumentClient, table: string
       moved++;
     } catch (error) {
       if (!isConditionalFailure(error)) throw error;
+      for (const [orderKey, credit] of Object.entries(a.conversions)) {
+        await creditAssignment(doc, table, toId, a.campaignId, orderKey, credit);
+      }
+      if (a.contactedAt) {
+        await doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { pk: customerPk(toId), sk: assignmentSk(a.campaignId) },
+            UpdateExpression: `SET contactedAt = if_not_exists(contactedAt, :at)${a.channels?.length ? ' ADD channels :channels' : ''}`,
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':at': a.contactedAt, ...(a.channels?.length ? { ':channels': new Set(a.channels) } : {}) },
+          }),
+        );
+      }
     }
   }
   await batchWrite(
