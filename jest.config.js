@@ -15,6 +15,9 @@ const shared = {
 };
 
 export default {
+  // After 'default' (see the file): keeps the local runtime's expected invoke errors in
+  // .cache/test-logs/ and names that file when a test fails.
+  reporters: ['default', '<rootDir>/test/helpers/runtime-log-reporter.mjs'],
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

@@ -66,8 +66,17 @@ function fromValues(values: ReturnType<typeof parseStartArgsRaw>['values']): Sta
   return { demo: !values['no-demo'], persistDir: values.persist, port, schedule: values.schedule ?? false, help: values.help ?? false };
 }
 
-/** The text printed once the stack is up. */
-export function banner(stack: Stack, args: StartArgs): string {
+/**
+ * The customer the banner suggests looking up: the demo always creates her (README_PEOPLE in
+ * local/demo/population.ts, which start must not import: it works without local/demo/).
+ */
+export const DEMO_EXAMPLE_EMAIL = 'ann@example.com';
+
+/**
+ * The text printed once the stack is up. `demoWillRun`: the demo is about to fill the base
+ * (not --no-demo, and local/demo/ is there); only then does a customer lookup find anyone.
+ */
+export function banner(stack: Stack, args: StartArgs, demoWillRun = args.demo && demoPresent()): string {
   const url = stack.baseUrl;
   const overridden = new Set(stack.overriddenSecrets);
   const webhookVars = Object.values(ENV.webhookSecret);
@@ -96,7 +105,13 @@ export function banner(stack: Stack, args: StartArgs): string {
     '',
     '  Try:',
     `    curl ${url}/health`,
-    `    curl -H "x-api-key: ${key}" "${url}/customers?email=ann@example.com"`,
+    ...(demoWillRun
+      ? [`    curl -H "x-api-key: ${key}" "${url}/customers?email=${DEMO_EXAMPLE_EMAIL}"   (once the demo has sent her)`]
+      : [
+          args.demo
+            ? '    The customer base is empty: there is no demo in this checkout (local/demo/index.ts is missing).'
+            : '    The customer base is empty (--no-demo): send a webhook to add customers (README, "The API").',
+        ]),
     '',
     '  Ctrl-C stops everything.',
     '',
@@ -105,9 +120,11 @@ export function banner(stack: Stack, args: StartArgs): string {
 
 type RunDemo = (args: { baseUrl: string; env: Record<string, string> }) => Promise<unknown>;
 
+const demoPresent = () => existsSync(join(REPO_ROOT, 'local', 'demo', 'index.ts'));
+
 /** local/demo/ belongs to the demo; start works without it. */
 async function loadDemo(): Promise<RunDemo | undefined> {
-  if (!existsSync(join(REPO_ROOT, 'local', 'demo', 'index.ts'))) return undefined;
+  if (!demoPresent()) return undefined;
   const specifier = './demo/index.js'; // a variable, so the type check does not require the file
   const module = (await import(specifier)) as { runDemo?: unknown };
   if (typeof module.runDemo !== 'function') throw new Error('local/demo/index.ts does not export runDemo');

@@ -514,6 +514,120 @@ const HOUR_WEIGHTS = [0.3, 0.15, 0.1, 0.1, 0.1, 0.2, 0.5, 1, 1.5, 2, 2.2, 2.4, 3
 
 const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString();
 
+/** A fixed, named person of the demo, whom the README, the banner and the tests refer to. */
+export interface ReadmePerson {
+  email: string;
+  firstName: string;
+  lastName: string;
+  latentType: LatentType;
+  description: string;
+}
+
+/**
+ * The people the README's examples name. Every population has them, whatever its size: each
+ * takes the place of a generated customer of the same type (so counts per type stay as they
+ * are), keeps that customer's key, phone, address and provider ids, and gets a history from the
+ * same Timeline code as everyone else. Only the random stream differs: the first stream
+ * `readme:<email>:<n>` whose history fits the description (NAMED_FITS) is used, so they are as
+ * deterministic as the rest for a seed and asOf.
+ */
+export const README_PEOPLE: readonly ReadmePerson[] = [
+  {
+    email: 'ann@example.com',
+    firstName: 'Ann',
+    lastName: 'Example',
+    latentType: 'loyal_big_spender',
+    description: 'a loyal big spender: buys all through the last two years, email consent granted, no recent complaint',
+  },
+  {
+    email: 'ben@example.com',
+    firstName: 'Ben',
+    lastName: 'Example',
+    latentType: 'lapsing',
+    description: 'a lapsing customer: used to buy regularly, silent for months (a churn risk)',
+  },
+  {
+    email: 'cara@example.com',
+    firstName: 'Cara',
+    lastName: 'Example',
+    latentType: 'complainer',
+    description: 'a complainer, with a complaint ticket opened in the last few days',
+  },
+  {
+    email: 'dan@example.com',
+    firstName: 'Dan',
+    lastName: 'Example',
+    latentType: 'new',
+    description: 'a new customer, with one purchase a couple of weeks ago',
+  },
+];
+
+/**
+ * What a named person's history must show, read from the informative events only (never the
+ * low-signal ones), so that `volume` cannot change which stream is picked.
+ */
+const NAMED_FITS: Record<string, (events: DemoEvent[], end: number) => boolean> = {
+  'ann@example.com': (events, end) => {
+    const bought = purchaseDays(events, end);
+    return (
+      bought.length >= 8 &&
+      Math.max(...bought) > 540 &&
+      bought.some((d) => d > 365 && d <= 540) &&
+      Math.min(...bought) <= 45 &&
+      emailConsentAtEnd(events) &&
+      !complaintDays(events, end).some((d) => d <= 30)
+    );
+  },
+  'ben@example.com': (events, end) => {
+    const bought = purchaseDays(events, end);
+    // Regular: five purchases or more over more than 200 days; lapsed: none in the last 120 days.
+    const [first, last] = [Math.max(...bought), Math.min(...bought)];
+    return bought.length >= 5 && first - last > 200 && last >= 120 && last <= 300;
+  },
+  'cara@example.com': (events, end) => complaintDays(events, end).some((d) => d <= 5),
+  'dan@example.com': (events, end) => {
+    const bought = purchaseDays(events, end);
+    return bought.length === 1 && bought[0]! >= 10 && bought[0]! <= 21;
+  },
+};
+/** Enough for every description: the rarest (Cara's recent complaint) fits about one stream in 50. */
+const MAX_NAMED_ATTEMPTS = 5000;
+
+/** Days before `end` of each purchase, oldest first. */
+function purchaseDays(events: DemoEvent[], end: number): number[] {
+  return events.filter((e) => e.touchpoint.type === 'purchase').map((e) => (end - Date.parse(e.touchpoint.occurredAt)) / DAY);
+}
+function complaintDays(events: DemoEvent[], end: number): number[] {
+  return events.flatMap(({ touchpoint: tp }) =>
+    tp.type === 'ticket_opened' && tp.data.complaint ? [(end - Date.parse(tp.occurredAt)) / DAY] : [],
+  );
+}
+function emailConsentAtEnd(events: DemoEvent[]): boolean {
+  let granted = false;
+  for (const { touchpoint: tp } of events) if (tp.type === 'consent_changed' && tp.data.channel === 'email') granted = tp.data.granted;
+  return granted;
+}
+
+/**
+ * Which customer slot each named person takes: the first one of their type. A population too
+ * small to hold every type (under 5 customers) gives the remaining people the first free slots,
+ * and as many people as it has customers.
+ */
+function namedSlots(types: LatentType[]): Map<number, ReadmePerson> {
+  const slots = new Map<number, ReadmePerson>();
+  const left: ReadmePerson[] = [];
+  for (const person of README_PEOPLE) {
+    const i = types.findIndex((t, k) => t === person.latentType && !slots.has(k));
+    if (i >= 0) slots.set(i, person);
+    else left.push(person);
+  }
+  for (const person of left) {
+    const i = types.findIndex((_, k) => !slots.has(k));
+    if (i >= 0) slots.set(i, person);
+  }
+  return slots;
+}
+
 export function generatePopulation(options: PopulationOptions): Population {
   const { seed, asOf } = options;
   const count = options.customers ?? DEFAULT_CUSTOMERS;
@@ -533,7 +647,9 @@ export function generatePopulation(options: PopulationOptions): Population {
   // tickets, subscriptions) on asOf too, since the history is regenerated for each asOf.
   const customerIds = new UniqueIds(new Rng(seed, 'customer-ids'));
   const ids = new UniqueIds(new Rng(seed, `activity-ids:${end}`));
-  const usedEmails = new Set<string>();
+  // Reserved, so that no generated customer can get a named person's email.
+  const usedEmails = new Set<string>(README_PEOPLE.map((p) => p.email));
+  const named = namedSlots(types);
 
   const customers: DemoCustomer[] = [];
   for (let i = 0; i < count; i++) {
@@ -559,11 +675,36 @@ export function generatePopulation(options: PopulationOptions): Population {
       ids: { shopify: customerIds.shopifyCustomer(), stripe: customerIds.stripe('cus_', 14), zendesk: customerIds.zendeskUser() },
       events: [],
     };
-    const lowSignal = { rng: new Rng(seed, `customer:${i}:low-signal`), keep };
-    new Timeline(new Rng(seed, `customer:${i}`), customer, PROFILES[type], end, campaigns, ids, lowSignal).build();
+    const person = named.get(i);
+    if (person) {
+      // The draws above are kept (they feed the next customers' names, emails and phones).
+      Object.assign(customer, {
+        latentType: person.latentType,
+        firstName: person.firstName,
+        lastName: person.lastName,
+        email: person.email,
+      });
+      buildNamed(customer);
+    } else {
+      const lowSignal = { rng: new Rng(seed, `customer:${i}:low-signal`), keep };
+      new Timeline(new Rng(seed, `customer:${i}`), customer, PROFILES[type], end, campaigns, ids, lowSignal).build();
+    }
     customers.push(customer);
   }
   return { seed, asOf: new Date(end), catalog: CATALOG, campaigns, customers };
+
+  /** A named person's history: the first of their streams whose history fits their description. */
+  function buildNamed(customer: DemoCustomer): void {
+    const fits = NAMED_FITS[customer.email]!;
+    for (let attempt = 0; attempt < MAX_NAMED_ATTEMPTS; attempt++) {
+      // Named after the person, not the slot: the search does not move when the slot does.
+      const stream = `readme:${customer.email}:${attempt}`;
+      const lowSignal = { rng: new Rng(seed, `${stream}:low-signal`), keep };
+      new Timeline(new Rng(seed, stream), customer, PROFILES[customer.latentType], end, campaigns, ids, lowSignal).build();
+      if (fits(customer.events, end)) return;
+    }
+    throw new Error(`no history in ${MAX_NAMED_ATTEMPTS} tries fits ${customer.email}: the type profiles and NAMED_FITS disagree`);
+  }
 }
 
 /** Every event of the population, oldest first (ties keep customer order). */

@@ -12,7 +12,8 @@
  * the test stack has (see test/docs/).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 
 export const SHELL_LANGUAGES = ['bash', 'sh'] as const;
@@ -138,6 +139,32 @@ export interface DoctestOptions {
   root?: string;
   /** Per block (default 60 s). */
   timeoutMs?: number;
+  /**
+   * Blocks share their shell variables in order, as in the one terminal a reader pastes a manual's
+   * blocks into (`ID=...` in one block, `$ID` in a later one). Default: each block on its own.
+   */
+  session?: boolean;
+  /** Runs before the file's first block (e.g. loading the data the document's examples name). */
+  before?: () => Promise<void>;
+}
+
+/**
+ * A block wrapped so that it starts with the variables and functions earlier blocks defined and
+ * leaves its own for the next: the names bash defines by itself are noted first, then the saved
+ * state is read, the block runs, and every other variable and function is written back with
+ * `declare -p` / `declare -f` (re-readable as is).
+ */
+export function inSession(code: string, stateFile: string): string {
+  const q = `'${stateFile.replace(/'/g, `'\\''`)}'`;
+  return [
+    'declare -A __doc_seen; for __doc_v in $(compgen -v) $(compgen -A function); do __doc_seen[$__doc_v]=1; done',
+    `if [ -f ${q} ]; then source ${q}; fi`,
+    code,
+    `: > ${q}.next`,
+    `for __doc_v in $(compgen -v); do [[ -n "\${__doc_seen[$__doc_v]:-}" || $__doc_v == __doc_* ]] || declare -p "$__doc_v" >> ${q}.next; done`,
+    `for __doc_v in $(compgen -A function); do [[ -n "\${__doc_seen[$__doc_v]:-}" ]] || declare -f "$__doc_v" >> ${q}.next; done`,
+    `mv ${q}.next ${q}`,
+  ].join('\n');
 }
 
 /**
@@ -163,12 +190,15 @@ export function describeDoc(file: string, options: DoctestOptions): void {
       expect(skipped.filter((b) => b.skip === NO_REASON).map((b) => `line ${b.line}`)).toEqual([]);
     });
 
+    const stateFile = join(mkdtempSync(join(tmpdir(), 'patron-doctest-')), 'session.sh');
+    if (options.before) beforeAll(options.before, 15 * 60_000);
+
     it.each(runnable.map((b) => [title(b), b] as const))(
       '%s',
       async (_title, block) => {
         const ran = substitute(block.code, options.substitutions());
         const env = { ...process.env, PATH: [join(root, 'node_modules/.bin'), process.env.PATH].join(delimiter) };
-        const result = await runShell(ran, { cwd: root, env, timeoutMs });
+        const result = await runShell(options.session ? inSession(ran, stateFile) : ran, { cwd: root, env, timeoutMs });
         if (result.code !== 0) throw new Error(failureMessage(file, block, ran, result));
       },
       timeoutMs + 5_000,

@@ -315,3 +315,58 @@ describe('what the outside probe found', () => {
     expect((await offerOf(second)).offer).toMatchObject({ status: 'converted', conversion: { revenueMinor: 600, refundedMinor: 400 } });
   });
 });
+
+describe('what the second probe found', () => {
+  it('takes only a real campaign as campaignId (free text is campaignLabel), and refuses an email that names someone else', async () => {
+    const { id } = await newCustomer('attr-label');
+    const other = await newCustomer('attr-label-other');
+    for (const campaignId of ['tea-winter', '01M8N-ZGQPV78K1RJTK9F8A63MW', '01М8NZGQPV78K1RJTK9F8A63МW']) {
+      const res = await post('/offers', coffeeOffer(id, { campaignId }));
+      expect(res.status).toBe(422);
+      expect((await res.json()).issues[0].path).toBe('body.campaignId');
+    }
+    expect((await post('/offers', coffeeOffer(id, { campaignLabel: 'tea-winter' }))).status).toBe(201);
+    const mismatch = await post('/offers/check', coffeeOffer(id, { email: other.email }));
+    expect(mismatch.status).toBe(422);
+    expect((await mismatch.json()).issues[0].path).toBe('body.email');
+    expect((await post('/offers/check', coffeeOffer(id, { email: (await newCustomerEmail(id))! }))).status).toBe(200);
+    const campaign = await newCampaign();
+    const assign = await post(`/campaigns/${campaign.id}/assignments`, { customerId: id, email: other.email });
+    expect(assign.status).toBe(422);
+  });
+
+  it('bounds offer dates and refuses an offer that expired before it is proposed', async () => {
+    const { id } = await newCustomer('attr-dates');
+    for (const [field, value] of [
+      ['validFrom', '9999-12-31'],
+      ['validFrom', '0001-01-01'],
+      ['validUntil', '2020-01-01'],
+    ] as const) {
+      const res = await post('/offers', coffeeOffer(id, { [field]: value }));
+      expect(res.status).toBe(422);
+      expect((await res.json()).issues[0].path).toBe(`body.${field}`);
+    }
+  });
+
+  it('credits the survivor’s campaign with a merged-away customer’s purchase after the assignment, so a later erasure changes nothing', async () => {
+    const campaign = await newCampaign({ holdoutPercent: 0 });
+    const email = uniqueEmail('attr-merge-late');
+    const phone = `+4917${Math.floor(1e7 + Math.random() * 8e7)}`;
+    const survivor = (await deliver('generic', purchase({ email }, 1_000, daysAgo(60)))).body.customerId as string;
+    expect((await deliver('generic', purchase({ phone }, 500, daysAgo(50)))).status).toBe(201);
+    expect((await post(`/campaigns/${campaign.id}/assignments`, { customerId: survivor })).status).toBe(200);
+    expect((await deliver('generic', purchase({ phone }, 3_000, new Date().toISOString()))).status).toBe(201);
+    expect((await results(campaign.id)).treatment).toMatchObject({ customers: 1, converted: 0 });
+    const linking = await deliver('generic', genericTouchpoint('profile_updated', { email, phone }, {}));
+    expect(linking.body.merged).toHaveLength(1);
+    const merged = (await results(campaign.id)).treatment;
+    expect(merged).toMatchObject({ customers: 1, converted: 1, revenueMinor: 3_000 });
+    expect((await api(`/customers/${survivor}`, { method: 'DELETE' })).status).toBe(200);
+    expect((await results(campaign.id)).treatment).toEqual(merged);
+  });
+});
+
+/** An email the customer holds (read back from its 360). */
+async function newCustomerEmail(customerId: string): Promise<string | undefined> {
+  return ((await (await api(`/customers/${customerId}`)).json()) as { identifiers: { emails: string[] } }).identifiers.emails[0];
+}

@@ -1,5 +1,8 @@
 /** The doc-test harness itself (test/helpers/doctest.ts): extraction, skips, substitution, running. */
-import { blockTitle, extractShellBlocks, failureMessage, runShell, substitute } from '../../helpers/doctest.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { blockTitle, extractShellBlocks, failureMessage, inSession, runShell, substitute } from '../../helpers/doctest.js';
 
 const MD = [
   '# Title', //                                   1
@@ -91,5 +94,22 @@ describe('runShell', () => {
     const message = failureMessage('docs/x.md', block, block.code, result);
     expect(message).toMatch(/^docs\/x\.md:42: the ```bash block exited 3\n/);
     expect(message).toContain('--- output ---\noops');
+  });
+});
+
+describe('inSession', () => {
+  it('carries the variables one block sets into the next, as one terminal would, and keeps them apart per state file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'doctest-session-'));
+    const state = join(dir, "it's state.sh");
+    const run = (code: string, file = state) => runShell(inSession(code, file), { cwd: dir });
+    expect((await run('ID=abc; N=3; LIST=(x "y z")\nshout() { echo "$1!"; }')).code).toBe(0);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a template
+    expect((await run('echo "$ID $N ${LIST[1]}"; ID=def; shout hi')).output).toBe('abc 3 y z\nhi!\n');
+    expect((await run('echo "$ID"')).output).toBe('def\n');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a template
+    expect((await run('echo "[${ID:-}]"', join(dir, 'other.sh'))).output).toBe('[]\n');
+    // A failing block leaves the state as it was.
+    expect((await run('ID=ghi; false')).code).not.toBe(0);
+    expect((await run('echo "$ID"')).output).toBe('def\n');
   });
 });

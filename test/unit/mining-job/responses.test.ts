@@ -13,9 +13,11 @@ const offer = (
   status: string,
   attributionEndsAt: string,
   targeting: Record<string, string> = { flagType: 'churn-risk', segment: 'A' },
+  kind = 'message',
 ) => ({
   pk: customerPk('c1'),
   sk: offerSk(id),
+  kind,
   status,
   channel: 'email',
   attributionEndsAt,
@@ -41,6 +43,7 @@ describe('response counts of a shard', () => {
       offer('o5', 'active', '2026-07-01T00:00:00Z'), // still open: pending
       offer('o6', 'withdrawn', '2026-05-01T00:00:00Z'),
       offer('o7', 'active', '2026-05-01T00:00:00Z', {}), // no targeting: flagType null
+      offer('o8', 'active', '2026-05-01T00:00:00Z', undefined, 'fee'), // a fee is never a response
     ])
       countResponses(r, item, asOf);
     const cells = offerCells(r);

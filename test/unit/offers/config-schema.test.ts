@@ -91,7 +91,7 @@ describe('OfferRequest', () => {
     productFamily: 'mortgage',
     terms: { amount: 250000, currency: 'EUR', rate: 3.1, termMonths: 360 },
     channel: 'phone',
-    campaignId: 'spring',
+    campaignLabel: 'spring',
     team: 'branch-berlin',
     validFrom: '2026-11-23',
     validUntil: '2026-12-31',

@@ -57,7 +57,7 @@ export function offer(over: Partial<OfferRequest> = {}): OfferRequest {
     productFamily: 'mortgage',
     terms: { amount: 250_000, currency: 'EUR', rate: 3.1, termMonths: 360 },
     channel: 'email',
-    campaignId: 'spring',
+    campaignLabel: 'spring',
     team: 'branch-berlin',
     ...over,
   };

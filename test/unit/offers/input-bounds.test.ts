@@ -14,13 +14,21 @@ const paths = (
 const big = (n: number) => 'x'.repeat(n);
 
 describe('offer input bounds', () => {
-  it.each(['customerId', 'productId', 'productFamily', 'campaignId', 'team', 'exclusionGroup', 'tier'])(
+  it.each(['customerId', 'productId', 'productFamily', 'campaignLabel', 'team', 'exclusionGroup', 'tier'])(
     'refuses a %s of more than 200 characters and names the field',
     (field) => {
       expect(paths({ ...base, [field]: big(200) })).toEqual([]);
       expect(paths({ ...base, [field]: big(201) })).toEqual([field]);
     },
   );
+
+  it('takes a campaignId only in the shape of a campaign id (free text is campaignLabel), in Crockford spellings', () => {
+    expect(paths({ ...base, campaignId: '01M8NYZ6SFZQ48EN3BA4EQW3N2' })).toEqual([]);
+    expect(paths({ ...base, campaignId: 'o1m8nyz6sfzq48en3ba4eqw3n2' })).toEqual([]);
+    for (const bad of ['spring', '01M8N-YZ6SFZQ48EN3BA4EQW3N2', '01M8NYZ6SFZQ48EN3BA4EQW3N', big(201)]) {
+      expect(paths({ ...base, campaignId: bad })).toEqual(['campaignId']);
+    }
+  });
 
   it('refuses a 500 KB team naming the field, without echoing it', () => {
     const r = OfferRequest.safeParse({ ...base, team: big(500_000) });

@@ -17,7 +17,7 @@ describe('classic mistakes the engine catches', () => {
       productFamily: 'mortgage',
       terms: { amount: 250_000, currency: 'EUR', rate: 3.1, termMonths: 360 },
       channel: 'phone',
-      campaignId: 'spring',
+      campaignLabel: 'spring',
       team: 'branch-berlin',
       validFrom: '2026-11-23',
       validUntil: '2026-12-31',
@@ -46,7 +46,7 @@ describe('classic mistakes the engine catches', () => {
       productId: 'membership-full',
       productFamily: 'membership',
       channel: 'mail',
-      campaignId: 'join-us',
+      campaignLabel: 'join-us',
     });
     const result = evaluateOffer(invitation, member, [], DEFAULT_RULES, NOW);
     expect(result).toMatchObject({

@@ -133,6 +133,32 @@ async function attributePurchase(deps: AttributionDeps, customerId: string, purc
   return report;
 }
 
+/**
+ * After a merge: the survivor's purchases and refunds since its earliest open offer or campaign
+ * assignment are attributed again, oldest first, so a purchase the merged-away customer made
+ * (attributed then to offers and assignments the survivor did not share) answers the survivor's
+ * offers and campaigns too, the same as the erasure's recount would find. Idempotent like the rest.
+ */
+export async function reattributeCustomer(deps: AttributionDeps, customerId: string): Promise<AttributionReport> {
+  const report: AttributionReport = { offersConverted: [], campaignsCredited: [], refundsApplied: 0, conversionsReversed: [] };
+  const [stored, assignments] = await Promise.all([deps.offers.storedOffers(customerId), deps.campaigns.customerAssignments(customerId)]);
+  const starts = [
+    ...stored.filter((s) => s.offer.status === 'active' || s.offer.status === 'accepted').map((s) => s.offer.createdAt),
+    ...assignments.map((a) => a.assignedAt),
+  ].sort();
+  if (!starts.length) return report;
+  const touchpoints = await deps.offers.touchpointsSince(customerId, starts[0]!);
+  for (const tp of touchpoints.reverse()) {
+    const found = await attributeTouchpoint(deps, customerId, { ...tp, source: sourceOfTouchpointId(tp.id) });
+    if (!found) continue;
+    report.offersConverted.push(...found.offersConverted);
+    report.campaignsCredited.push(...found.campaignsCredited);
+    report.refundsApplied += found.refundsApplied;
+    report.conversionsReversed.push(...found.conversionsReversed);
+  }
+  return report;
+}
+
 /** How far before its order a refund is looked for when the order arrives after it. */
 const EARLY_REFUND_DAYS = 7;
 

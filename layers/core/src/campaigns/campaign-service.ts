@@ -246,7 +246,9 @@ export async function assignFromFlags(
     }).catch((error: unknown) => {
       // The campaign's segment is not one of the latest run's: say so about the campaign.
       if (error instanceof ValidationError && error.issues?.some((i) => i.path === 'query.segment')) {
-        throw new ValidationError("The campaign's segment is not one of the latest run's", [{ path: 'campaign.segment', message: error.issues[0]!.message }]);
+        throw new ValidationError("The campaign's segment is not one of the latest run's", [
+          { path: 'campaign.segment', message: error.issues[0]!.message },
+        ]);
       }
       throw error;
     });

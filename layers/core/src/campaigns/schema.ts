@@ -29,12 +29,6 @@ export const CAMPAIGN_LIMITS = {
 } as const;
 const C = CAMPAIGN_LIMITS;
 
-/** Campaign dates lie within 2000-2100: anything else is a typo (a year 0001 or 9999). */
-const CampaignDate = IsoDate.refine((d) => {
-  const year = new Date(windowStart(d)).getUTCFullYear();
-  return year >= 2000 && year <= 2100;
-}, 'must be a date between 2000 and 2100');
-
 const campaignFields = {
   name: BoundedId.meta({ description: `1-${OFFER_LIMITS.MAX_ID_LENGTH} characters` }),
   flagType: z.enum(FLAG_TYPES).optional().meta({ description: 'The mining flag the campaign acts on' }),
@@ -59,8 +53,8 @@ const campaignFields = {
     .max(C.MAX_ATTRIBUTION_DAYS)
     .default(C.DEFAULT_ATTRIBUTION_DAYS)
     .meta({ description: 'Days after a contact during which a conversion counts for the campaign' }),
-  startsAt: CampaignDate,
-  endsAt: CampaignDate.optional(),
+  startsAt: IsoDate,
+  endsAt: IsoDate.optional(),
 };
 
 export const CampaignCreate = z
@@ -118,7 +112,7 @@ export const AssignmentRequest = z
   .superRefine((a, ctx) => {
     if (!a.customerId && !a.email) ctx.addIssue({ code: 'custom', path: ['customerId'], message: 'customerId or email is required' });
   })
-  .meta({ id: 'AssignmentRequest', description: 'customerId or email (the id wins when both are given)' });
+  .meta({ id: 'AssignmentRequest', description: 'customerId or email; given both, they must name the same customer (422 otherwise)' });
 export type AssignmentRequest = z.infer<typeof AssignmentRequest>;
 
 export const BatchAssignmentRequest = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BadRequestError, ConflictError, NotFoundError } from '../errors.js';
+import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { cursorCodecFromHasher } from '../http/cursor.js';
 import { normalizeEmail } from '../identity/normalize.js';
 import type { PiiHasher } from '../identity/pii-hasher.js';
@@ -34,14 +34,34 @@ async function liveProfile(deps: CustomerDeps, customerId: string, opts: { erasi
 const isBeingErased = (profile: ProfileItem) => 'erasedAt' in profile && !!profile.erasedAt;
 
 /**
- * The live customer id behind an id or an email (the id wins when both are given); NotFound when
- * neither is known.
+ * The live customer a request names by `customerId` or `email`. Given both, they must name the
+ * same customer (a 422 on `body.email` otherwise): an email that points elsewhere is a mistake to
+ * report, not a field to drop. NotFound when neither is known.
  */
 export async function resolveCustomerId(deps: CustomerDeps, ref: { customerId?: string; email?: string }): Promise<string> {
+  const byEmail = async (email: string) => {
+    const hash = deps.hashPii({ kind: 'email', value: normalizeEmail(email) });
+    return (await deps.store.getAliases([hash])).get(hash);
+  };
+  if (ref.customerId && ref.email) {
+    const live = (await liveProfile(deps, ref.customerId)).customerId;
+    const owner = await byEmail(ref.email);
+    const ownerLive = owner
+      ? await liveProfile(deps, owner).then(
+          (p) => p.customerId,
+          () => undefined,
+        )
+      : undefined;
+    if (ownerLive !== live) {
+      throw new ValidationError('customerId and email name different customers', [
+        { path: 'body.email', message: ownerLive ? 'belongs to another customer than customerId' : 'is not an email of customerId' },
+      ]);
+    }
+    return live;
+  }
   let id = ref.customerId;
   if (!id && ref.email) {
-    const hash = deps.hashPii({ kind: 'email', value: normalizeEmail(ref.email) });
-    id = (await deps.store.getAliases([hash])).get(hash);
+    id = await byEmail(ref.email);
     if (!id) throw new NotFoundError('No customer with this email');
   }
   if (!id) throw new NotFoundError('No customer given');

@@ -34,6 +34,10 @@ export const FlagSchema = z
       description:
         'expectedValueMinor × the estimated chance that acting on the flag makes a difference (uplift against control groups, or the response rate before any controlled result), for the flag type and segment; absent until offers of that flag type have responses. The run ranks and budgets flags by it.',
     }),
+    incrementalBasis: z.enum(['uplift', 'response-rate']).optional().meta({
+      description:
+        'uplift: measured against control groups. response-rate: no controlled result yet; the rate counts customers who would have bought anyway, so the value is an upper bound',
+    }),
     segment: z.string(),
     lifecycle: z.enum(LIFECYCLE_STAGES).optional(),
     valueTier: z.enum(VALUE_TIERS).optional(),

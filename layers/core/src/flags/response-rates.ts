@@ -31,7 +31,7 @@ const Counts = {
   offers: z.number().int().meta({ description: 'Offers registered (withdrawn ones left out)' }),
   responded: z.number().int().meta({ description: 'Converted by a purchase, or accepted' }),
   pending: z.number().int().meta({ description: 'Of the offers, those still inside their attribution window without an answer' }),
-  rate: z.number().nullable().meta({ description: 'responded / offers to date; null without offers' }),
+  rate: z.number().nullable().meta({ description: 'responded / offers to date; null while no offer has been decided (all pending)' }),
 };
 const Smoothed = z.object({ rate: z.number(), lower: z.number(), upper: z.number() }).meta({
   description:
@@ -87,12 +87,13 @@ export async function responseRates(deps: FlagDeps, by: readonly Dimension[]): P
     groups.set(id, g);
   }
   const prior = priorFrom(total.responded, total.offers);
-  const rate = (x: number, n: number) => (n > 0 ? x / n : null);
+  // Nothing decided yet (every offer pending, none answered) is no rate, not 0%.
+  const rate = (x: number, n: number, pending = 0) => (n > 0 && (x > 0 || n > pending) ? x / n : null);
   return {
     runId,
     ...(run?.completedAt ? { completedAt: run.completedAt } : {}),
     by: [...by],
-    overall: { ...total, rate: rate(total.responded, total.offers) },
+    overall: { ...total, rate: rate(total.responded, total.offers, total.pending) },
     items: [...groups.values()]
       .sort((a, b) => b.offers - a.offers || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)))
       .map((g) => {
@@ -102,7 +103,7 @@ export async function responseRates(deps: FlagDeps, by: readonly Dimension[]): P
           offers: g.offers,
           responded: g.responded,
           pending: g.pending,
-          rate: rate(g.responded, g.offers),
+          rate: rate(g.responded, g.offers, g.pending),
           smoothed: { rate: s.rate, lower: s.lower, upper: s.upper },
         };
       }),

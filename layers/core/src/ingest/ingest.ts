@@ -9,7 +9,7 @@ import { type CustomerStore, idempotencyKeyOf, type WriteResult } from '../store
 import { UpdateBuilder } from '../store/update-builder.js';
 import { normalizeInstant, orderIndexPk, touchpointSk } from '../store/keys.js';
 import { jsonBytes, type SourceName, type StoredTouchpoint, type Touchpoint } from '../touchpoint.js';
-import { attributeTouchpoint } from '../campaigns/attribution-service.js';
+import { attributeTouchpoint, reattributeCustomer } from '../campaigns/attribution-service.js';
 import type { CampaignStore } from '../store/campaign-store.js';
 import type { OfferStore } from '../store/offer-store.js';
 import { getAdapter } from './sources/index.js';
@@ -139,11 +139,15 @@ export async function ingestWebhook(deps: IngestDeps, sourceName: string, rawBod
 async function attribute(
   deps: IngestDeps,
   source: SourceName,
-  stored: { touchpointId: string; customerId: string },
+  stored: { touchpointId: string; customerId: string; merged?: string[] },
   tp: Touchpoint,
 ): Promise<void> {
-  if (!deps.attribution || (tp.type !== 'purchase' && tp.type !== 'refund')) return;
-  await attributeTouchpoint({ ...deps.attribution, now: deps.now }, stored.customerId, {
+  if (!deps.attribution) return;
+  const attribution = { ...deps.attribution, now: deps.now };
+  // A merge brought another customer's purchases: they may answer the survivor's offers and campaigns.
+  if (stored.merged?.length) await reattributeCustomer(attribution, stored.customerId);
+  if (tp.type !== 'purchase' && tp.type !== 'refund') return;
+  await attributeTouchpoint(attribution, stored.customerId, {
     id: stored.touchpointId,
     source,
     type: tp.type,

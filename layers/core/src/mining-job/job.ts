@@ -350,7 +350,7 @@ async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promis
     ...(f.date ? { date: f.date } : {}),
     expectedValueMinor: Math.round(f.expectedValueMinor),
     ...(Number.isFinite(f.expectedIncrementalValueMinor)
-      ? { expectedIncrementalValueMinor: Math.round(f.expectedIncrementalValueMinor!) }
+      ? { expectedIncrementalValueMinor: Math.round(f.expectedIncrementalValueMinor!), incrementalBasis: f.incrementalBasis }
       : {}),
     segment: customerOf.get(f.customerId)?.segment ?? 'unknown',
     ...lifecycleAndTier(customerOf.get(f.customerId)),

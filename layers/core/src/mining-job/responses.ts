@@ -1,4 +1,4 @@
-import { creditStands, type CreditedPurchase } from '../campaigns/attribution.js';
+import { CONVERTIBLE_KINDS, creditStands, type CreditedPurchase } from '../campaigns/attribution.js';
 import type { ControlledCell, OfferCell, ResponseStats } from '../mining/response.js';
 import type { Item } from '../store/dynamo.js';
 import { parseAssignmentSk, parseOfferSk } from '../store/keys.js';
@@ -8,7 +8,8 @@ import { parseAssignmentSk, parseOfferSk } from '../store/keys.js';
  * is extracted: the scan reads every customer partition anyway, so no counter is written per offer
  * (a shared counter would be a hot item under concurrent registrations). Pooled at fit.
  *
- * Every offer that reached the customer counts (withdrawn ones never did); converted and accepted
+ * Every offer that reached the customer and a purchase can answer counts (withdrawn ones never
+ * reached anyone; fees, penalties and service actions are not sales); converted and accepted
  * ones are responses. The rate is a rate to date: an offer still inside its attribution window
  * counts as not (yet) answered, and `pending` says how many of the offers are in that state.
  * Counting only answered offers would be worse early on: before the windows close, the only
@@ -35,7 +36,8 @@ export function countResponses(into: ShardResponses, item: Item, asOfMs: number)
   const sk = String(item.sk);
   if (parseOfferSk(sk) !== undefined) {
     const status = String(item.status);
-    if (status === 'withdrawn') return;
+    // Withdrawn offers never reached anyone; fees, penalties and service actions cannot be answered by a purchase.
+    if (status === 'withdrawn' || !CONVERTIBLE_KINDS.includes(String(item.kind))) return;
     const t = (item.targeting ?? {}) as { flagType?: string; segment?: string; valueTier?: string };
     const key = JSON.stringify([t.flagType ?? null, t.segment ?? null, String(item.channel), t.valueTier ?? null]);
     const cell = cellOf(into.offers, key, (): [number, number, number] => [0, 0, 0]);

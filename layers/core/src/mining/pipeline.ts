@@ -723,6 +723,7 @@ export function withIncrementalValue(flag: Flag, response: ResponseModel | undef
   return {
     ...flag,
     expectedIncrementalValueMinor: incremental,
+    incrementalBasis: estimate.source,
     reasons: [...flag.reasons, estimateReason(estimate, flag.type, segment, incremental)],
   };
 }

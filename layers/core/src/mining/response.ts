@@ -178,5 +178,6 @@ export function estimateReason(e: ResponseEstimate, flagType: string, segment: s
     return `${value}: acting on ${where} added ${pct(e.rate)} purchase probability against a control group (${treatedConverted}/${treated} treated vs ${controlConverted}/${control} held out bought)`;
   }
   const { offers = 0, responded = 0 } = e.evidence;
-  return `${value}: ${pct(e.rate)} of offers on ${where} got a response (${responded} of ${offers}, smoothed toward the overall rate); no controlled result yet`;
+  const toward = e.fromType ? 'all offers' : `all ${flagType} offers`;
+  return `${value}: ${pct(e.rate)} of offers on ${where} got a response (${responded} of ${offers}, smoothed toward ${toward}); no controlled result yet, so this counts customers who would have bought anyway`;
 }

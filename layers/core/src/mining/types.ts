@@ -122,6 +122,8 @@ export interface Flag {
    * response rate before any controlled result; mining/response.ts); absent before any response.
    */
   expectedIncrementalValueMinor?: number;
+  /** What expectedIncrementalValueMinor rests on: a measured uplift, or (before one) the response rate, which overstates it. */
+  incrementalBasis?: 'uplift' | 'response-rate';
   /** Cross-sell: suggested categories, best first. Up-sell: the suggested product/tier. */
   suggestions?: string[];
   /** Reorder-due: the expected purchase day; moment: the anniversary (YYYY-MM-DD). */

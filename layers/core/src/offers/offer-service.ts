@@ -18,7 +18,6 @@ import { anonymousFacts, factsFromCustomer360, type CustomerFacts, type FactsExt
 import {
   BoundedId,
   BoundedText,
-  isCampaignIdShaped,
   OFFER_STATUSES,
   windowEnd,
   type Evaluation,
@@ -227,6 +226,7 @@ const publicOffer = (o: StoredOffer, now: Date): StoredOffer => ({ ...o, status:
 /** Dry run: the decision and findings, nothing stored. */
 export async function checkOffer(deps: OfferDeps, request: OfferRequest): Promise<Evaluation> {
   assertOverridable(deps, request);
+  assertNotExpired(request, deps.now());
   const now = deps.now();
   const [ctx, campaign] = await Promise.all([contextFor(deps, request, now), offerCampaign(deps, request)]);
   // A dry run stores nothing: a customer not yet assigned is checked against the group they would get.
@@ -235,12 +235,13 @@ export async function checkOffer(deps: OfferDeps, request: OfferRequest): Promis
 }
 
 /**
- * The campaign an offer names: undefined without campaignId or for a free-text label; a 422 for an
- * id shaped like a campaign's that names none (a typo must not skip the campaign's holdout), and a
- * 409 for a campaign not running (not started, or ended): nothing is registered under it then.
+ * The campaign an offer names: undefined without campaignId; a 422 when campaignId names no
+ * campaign (whatever its spelling: a typo must not skip the campaign's holdout, so there is no
+ * "free text" campaignId; that is campaignLabel), and a 409 for a campaign not running (not
+ * started, or ended): nothing is registered under it then.
  */
 async function offerCampaign(deps: OfferDeps, request: OfferRequest): Promise<Campaign | undefined> {
-  if (!request.campaignId || !isCampaignIdShaped(request.campaignId)) return undefined;
+  if (!request.campaignId) return undefined;
   const campaign = await deps.campaigns.getCampaign(request.campaignId);
   if (!campaign) {
     throw new ValidationError('Unknown campaign', [
@@ -267,7 +268,7 @@ async function addCampaignFact(deps: OfferDeps, ctx: CheckContext, campaign: Cam
  * of parallel reads); an email, a merged-away or an unknown id first go through resolution.
  */
 async function contextFor(deps: OfferDeps, ref: { customerId?: string; email?: string }, now: Date): Promise<CheckContext> {
-  const direct = ref.customerId ? await loadContext(deps, ref.customerId, now) : undefined;
+  const direct = ref.customerId && !ref.email ? await loadContext(deps, ref.customerId, now) : undefined;
   if (direct) return direct;
   const customerId = await resolveCustomerId(deps, ref);
   const ctx = await loadContext(deps, customerId, now);
@@ -292,6 +293,7 @@ export async function registerOffer(
   opts: { idempotencyKey?: string } = {},
 ): Promise<RegisterResult> {
   assertOverridable(deps, request);
+  assertNotExpired(request, deps.now());
   const keyHash = opts.idempotencyKey ? sha256(opts.idempotencyKey) : undefined;
   const requestHash = sha256(stableJson(request));
   if (keyHash) {
@@ -339,6 +341,15 @@ export async function registerOffer(
     if (outcome === 'stored') return { status: 201, body, replayed: false };
   }
   throw new ConflictError(`The offers of customer '${customerId ?? request.email}' kept changing during the check; retry the request`);
+}
+
+/** An offer whose validity ended before it is proposed could never be taken up: a mistake, 422. */
+function assertNotExpired(request: OfferRequest, now: Date): void {
+  if (request.validUntil && windowEnd(request.validUntil) < now.getTime()) {
+    throw new ValidationError('The offer would have expired before it is registered', [
+      { path: 'body.validUntil', message: `is in the past (${request.validUntil})` },
+    ]);
+  }
 }
 
 /** An override naming a rule the rule set does not make overridable is a 422 naming the rule, never ignored. */

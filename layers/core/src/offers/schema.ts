@@ -76,10 +76,18 @@ const unknownFields = (iss: { code?: string; keys?: readonly string[] }) => {
   return `unknown field${iss.keys.length > 1 ? 's' : ''} ${names.join(', ')}${iss.keys.length > 5 ? ` and ${iss.keys.length - 5} more` : ''}`;
 };
 
-/** A calendar date (`2026-11-23`, read as UTC) or an ISO date-time with offset. */
-export const IsoDate = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
-  error: 'must be an ISO date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:mm:ssZ)',
-});
+/**
+ * A calendar date (`2026-11-23`, read as UTC) or an ISO date-time with offset, within 2000-2100:
+ * anything else is a typo (a year 0001 or 9999) that would make a window never open or never close.
+ */
+export const IsoDate = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+    error: 'must be an ISO date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:mm:ssZ)',
+  })
+  .refine((d) => {
+    const year = new Date(windowStart(d)).getUTCFullYear();
+    return year >= 2000 && year <= 2100;
+  }, 'must be a date between 2000 and 2100');
 
 /**
  * Price and conditions. The named fields are the common ones; any other field is kept as long as
@@ -139,18 +147,16 @@ const INVISIBLE = /[\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
 
 /**
  * Campaign ids are ULIDs, read as Crockford base32 reads them: in any letter case, with O for 0
- * and I or L for 1, and without invisible characters, so a mistyped or pasted spelling names the
- * same campaign (and cannot slip past its holdout). Other strings (an offer's free-text campaign
- * label) stay as given.
+ * and I or L for 1, and without invisible characters. Whatever the spelling, an offer's campaignId
+ * must then name a campaign (offer-service.ts): free text goes in `campaignLabel`.
  */
+const CAMPAIGN_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
 export function normalizeCampaignId(id: string): string {
   const visible = id.replace(INVISIBLE, '');
   if (!/^[0-9A-TV-Z]{26}$/i.test(visible)) return id;
   return visible.toUpperCase().replace(/O/g, '0').replace(/[IL]/g, '1');
 }
-
-/** Whether a (normalized) campaign id has the shape of a campaign id: then it must name one. */
-export const isCampaignIdShaped = (id: string) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(id);
 
 const offerFields = {
   customerId: nonEmpty.optional(),
@@ -160,7 +166,12 @@ const offerFields = {
   productFamily: nonEmpty.optional(),
   terms: OfferTerms.optional(),
   channel: z.enum(OFFER_CHANNELS),
-  campaignId: nonEmpty.transform(normalizeCampaignId).optional(),
+  campaignId: nonEmpty
+    .transform(normalizeCampaignId)
+    .refine((id) => CAMPAIGN_ID.test(id), 'must be a campaign id (26 characters of Crockford base32, as POST /campaigns answers)')
+    .optional()
+    .meta({ description: 'A campaign id (POST /campaigns): it must name a campaign, whose holdout then applies' }),
+  campaignLabel: nonEmpty.optional().meta({ description: 'Free text naming a campaign Patron does not manage (e.g. a newsletter issue)' }),
   team: nonEmpty.optional(),
   validFrom: IsoDate.optional(),
   validUntil: IsoDate.optional(),
@@ -207,6 +218,7 @@ export const RegisteredOffer = z
     terms: OfferTerms.optional(),
     channel: z.enum(OFFER_CHANNELS),
     campaignId: z.string().optional(),
+    campaignLabel: z.string().optional(),
     team: z.string().optional(),
     validFrom: IsoDate.optional(),
     validUntil: IsoDate.optional(),

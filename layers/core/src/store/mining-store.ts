@@ -101,6 +101,7 @@ export interface FlagItem {
   expectedValueMinor: number;
   /** Expected value × the response estimate of the flag's type and segment (mining/response.ts); absent before any response. */
   expectedIncrementalValueMinor?: number;
+  incrementalBasis?: 'uplift' | 'response-rate';
   segment: string;
   /** Reorder-due: the expected purchase day; moment: the anniversary (YYYY-MM-DD). */
   date?: string;
