@@ -537,7 +537,8 @@ export const README_PEOPLE: readonly ReadmePerson[] = [
     firstName: 'Ann',
     lastName: 'Example',
     latentType: 'loyal_big_spender',
-    description: 'a loyal big spender: buys all through the last two years, email consent granted, no recent complaint',
+    description:
+      'a loyal big spender: buys all through the last two years, holds the coffee subscription, email consent granted, no recent complaint',
   },
   {
     email: 'ben@example.com',
@@ -575,7 +576,8 @@ const NAMED_FITS: Record<string, (events: DemoEvent[], end: number) => boolean> 
       bought.some((d) => d > 365 && d <= 540) &&
       Math.min(...bought) <= 45 &&
       emailConsentAtEnd(events) &&
-      !complaintDays(events, end).some((d) => d <= 30)
+      !complaintDays(events, end).some((d) => d <= 30) &&
+      activeSubscriptions(events).has(COFFEE_SUBSCRIPTION.productId)
     );
   },
   'ben@example.com': (events, end) => {
@@ -601,6 +603,15 @@ function complaintDays(events: DemoEvent[], end: number): number[] {
   return events.flatMap(({ touchpoint: tp }) =>
     tp.type === 'ticket_opened' && tp.data.complaint ? [(end - Date.parse(tp.occurredAt)) / DAY] : [],
   );
+}
+/** Product ids of the subscriptions started and not cancelled. */
+function activeSubscriptions(events: DemoEvent[]): Set<string> {
+  const active = new Map<string, string>();
+  for (const { touchpoint: tp } of events) {
+    if (tp.type === 'subscription_started') active.set(tp.data.subscriptionId, tp.data.productId);
+    else if (tp.type === 'subscription_cancelled') active.delete(tp.data.subscriptionId);
+  }
+  return new Set(active.values());
 }
 function emailConsentAtEnd(events: DemoEvent[]): boolean {
   let granted = false;

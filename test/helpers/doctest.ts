@@ -25,6 +25,22 @@ export interface DocBlock {
   code: string;
   /** Why it is skipped; undefined when it runs. */
   skip?: string;
+  /** The documented output: the text of a plain or json fence right after the block (blank lines between). */
+  documented?: string;
+}
+
+/**
+ * What a block's documented output promises, checked against what it printed: the HTTP status
+ * of a `HTTP/1.1 NNN` first line, and every `"decision"` and `"rule"` it names. Ids, dates and
+ * amounts differ from run to run and are not compared; these do not.
+ */
+export function promisesOf(documented: string | undefined): string[] {
+  if (!documented) return [];
+  const promises: string[] = [];
+  const status = /^HTTP\/1\.1 (\d{3})/.exec(documented.trimStart());
+  if (status) promises.push(`HTTP/1.1 ${status[1]}`);
+  for (const m of documented.matchAll(/"(decision|rule)":"([\w-]+)"/g)) promises.push(`"${m[1]}":"${m[2]}"`);
+  return [...new Set(promises)];
 }
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})\s*([\w+-]*)/;
@@ -44,11 +60,30 @@ export function extractShellBlocks(markdown: string): DocBlock[] {
     let end = i + 1;
     while (end < lines.length && !closer.test(lines[end]!)) end++;
     if ((SHELL_LANGUAGES as readonly string[]).includes(lang.toLowerCase())) {
-      blocks.push({ line: i + 1, lang, code: lines.slice(i + 1, end).join('\n'), skip: skipReason(lines, i) });
+      const documented = outputAfter(lines, end + 1);
+      blocks.push({
+        line: i + 1,
+        lang,
+        code: lines.slice(i + 1, end).join('\n'),
+        skip: skipReason(lines, i),
+        ...(documented !== undefined ? { documented } : {}),
+      });
     }
     i = end;
   }
   return blocks;
+}
+
+/** The body of a plain, json or text fence starting at `from` (after blank lines), if there is one. */
+function outputAfter(lines: readonly string[], from: number): string | undefined {
+  let j = from;
+  while (j < lines.length && lines[j]!.trim() === '') j++;
+  const open = j < lines.length ? FENCE.exec(lines[j]!) : null;
+  if (!open || !['', 'json', 'text'].includes((open[2] ?? '').toLowerCase())) return undefined;
+  const closer = new RegExp(`^ {0,3}${open[1]![0] === '`' ? '`' : '~'}{${open[1]!.length},}\\s*$`);
+  let end = j + 1;
+  while (end < lines.length && !closer.test(lines[end]!)) end++;
+  return lines.slice(j + 1, end).join('\n');
 }
 
 function skipReason(lines: readonly string[], fenceIndex: number): string | undefined {
@@ -200,6 +235,13 @@ export function describeDoc(file: string, options: DoctestOptions): void {
         const env = { ...process.env, PATH: [join(root, 'node_modules/.bin'), process.env.PATH].join(delimiter) };
         const result = await runShell(options.session ? inSession(ran, stateFile) : ran, { cwd: root, env, timeoutMs });
         if (result.code !== 0) throw new Error(failureMessage(file, block, ran, result));
+        const printed = result.output.replace(/\s+/g, '');
+        const broken = promisesOf(block.documented).filter((p) => !printed.includes(p.replace(/\s+/g, '')));
+        if (broken.length) {
+          throw new Error(
+            `${failureMessage(file, block, ran, result)}\n--- the documented output promises, and the run did not print ---\n${broken.join('\n')}`,
+          );
+        }
       },
       timeoutMs + 5_000,
     );

@@ -4,6 +4,7 @@
  * The checks read the generated events directly, independently of how the generator picks them.
  */
 import type { Touchpoint } from '../../../layers/core/src/touchpoint.js';
+import { COFFEE_SUBSCRIPTION } from '../../../local/demo/catalog.js';
 import { DAY_MS as DAY } from '../../../layers/core/src/time.js';
 import {
   LATENT_TYPES,
@@ -72,6 +73,13 @@ describe.each(CASES)('README people (seed %i, %i customers, as of %s)', (seed, c
     expect(Math.min(...bought)).toBeLessThanOrEqual(60);
     expect(emailConsent(ann)).toBe(true);
     expect(complaintDays(p, ann).filter((d) => d <= 30)).toEqual([]);
+    // She holds the coffee subscription (the README offers it to her again and is stopped).
+    const open = new Map<string, string>();
+    for (const { touchpoint: tp } of ann.events) {
+      if (tp.type === 'subscription_started') open.set(tp.data.subscriptionId, tp.data.productId);
+      if (tp.type === 'subscription_cancelled') open.delete(tp.data.subscriptionId);
+    }
+    expect([...open.values()]).toContain(COFFEE_SUBSCRIPTION.productId);
   });
 
   it('Ben is lapsing: bought regularly, then nothing for months', () => {

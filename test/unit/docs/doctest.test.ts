@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { blockTitle, extractShellBlocks, failureMessage, inSession, runShell, substitute } from '../../helpers/doctest.js';
+import { blockTitle, extractShellBlocks, failureMessage, inSession, promisesOf, runShell, substitute } from '../../helpers/doctest.js';
 
 const MD = [
   '# Title', //                                   1
@@ -111,5 +111,35 @@ describe('inSession', () => {
     // A failing block leaves the state as it was.
     expect((await run('ID=ghi; false')).code).not.toBe(0);
     expect((await run('echo "$ID"')).output).toBe('def\n');
+  });
+});
+
+describe('documented output', () => {
+  it('reads the fence right after a block as its documented output, and what it promises', () => {
+    const md = [
+      '```bash',
+      'curl -i x',
+      '```',
+      '',
+      '```',
+      'HTTP/1.1 409 Conflict',
+      '{"decision":"block","findings":[{"rule":"holdout"}]}',
+      '```',
+      '',
+      'text',
+      '```bash',
+      'true',
+      '```',
+      'prose',
+      '```json',
+      '{}',
+      '```',
+    ].join('\n');
+    const [first, second] = extractShellBlocks(md);
+    expect(first!.documented).toContain('HTTP/1.1 409');
+    expect(promisesOf(first!.documented)).toEqual(['HTTP/1.1 409', '"decision":"block"', '"rule":"holdout"']);
+    // Prose between the block and a fence: that fence documents nothing about the block.
+    expect(second!.documented).toBeUndefined();
+    expect(promisesOf(undefined)).toEqual([]);
   });
 });
