@@ -46,9 +46,13 @@ export interface DemoOptions {
   /** false: no progress bar or progress lines. */
   progress?: boolean;
   fetch?: typeof fetch;
+  /** Plant the README's people (default true): see PopulationOptions.readmePeople. */
+  readmePeople?: boolean;
 }
 
 export interface DemoContext {
+  /** Plant the README's people (default true): see PopulationOptions.readmePeople. */
+  readmePeople?: boolean;
   baseUrl: string;
   env: Record<string, string | undefined>;
   seed: number;
@@ -135,7 +139,13 @@ export const generateStep: DemoStep = {
   name: 'generate',
   async run(ctx) {
     const started = performance.now();
-    ctx.population = generatePopulation({ seed: ctx.seed, customers: ctx.customers, volume: ctx.volume, asOf: ctx.asOf });
+    ctx.population = generatePopulation({
+      seed: ctx.seed,
+      customers: ctx.customers,
+      volume: ctx.volume,
+      asOf: ctx.asOf,
+      readmePeople: ctx.readmePeople,
+    });
     ctx.events = allEvents(ctx.population);
     ctx.generationMs = performance.now() - started;
     const s = summarize(ctx);
@@ -311,6 +321,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     progress: options.progress ?? true,
     fetch: options.fetch ?? globalThis.fetch,
     redeliveryPool: [],
+    ...(options.readmePeople === false ? { readmePeople: false } : {}),
   };
   for (const step of DEMO_STEPS) await step.run(ctx);
   return summarize(ctx);

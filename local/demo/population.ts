@@ -115,6 +115,11 @@ export interface Population {
 
 export interface PopulationOptions {
   seed: number;
+  /**
+   * Plant the README's people (README_PEOPLE; default true). Off for a test that shares its stack
+   * with the samples in events/, whose Ann is the same person.
+   */
+  readmePeople?: boolean;
   /** Default DEFAULT_CUSTOMERS. */
   customers?: number;
   asOf: Date;
@@ -660,7 +665,7 @@ export function generatePopulation(options: PopulationOptions): Population {
   const ids = new UniqueIds(new Rng(seed, `activity-ids:${end}`));
   // Reserved, so that no generated customer can get a named person's email.
   const usedEmails = new Set<string>(README_PEOPLE.map((p) => p.email));
-  const named = namedSlots(types);
+  const named = options.readmePeople === false ? new Map<number, ReadmePerson>() : namedSlots(types);
 
   const customers: DemoCustomer[] = [];
   for (let i = 0; i < count; i++) {
