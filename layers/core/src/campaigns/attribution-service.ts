@@ -1,6 +1,6 @@
 import { logger } from '../observability.js';
 import type { CampaignStore, StoredAssignment } from '../store/campaign-store.js';
-import type { OfferStore, StoredConversion, StoredOffer } from '../store/offer-store.js';
+import type { AuditRecord, OfferStore, StoredConversion, StoredOffer } from '../store/offer-store.js';
 import {
   assignmentsToCredit,
   creditOf,
@@ -42,6 +42,17 @@ export interface AttributableTouchpoint {
   type: string;
   occurredAt: string;
   data: Record<string, unknown>;
+}
+
+/** A status change made by attribution, with its reason, for the offer's audit trail. */
+function attributionAudit(
+  offerId: string,
+  at: string,
+  from: StoredOffer['status'],
+  to: StoredOffer['status'],
+  reason: string,
+): AuditRecord {
+  return { offerId, at, action: 'status-changed', actor: 'attribution', from, to, reason };
 }
 
 /** A lost race for an offer (another purchase converted it) is retried on a fresh read this often. */
@@ -94,15 +105,13 @@ async function attributePurchase(deps: AttributionDeps, customerId: string, purc
       offer,
       conversion,
       at,
-      audit: {
-        offerId: offer.id,
+      audit: attributionAudit(
+        offer.id,
         at,
-        action: 'status-changed',
-        actor: 'attribution',
-        from: offer.status,
-        to: 'converted',
-        reason: `purchase ${purchase.touchpointId} on ${purchase.occurredAt.slice(0, 10)}: ${revenueMinor} ${purchase.currency} (minor units) of what the offer named, within ${daysOf(offer.campaignId)} days of the offer`,
-      },
+        offer.status,
+        'converted',
+        `purchase ${purchase.touchpointId} on ${purchase.occurredAt.slice(0, 10)}: ${revenueMinor} ${purchase.currency} (minor units) of what the offer named, within ${daysOf(offer.campaignId)} days of the offer`,
+      ),
     });
     if (converted) {
       report.offersConverted.push(offer.id);
@@ -187,15 +196,13 @@ async function applyRefund(deps: AttributionDeps, customerId: string, refund: At
       offer,
       conversion,
       at,
-      audit: {
-        offerId: offer.id,
+      audit: attributionAudit(
+        offer.id,
         at,
-        action: 'status-changed',
-        actor: 'attribution',
-        from: 'converted',
-        to: conversion.from,
-        reason: `the converting purchase ${conversion.touchpointId} was refunded in full (refund ${refund.refundKey})`,
-      },
+        'converted',
+        conversion.from,
+        `the converting purchase ${conversion.touchpointId} was refunded in full (refund ${refund.refundKey})`,
+      ),
     });
     if (reversed) report.conversionsReversed.push(offer.id);
   }
