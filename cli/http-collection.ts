@@ -155,6 +155,7 @@ export function httpCollection(doc: OpenApiDoc, options: CollectionOptions): str
     ['apiKey', options.apiKey],
   ]);
   const requests: string[] = [];
+  const destructive: string[] = [];
 
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of METHODS) {
@@ -193,14 +194,19 @@ export function httpCollection(doc: OpenApiDoc, options: CollectionOptions): str
       } else if (optionalHeaders.length) {
         lines.push(`# optional headers: ${optionalHeaders.join(', ')}`);
       }
+      if (method === 'delete') {
+        lines.push('# DESTRUCTIVE: it cannot be undone. Kept last in this file, as in the README.');
+      }
       const body = requestBody(doc, op);
       if (body && !body.fromExample) lines.push('# body: the required fields of the schema, with placeholder values');
       lines.push(`${method.toUpperCase()} {{baseUrl}}${url}`);
       if (schemes.includes('apiKey')) lines.push('x-api-key: {{apiKey}}');
       if (body) lines.push('content-type: application/json', '', body.json);
-      requests.push(lines.join('\n'));
+      (method === 'delete' ? destructive : requests).push(lines.join('\n'));
     }
   }
+  // A reader stepping through the file meets the requests that erase data last.
+  requests.push(...destructive);
 
   const header = [
     '# Patron API: one request per operation of the OpenAPI document (GET /openapi.json).',

@@ -113,6 +113,8 @@ export function formatReport(
 ): string[] {
   const s = run.summary!;
   const chosen = s.modelChoice?.chosen;
+  // The first column fits the longest segment name (qualified names run past 20 characters).
+  const w = Math.max(20, ...s.segments.map((seg) => seg.name.length + 2), ...Object.keys(tab).map((name) => name.length + 2));
   const lines = [
     '',
     `  Mining run ${run.runId}: ${s.customers} customers, ${s.touchpoints} touchpoints, k = ${s.k}, ${(run.timingsMs.total ?? 0) / 1000} s over ${run.shards.total} shards`,
@@ -130,12 +132,12 @@ export function formatReport(
       : []),
     ...(s.warnings ?? []).map((w) => `  warning: ${w}`),
     '',
-    `  ${pad('segment', 20)}${lpad('customers', 10)}${lpad('share', 7)}${lpad('days since', 12)}${lpad('purchases', 11)}${lpad('avg order', 11)}${lpad('CLV', 8)}`,
+    `  ${pad('segment', w)}${lpad('customers', 10)}${lpad('share', 7)}${lpad('days since', 12)}${lpad('purchases', 11)}${lpad('avg order', 11)}${lpad('CLV', 8)}`,
   ];
   for (const seg of s.segments) {
     const c = seg.centroid ?? {};
     lines.push(
-      `  ${pad(seg.name, 20)}${lpad(seg.size, 10)}${lpad(`${Math.round(seg.share * 100)}%`, 7)}${lpad(c.daysSinceLastPurchase === undefined ? '-' : Math.round(c.daysSinceLastPurchase), 12)}` +
+      `  ${pad(seg.name, w)}${lpad(seg.size, 10)}${lpad(`${Math.round(seg.share * 100)}%`, 7)}${lpad(c.daysSinceLastPurchase === undefined ? '-' : Math.round(c.daysSinceLastPurchase), 12)}` +
         `${lpad(c.frequency === undefined ? '-' : (c.frequency + 1).toFixed(1), 11)}${lpad(euros(c.averageOrderValue), 11)}${lpad(euros(c.meanClvMinor), 8)}`,
     );
   }
@@ -143,16 +145,16 @@ export function formatReport(
   lines.push(
     '',
     `  Where the generator's hidden customer types landed (rows: segments):`,
-    `  ${pad('', 20)}${types.map((t) => lpad(t.replace(/_/g, ' '), 18)).join('')}`,
+    `  ${pad('', w)}${types.map((t) => lpad(t.replace(/_/g, ' '), 18)).join('')}`,
   );
   for (const [segment, row] of Object.entries(tab).sort()) {
-    lines.push(`  ${pad(segment, 20)}${types.map((t) => lpad(row[t] ?? 0, 18)).join('')}`);
+    lines.push(`  ${pad(segment, w)}${types.map((t) => lpad(row[t] ?? 0, 18)).join('')}`);
   }
   if (s.tiers?.length) {
-    lines.push('', `  ${pad('value tier', 20)}${lpad('customers', 10)}${lpad('share', 7)}${lpad('mean CLV', 10)}${lpad('CLV share', 11)}`);
+    lines.push('', `  ${pad('value tier', w)}${lpad('customers', 10)}${lpad('share', 7)}${lpad('mean CLV', 10)}${lpad('CLV share', 11)}`);
     for (const t of s.tiers)
       lines.push(
-        `  ${pad(t.tier, 20)}${lpad(t.customers, 10)}${lpad(pct(t.share), 7)}${lpad(euros(t.meanClvMinor), 10)}${lpad(pct(t.clvShare), 11)}`,
+        `  ${pad(t.tier, w)}${lpad(t.customers, 10)}${lpad(pct(t.share), 7)}${lpad(euros(t.meanClvMinor), 10)}${lpad(pct(t.clvShare), 11)}`,
       );
   }
   if (s.funnel) {

@@ -76,7 +76,17 @@ function operation(route: RouteSpec): ZodOpenApiOperationObject {
     security: SECURITY[route.auth],
     ...(route.params ? { requestParams: route.params } : {}),
     ...(route.body
-      ? { requestBody: { required: route.body.required, content: { 'application/json': { schema: route.body.schema } } } }
+      ? {
+          requestBody: {
+            required: route.body.required,
+            content: {
+              'application/json': {
+                schema: route.body.schema,
+                ...(route.body.example !== undefined ? { example: route.body.example } : {}),
+              },
+            },
+          },
+        }
       : {}),
     responses,
   };

@@ -21,6 +21,14 @@ describe('patron.http', () => {
     expect(committed).toBe(patronHttpCollection());
   });
 
+  it('keeps the requests that erase data last, each marked destructive', () => {
+    const requests = patronHttpCollection().split('\n### ').slice(1);
+    const deletes = requests.filter((r) => /\nDELETE /.test(r));
+    expect(deletes.length).toBeGreaterThan(0);
+    expect(requests.slice(-deletes.length)).toEqual(deletes);
+    for (const r of deletes) expect(r).toContain('# DESTRUCTIVE');
+  });
+
   it('uses the dev API key npm start accepts', () => {
     expect(patronHttpCollection()).toContain(`\n@apiKey = ${DEV_API_KEY}\n`);
   });

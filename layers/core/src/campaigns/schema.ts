@@ -64,7 +64,11 @@ export const CampaignCreate = z
       ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'must not be before startsAt' });
     }
   })
-  .meta({ id: 'CampaignCreate', description: 'endsAt must not be before startsAt; unknown fields are refused' });
+  .meta({
+    id: 'CampaignCreate',
+    description: 'endsAt must not be before startsAt; unknown fields are refused',
+    examples: [{ name: 'Win back', flagType: 'churn-risk', channel: 'phone', holdoutPercent: 10, startsAt: '2026-11-30' }],
+  });
 export type CampaignCreate = z.infer<typeof CampaignCreate>;
 
 export const Campaign = z
@@ -112,7 +116,11 @@ export const AssignmentRequest = z
   .superRefine((a, ctx) => {
     if (!a.customerId && !a.email) ctx.addIssue({ code: 'custom', path: ['customerId'], message: 'customerId or email is required' });
   })
-  .meta({ id: 'AssignmentRequest', description: 'customerId or email; given both, they must name the same customer (422 otherwise)' });
+  .meta({
+    id: 'AssignmentRequest',
+    description: 'customerId or email; given both, they must name the same customer (422 otherwise)',
+    examples: [{ email: 'ann@example.com' }],
+  });
 export type AssignmentRequest = z.infer<typeof AssignmentRequest>;
 
 export const BatchAssignmentRequest = z
@@ -133,7 +141,11 @@ export const BatchAssignmentRequest = z
       ctx.addIssue({ code: 'custom', path: ['customerIds'], message: 'give either customerIds or fromFlags' });
     }
   })
-  .meta({ id: 'BatchAssignmentRequest', description: `customerIds (1-${C.MAX_BATCH}) or fromFlags, not both` });
+  .meta({
+    id: 'BatchAssignmentRequest',
+    description: `customerIds (1-${C.MAX_BATCH}) or fromFlags, not both`,
+    examples: [{ fromFlags: { limit: 100 } }],
+  });
 export type BatchAssignmentRequest = z.infer<typeof BatchAssignmentRequest>;
 
 export const Assignment = z

@@ -15,7 +15,7 @@ export const LookupRequest = z
     phone: z.string().trim().min(4).max(32).optional(),
   })
   .refine((b) => (b.email === undefined) !== (b.phone === undefined), { message: 'give exactly one of email or phone' })
-  .meta({ id: 'LookupRequest', description: 'Exactly one of email or phone' });
+  .meta({ id: 'LookupRequest', description: 'Exactly one of email or phone', examples: [{ email: 'ann@example.com' }] });
 export type LookupRequest = z.infer<typeof LookupRequest>;
 
 export type LookupDeps = CustomerDeps & { defaultPhoneRegion?: CountryCode };

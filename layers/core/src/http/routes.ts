@@ -72,7 +72,8 @@ export interface RouteSpec {
   description?: string;
   tag: keyof typeof TAGS;
   params?: { path?: z.ZodObject; query?: z.ZodObject; header?: z.ZodObject };
-  body?: { schema: z.ZodType; required: boolean };
+  /** `example`: a body the route accepts on the demo's data (the OpenAPI example, and patron.http's body). */
+  body?: { schema: z.ZodType; required: boolean; example?: unknown };
   /** Success and route-specific errors; 401 (for auth) and 500 are added for every route. */
   responses: Record<number, ResponseSpec>;
 }
@@ -437,7 +438,12 @@ export const ROUTES = [
     tag: 'Offers',
     summary: 'Dry run: check an offer or action against what is known about the customer and what was already offered',
     description: `Runs every enabled rule of the rule set (OFFER_RULES) and answers the decision (the worst finding severity; allow when none) and the findings. Stores nothing. Rules, default severity: ${ruleList}.`,
-    body: { schema: OfferRequest, required: true },
+    body: {
+      schema: OfferRequest,
+      required: true,
+      // Ann is one of the people every demo base holds (local/demo/population.ts README_PEOPLE).
+      example: { email: 'ann@example.com', kind: 'offer', productId: 'SUB-TEA-1M', channel: 'mail', team: 'newsletter' },
+    },
     responses: {
       200: { description: 'The decision and findings, blocks first', schema: Evaluation },
       400: error('Body is not JSON'),
@@ -468,7 +474,12 @@ export const ROUTES = [
           .meta({ description: 'Optional, 1-255 characters; the same key with another body answers 422' }),
       }),
     },
-    body: { schema: OfferRequest, required: true },
+    body: {
+      schema: OfferRequest,
+      required: true,
+      // Ann is one of the people every demo base holds (local/demo/population.ts README_PEOPLE).
+      example: { email: 'ann@example.com', kind: 'offer', productId: 'SUB-TEA-1M', channel: 'mail', team: 'newsletter' },
+    },
     responses: {
       201: {
         description: 'Registered (decision allow or warn); a replay carries the header idempotent-replayed: true',

@@ -57,7 +57,7 @@ export const OfferStatusChange = z
     actor: BoundedId.meta({ description: 'Who made the change (person or system)' }),
     reason: BoundedText.optional(),
   })
-  .meta({ id: 'OfferStatusChange' });
+  .meta({ id: 'OfferStatusChange', examples: [{ status: 'accepted', actor: 'shop-checkout', reason: 'order 1042 paid' }] });
 export type OfferStatusChange = z.infer<typeof OfferStatusChange>;
 
 export const OfferListQuery = z.object({ status: z.enum(OFFER_STATUSES).optional() });
