@@ -79,7 +79,8 @@ async function campaignsOf(deps: AttributionDeps, ids: Iterable<string | undefin
 
 async function attributePurchase(deps: AttributionDeps, customerId: string, purchase: AttributablePurchase): Promise<AttributionReport> {
   const report: AttributionReport = { offersConverted: [], campaignsCredited: [], refundsApplied: 0, conversionsReversed: [] };
-  const [stored, assignments] = await Promise.all([deps.offers.storedOffers(customerId), deps.campaigns.customerAssignments(customerId)]);
+  const { offers: stored, assignments } = await deps.campaigns.attributionState(customerId);
+  if (!stored.length && !assignments.length) return report; // most purchases: nothing to attribute
   const campaigns = await campaignsOf(deps, [...stored.map((s) => s.offer.campaignId), ...assignments.map((a) => a.campaignId)]);
   const daysOf = (campaignId?: string) => (campaignId && campaigns.get(campaignId)?.attributionDays) || DEFAULT_ATTRIBUTION_DAYS;
 
@@ -150,7 +151,7 @@ async function attributePurchase(deps: AttributionDeps, customerId: string, purc
  */
 export async function reattributeCustomer(deps: AttributionDeps, customerId: string): Promise<AttributionReport> {
   const report: AttributionReport = { offersConverted: [], campaignsCredited: [], refundsApplied: 0, conversionsReversed: [] };
-  const [stored, assignments] = await Promise.all([deps.offers.storedOffers(customerId), deps.campaigns.customerAssignments(customerId)]);
+  const { offers: stored, assignments } = await deps.campaigns.attributionState(customerId);
   const starts = [
     ...stored.filter((s) => s.offer.status === 'active' || s.offer.status === 'accepted').map((s) => s.offer.createdAt),
     ...assignments.map((a) => a.assignedAt),
@@ -176,7 +177,7 @@ const sourceOfTouchpointId = (id: string) => id.slice(0, Math.max(0, id.indexOf(
 
 async function applyRefund(deps: AttributionDeps, customerId: string, refund: AttributableRefund): Promise<AttributionReport> {
   const report: AttributionReport = { offersConverted: [], campaignsCredited: [], refundsApplied: 0, conversionsReversed: [] };
-  const [stored, assignments] = await Promise.all([deps.offers.storedOffers(customerId), deps.campaigns.customerAssignments(customerId)]);
+  const { offers: stored, assignments } = await deps.campaigns.attributionState(customerId);
   // A refund in another currency than the purchase it names cannot be compared with it: not applied.
   const sameOrder = (c: { orderKey?: string; currency: string } | undefined) =>
     c?.orderKey === refund.orderKey && c.currency === refund.currency;

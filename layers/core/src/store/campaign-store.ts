@@ -43,10 +43,18 @@ import {
   campaignsIndexSk,
   customerPk,
   MINING_SK,
+  OFFER_SK_PREFIX,
   parseTouchpointSk,
   PROFILE_SK,
 } from './keys.js';
-import { LIVE_PROFILE_CONDITION, toAssignment } from './offer-store.js';
+import {
+  LIVE_PROFILE_CONDITION,
+  storedConversionOf,
+  toAssignment,
+  toOffer,
+  type StoredConversion,
+  type StoredOffer,
+} from './offer-store.js';
 
 /** What the latest mining run said of a customer when they were assigned (for results by segment). */
 export interface AssignmentTargeting {
@@ -248,10 +256,30 @@ export class CampaignStore {
     );
   }
 
-  /** The customer's assignments with their credited purchases (strongly consistent). */
-  async customerAssignments(customerId: string): Promise<StoredAssignment[]> {
-    const items = await queryPartition(this.doc, this.table, customerPk(customerId), ASSIGNMENT_SK_PREFIX, { consistent: true });
-    return items.flatMap((i) => storedAssignment(i) ?? []);
+  /**
+   * What attribution reads for a purchase: the customer's assignments and offers (with their
+   * conversions) in one strongly consistent Query, ASSIGN# to OFFER# being one sort-key range
+   * (store/keys.ts), so a purchase costs one read for its attribution, not two.
+   */
+  async attributionState(
+    customerId: string,
+  ): Promise<{ assignments: StoredAssignment[]; offers: { offer: StoredOffer; conversion?: StoredConversion }[] }> {
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': customerPk(customerId), ':from': ASSIGNMENT_SK_PREFIX, ':to': `${OFFER_SK_PREFIX}\uffff` },
+      ConsistentRead: true,
+    });
+    const assignments: StoredAssignment[] = [];
+    const offers: { offer: StoredOffer; conversion?: StoredConversion }[] = [];
+    for (const item of items) {
+      const sk = String(item.sk);
+      if (sk.startsWith(ASSIGNMENT_SK_PREFIX)) {
+        const a = storedAssignment(item);
+        if (a) assignments.push(a);
+      } else if (sk.startsWith(OFFER_SK_PREFIX)) offers.push({ offer: toOffer(item), conversion: storedConversionOf(item) });
+    }
+    return { assignments, offers };
   }
 
   /**
