@@ -46,6 +46,8 @@ interface Parameter {
 }
 interface Operation {
   operationId: string;
+  /** Ends something for good (a campaign): listed after the requests that use it. */
+  'x-patron-final'?: boolean;
   summary?: string;
   security?: Record<string, string[]>[];
   parameters?: Parameter[];
@@ -155,6 +157,7 @@ export function httpCollection(doc: OpenApiDoc, options: CollectionOptions): str
     ['apiKey', options.apiKey],
   ]);
   const requests: string[] = [];
+  const final: string[] = [];
   const destructive: string[] = [];
 
   for (const [path, item] of Object.entries(doc.paths)) {
@@ -202,11 +205,11 @@ export function httpCollection(doc: OpenApiDoc, options: CollectionOptions): str
       lines.push(`${method.toUpperCase()} {{baseUrl}}${url}`);
       if (schemes.includes('apiKey')) lines.push('x-api-key: {{apiKey}}');
       if (body) lines.push('content-type: application/json', '', body.json);
-      (method === 'delete' ? destructive : requests).push(lines.join('\n'));
+      (method === 'delete' ? destructive : op['x-patron-final'] ? final : requests).push(lines.join('\n'));
     }
   }
-  // A reader stepping through the file meets the requests that erase data last.
-  requests.push(...destructive);
+  // A reader stepping through the file meets what ends a thing after what uses it, and erasures last.
+  requests.push(...final, ...destructive);
 
   const header = [
     '# Patron API: one request per operation of the OpenAPI document (GET /openapi.json).',

@@ -370,3 +370,48 @@ describe('what the second probe found', () => {
 async function newCustomerEmail(customerId: string): Promise<string | undefined> {
   return ((await (await api(`/customers/${customerId}`)).json()) as { identifiers: { emails: string[] } }).identifiers.emails[0];
 }
+
+describe('what the third probe found', () => {
+  it('keeps what a merged-away customer did in their own group when the survivor is in the other one', async () => {
+    const campaign = await newCampaign({ holdoutPercent: 50 });
+    // One customer of each group: the email one survives the merge, the phone one is merged away.
+    let held: { id: string; email: string } | undefined;
+    let treated: { id: string; phone: string } | undefined;
+    for (let i = 0; i < 60 && !(held && treated); i++) {
+      if (!held) {
+        const c = await newCustomer(`attr-xgroup-${i}`);
+        const a = await (await post(`/campaigns/${campaign.id}/assignments`, { customerId: c.id })).json();
+        if (a.group === 'control') held = c;
+      }
+      if (!treated) {
+        const phone = `+4917${Math.floor(1e7 + Math.random() * 8e7)}`;
+        const id = (await deliver('generic', purchase({ phone }, 500, daysAgo(50)))).body.customerId as string;
+        const a = await (await post(`/campaigns/${campaign.id}/assignments`, { customerId: id })).json();
+        if (a.group === 'treatment') treated = { id, phone };
+      }
+    }
+    expect(held && treated).toBeTruthy();
+    expect((await deliver('generic', purchase({ phone: treated!.phone }, 3_333, new Date().toISOString()))).status).toBe(201);
+    const before = await results(campaign.id);
+    expect(before.treatment).toMatchObject({ converted: 1, revenueMinor: 3_333 });
+    const linking = await deliver('generic', genericTouchpoint('profile_updated', { email: held!.email, phone: treated!.phone }, {}));
+    expect(linking.body.merged).toEqual([treated!.id]);
+    const after = await results(campaign.id);
+    // The treated customer's answer stays in the treatment group; nobody moves between groups.
+    expect(after.treatment).toEqual(before.treatment);
+    expect(after.control).toEqual(before.control);
+    // From the merge on, the survivor counts in its own group.
+    expect((await deliver('generic', purchase({ email: held!.email }, 1_000, new Date().toISOString()))).status).toBe(201);
+    expect((await results(campaign.id)).control).toMatchObject({ converted: before.control.converted + 1 });
+  });
+
+  it('refuses control characters and unpaired surrogates in labels, and answers 404 for a run id that is no run', async () => {
+    const { id } = await newCustomer('attr-controls');
+    for (const campaignLabel of ['abc\u0000', 'red\u001b[31m', 'abc\ud800']) {
+      const res = await post('/offers/check', coffeeOffer(id, { campaignLabel }));
+      expect(res.status).toBe(422);
+      expect((await res.json()).issues[0].path).toBe('body.campaignLabel');
+    }
+    expect((await api('/mining-runs/LATEST')).status).toBe(404);
+  });
+});

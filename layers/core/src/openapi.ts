@@ -73,6 +73,7 @@ function operation(route: RouteSpec): ZodOpenApiOperationObject {
         }
       : {}),
     tags: [route.tag],
+    ...(route.final ? { 'x-patron-final': true } : {}),
     security: SECURITY[route.auth],
     ...(route.params ? { requestParams: route.params } : {}),
     ...(route.body

@@ -116,6 +116,8 @@ export function offerToConvert<O extends AttributableOffer>(
 export interface AttributableAssignment {
   campaignId: string;
   assignedAt: string;
+  /** Credits start here instead of at assignedAt (a merge of a customer of the other group). */
+  creditsFrom?: string;
 }
 
 /** The assignments this purchase is a response within: the campaign's product, from the assignment date. */
@@ -127,6 +129,7 @@ export function assignmentsToCredit<A extends AttributableAssignment>(
   return assignments.flatMap((assignment) => {
     const campaign = campaignOf(assignment.campaignId);
     if (!campaign || !inWindow(purchase.occurredAt, windowFrom(assignment.assignedAt, campaign.attributionDays))) return [];
+    if (assignment.creditsFrom && purchase.occurredAt < assignment.creditsFrom) return [];
     const revenueMinor = matchedRevenue(campaign, purchase);
     return revenueMinor === undefined ? [] : [{ assignment, revenueMinor }];
   });

@@ -288,7 +288,8 @@ export function runView(run: RunRecord, now: Date = new Date()): z.infer<typeof 
 }
 
 export async function getRunView(deps: { runs: MiningStore }, runId: string) {
-  const run = await deps.runs.getRun(runId, false);
+  // Run ids are ULIDs: anything else (the LATEST pointer's key among them) names no run.
+  const run = /^[0-9A-HJKMNP-TV-Z]{26}$/.test(runId) ? await deps.runs.getRun(runId, false) : undefined;
   if (!run) throw new NotFoundError(`Mining run '${runId}' not found`);
   return runView(run);
 }

@@ -72,6 +72,8 @@ export interface RouteSpec {
   description?: string;
   tag: keyof typeof TAGS;
   params?: { path?: z.ZodObject; query?: z.ZodObject; header?: z.ZodObject };
+  /** Ends something for good (e.g. a campaign): request collections list it after the routes that use it. */
+  final?: boolean;
   /** `example`: a body the route accepts on the demo's data (the OpenAPI example, and patron.http's body). */
   body?: { schema: z.ZodType; required: boolean; example?: unknown };
   /** Success and route-specific errors; 401 (for auth) and 500 are added for every route. */
@@ -237,6 +239,18 @@ export const ROUTES = [
           .meta({ id: 'ProviderPayload', description: "shopify, stripe, zendesk: the provider's own webhook payload, as it sends it" }),
       ]),
       required: true,
+      // A generic purchase by Ann (events/generic/purchase.json has the full shape).
+      example: {
+        type: 'purchase',
+        occurredAt: '2026-11-30T10:00:00Z',
+        customer: { email: 'ann@example.com' },
+        data: {
+          orderId: 'o-1042',
+          currency: 'EUR',
+          totalMinor: 2599,
+          items: [{ sku: 'COF-1', category: 'coffee', quantity: 1, unitPriceMinor: 2599 }],
+        },
+      },
     },
     responses: {
       200: { description: 'Redelivery of an event already stored (duplicate: true)', schema: IngestResponse },
@@ -592,26 +606,6 @@ export const ROUTES = [
     responses: { 200: { description: 'The campaign', schema: CampaignEnvelope }, 404: error('Unknown campaign') },
   },
   {
-    method: 'PATCH',
-    path: '/campaigns/{id}',
-    fn: 'offers',
-    auth: 'api-key',
-    scope: 'offers:write',
-    operationId: 'endCampaign',
-    tag: 'Campaigns',
-    summary: 'End a campaign now (endsAt becomes now)',
-    description: 'No customer is assigned to an ended campaign; the assignments made stay, and the holdout rule keeps applying them.',
-    params: { path: campaignId },
-    body: { schema: CampaignStatusChange, required: true },
-    responses: {
-      200: { description: 'The campaign, ended', schema: CampaignEnvelope },
-      400: error('Body is not JSON'),
-      404: error('Unknown campaign'),
-      409: error('The campaign has ended already'),
-      422: error('Invalid body'),
-    },
-  },
-  {
     method: 'POST',
     path: '/campaigns/{id}/assignments',
     fn: 'offers',
@@ -664,6 +658,28 @@ export const ROUTES = [
       "Counted from the campaign's assignments as purchases arrive (attributed at ingest): overall, by segment, by value tier and by channel. `measurement` says how in words, `method` names the statistics, and `note` says when the groups are too small to conclude.",
     params: { path: campaignId },
     responses: { 200: { description: 'The results so far', schema: CampaignResultsSchema }, 404: error('Unknown campaign') },
+  },
+  // Ending a campaign is final for it: listed after what a campaign is used for (patron.http follows this order).
+  {
+    method: 'PATCH',
+    path: '/campaigns/{id}',
+    fn: 'offers',
+    auth: 'api-key',
+    scope: 'offers:write',
+    operationId: 'endCampaign',
+    final: true,
+    tag: 'Campaigns',
+    summary: 'End a campaign now (endsAt becomes now)',
+    description: 'No customer is assigned to an ended campaign; the assignments made stay, and the holdout rule keeps applying them.',
+    params: { path: campaignId },
+    body: { schema: CampaignStatusChange, required: true },
+    responses: {
+      200: { description: 'The campaign, ended', schema: CampaignEnvelope },
+      400: error('Body is not JSON'),
+      404: error('Unknown campaign'),
+      409: error('The campaign has ended already'),
+      422: error('Invalid body'),
+    },
   },
   {
     method: 'GET',

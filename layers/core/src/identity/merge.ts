@@ -69,7 +69,7 @@ export async function mergeCustomers(
 export async function completeMerge(store: CustomerStore, loser: ProfileItem, survivorId: string, now: string): Promise<number> {
   const moved = await store.moveTouchpoints(loser.customerId, survivorId);
   await store.moveOffers(loser.customerId, survivorId);
-  await store.moveAssignments(loser.customerId, survivorId);
+  await store.moveAssignments(loser.customerId, survivorId, loser.mergedAt ?? now);
   await store.repointAliases(loser.aliasHashes ?? [], survivorId, now);
   await store.finishMerge(loser.customerId, survivorId, loser.mergedAt ?? now);
   return moved;

@@ -285,7 +285,9 @@ export interface RegisterResult {
 /**
  * Checks and registers in one step: the offer is written only if the customer's offer ledger has
  * not moved since the check read it, so concurrent conflicting registrations cannot both pass. A
- * block answers 409 (nothing stored) unless an overridable rule was overridden by a person.
+ * block answers 409 unless an overridable rule was overridden by a person; nothing of the offer is
+ * stored then, but an offer under a campaign has assigned its customer first (the group is decided
+ * at the first attempt to contact, which is what intention to treat counts).
  */
 export async function registerOffer(
   deps: OfferDeps,

@@ -57,10 +57,31 @@ export const OFFER_LIMITS = {
 } as const;
 const L = OFFER_LIMITS;
 
-/** A non-empty, trimmed identifier or short label (ids, products, teams, actors). */
-export const BoundedId = z.string().trim().min(1).max(L.MAX_ID_LENGTH);
-/** Non-empty, trimmed free text (reasons). */
-export const BoundedText = z.string().trim().min(1).max(L.MAX_TEXT_LENGTH);
+/** Control characters, and text that is not well-formed UTF-16 (a lone surrogate cannot be stored or shown). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LINE_BREAKS = new Set([9, 10, 13]);
+const printable = (allowLineBreaks: boolean) => (s: string) => {
+  if (LONE_SURROGATE.test(s)) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 32 && !(allowLineBreaks && LINE_BREAKS.has(c))) || c === 127) return false;
+  }
+  return true;
+};
+/** A non-empty, trimmed identifier or short label (ids, products, teams, actors): no control characters. */
+export const BoundedId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(L.MAX_ID_LENGTH)
+  .refine(printable(false), 'must not contain control characters or unpaired surrogates');
+/** Non-empty, trimmed free text (reasons): line breaks and tabs allowed, other control characters not. */
+export const BoundedText = z
+  .string()
+  .trim()
+  .min(1)
+  .max(L.MAX_TEXT_LENGTH)
+  .refine(printable(true), 'must not contain control characters or unpaired surrogates');
 /** DynamoDB stores magnitudes down to 1e-130; anything this small in a term is a mistake anyway. */
 const MIN_TERM_MAGNITUDE = 1e-100;
 const TermNumber = z

@@ -71,6 +71,11 @@ export interface StoredAssignment extends Assignment, AssignmentTargeting {
   channels?: string[];
   /** Purchases credited to the campaign, by order key (`<source>:<orderId>`). */
   conversions: Record<string, CreditedPurchase>;
+  /**
+   * Set when a customer of the other group was merged into this one: purchases before it were that
+   * customer's answers in their own group (kept there, anonymously) and are not credited here.
+   */
+  creditsFrom?: string;
 }
 
 /** An assignment as its campaign's results read it: live, or the anonymous copy an erasure left. */
@@ -85,6 +90,7 @@ const storedAssignment = (item: Item): StoredAssignment | undefined => {
     ...(typeof item.valueTier === 'string' ? { valueTier: item.valueTier } : {}),
     ...(typeof item.contactedAt === 'string' ? { contactedAt: item.contactedAt } : {}),
     ...(item.channels instanceof Set || Array.isArray(item.channels) ? { channels: [...(item.channels as Iterable<string>)].sort() } : {}),
+    ...(typeof item.creditsFrom === 'string' ? { creditsFrom: item.creditsFrom } : {}),
     conversions: (item.conversions ?? {}) as Record<string, CreditedPurchase>,
   };
 };
@@ -433,36 +439,49 @@ export async function anonymizeAssignments(doc: DynamoDBDocumentClient, table: s
         credits[purchase.orderKey] = { ...creditOf(purchase, revenueMinor), refundedMinor: refunded };
       }
     }
-    const id = createHash('sha256').update(`${a.campaignId}|${a.customerId}`).digest('hex').slice(0, 26);
-    const conversions = Object.values(credits).map((c, i) => [`purchase-${i + 1}`, { ...c, at: c.at.slice(0, 10), refunds: {} }]);
-    return {
-      PutRequest: {
-        Item: {
-          pk: campaignPk(a.campaignId),
-          sk: anonymousAssignmentSk(id),
-          gsi1pk: assignmentsIndexPk(a.campaignId),
-          gsi1sk: anonymousAssignmentsIndexSk(a.group, id),
-          group: a.group,
-          ...(a.segment ? { segment: a.segment } : {}),
-          ...(a.valueTier ? { valueTier: a.valueTier } : {}),
-          ...(a.contactedAt ? { contactedAt: a.contactedAt.slice(0, 10) } : {}),
-          ...(a.channels?.length ? { channels: new Set(a.channels) } : {}),
-          conversions: Object.fromEntries(conversions),
-        },
-      },
-    };
+    return { PutRequest: { Item: anonymousCopy(a, credits) } };
   });
   await batchWrite(doc, table, copies);
   return copies.length;
 }
 
 /**
+ * An assignment without its customer: the group, the targeting, contact channels and the credited
+ * amounts with their dates reduced to the day; no customer id, no order id. Its id is derived from
+ * the assignment, so writing it again (a retried erasure or merge) rewrites the same copy.
+ */
+function anonymousCopy(a: StoredAssignment, credits: Record<string, CreditedPurchase>): Item {
+  const id = createHash('sha256').update(`${a.campaignId}|${a.customerId}`).digest('hex').slice(0, 26);
+  const conversions = Object.values(credits).map((c, i) => [`purchase-${i + 1}`, { ...c, at: c.at.slice(0, 10), refunds: {} }]);
+  return {
+    pk: campaignPk(a.campaignId),
+    sk: anonymousAssignmentSk(id),
+    gsi1pk: assignmentsIndexPk(a.campaignId),
+    gsi1sk: anonymousAssignmentsIndexSk(a.group, id),
+    group: a.group,
+    ...(a.segment ? { segment: a.segment } : {}),
+    ...(a.valueTier ? { valueTier: a.valueTier } : {}),
+    ...(a.contactedAt ? { contactedAt: a.contactedAt.slice(0, 10) } : {}),
+    ...(a.channels?.length ? { channels: new Set(a.channels) } : {}),
+    conversions: Object.fromEntries(conversions),
+  };
+}
+
+/**
  * Merge step (identity/merge.ts): the merged-away customer's assignments move to the survivor.
  * Where the survivor is assigned to the campaign already, the survivor's group stands (a customer
- * is in one group of a campaign) and the merged-away assignment's credited purchases and contact
- * join it: they are the same person's answers. Idempotent, like the rest of a merge's tail.
+ * is in one group of a campaign). In the same group, the merged-away assignment's credited
+ * purchases and contact join it: they are the same person's answers. In the other group, they stay
+ * there as an anonymous count (the randomization measured them there), and the survivor is credited
+ * only from the merge on. Idempotent, like the rest of a merge's tail.
  */
-export async function moveAssignments(doc: DynamoDBDocumentClient, table: string, fromId: string, toId: string): Promise<number> {
+export async function moveAssignments(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  fromId: string,
+  toId: string,
+  now: string,
+): Promise<number> {
   const items = await queryPartition(doc, table, customerPk(fromId), ASSIGNMENT_SK_PREFIX, { consistent: true });
   let moved = 0;
   for (const item of items) {
@@ -484,6 +503,24 @@ export async function moveAssignments(doc: DynamoDBDocumentClient, table: string
       moved++;
     } catch (error) {
       if (!isConditionalFailure(error)) throw error;
+      const survivor = await doc.send(
+        new GetCommand({ TableName: table, Key: { pk: customerPk(toId), sk: assignmentSk(a.campaignId) }, ConsistentRead: true }),
+      );
+      if (survivor.Item && survivor.Item.group !== a.group) {
+        // The two were measured in different groups: what the merged-away customer did stays in
+        // its group (anonymously), and the survivor is credited only from the merge on.
+        await doc.send(new PutCommand({ TableName: table, Item: anonymousCopy(a, a.conversions) }));
+        await doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { pk: customerPk(toId), sk: assignmentSk(a.campaignId) },
+            UpdateExpression: 'SET creditsFrom = if_not_exists(creditsFrom, :now)',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':now': now },
+          }),
+        );
+        continue;
+      }
       for (const [orderKey, credit] of Object.entries(a.conversions)) {
         await creditAssignment(doc, table, toId, a.campaignId, orderKey, credit);
       }

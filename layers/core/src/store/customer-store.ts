@@ -600,8 +600,8 @@ export class CustomerStore {
   }
 
   /** Moves the loser's campaign assignments to the survivor (see campaign-store.ts). */
-  moveAssignments(fromId: string, toId: string): Promise<number> {
-    return moveAssignments(this.doc, this.table, fromId, toId);
+  moveAssignments(fromId: string, toId: string, now: string): Promise<number> {
+    return moveAssignments(this.doc, this.table, fromId, toId, now);
   }
 
   /** Erasure step: anonymous copies of an erased partition's assignments keep campaign counts (see campaign-store.ts). */
