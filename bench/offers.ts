@@ -196,12 +196,12 @@ function touchpointBody(c: string, k: number, n: number, spanMs: number, now: nu
       },
     };
   }
-  if (r < 0.55) return { ...base, type: 'email_opened', data: { campaignId: `camp-${k % 12}`, messageId: `m-${c}-${k}` } };
+  if (r < 0.55) return { ...base, type: 'email_opened', data: { campaignLabel: `camp-${k % 12}`, messageId: `m-${c}-${k}` } };
   if (r < 0.62)
     return {
       ...base,
       type: 'email_clicked',
-      data: { campaignId: `camp-${k % 12}`, messageId: `m-${c}-${k - 1}`, url: 'https://shop.example.com/new' },
+      data: { campaignLabel: `camp-${k % 12}`, messageId: `m-${c}-${k - 1}`, url: 'https://shop.example.com/new' },
     };
   if (r < 0.72) return { ...base, type: 'web_visit', data: { url: `https://shop.example.com/p/${k % 50}` } };
   if (r < 0.8) return { ...base, type: 'ticket_opened', data: { ticketId, subject: 'Order question', complaint: rand() < 0.25 } };
@@ -230,7 +230,7 @@ function seededOffer(customerId: string, j: number, now: number): StoredOffer {
     productFamily: `family-${j}`,
     terms: { amount: 10 + j, currency: 'EUR', termMonths: 12, discountPercent: j % 30 },
     channel: CHANNELS[j % CHANNELS.length]!,
-    campaignId: `bench-campaign-${j % 7}`,
+    campaignLabel: `bench-campaign-${j % 7}`,
     team: 'bench',
     validFrom: createdAt.slice(0, 10),
     validUntil: new Date(now + 90 * DAY_MS).toISOString().slice(0, 10),
@@ -449,7 +449,7 @@ async function main() {
       productFamily: 'family-new',
       channel: 'email' as const,
       terms: { amount: 19.9, currency: 'EUR', termMonths: 12 },
-      campaignId: 'bench-check',
+      campaignLabel: 'bench-check',
     });
     const check = async (customer: SeededCustomer) => {
       const res = await fetch(`${stack.baseUrl}/offers/check`, {
