@@ -27,12 +27,18 @@ export interface FunctionDefinition {
   routes?: HttpRoute[];
   /** Reads the offer rule set: OFFER_RULES, set from the CDK context `offerRules` when given. */
   offerRules?: boolean;
-  /** Triggered by the mining queue (SQS event source mapping). */
-  queue?: 'mining';
+  /** Triggered by this queue (SQS event source mapping). */
+  queue?: 'mining' | 'outbound';
   /** Triggered on a schedule (EventBridge). */
   schedule?: { rate: string };
   table?: 'read' | 'readwrite';
   miningQueue?: 'send';
+  /** Announces events (or re-queues deliveries) on the outbound queue. */
+  outboundQueue?: 'send';
+  /** Parks exhausted deliveries in the outbound DLQ. */
+  outboundDeadLetters?: 'send';
+  /** Puts events on the stack's EventBridge bus. */
+  eventBus?: 'put';
   artifactBucket?: 'read' | 'readwrite';
   secrets?: SecretName[];
   memoryMb?: number;
@@ -45,6 +51,7 @@ const DEFINITIONS: Omit<FunctionDefinition, 'routes'>[] = [
     entry: 'functions/webhook/handler.ts',
     description: 'Verifies, normalizes, deduplicates and stores provider webhooks as touchpoints',
     table: 'readwrite',
+    outboundQueue: 'send',
     secrets: ['webhookSecrets', 'piiHashKey'],
     memoryMb: 512,
     timeoutSeconds: 10,
@@ -54,6 +61,7 @@ const DEFINITIONS: Omit<FunctionDefinition, 'routes'>[] = [
     entry: 'functions/customers/handler.ts',
     description: 'Customer 360, touchpoint history, lookup by email and erasure',
     table: 'readwrite',
+    outboundQueue: 'send',
     secrets: ['apiKeys', 'piiHashKey'],
     memoryMb: 512,
     timeoutSeconds: 10,
@@ -75,6 +83,7 @@ const DEFINITIONS: Omit<FunctionDefinition, 'routes'>[] = [
     queue: 'mining',
     table: 'readwrite',
     miningQueue: 'send',
+    outboundQueue: 'send',
     artifactBucket: 'readwrite',
     memoryMb: 2048,
     timeoutSeconds: 300,
@@ -93,10 +102,53 @@ const DEFINITIONS: Omit<FunctionDefinition, 'routes'>[] = [
     entry: 'functions/offers/handler.ts',
     description: 'Checks offers and actions against what is known and registers them atomically',
     table: 'readwrite',
+    outboundQueue: 'send',
     secrets: ['apiKeys', 'piiHashKey'],
     offerRules: true,
     memoryMb: 512,
     timeoutSeconds: 10,
+  },
+  {
+    name: 'subscriptions',
+    entry: 'functions/subscriptions/handler.ts',
+    description: 'Webhook subscriptions: create, change, rotate secrets, list deliveries, send a test event',
+    table: 'readwrite',
+    outboundQueue: 'send',
+    secrets: ['apiKeys'],
+    memoryMb: 256,
+    timeoutSeconds: 10,
+  },
+  {
+    name: 'outbound',
+    entry: 'functions/outbound/handler.ts',
+    description: 'Puts events on the EventBridge bus and delivers them to webhook subscriptions, signed, with retries',
+    queue: 'outbound',
+    table: 'readwrite',
+    outboundQueue: 'send',
+    outboundDeadLetters: 'send',
+    eventBus: 'put',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+  },
+  {
+    name: 'playbooks',
+    entry: 'functions/playbooks/handler.ts',
+    description: 'Playbooks of timed actions: create, list, change',
+    table: 'readwrite',
+    secrets: ['apiKeys'],
+    memoryMb: 256,
+    timeoutSeconds: 10,
+  },
+  {
+    name: 'playbook-tick',
+    entry: 'functions/playbook-tick/handler.ts',
+    description: 'Enrolls customers in playbooks and fires due steps through the offer check',
+    schedule: { rate: '15 minutes' },
+    table: 'readwrite',
+    outboundQueue: 'send',
+    offerRules: true,
+    memoryMb: 512,
+    timeoutSeconds: 300,
   },
   {
     name: 'health',
@@ -137,6 +189,13 @@ export const MINING_QUEUE = {
   batchSize: 1,
   /** What the daily EventBridge rule puts on the queue (see mining-job/messages.ts). */
   scheduledMessage: { kind: 'start', trigger: 'schedule' },
+} as const;
+
+export const OUTBOUND_QUEUE = {
+  /** Receives before a message is parked in the DLQ (a fan-out or a store error; failed attempts are scheduled, not thrown). */
+  maxReceiveCount: 5,
+  /** Deliveries wait on receivers, so a batch runs in parallel (functions/outbound). */
+  batchSize: 10,
 } as const;
 
 /** Secret name -> the env vars that carry it. */

@@ -25,6 +25,8 @@ export interface LocalResources {
   miningQueueArn: string;
   miningDlqUrl: string;
   miningDlqArn: string;
+  outboundQueueUrl: string;
+  outboundDlqUrl: string;
   artifactBucket: string;
 }
 

@@ -114,19 +114,27 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
 /** The resources tests and the demo reach directly, found in the template by what uses them. */
 function wellKnownResources(runtime: DeployedRuntime): LocalResources {
-  const consumer = runtime.functions.find((f) => f.template.queueTriggers.length > 0);
-  const queue = runtime.queues.find((q) => q.logicalId === consumer?.template.queueTriggers[0]?.queueLogicalId);
-  const dlq = runtime.queues.find((q) => q !== queue);
+  const byEnv = (name: string) => {
+    const url = runtime.functions.map((f) => f.env[name]).find(Boolean);
+    return runtime.queues.find((q) => q.url === url);
+  };
+  const queue = byEnv(ENV.miningQueueUrl);
+  const outbound = byEnv(ENV.outboundQueueUrl);
+  const outboundDlq = byEnv(ENV.outboundDlqUrl);
+  // The mining DLQ is the queue no function names: only the mining queue's redrive points at it.
+  const dlq = runtime.queues.find((q) => ![queue, outbound, outboundDlq].includes(q));
   const bucketName = runtime.functions.map((f) => f.env[ENV.artifactBucket]).find(Boolean);
   const table = runtime.tables[0];
-  if (!queue || !dlq || !table || !bucketName)
-    throw new Error('the template lacks the table, the mining queue, its DLQ or the artifact bucket');
+  if (!queue || !dlq || !outbound || !outboundDlq || !table || !bucketName)
+    throw new Error('the template lacks the table, the mining or outbound queue, their DLQs or the artifact bucket');
   return {
     tableName: table.name,
     miningQueueUrl: queue.url,
     miningQueueArn: queue.arn,
     miningDlqUrl: dlq.url,
     miningDlqArn: dlq.arn,
+    outboundQueueUrl: outbound.url,
+    outboundDlqUrl: outboundDlq.url,
     artifactBucket: bucketName,
   };
 }
@@ -190,6 +198,8 @@ async function start(options: StackOptions): Promise<Stack> {
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED || 'true',
       // No X-Ray daemon here.
       POWERTOOLS_TRACE_ENABLED: 'false',
+      // Webhook subscribers on this machine (the demo's receiver, a developer's) listen on http://localhost.
+      [ENV.outboundAllowLocalHttp]: 'true',
     };
     const runtime = await timed('runtime', () =>
       startRuntime({

@@ -4,7 +4,8 @@ import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { ENV } from '../../layers/core/src/config.js';
-import { FUNCTIONS, type FunctionDefinition, MINING_QUEUE, SECRET_ENV } from '../definitions.js';
+import { FUNCTIONS, type FunctionDefinition, MINING_QUEUE, OUTBOUND_QUEUE, SECRET_ENV } from '../definitions.js';
+import type { PatronOutbound } from './outbound.js';
 import type { PatronData } from './data.js';
 import type { MiningQueue } from './mining-queue.js';
 import { PatronFunction } from './patron-function.js';
@@ -14,6 +15,7 @@ export interface PatronFunctionsProps {
   readonly coreLayer: ILayerVersion;
   readonly data: PatronData;
   readonly mining: MiningQueue;
+  readonly outbound: PatronOutbound;
   readonly secrets: PatronSecrets;
   /** The offer rule set as JSON, for functions whose definition has `offerRules`; unset = defaults. */
   readonly offerRules?: string;
@@ -53,6 +55,12 @@ export class PatronFunctions extends Construct {
 
     if (def.table) fn.useTable(props.data.table, def.table);
     if (def.miningQueue === 'send') fn.useQueue(props.mining.queue);
+    if (def.outboundQueue === 'send') fn.useQueue(props.outbound.queue, ENV.outboundQueueUrl);
+    if (def.outboundDeadLetters === 'send') fn.useQueue(props.outbound.deadLetterQueue, ENV.outboundDlqUrl);
+    if (def.eventBus === 'put') {
+      fn.addEnvironment(ENV.eventBusName, props.outbound.bus.eventBusName);
+      props.outbound.bus.grantPutEventsTo(fn);
+    }
     if (def.artifactBucket) fn.useBucket(props.data.artifactBucket, def.artifactBucket);
     if (def.offerRules && props.offerRules) fn.addEnvironment(ENV.offerRules, props.offerRules);
     for (const secretName of def.secrets ?? []) {
@@ -60,12 +68,10 @@ export class PatronFunctions extends Construct {
     }
 
     if (def.queue === 'mining') {
-      fn.addEventSource(
-        new SqsEventSource(props.mining.queue, {
-          batchSize: MINING_QUEUE.batchSize,
-          reportBatchItemFailures: true,
-        }),
-      );
+      fn.addEventSource(new SqsEventSource(props.mining.queue, { batchSize: MINING_QUEUE.batchSize, reportBatchItemFailures: true }));
+    }
+    if (def.queue === 'outbound') {
+      fn.addEventSource(new SqsEventSource(props.outbound.queue, { batchSize: OUTBOUND_QUEUE.batchSize, reportBatchItemFailures: true }));
     }
     if (def.schedule) {
       new Rule(this, `${def.name}Schedule`, {

@@ -44,6 +44,8 @@ export interface PatronMonitoringProps {
   /** The mining work queue (graphed). */
   readonly queue: IQueue;
   readonly deadLetterQueue: IQueue;
+  /** Exhausted webhook deliveries and failed event fan-outs. */
+  readonly outboundDeadLetterQueue?: IQueue;
   /** Subscribed to the alarm topic by email. @default no subscription: add one to the topic by hand */
   readonly alarmEmail?: string;
   /** Notified in addition to the alarm topic. @default none */
@@ -57,6 +59,7 @@ export interface PatronMonitoringProps {
 export class PatronMonitoring extends Construct {
   readonly alarmTopic: Topic;
   readonly deadLetterAlarm: Alarm;
+  readonly outboundDeadLetterAlarm?: Alarm;
   readonly functionErrorAlarms: ReadonlyMap<string, Alarm>;
   readonly dashboard: Dashboard;
 
@@ -70,6 +73,16 @@ export class PatronMonitoring extends Construct {
       .metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' })
       .createAlarm(this, 'MiningDeadLetters', {
         alarmDescription: 'Mining messages were parked in the dead-letter queue after exhausting their retries',
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+
+    this.outboundDeadLetterAlarm = props.outboundDeadLetterQueue
+      ?.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' })
+      .createAlarm(this, 'OutboundDeadLetters', {
+        alarmDescription: 'Webhook deliveries failed for good (subscription disabled) or event fan-outs exhausted their retries',
         threshold: 0,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
@@ -92,7 +105,7 @@ export class PatronMonitoring extends Construct {
     }
     this.functionErrorAlarms = errorAlarms;
 
-    const alarms = [this.deadLetterAlarm, ...errorAlarms.values()];
+    const alarms = [this.deadLetterAlarm, ...(this.outboundDeadLetterAlarm ? [this.outboundDeadLetterAlarm] : []), ...errorAlarms.values()];
     for (const alarm of alarms) {
       alarm.addAlarmAction(new SnsAction(this.alarmTopic), ...(props.alarmActions ?? []));
     }

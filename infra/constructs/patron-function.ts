@@ -129,9 +129,9 @@ export class PatronFunction extends NodejsFunction {
     return this;
   }
 
-  /** Sets MINING_QUEUE_URL and grants send on the queue. */
-  useQueue(queue: IQueue): this {
-    this.addEnvironment(ENV.miningQueueUrl, queue.queueUrl);
+  /** Sets `envName` (MINING_QUEUE_URL by default) to the queue's URL and grants send on it. */
+  useQueue(queue: IQueue, envName: string = ENV.miningQueueUrl): this {
+    this.addEnvironment(envName, queue.queueUrl);
     queue.grantSendMessages(this);
     return this;
   }

@@ -1,3 +1,4 @@
+import { PatronOutbound } from '../constructs/outbound.js';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { FunctionDefinition } from '../definitions.js';
@@ -55,6 +56,7 @@ export interface PatronStackProps extends StackProps {
 export class PatronStack extends Stack {
   readonly data: PatronData;
   readonly mining: MiningQueue;
+  readonly outbound: PatronOutbound;
   readonly secrets: PatronSecrets;
   readonly coreLayer: CoreLayer;
   readonly functions: PatronFunctions;
@@ -69,6 +71,7 @@ export class PatronStack extends Stack {
 
     this.data = new PatronData(this, 'Data');
     this.mining = new MiningQueue(this, 'Mining', { functions: props?.definitions });
+    this.outbound = new PatronOutbound(this, 'Outbound', { functions: props?.definitions });
     this.secrets = new PatronSecrets(this, 'Secrets');
     this.coreLayer = new CoreLayer(this, 'CoreLayer');
     this.functions = new PatronFunctions(this, 'Functions', {
@@ -76,6 +79,7 @@ export class PatronStack extends Stack {
       coreLayer: this.coreLayer.layer,
       data: this.data,
       mining: this.mining,
+      outbound: this.outbound,
       secrets: this.secrets,
       offerRules: offerRulesFromContext(this.node.tryGetContext('offerRules')),
     });
@@ -84,12 +88,17 @@ export class PatronStack extends Stack {
       functions: this.functions.all,
       queue: this.mining.queue,
       deadLetterQueue: this.mining.deadLetterQueue,
+      outboundDeadLetterQueue: this.outbound.deadLetterQueue,
       alarmEmail: alarmEmailFromContext(this.node.tryGetContext('alarmEmail')),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Patron HTTP API' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'MiningQueueUrl', { value: this.mining.queue.queueUrl });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.outbound.bus.eventBusName,
+      description: 'EventBridge bus of Patron events (source patron, detail-type = event type): add rules here',
+    });
     new CfnOutput(this, 'ArtifactBucketName', { value: this.data.artifactBucket.bucketName });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.monitoring.alarmTopic.topicArn,

@@ -1,9 +1,10 @@
 /**
  * The one door between the functions and the emulators: every AWS SDK call a function makes
- * locally goes through here (its DYNAMODB_ENDPOINT, SQS_ENDPOINT and S3_ENDPOINT point at this
+ * locally goes through here (its DYNAMODB_ENDPOINT, SQS_ENDPOINT, S3_ENDPOINT and EVENTBRIDGE_ENDPOINT point at this
  * server), is attributed to the function by the access key id it signed with (each function gets
  * its own, as each Lambda gets its own role), checked against that function's synthesized IAM
- * statements, and refused with AccessDenied as AWS would, or forwarded to DynamoDB Local / fauxqs.
+ * statements, and refused with AccessDenied as AWS would, or forwarded to DynamoDB Local / fauxqs /
+ * the local event bus (SigV4 service `events`).
  */
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -56,9 +57,9 @@ function refuse(res: ServerResponse, service: string, code: string, message: str
     );
     return;
   }
-  // DynamoDB and SQS (JSON protocols) name the error in __type; SQS also in x-amzn-query-error.
+  // DynamoDB, SQS and EventBridge (JSON protocols) name the error in __type; SQS also in x-amzn-query-error.
   res.writeHead(400, {
-    'content-type': 'application/x-amz-json-1.0',
+    'content-type': service === 'events' ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0',
     ...(service === 'sqs' ? { 'x-amzn-query-error': `${code === 'AccessDeniedException' ? 'AccessDenied' : code};Sender` } : {}),
   });
   res.end(JSON.stringify({ __type: `com.amazon.coral.service#${code}`, message }));

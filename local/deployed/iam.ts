@@ -4,7 +4,7 @@
  * wins, otherwise some Allow must match both action and resource; `*` and `?` are wildcards,
  * actions compare case-insensitively, resources case-sensitively). Pure, for unit tests.
  *
- * Only what Patron's functions call is mapped (DynamoDB, SQS, S3); any other service is refused,
+ * Only what Patron's functions call is mapped (DynamoDB, SQS, S3, EventBridge PutEvents); any other service is refused,
  * so a new dependency shows up here before it surprises anyone in AWS.
  */
 export interface ResolvedStatement {
@@ -101,6 +101,8 @@ export function requiredAuthorizations(req: AwsRequest, arn: ArnContext): Author
       return sqs(req, arn);
     case 's3':
       return s3(req);
+    case 'events':
+      return events(req, arn);
     default:
       throw new UnmappedRequestError(`calls to ${req.service || 'an unknown service'} are not emulated locally`);
   }
@@ -156,6 +158,22 @@ function sqs(req: AwsRequest, arn: ArnContext): Authorization[] {
   const queueName = typeof queueUrl === 'string' ? new URL(queueUrl).pathname.split('/').filter(Boolean).at(-1) : undefined;
   const resource = queueName ? `arn:aws:sqs:${arn.region}:${arn.account}:${queueName}` : '*';
   return [{ action: `sqs:${SQS_BATCH[operation] ?? operation}`, resource }];
+}
+
+/** PutEvents is authorized once per bus its entries name (the account's `default` bus when omitted). */
+function events(req: AwsRequest, arn: ArnContext): Authorization[] {
+  const operation = header(req, 'x-amz-target').split('.')[1] ?? '';
+  if (operation !== 'PutEvents') throw new UnmappedRequestError(`EventBridge ${operation || 'request without X-Amz-Target'}`);
+  const entries = jsonBody(req).Entries;
+  const busArn = (name: unknown) => {
+    const n = typeof name === 'string' && name !== '' ? name : 'default';
+    // EventBusName may already be the bus ARN.
+    return n.startsWith('arn:') ? n : `arn:aws:events:${arn.region}:${arn.account}:event-bus/${n}`;
+  };
+  const buses = new Set((Array.isArray(entries) ? entries : []).map((e) => busArn((e as { EventBusName?: unknown } | null)?.EventBusName)));
+  // An empty request still needs the permission on something; the service then rejects it.
+  if (buses.size === 0) buses.add(busArn(undefined));
+  return [...buses].map((resource) => ({ action: 'events:PutEvents', resource }));
 }
 
 function s3(req: AwsRequest): Authorization[] {

@@ -5,8 +5,10 @@
  *   execution environments with exactly its template environment (references resolved to the
  *   local resources, secret ARNs to their local values) plus what Lambda itself sets;
  * - every AWS call a function makes checked against its own synthesized IAM statements;
- * - triggers from the template: HTTP routes, SQS event source mappings, scheduled rules.
+ * - triggers from the template: HTTP routes, SQS event source mappings, scheduled rules;
+ * - the stack's own EventBridge buses (PutEvents, pattern rules to SQS targets), when it has any.
  */
+import { FUNCTIONS } from '../../infra/definitions.js';
 import { cp, mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,11 +25,13 @@ import { ensureBucket, ensureTable } from '../resources.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, REPO_ROOT, type Log } from '../util.js';
 import { startAwsGateway, type AwsGateway, type GatewayIdentity } from './aws-gateway.js';
 import { FunctionContainers } from './containers.js';
+import { startEventBus, type EventBus, type EventBusRule, type RecordedEvent } from './event-bus.js';
 import type { ResolvedStatement } from './iam.js';
 import type { Assembly } from './synth.js';
 import {
   cdkPath,
   rateMs,
+  readBusRules,
   readFunctions,
   readSchedules,
   referencedId,
@@ -70,6 +74,8 @@ export interface LocalFunction extends FunctionDefinition {
   env: Record<string, string>;
 }
 
+export type { RecordedEvent };
+
 export interface QueueInfo {
   logicalId: string;
   path: string;
@@ -84,6 +90,8 @@ export interface DeployedRuntime {
   buckets: { logicalId: string; path: string; name: string }[];
   schedules: TemplateSchedule[];
   gateway: AwsGateway;
+  /** The local EventBridge, when the template has a bus: every accepted event, oldest first. */
+  eventBus?: { url: string; events: RecordedEvent[] };
   invoke(functionName: string, event: unknown, context?: Context): Promise<unknown>;
   /** Delivers every scheduled rule's target once, as EventBridge does when the rule fires. */
   fireSchedules(): Promise<string[]>;
@@ -174,6 +182,11 @@ async function createResources(template: CfnTemplate, emulators: Emulators, log:
     const arn = await queueArn(emulators.sqsClient, QueueUrl);
     refs.set(id, { ref: QueueUrl, attributes: { Arn: arn, QueueName: name, QueueUrl } });
     queues.push({ logicalId: id, path: cdkPath(r), url: QueueUrl, arn });
+  }
+
+  for (const [id, r] of resourcesOfType(template, 'AWS::Events::EventBus')) {
+    const name = localName(cdkPath(r) || id);
+    refs.set(id, { ref: name, attributes: { Arn: `${arnPrefix('events')}:event-bus/${name}`, Name: name } });
   }
 
   for (const [id, r] of resourcesOfType(template, 'AWS::SecretsManager::Secret')) {
@@ -299,6 +312,38 @@ function functionEnvironment(
   return { ...extra, ...env };
 }
 
+/** The local EventBridge for the template's buses and their pattern rules; none without a bus. */
+async function startBus(
+  template: CfnTemplate,
+  refs: Map<string, LocalReference>,
+  emulators: Emulators,
+  log: Log,
+): Promise<EventBus | undefined> {
+  const buses = resourcesOfType(template, 'AWS::Events::EventBus').map(([id]) => refs.get(id)!.ref);
+  if (buses.length === 0) return undefined;
+  const rules: EventBusRule[] = readBusRules(template).map((rule) => ({
+    name: rule.logicalId,
+    busName: refs.get(rule.busLogicalId)!.ref,
+    pattern: rule.eventPattern,
+    targets: rule.targets.map((t) => {
+      const type = template.Resources[t.targetLogicalId]?.Type;
+      if (type !== 'AWS::SQS::Queue') throw new TemplateError(`rule ${rule.logicalId}: targets of type ${type} are not emulated`);
+      const { targetLogicalId, ...target } = t;
+      return { ...target, queueUrl: refs.get(targetLogicalId)!.ref };
+    }),
+  }));
+  return startEventBus({
+    buses,
+    rules,
+    deliver: async (target, body) => {
+      await emulators.sqsClient.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: body }));
+    },
+    region: LOCAL_REGION,
+    account: LOCAL_ACCOUNT_ID,
+    log,
+  });
+}
+
 export async function startRuntime(options: DeployedRuntimeOptions): Promise<DeployedRuntime> {
   const { assembly, emulators, log } = options;
   const template = assembly.template;
@@ -340,15 +385,21 @@ export async function startRuntime(options: DeployedRuntimeOptions): Promise<Dep
       routes: fn.routes,
       memoryMb: fn.memoryMb,
       timeoutSeconds: fn.timeoutSeconds,
-      ...(fn.queueTriggers.length > 0 ? { queue: 'mining' as const } : {}),
+      ...(fn.queueTriggers.length > 0 ? { queue: FUNCTIONS.find((d) => d.name === fn.name)?.queue ?? ('mining' as const) } : {}),
       template: fn,
       // Endpoints are filled in once the gateway listens (below).
       env: { ...lambdaEnv, ...functionEnvironment(fn, template, refs, options.secrets, options.localEnv ?? {}) },
     });
   }
 
+  const eventBus = await startBus(template, refs, emulators, log);
   const gateway = await startAwsGateway({
-    upstream: { dynamodb: emulators.dynamodb, sqs: emulators.sqs, s3: emulators.s3 },
+    upstream: {
+      dynamodb: emulators.dynamodb,
+      sqs: emulators.sqs,
+      s3: emulators.s3,
+      ...(eventBus ? { events: eventBus.url } : {}),
+    },
     identities,
     arn: { region: LOCAL_REGION, account: LOCAL_ACCOUNT_ID },
     log,
@@ -356,7 +407,12 @@ export async function startRuntime(options: DeployedRuntimeOptions): Promise<Dep
   const containers = new Map<string, FunctionContainers>();
   for (const fn of functions) {
     // The local network: every SDK call goes to the gateway, which checks it against the role.
-    Object.assign(fn.env, { [ENV.dynamodbEndpoint]: gateway.url, [ENV.sqsEndpoint]: gateway.url, [ENV.s3Endpoint]: gateway.url });
+    Object.assign(fn.env, {
+      [ENV.dynamodbEndpoint]: gateway.url,
+      [ENV.sqsEndpoint]: gateway.url,
+      [ENV.s3Endpoint]: gateway.url,
+      [ENV.eventBridgeEndpoint]: gateway.url,
+    });
     containers.set(
       fn.name,
       new FunctionContainers(
@@ -424,6 +480,7 @@ export async function startRuntime(options: DeployedRuntimeOptions): Promise<Dep
     buckets,
     schedules,
     gateway,
+    ...(eventBus ? { eventBus: { url: eventBus.url, events: eventBus.events } } : {}),
     invoke,
     fireSchedules: async () => {
       for (const s of schedules) await fire(s);
@@ -434,6 +491,7 @@ export async function startRuntime(options: DeployedRuntimeOptions): Promise<Dep
       for (const t of timers) clearInterval(t);
       await Promise.all([...containers.values()].map((c) => c.close()));
       await gateway.close();
+      await eventBus?.close();
       await release();
     },
   };

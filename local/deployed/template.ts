@@ -243,6 +243,41 @@ export function readSchedules(template: CfnTemplate): TemplateSchedule[] {
     }));
 }
 
+export interface TemplateBusRule {
+  logicalId: string;
+  /** The AWS::Events::EventBus the rule is on. */
+  busLogicalId: string;
+  /** As written (object, or JSON text); the event bus compiles it. */
+  eventPattern: unknown;
+  targets: { id: string; targetLogicalId: string; input?: string; inputPath?: string; inputTransformer?: unknown }[];
+}
+
+/**
+ * Pattern rules on one of the template's own buses. Rules without EventBusName are the schedules
+ * (readSchedules); pattern rules on the default bus match AWS service events, which never happen
+ * locally, so they are not read.
+ */
+export function readBusRules(template: CfnTemplate): TemplateBusRule[] {
+  return resourcesOfType(template, 'AWS::Events::Rule').flatMap(([logicalId, r]) => {
+    const p = r.Properties ?? {};
+    const busLogicalId = referencedId(p.EventBusName);
+    if (!busLogicalId || template.Resources[busLogicalId]?.Type !== 'AWS::Events::EventBus' || p.State === 'DISABLED') return [];
+    if (p.EventPattern === undefined) throw new TemplateError(`rule ${logicalId} on bus ${busLogicalId} has no EventPattern`);
+    const targets = asArray(p.Targets as Record<string, unknown>[]).map((t) => {
+      const targetLogicalId = referencedId(t.Arn);
+      if (!targetLogicalId) throw new TemplateError(`rule ${logicalId} has a target outside the template`);
+      return {
+        id: String(t.Id ?? targetLogicalId),
+        targetLogicalId,
+        ...(typeof t.Input === 'string' ? { input: t.Input } : {}),
+        ...(typeof t.InputPath === 'string' ? { inputPath: t.InputPath } : {}),
+        ...(t.InputTransformer !== undefined ? { inputTransformer: t.InputTransformer } : {}),
+      };
+    });
+    return [{ logicalId, busLogicalId, eventPattern: p.EventPattern, targets }];
+  });
+}
+
 /** `rate(1 day)` -> milliseconds; cron expressions are not run on a timer locally (fire them by hand). */
 export function rateMs(expression: string): number | undefined {
   const m = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());

@@ -50,6 +50,8 @@ export default async function globalSetup(_globalConfig: unknown, projectConfig:
     miningQueueArn: stack.resources.miningQueueArn,
     miningDlqUrl: stack.resources.miningDlqUrl,
     miningDlqArn: stack.resources.miningDlqArn,
+    outboundQueueUrl: stack.resources.outboundQueueUrl,
+    outboundDlqUrl: stack.resources.outboundDlqUrl,
     artifactBucket: stack.resources.artifactBucket,
     env: stack.env,
     functionEnv: Object.fromEntries(stack.runtime.functions.map((f) => [f.name, Object.keys(f.env).sort()])),

@@ -28,6 +28,8 @@ export interface StackInfo {
   miningQueueArn: string;
   miningDlqUrl: string;
   miningDlqArn: string;
+  outboundQueueUrl: string;
+  outboundDlqUrl: string;
   artifactBucket: string;
   /** The stack's in-process environment (resources, direct endpoints, dev secrets); no function sees it. */
   env: Record<string, string>;

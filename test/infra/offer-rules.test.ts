@@ -1,22 +1,25 @@
+import { FUNCTIONS } from '../../infra/definitions.js';
 import { synthPatron } from './synth.js';
 
 const offersEnv = (template: ReturnType<typeof synthPatron>['template']) => {
   const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
     Properties: { Handler?: string; Description?: string; Environment?: { Variables?: Record<string, unknown> } };
   }[];
-  const offers = fns.find((f) => f.Properties.Description?.startsWith('Checks offers'));
-  if (!offers) throw new Error('no offers function in the template');
+  // The offers function and the playbook tick (whose steps go through the same check) read the rule set.
+  const readers = FUNCTIONS.filter((d) => d.offerRules).map((d) => d.description);
+  const offers = fns.filter((f) => readers.includes(f.Properties.Description ?? ''));
+  if (offers.length !== 2) throw new Error('expected the offers and playbook-tick functions in the template');
   return {
-    offers: offers.Properties.Environment?.Variables ?? {},
-    others: fns.filter((f) => f !== offers).map((f) => f.Properties.Environment?.Variables ?? {}),
+    offers: offers.map((f) => f.Properties.Environment?.Variables ?? {}),
+    others: fns.filter((f) => !offers.includes(f)).map((f) => f.Properties.Environment?.Variables ?? {}),
   };
 };
 
 describe('offer rule set from the CDK context', () => {
-  it('sets OFFER_RULES on the offers function only, as validated JSON', () => {
+  it('sets OFFER_RULES on the functions that check offers only (offers, playbook-tick), as validated JSON', () => {
     const rules = { rules: { 'quiet-period': { days: 30 } } };
     const { offers, others } = offersEnv(synthPatron({ bundle: false, cfnValidation: false, context: { offerRules: rules } }).template);
-    expect(JSON.parse(String(offers.OFFER_RULES))).toEqual(rules);
+    for (const env of offers) expect(JSON.parse(String(env.OFFER_RULES))).toEqual(rules);
     expect(others.every((env) => !('OFFER_RULES' in env))).toBe(true);
   });
 

@@ -160,7 +160,8 @@ describe('alarm notifications', () => {
 
   it('notifies the topic from every alarm', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBe(1 + FUNCTIONS.length);
+    // The mining DLQ, the outbound DLQ, and one per function.
+    expect(alarms.length).toBe(2 + FUNCTIONS.length);
     for (const [id, alarm] of alarms) {
       expect({ id, actions: alarm.Properties!.AlarmActions }).toEqual({ id, actions: expect.arrayContaining([topicRef()]) });
     }

@@ -32,6 +32,7 @@ function roleStatements(name: string): Array<{ Action: string | string[]; Resour
 }
 const actionsOf = (statements: ReturnType<typeof roleStatements>) =>
   statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const toList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 const resourcesOf = (statements: ReturnType<typeof roleStatements>, actionPrefix: string) =>
   statements
     .filter((s) => actionsOf([s]).some((a) => a.startsWith(actionPrefix)))
@@ -43,6 +44,9 @@ function expectedEnvNames(def: FunctionDefinition): string[] {
     ...Object.keys(BASE_ENVIRONMENT),
     ...(def.table ? [ENV.tableName] : []),
     ...(def.miningQueue ? [ENV.miningQueueUrl] : []),
+    ...(def.outboundQueue ? [ENV.outboundQueueUrl] : []),
+    ...(def.outboundDeadLetters ? [ENV.outboundDlqUrl] : []),
+    ...(def.eventBus ? [ENV.eventBusName] : []),
     ...(def.artifactBucket ? [ENV.artifactBucket] : []),
     ...(def.secrets ?? []).flatMap((s) => SECRET_ENV[s]),
   ].sort();
@@ -189,7 +193,7 @@ describe('mining queue', () => {
 
   it('triggers every queue consumer with partial batch failures', () => {
     const mappings = ofType('AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(consumers.length);
+    expect(mappings).toHaveLength(FUNCTIONS.filter((f) => f.queue).length);
     for (const def of consumers) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: fnId(def.name) },
@@ -268,6 +272,9 @@ describe('functions', () => {
       for (const [key, value] of Object.entries(BASE_ENVIRONMENT)) expect(env[key]).toBe(value);
       if (def.table) expect(env[ENV.tableName]).toEqual({ Ref: logicalId(stack.data.table) });
       if (def.miningQueue) expect(env[ENV.miningQueueUrl]).toEqual({ Ref: logicalId(stack.mining.queue) });
+      if (def.outboundQueue) expect(env[ENV.outboundQueueUrl]).toEqual({ Ref: logicalId(stack.outbound.queue) });
+      if (def.outboundDeadLetters) expect(env[ENV.outboundDlqUrl]).toEqual({ Ref: logicalId(stack.outbound.deadLetterQueue) });
+      if (def.eventBus) expect(env[ENV.eventBusName]).toEqual({ Ref: logicalId(stack.outbound.bus) });
       if (def.artifactBucket) expect(env[ENV.artifactBucket]).toEqual({ Ref: logicalId(stack.data.artifactBucket) });
       for (const envName of (def.secrets ?? []).flatMap((s) => SECRET_ENV[s])) {
         // Ref of a secret is its ARN; the code resolves arn:aws:secretsmanager: values at cold start.
@@ -303,9 +310,24 @@ describe('functions', () => {
       expect(secretResources).toEqual(expect.arrayContaining(expectedSecretRefs));
       if (expectedSecretRefs.length) expect(actions).toContain('secretsmanager:GetSecretValue');
 
-      const sendsToQueue = actions.includes('sqs:SendMessage');
-      expect(sendsToQueue).toBe(def.miningQueue === 'send');
-      expect(actions.includes('sqs:ReceiveMessage')).toBe(def.queue === 'mining');
+      // Send only to the queues its definition names, receive only from its trigger.
+      const queueArn = (q: { node: unknown }) => ({ 'Fn::GetAtt': [logicalId(q as never), 'Arn'] });
+      const expectedSends = [
+        ...(def.miningQueue ? [queueArn(stack.mining.queue)] : []),
+        ...(def.outboundQueue ? [queueArn(stack.outbound.queue)] : []),
+        ...(def.outboundDeadLetters ? [queueArn(stack.outbound.deadLetterQueue)] : []),
+      ];
+      const sendResources = statements.filter((s) => toList(s.Action).includes('sqs:SendMessage')).flatMap((s) => toList(s.Resource));
+      expect(sendResources).toHaveLength(expectedSends.length);
+      expect(sendResources).toEqual(expect.arrayContaining(expectedSends));
+      expect(actions.includes('sqs:ReceiveMessage')).toBe(def.queue !== undefined);
+      if (def.queue) {
+        const trigger = def.queue === 'mining' ? stack.mining.queue : stack.outbound.queue;
+        const receives = statements.filter((s) => toList(s.Action).includes('sqs:ReceiveMessage')).flatMap((s) => toList(s.Resource));
+        expect(receives).toEqual([queueArn(trigger)]);
+      }
+      const puts = statements.filter((s) => toList(s.Action).includes('events:PutEvents')).flatMap((s) => toList(s.Resource));
+      expect(puts).toEqual(def.eventBus ? [queueArn(stack.outbound.bus)] : []);
       expect(actions.some((a) => a.startsWith('s3:'))).toBe(def.artifactBucket !== undefined);
       if (def.artifactBucket === 'read') expect(actions.filter((a) => a.startsWith('s3:Put'))).toEqual([]);
     });
@@ -317,7 +339,12 @@ describe('functions', () => {
   });
 
   it('turns a definition schedule into an EventBridge rule that invokes the function', () => {
-    // No shipped function is scheduled yet: a variant with one proves the wiring.
+    const tickDef = FUNCTIONS.find((f) => f.name === 'playbook-tick')!;
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: `rate(${tickDef.schedule!.rate})`,
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId('playbook-tick'), 'Arn'] } })],
+    });
+    // A variant with one more scheduled function proves the wiring is the definition's, not a special case.
     const tick = {
       name: 'tick',
       entry: 'functions/health/handler.ts',
@@ -329,9 +356,9 @@ describe('functions', () => {
       ScheduleExpression: 'rate(15 minutes)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(variant.stack.functions.byName.get('tick')!), 'Arn'] } })],
     });
-    // The mining run's rule plus the tick's.
-    variant.template.resourceCountIs('AWS::Events::Rule', 2);
-    template.resourceCountIs('AWS::Events::Rule', 1);
+    // The mining run's rule, the playbook tick's, plus the variant's.
+    variant.template.resourceCountIs('AWS::Events::Rule', 3);
+    template.resourceCountIs('AWS::Events::Rule', 2);
   });
 });
 

@@ -3,6 +3,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { runDemo } from '../../local/demo/index.js';
 import { startRun, waitForRun } from '../helpers/mining.js';
 import { api, sqsClient, stackInfo } from '../helpers/stack.js';
+import { Receiver, subscribe } from '../helpers/receiver.js';
 
 jest.setTimeout(240_000);
 
@@ -11,8 +12,13 @@ describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
   const summary = () => run.summary;
   const demoLog: string[] = [];
   let demo: Awaited<ReturnType<typeof runDemo>>;
+  const receiver = new Receiver();
+  const subscriptions: string[] = [];
 
   beforeAll(async () => {
+    // Told of every flag change, as a subscriber would be (verified with standardwebhooks).
+    await receiver.start();
+    await subscribe(subscriptions, receiver, ['flag.raised', 'flag.cleared']);
     demo = await runDemo({
       baseUrl: stackInfo().baseUrl,
       env: stackInfo().env,
@@ -24,6 +30,31 @@ describe('mining runs on the embedded stack (queue-driven, sharded)', () => {
       log: (line) => demoLog.push(line),
     });
     run = await waitForRun(await startRun());
+  });
+  afterAll(async () => {
+    for (const id of subscriptions) await api(`/subscriptions/${id}`, { method: 'DELETE' });
+    await receiver.close();
+  });
+
+  it('announces each run’s new flags as flag.raised and dropped ones as flag.cleared, signed, once each', async () => {
+    const raised = await receiver.waitFor('flag.raised', () => true, 1);
+    expect(raised.every((r) => r.verified)).toBe(true);
+    expect(raised[0]!.data).toMatchObject({ customerId: expect.any(String), flagType: expect.any(String), runId: expect.any(String) });
+    // The first run of this stack's data raises every flag it sets; one event per (run, customer, type).
+    const keys = receiver.of('flag.raised').map((r) => `${r.data.runId}|${r.data.customerId}|${r.data.flagType}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(new Set(receiver.of('flag.raised').map((r) => r.id)).size).toBe(keys.length);
+    // A flag raised again by the next run is not announced again: what a run raises is new to it.
+    const byRun = new Map<string, Set<string>>();
+    for (const r of receiver.of('flag.raised')) {
+      const set = byRun.get(r.data.runId) ?? new Set<string>();
+      set.add(`${r.data.customerId}|${r.data.flagType}`);
+      byRun.set(r.data.runId, set);
+    }
+    const current = await (await api(`/mining-runs/${run.runId}`)).json();
+    const flagged = Object.values(current.summary.flags as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(byRun.get(run.runId)?.size ?? 0).toBeLessThan(flagged);
+    for (const r of receiver.of('flag.cleared')) expect(r.data.previousRunId).not.toBe(r.data.runId);
   });
 
   it('closes the loop in the demo: a campaign on the churn-risk flags, calls checked, answers attributed, results counted', () => {

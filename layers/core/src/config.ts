@@ -32,10 +32,17 @@ export const ENV = {
   offerRules: 'OFFER_RULES',
   /** Region assumed for phone numbers written without a country code (ISO 3166 alpha-2, e.g. DE). */
   defaultPhoneRegion: 'DEFAULT_PHONE_REGION',
-  /** Local mode only: where the AWS SDK clients point (DynamoDB Local, fauxqs). */
+  /** Outbound events: the queue events and deliveries go through, its DLQ, and the stack's EventBridge bus. */
+  outboundQueueUrl: 'OUTBOUND_QUEUE_URL',
+  outboundDlqUrl: 'OUTBOUND_DLQ_URL',
+  eventBusName: 'EVENT_BUS_NAME',
+  /** Local mode only: webhook subscriptions may use http:// on loopback (AWS: https only). */
+  outboundAllowLocalHttp: 'OUTBOUND_ALLOW_LOCAL_HTTP',
+  /** Local mode only: where the AWS SDK clients point (DynamoDB Local, fauxqs, the local event bus). */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   sqsEndpoint: 'SQS_ENDPOINT',
   s3Endpoint: 'S3_ENDPOINT',
+  eventBridgeEndpoint: 'EVENTBRIDGE_ENDPOINT',
 } as const;
 
 /** Names whose value may be a Secrets Manager ARN to be resolved at cold start. */
@@ -86,6 +93,14 @@ export const ConfigSchema = z.object({
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
   S3_ENDPOINT: z.url().optional(),
+  EVENTBRIDGE_ENDPOINT: z.url().optional(),
+  OUTBOUND_QUEUE_URL: z.string().min(1).optional(),
+  OUTBOUND_DLQ_URL: z.string().min(1).optional(),
+  EVENT_BUS_NAME: z.string().min(1).max(256).optional(),
+  OUTBOUND_ALLOW_LOCAL_HTTP: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   MINING_SHARDS: z.coerce.number().int().min(1).max(256).default(MINING_DEFAULTS.shards),
   MINING_SAMPLE_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(MINING_DEFAULTS.sampleSize),
   FLAG_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(MINING_DEFAULTS.flagTtlDays),
@@ -106,7 +121,8 @@ export interface Config {
   apiKeys: ApiKey[];
   piiHashKey?: string;
   webhookSecrets: Record<SourceName, string[]>;
-  endpoints: { dynamodb?: string; sqs?: string; s3?: string };
+  endpoints: { dynamodb?: string; sqs?: string; s3?: string; eventBridge?: string };
+  outbound: { queueUrl?: string; dlqUrl?: string; eventBusName?: string; allowLocalHttp: boolean };
   mining: { shards: number; sampleSize: number; flagTtlDays: number; churnHorizonDays: number };
   offerRules: RuleSetConfig;
   /** Region for phone numbers written without a country code; unset = such numbers are not identifiers. */
@@ -156,7 +172,13 @@ export function parseConfig(env: Env): Config {
       stripe: c.WEBHOOK_SECRET_STRIPE,
       zendesk: c.WEBHOOK_SECRET_ZENDESK,
     },
-    endpoints: { dynamodb: c.DYNAMODB_ENDPOINT, sqs: c.SQS_ENDPOINT, s3: c.S3_ENDPOINT },
+    endpoints: { dynamodb: c.DYNAMODB_ENDPOINT, sqs: c.SQS_ENDPOINT, s3: c.S3_ENDPOINT, eventBridge: c.EVENTBRIDGE_ENDPOINT },
+    outbound: {
+      queueUrl: c.OUTBOUND_QUEUE_URL,
+      dlqUrl: c.OUTBOUND_DLQ_URL,
+      eventBusName: c.EVENT_BUS_NAME,
+      allowLocalHttp: c.OUTBOUND_ALLOW_LOCAL_HTTP,
+    },
     mining: {
       shards: c.MINING_SHARDS,
       sampleSize: c.MINING_SAMPLE_SIZE,

@@ -1,3 +1,5 @@
+import { purchaseEnroller, type PurchaseEnroller } from './playbooks/playbook-service.js';
+import { PlaybookStore } from './store/playbook-store.js';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { holdsSecretArns, parseConfig, required, resolveSecretEnv, ENV, type Config } from './config.js';
 import type { CustomerDeps } from './customers/customer-service.js';
@@ -14,6 +16,13 @@ import { OfferStore } from './store/offer-store.js';
 import type { OfferDeps } from './offers/offer-service.js';
 import { MessageQueue } from './store/queue.js';
 import type { MiningEngine, MiningJobDeps, RunStarterDeps } from './mining-job/job.js';
+import type { EventPublisher } from './outbound/events.js';
+import { queuePublisher } from './outbound/publisher.js';
+import { sendWebhook } from './outbound/sender.js';
+import type { SubscriptionDeps } from './outbound/subscription-service.js';
+import type { OutboundWorkerDeps } from './outbound/worker.js';
+import { EventBridgeBus } from './store/event-bus.js';
+import { OutboundStore } from './store/outbound-store.js';
 
 export interface AppDeps extends IngestDeps, CustomerDeps, OfferDeps {
   config: Config;
@@ -23,6 +32,19 @@ export interface AppDeps extends IngestDeps, CustomerDeps, OfferDeps {
   runStarter(): RunStarterDeps;
   /** The mining worker's clients (bucket and queue); built on first use, once per container. */
   miningJob(engine: MiningEngine<unknown>): MiningJobDeps;
+  outbound: OutboundStore;
+  /**
+   * Announces events on the outbound queue. Built on first publish, which then needs
+   * OUTBOUND_QUEUE_URL: a function whose definition lacks `outboundQueue` fails its first announcement.
+   */
+  events: EventPublisher;
+  /** The subscriptions API's needs (store, queue, URL guard). */
+  subscriptions(): SubscriptionDeps;
+  /** The outbound worker's needs (store, queue, DLQ, bus, sender). */
+  outboundWorker(): OutboundWorkerDeps;
+  playbooks: PlaybookStore;
+  /** Enrolls purchasers in purchase-triggered playbooks (the webhook function). */
+  enroller: PurchaseEnroller;
 }
 
 /**
@@ -77,6 +99,19 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
   const miningQueue = () => (queue ??= MessageQueue.create(required(config.miningQueueUrl, ENV.miningQueueUrl), config.endpoints.sqs));
   const artifactStore = () =>
     (artifacts ??= ArtifactStore.create(required(config.artifactBucket, ENV.artifactBucket), config.endpoints.s3));
+  let outboundQueueClient: MessageQueue | undefined;
+  const outboundQueue = () =>
+    (outboundQueueClient ??= MessageQueue.create(required(config.outbound.queueUrl, ENV.outboundQueueUrl), config.endpoints.sqs));
+  const outbound = new OutboundStore(doc, table);
+  const urlGuard = { allowLocalHttp: config.outbound.allowLocalHttp };
+  let publisher: EventPublisher | undefined;
+  const events: EventPublisher = {
+    publish: (e) => {
+      publisher ??= queuePublisher(outboundQueue());
+      return publisher.publish(e);
+    },
+  };
+  const playbooks = new PlaybookStore(doc, table);
   const miningSettings = {
     defaultShards: config.mining.shards,
     sampleSize: config.mining.sampleSize,
@@ -87,10 +122,24 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
     runs,
     offers,
     campaigns,
-    attribution: { offers, campaigns },
+    attribution: { offers, campaigns, events },
+    outbound,
+    events,
+    subscriptions: () => ({ outbound, outboundQueue: outboundQueue(), urlGuard, now }),
+    outboundWorker: () => ({
+      outbound,
+      queue: outboundQueue(),
+      ...(config.outbound.dlqUrl ? { deadLetters: MessageQueue.create(config.outbound.dlqUrl, config.endpoints.sqs) } : {}),
+      ...(config.outbound.eventBusName ? { bus: EventBridgeBus.create(config.outbound.eventBusName, config.endpoints.eventBridge) } : {}),
+      send: sendWebhook,
+      urlGuard,
+      now,
+    }),
     rules: config.offerRules,
     runStarter: () => ({ runs, queue: miningQueue(), now, settings: miningSettings }),
-    miningJob: (engine) => ({ runs, engine, artifacts: artifactStore(), queue: miningQueue(), now, settings: miningSettings }),
+    miningJob: (engine) => ({ runs, engine, artifacts: artifactStore(), queue: miningQueue(), now, settings: miningSettings, events }),
+    playbooks,
+    enroller: purchaseEnroller(playbooks, now),
     config,
     store,
     hashPii: lazyHasher(config),

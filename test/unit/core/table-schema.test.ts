@@ -40,6 +40,10 @@ describe('table schema: every builder has a parser that inverts it', () => {
     ['offerSk', offerSk, schema.parseOfferSk],
     ['campaignPk', schema.campaignPk, schema.parseCampaignPk],
     ['assignmentSk', schema.assignmentSk, schema.parseAssignmentSk],
+    ['subscriptionPk', schema.subscriptionPk, schema.parseSubscriptionPk],
+    ['deliverySk', schema.deliverySk, schema.parseDeliverySk],
+    ['playbookPk', schema.playbookPk, schema.parsePlaybookPk],
+    ['enrollmentSk', schema.enrollmentSk, schema.parseEnrollmentSk],
   ];
   it.each(simple)('%s', (_name, build, parse) => {
     fc.assert(fc.property(any, (v) => parse(build(v)) === v));

@@ -106,6 +106,37 @@ describe('what a request needs', () => {
     ).toThrow(UnmappedRequestError);
   });
 
+  it('maps EventBridge PutEvents to each distinct bus its entries name', () => {
+    const events = (operation: string, body: unknown) =>
+      requiredAuthorizations(
+        {
+          service: 'events',
+          method: 'POST',
+          url: '/',
+          headers: { 'x-amz-target': `AWSEvents.${operation}` },
+          body: Buffer.from(JSON.stringify(body)),
+        },
+        arn,
+      );
+    const bus = (name: string) => `arn:aws:events:us-east-1:000000000000:event-bus/${name}`;
+    expect(
+      events('PutEvents', {
+        Entries: [{ EventBusName: 'patron-bus' }, { EventBusName: 'patron-bus' }, { EventBusName: bus('other') }, {}],
+      }),
+    ).toEqual([
+      { action: 'events:PutEvents', resource: bus('patron-bus') },
+      { action: 'events:PutEvents', resource: bus('other') },
+      { action: 'events:PutEvents', resource: bus('default') },
+    ]);
+    const statements = [allow(['events:PutEvents'], [bus('patron-bus')])];
+    expect(evaluate(statements, events('PutEvents', { Entries: [{ EventBusName: 'patron-bus' }] })).allowed).toBe(true);
+    expect(evaluate(statements, events('PutEvents', { Entries: [{ EventBusName: 'patron-bus' }, {}] }))).toMatchObject({
+      allowed: false,
+      denied: { action: 'events:PutEvents', resource: bus('default'), reason: 'no-allow' },
+    });
+    expect(() => events('PutRule', { Name: 'r' })).toThrow(UnmappedRequestError);
+  });
+
   it('reads the access key and service from a SigV4 Authorization header', () => {
     const authorization =
       'AWS4-HMAC-SHA256 Credential=LOCALWEBHOOK/20261130/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc';

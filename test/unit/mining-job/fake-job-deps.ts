@@ -32,6 +32,8 @@ export function fakeJob(items: Item[], opts: { engine?: MiningEngine<unknown>; m
   const dead: FakeJob['dead'] = [];
   const queue: MiningMessage[] = [];
   const copy = <T>(run: T): T => structuredClone(run);
+  let latest: string | undefined;
+  const currentFlags = () => new Map(flags.map((f) => [`${f.customerId}|${f.type}`, f]));
   const advance = async (runId: string, to: RunPhase, from: RunPhase[], extra: Record<string, unknown> = {}) => {
     const run = runs.get(runId)!;
     if (!from.includes(run.phase)) return false;
@@ -59,7 +61,19 @@ export function fakeJob(items: Item[], opts: { engine?: MiningEngine<unknown>; m
         const run = runs.get(runId)!;
         run.timingsMs = { ...run.timingsMs, [phase]: ms };
       },
-      publishLatest: async () => undefined,
+      publishLatest: async (runId: string) => void (latest = runId),
+      latestRunId: async () => latest,
+      // Flag items are one per (customer, type), overwritten by each run, as in the table.
+      currentFlagRuns: async (keys: { customerId: string; type: string }[]) =>
+        new Map(
+          keys.flatMap((k) => {
+            const f = currentFlags().get(`${k.customerId}|${k.type}`);
+            return f ? [[`${k.customerId}|${k.type}`, { runId: f.runId, raised: f.raised === true }] as const] : [];
+          }),
+        ),
+      flagsOfRun: async function* (runId: string, type: string) {
+        yield [...currentFlags().values()].filter((f) => f.runId === runId && f.type === type);
+      },
       failRun: async (runId: string, failedAt: string) => {
         failedRuns.push(runId);
         await advance(runId, 'failed', ['extracting', 'fitting', 'scoring', 'finalizing'], { failedAt });

@@ -1,3 +1,5 @@
+import { outboundEvent, type EventPublisher } from '../outbound/events.js';
+import { announce } from '../outbound/publisher.js';
 import { logger } from '../observability.js';
 import type { CampaignStore, StoredAssignment } from '../store/campaign-store.js';
 import type { AuditRecord, OfferStore, StoredConversion, StoredOffer } from '../store/offer-store.js';
@@ -27,6 +29,8 @@ export interface AttributionDeps {
   offers: OfferStore;
   campaigns: CampaignStore;
   now: () => Date;
+  /** Where `offer.converted` is announced. */
+  events?: EventPublisher;
 }
 
 export interface AttributionReport {
@@ -116,6 +120,19 @@ async function attributePurchase(deps: AttributionDeps, customerId: string, purc
     });
     if (converted) {
       report.offersConverted.push(offer.id);
+      if (deps.events) {
+        const data = {
+          offerId: offer.id,
+          customerId,
+          kind: offer.kind,
+          ...(offer.productId ? { productId: offer.productId } : {}),
+          ...(offer.campaignId ? { campaignId: offer.campaignId } : {}),
+          touchpointId: purchase.touchpointId,
+          revenueMinor,
+          currency: purchase.currency,
+        };
+        await announce(deps.events, [outboundEvent('offer.converted', [offer.id, purchase.orderKey], data, new Date(at))]);
+      }
       break;
     }
     offers = await deps.offers.storedOffers(customerId);

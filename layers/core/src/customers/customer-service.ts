@@ -1,3 +1,5 @@
+import { outboundEvent, type EventPublisher } from '../outbound/events.js';
+import { announce } from '../outbound/publisher.js';
 import { z } from 'zod';
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { cursorCodecFromHasher } from '../http/cursor.js';
@@ -18,6 +20,8 @@ export interface CustomerDeps {
   runs?: MiningStore;
   hashPii: PiiHasher;
   now: () => Date;
+  /** Where `customer.erased` is announced. */
+  events?: EventPublisher;
 }
 
 /**
@@ -238,5 +242,9 @@ export async function eraseCustomer(deps: CustomerDeps, customerId: string): Pro
   };
   await deps.store.putErasureAudit({ ...result, requestedId: customerId });
   await deps.store.deleteKeys([{ pk: customerPk(id), sk: PROFILE_SK }]);
+  if (deps.events) {
+    const data = { customerId: id, mergedIdsErased: mergedIds, erasedAt: profile.erasedAt };
+    await announce(deps.events, [outboundEvent('customer.erased', [id], data, new Date(profile.erasedAt))]);
+  }
   return result;
 }

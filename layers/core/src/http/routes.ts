@@ -5,6 +5,18 @@
  * middleware (http/router.ts) and the OpenAPI document (openapi.ts). Adding a route is one entry
  * here plus its handler; the compiler then asks for the handler, and the tests for the docs.
  */
+import { EVENT_TYPES } from '../outbound/events.js';
+import {
+  DeliveryPage,
+  DeliveryQuery,
+  SubscriptionCreate,
+  SubscriptionList,
+  SubscriptionPatch,
+  SubscriptionView,
+  SubscriptionWithSecret,
+  TestDelivery,
+} from '../outbound/schema.js';
+import { PlaybookCreate, PlaybookPatch, StoredPlaybookSchema } from '../playbooks/schema.js';
 import { z } from 'zod';
 import { VALUE_TIERS } from '../mining/lifecycle.js';
 import {
@@ -40,7 +52,20 @@ import { SOURCES, Touchpoint } from '../touchpoint.js';
 import type { Scope } from './api-keys.js';
 
 /** Every Lambda function of the stack (infra/definitions.ts has one entry per name). */
-export const FUNCTION_NAMES = ['webhook', 'customers', 'mining-runs', 'mining-worker', 'flags', 'offers', 'health', 'openapi'] as const;
+export const FUNCTION_NAMES = [
+  'webhook',
+  'customers',
+  'mining-runs',
+  'mining-worker',
+  'flags',
+  'offers',
+  'subscriptions',
+  'outbound',
+  'playbooks',
+  'playbook-tick',
+  'health',
+  'openapi',
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -156,12 +181,16 @@ const OfferWithAudit = z.object({ offer: Offer, audit: z.array(OfferAuditRecord)
 const OfferBlocked = z
   .object({ error: z.literal('offer_blocked'), message: z.string(), decision: z.literal('block'), findings: z.array(Finding) })
   .meta({ id: 'OfferBlocked', description: 'Nothing stored; the same {decision, findings} a dry run returns' });
+const PlaybookList = z.object({ items: z.array(StoredPlaybookSchema) }).meta({ id: 'PlaybookList' });
 const CustomerOffers = z.object({ customerId: z.string(), items: z.array(Offer) }).meta({ id: 'CustomerOffers' });
 
 const customerId = z.object({ id: z.string().meta({ description: 'Customer id (a merged id answers with the surviving customer)' }) });
 const offerId = z.object({ id: z.string().meta({ description: 'Offer id (ULID)' }) });
 const runId = z.object({ id: z.string().meta({ description: 'Mining run id (ULID)' }) });
 const campaignId = z.object({ id: z.string().meta({ description: 'Campaign id (ULID)' }) });
+const subscriptionId = z.object({ id: z.string().meta({ description: 'Subscription id (ULID)' }) });
+const playbookId = z.object({ id: z.string().meta({ description: 'Playbook id (ULID)' }) });
+const eventList = EVENT_TYPES.map((t) => `\`${t}\``).join(', ');
 const ruleList = RULE_DOCS.map((d) => `\`${d.rule}\` (${d.severity}${d.defaults.includes('overridable') ? ', overridable' : ''})`).join(
   ', ',
 );
@@ -212,6 +241,8 @@ export const TAGS = {
   Mining: 'Mining runs and their results: flags and segments',
   Offers: 'Mistake prevention: check and register offers and actions',
   Campaigns: 'Campaigns and their control groups: who is held out, decided once and kept',
+  Playbooks: 'Timed sequences of actions, each checked like an offer, fired by a scheduled tick',
+  Events: 'Outbound events: webhook subscriptions (Standard Webhooks) and their deliveries',
   Operations: 'Health and this document',
 } as const;
 
@@ -680,6 +711,192 @@ export const ROUTES = [
       409: error('The campaign has ended already'),
       422: error('Invalid body'),
     },
+  },
+  {
+    method: 'POST',
+    path: '/playbooks',
+    fn: 'playbooks',
+    auth: 'api-key',
+    scope: 'offers:write',
+    operationId: 'createPlaybook',
+    tag: 'Playbooks',
+    summary: 'Create a playbook: a trigger, then timed steps, each registered as a checked offer or action',
+    description:
+      'Triggers: a flag type a mining run raises, a first purchase, a purchase of a product or category, the anniversary of the first purchase or membership, a yearly date. ' +
+      "Each step fires once per customer at trigger + delay, through the same check as POST /offers (under the playbook's campaign, if any: holdouts apply), " +
+      'and is announced as action.due (allowed) or action.blocked (with the findings). Shipped examples: events/playbooks/.',
+    body: { schema: PlaybookCreate, required: true },
+    responses: {
+      201: { description: 'Created', schema: StoredPlaybookSchema },
+      400: error('Body is not JSON'),
+      404: error('Unknown campaign'),
+      422: error('Invalid playbook; issues lists every field error'),
+    },
+  },
+  {
+    method: 'GET',
+    path: '/playbooks',
+    fn: 'playbooks',
+    auth: 'api-key',
+    scope: 'read',
+    operationId: 'listPlaybooks',
+    tag: 'Playbooks',
+    summary: 'Every playbook, oldest first',
+    responses: { 200: { description: 'The playbooks', schema: PlaybookList } },
+  },
+  {
+    method: 'GET',
+    path: '/playbooks/{id}',
+    fn: 'playbooks',
+    auth: 'api-key',
+    scope: 'read',
+    operationId: 'getPlaybook',
+    tag: 'Playbooks',
+    summary: 'A playbook',
+    params: { path: playbookId },
+    responses: { 200: { description: 'The playbook', schema: StoredPlaybookSchema }, 404: error('Unknown playbook') },
+  },
+  {
+    method: 'PATCH',
+    path: '/playbooks/{id}',
+    fn: 'playbooks',
+    auth: 'api-key',
+    scope: 'offers:write',
+    operationId: 'changePlaybook',
+    tag: 'Playbooks',
+    summary: 'Change name, description, enabled or steps (a fired step never fires again, whatever the edit)',
+    params: { path: playbookId },
+    body: { schema: PlaybookPatch, required: true },
+    responses: {
+      200: { description: 'The playbook after the change', schema: StoredPlaybookSchema },
+      400: error('Body is not JSON'),
+      404: error('Unknown playbook'),
+      409: error('The playbook changed meanwhile (retry)'),
+      422: error('Invalid patch; trigger and campaignId cannot change'),
+    },
+  },
+  {
+    method: 'POST',
+    path: '/subscriptions',
+    fn: 'subscriptions',
+    auth: 'api-key',
+    scope: 'admin',
+    operationId: 'createSubscription',
+    tag: 'Events',
+    summary: 'Subscribe a URL to events; answers the signing secret once',
+    description:
+      `Events: ${eventList}. Deliveries are signed as Standard Webhooks specifies (webhook-id, webhook-timestamp, webhook-signature), ` +
+      'retried with backoff for about 27 hours (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), then failed and the subscription disabled; a 410 answer disables it at once. ' +
+      'The URL must be https (locally also http on loopback) and must not resolve to a private, loopback, link-local or metadata address.',
+    body: {
+      schema: SubscriptionCreate,
+      required: true,
+      example: { url: 'https://example.com/patron-events', events: ['flag.raised', 'action.due'] },
+    },
+    responses: {
+      201: { description: 'Created; the secret is not shown again (rotate it to get a new one)', schema: SubscriptionWithSecret },
+      400: error('Body is not JSON'),
+      409: error('Too many subscriptions'),
+      422: error('Invalid body; a refused URL names the reason'),
+    },
+  },
+  {
+    method: 'GET',
+    path: '/subscriptions',
+    fn: 'subscriptions',
+    auth: 'api-key',
+    scope: 'admin',
+    operationId: 'listSubscriptions',
+    tag: 'Events',
+    summary: 'Every subscription, oldest first (without secrets)',
+    responses: { 200: { description: 'The subscriptions', schema: SubscriptionList } },
+  },
+  {
+    method: 'GET',
+    path: '/subscriptions/{id}',
+    fn: 'subscriptions',
+    auth: 'api-key',
+    scope: 'admin',
+    operationId: 'getSubscription',
+    tag: 'Events',
+    summary: 'A subscription: URL, events, status (and why it was disabled)',
+    params: { path: subscriptionId },
+    responses: { 200: { description: 'The subscription', schema: SubscriptionView }, 404: error('Unknown subscription') },
+  },
+  {
+    method: 'PATCH',
+    path: '/subscriptions/{id}',
+    fn: 'subscriptions',
+    auth: 'api-key',
+    scope: 'admin',
+    operationId: 'changeSubscription',
+    tag: 'Events',
+    summary: 'Change URL, events or description, or re-enable (status active)',
+    params: { path: subscriptionId },
+    body: { schema: SubscriptionPatch, required: true },
+    responses: {
+      200: { description: 'The subscription after the change', schema: SubscriptionView },
+      400: error('Body is not JSON'),
+      404: error('Unknown subscription'),
+      422: error('Invalid body; a refused URL names the reason'),
+    },
+  },
+  {
+    method: 'POST',
+    path: '/subscriptions/{id}/rotate-secret',
+    fn: 'subscriptions',
+    auth: 'api-key',
+    scope: 'admin',
+    operationId: 'rotateSubscriptionSecret',
+    tag: 'Events',
+    summary: 'A new signing secret; the previous one keeps signing for 24 hours (both sign meanwhile)',
+    params: { path: subscriptionId },
+    responses: {
+      200: { description: 'The new secret, shown once', schema: SubscriptionWithSecret },
+      404: error('Unknown subscription'),
+      409: error('The subscription changed meanwhile (retry)'),
+    },
+  },
+  {
+    method: 'GET',
+    path: '/subscriptions/{id}/deliveries',
+    fn: 'subscriptions',
+    auth: 'api-key',
+    scope: 'admin',
+    operationId: 'listDeliveries',
+    tag: 'Events',
+    summary: 'Deliveries to the subscription, newest first: status, attempts, last error, next try',
+    params: { path: subscriptionId, query: DeliveryQuery },
+    responses: {
+      200: { description: 'A page of deliveries', schema: DeliveryPage },
+      404: error('Unknown subscription'),
+      422: error('Invalid query'),
+    },
+  },
+  {
+    method: 'POST',
+    path: '/subscriptions/{id}/test',
+    fn: 'subscriptions',
+    auth: 'api-key',
+    scope: 'admin',
+    operationId: 'testSubscription',
+    tag: 'Events',
+    summary: 'Queue a subscription.test event to this subscription (follow it in its deliveries)',
+    params: { path: subscriptionId },
+    responses: { 202: { description: 'Queued', schema: TestDelivery }, 404: error('Unknown subscription') },
+  },
+  {
+    method: 'DELETE',
+    path: '/subscriptions/{id}',
+    fn: 'subscriptions',
+    auth: 'api-key',
+    scope: 'admin',
+    operationId: 'deleteSubscription',
+    final: true,
+    tag: 'Events',
+    summary: 'Delete a subscription (its pending deliveries are cancelled)',
+    params: { path: subscriptionId },
+    responses: { 204: { description: 'Deleted' }, 404: error('Unknown subscription') },
   },
   {
     method: 'GET',

@@ -1,3 +1,7 @@
+import { purchaseFromTouchpoint } from '../campaigns/attribution.js';
+import type { PurchaseEnroller } from '../playbooks/playbook-service.js';
+import { outboundEvent, type EventPublisher } from '../outbound/events.js';
+import { announce } from '../outbound/publisher.js';
 import { logger } from '../observability.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { BadRequestError, NotFoundError, PayloadTooLargeError, ValidationError, ConfigError } from '../errors.js';
@@ -59,7 +63,9 @@ export interface IngestDeps {
   defaultPhoneRegion?: CountryCode;
   aliasCache?: AliasCache;
   /** When given, purchases and refunds are attributed to offers and campaigns (campaigns/attribution-service.ts). */
-  attribution?: { offers: OfferStore; campaigns: CampaignStore };
+  attribution?: { offers: OfferStore; campaigns: CampaignStore; events?: EventPublisher };
+  /** When given, purchases enroll their customer in purchase-triggered playbooks (playbooks/playbook-service.ts). */
+  enroller?: PurchaseEnroller;
 }
 
 export type IngestResult =
@@ -110,6 +116,7 @@ export async function ingestWebhook(deps: IngestDeps, sourceName: string, rawBod
       // Stored or duplicate alike: a crash after the write must not lose the attribution (or strand
       // the order's parked refunds); both are idempotent, and an error here makes the provider retry.
       await attribute(deps, source, result, adapted.touchpoint);
+      await enroll(deps, source, result, adapted.touchpoint);
       if (adapted.kind === 'touchpoint' && adapted.indexOrderId) await applyParked(deps, source, adapted.indexOrderId, now);
     }
     if (result.status === 'ignored') {
@@ -144,8 +151,19 @@ async function attribute(
 ): Promise<void> {
   if (!deps.attribution) return;
   const attribution = { ...deps.attribution, now: deps.now };
-  // A merge brought another customer's purchases: they may answer the survivor's offers and campaigns.
-  if (stored.merged?.length) await reattributeCustomer(attribution, stored.customerId);
+  if (stored.merged?.length) {
+    if (deps.attribution.events) {
+      const at = deps.now();
+      await announce(
+        deps.attribution.events,
+        stored.merged.map((mergedId) =>
+          outboundEvent('customer.merged', [stored.customerId, mergedId], { customerId: stored.customerId, mergedId }, at),
+        ),
+      );
+    }
+    // A merge brought another customer's purchases: they may answer the survivor's offers and campaigns.
+    await reattributeCustomer(attribution, stored.customerId);
+  }
   if (tp.type !== 'purchase' && tp.type !== 'refund') return;
   await attributeTouchpoint(attribution, stored.customerId, {
     id: stored.touchpointId,
@@ -154,6 +172,29 @@ async function attribute(
     occurredAt: normalizeInstant(tp.occurredAt),
     data: tp.data as Record<string, unknown>,
   });
+}
+
+/** Starts the purchase-triggered playbooks this purchase matches (idempotent per order). */
+async function enroll(
+  deps: IngestDeps,
+  source: SourceName,
+  stored: { touchpointId: string; customerId: string },
+  tp: Touchpoint,
+): Promise<void> {
+  if (!deps.enroller || tp.type !== 'purchase') return;
+  const purchase = purchaseFromTouchpoint({
+    id: stored.touchpointId,
+    source,
+    type: tp.type,
+    occurredAt: normalizeInstant(tp.occurredAt),
+    data: tp.data as Record<string, unknown>,
+  });
+  if (!purchase) return;
+  const listening = await deps.enroller.listening();
+  if (!listening.any) return;
+  // Only looked up when a first-purchase playbook exists: the profile counts purchases as they are stored.
+  const firstPurchase = listening.firstPurchase && (await deps.store.getProfile(stored.customerId, true))?.purchaseCount === 1;
+  await deps.enroller.enroll(stored.customerId, { ...purchase, firstPurchase, lines: purchase.items });
 }
 
 function toStored(source: SourceName, tp: Touchpoint, dedupeKey: string, customerId: string, receivedAt: string): StoredTouchpoint {

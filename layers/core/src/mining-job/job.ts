@@ -1,3 +1,4 @@
+import { outboundEvent, type EventPublisher, type OutboundEvent } from '../outbound/events.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ulid } from 'ulid';
 import { NotFoundError } from '../errors.js';
@@ -7,6 +8,7 @@ import type { CustomerHistory, Flag, MiningOptions, MiningResult, ScoredCustomer
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { Item } from '../store/dynamo.js';
 import { parseCustomerPk, PROFILE_SK, TOUCHPOINT_PREFIX } from '../store/keys.js';
+import { FLAG_TYPES } from '../mining/types.js';
 import { logger } from '../observability.js';
 import { countResponses, emptyShardResponses, offerCells, poolResponses, responseStatsOf, type ShardResponses } from './responses.js';
 import {
@@ -74,6 +76,8 @@ export interface MiningJobDeps {
   engine: MiningEngine<unknown>;
   now: () => Date;
   settings: MiningJobSettings;
+  /** Where flag.raised and flag.cleared are announced when a run completes. */
+  events?: EventPublisher;
 }
 
 const shardKey = (runId: string, shard: number) => `runs/${runId}/shards/${String(shard).padStart(4, '0')}.jsonl`;
@@ -88,8 +92,10 @@ export type RunStarterDeps = Pick<MiningJobDeps, 'runs' | 'queue' | 'now' | 'set
 
 export async function startRun(deps: RunStarterDeps, args: { trigger: string; shards?: number }): Promise<RunRecord> {
   const now = deps.now().toISOString();
+  const previousRunId = await deps.runs.latestRunId();
   const run: RunRecord = {
     runId: ulid(),
+    ...(previousRunId ? { previousRunId } : {}),
     trigger: args.trigger,
     phase: 'extracting',
     totalShards: args.shards ?? deps.settings.defaultShards,
@@ -348,6 +354,7 @@ async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promis
     reasons: f.reasons,
     ...(f.suggestions?.length ? { suggestions: f.suggestions } : {}),
     ...(f.date ? { date: f.date } : {}),
+    ...(f.occasion ? { occasion: f.occasion } : {}),
     expectedValueMinor: Math.round(f.expectedValueMinor),
     ...(Number.isFinite(f.expectedIncrementalValueMinor)
       ? { expectedIncrementalValueMinor: Math.round(f.expectedIncrementalValueMinor!), incrementalBasis: f.incrementalBasis }
@@ -357,6 +364,7 @@ async function score(deps: MiningJobDeps, run: RunRecord, shard: number): Promis
     createdAt,
     expiresAt,
   }));
+  await markRaised(deps, run, flags);
   const mining: CustomerMiningItem[] = result.customers.map((c) => ({
     customerId: c.customerId,
     runId: run.runId,
@@ -533,12 +541,79 @@ async function finalize(deps: MiningJobDeps, run: RunRecord): Promise<void> {
     score: sum('scoredShards', 'ms'),
     total: new Date(completedAt).getTime() - new Date(run.createdAt).getTime(),
   };
+  // Announced before the run is published: a crash in between re-announces on the redelivery,
+  // under the same event ids (delivered once); after publishing, a redelivery stops at 'completed'.
+  if (deps.events) await announceFlagChanges(deps, deps.events, run, Object.keys(summary.flags));
   if (
     await deps.runs.advance(run.runId, 'completed', ['scoring', 'finalizing'], { summary, completedAt, timingsMs, skipped, skippedCount })
   ) {
     await deps.runs.publishLatest(run.runId, completedAt);
     recordRunDuration(run, completedAt);
   }
+}
+
+/**
+ * Marks the flags the previous run did not raise (read before this run overwrites them). A flag
+ * item is per customer and type, so what the previous run flagged is what still carries its id.
+ */
+async function markRaised(deps: MiningJobDeps, run: RunRecord, flags: FlagItem[]): Promise<void> {
+  const current = await deps.runs.currentFlagRuns(flags);
+  for (const f of flags) {
+    const before = current.get(`${f.customerId}|${f.type}`);
+    // A redelivered shard finds its own run's flag: what the first delivery decided stands.
+    const raised = before?.runId === run.runId ? before.raised : before === undefined || before.runId !== run.previousRunId;
+    if (raised) f.raised = true;
+  }
+}
+
+/** Max events per announcement (SQS batches of ten, a bounded message count per call). */
+const ANNOUNCE_BATCH = 500;
+
+/**
+ * flag.raised for this run's new flags, flag.cleared for the previous run's flags this run did not
+ * raise again (their items still carry the previous run's id: nothing overwrote them).
+ */
+async function announceFlagChanges(deps: MiningJobDeps, events: EventPublisher, run: RunRecord, types: readonly string[]): Promise<void> {
+  const nowEpoch = Math.floor(deps.now().getTime() / 1000);
+  const at = deps.now();
+  const pending: OutboundEvent[] = [];
+  const flush = async (force = false) => {
+    while (pending.length >= ANNOUNCE_BATCH || (force && pending.length)) await events.publish(pending.splice(0, ANNOUNCE_BATCH));
+  };
+  for (const type of FLAG_TYPES) {
+    if (types.includes(type)) {
+      for await (const page of deps.runs.flagsOfRun(run.runId, type, nowEpoch)) {
+        for (const f of page.filter((x) => x.raised)) pending.push(flagEvent('flag.raised', run.runId, f, at));
+        await flush();
+      }
+    }
+    if (run.previousRunId) {
+      for await (const page of deps.runs.flagsOfRun(run.previousRunId, type, nowEpoch)) {
+        for (const f of page) pending.push(flagEvent('flag.cleared', run.runId, f, at));
+        await flush();
+      }
+    }
+  }
+  await flush(true);
+}
+
+function flagEvent(type: 'flag.raised' | 'flag.cleared', runId: string, f: FlagItem, at: Date): OutboundEvent {
+  const data =
+    type === 'flag.raised'
+      ? {
+          customerId: f.customerId,
+          flagType: f.type,
+          runId,
+          score: f.score,
+          reasons: f.reasons,
+          segment: f.segment,
+          ...(f.valueTier ? { valueTier: f.valueTier } : {}),
+          expectedValueMinor: f.expectedValueMinor,
+          ...(f.expectedIncrementalValueMinor !== undefined ? { expectedIncrementalValueMinor: f.expectedIncrementalValueMinor } : {}),
+          ...(f.date ? { date: f.date } : {}),
+        }
+      : { customerId: f.customerId, flagType: f.type, runId, previousRunId: f.runId };
+  return outboundEvent(type, [runId, f.customerId, f.type], data, at);
 }
 
 /** The customer's lifecycle stage and value tier, copied onto each of their flags (a list reads without a lookup). */

@@ -101,10 +101,12 @@ export function momentFlag(
   withinDays = MINING_DEFAULTS.nextPurchase.momentWithinDays,
 ): Flag | null {
   if (lifecycle === 'prospect' || lifecycle === 'lapsed') return null;
-  const candidates: { day: number; years: number; what: string }[] = [];
-  if (f.tenureDays >= 365) candidates.push({ ...nextAnniversary(asOfDay - f.tenureDays, asOfDay), what: 'first purchase' });
+  const candidates: { day: number; years: number; what: string; occasion: 'first-purchase' | 'membership' }[] = [];
+  if (f.tenureDays >= 365)
+    candidates.push({ ...nextAnniversary(asOfDay - f.tenureDays, asOfDay), what: 'first purchase', occasion: 'first-purchase' });
   const started = (h.subscriptionsStarted ?? []).map((s) => dayNumber(s.date)).filter((d) => d <= asOfDay - 365);
-  if (started.length > 0) candidates.push({ ...nextAnniversary(Math.min(...started), asOfDay), what: 'subscription start' });
+  if (started.length > 0)
+    candidates.push({ ...nextAnniversary(Math.min(...started), asOfDay), what: 'subscription start', occasion: 'membership' });
   const due = candidates.filter((c) => c.day - asOfDay <= withinDays).sort((a, b) => a.day - b.day)[0];
   if (!due) return null;
   return {
@@ -114,5 +116,6 @@ export function momentFlag(
     reasons: [`${plural(due.years, 'year')} since their ${due.what}: the anniversary is ${isoDay(due.day)}`],
     expectedValueMinor: 0,
     date: isoDay(due.day),
+    occasion: due.occasion,
   };
 }

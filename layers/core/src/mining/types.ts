@@ -128,6 +128,8 @@ export interface Flag {
   suggestions?: string[];
   /** Reorder-due: the expected purchase day; moment: the anniversary (YYYY-MM-DD). */
   date?: string;
+  /** Moment: whose anniversary it is (playbooks with an anniversary trigger pick theirs). */
+  occasion?: 'first-purchase' | 'membership';
 }
 
 /** Lifecycle stage (mining/lifecycle.ts defines each). */

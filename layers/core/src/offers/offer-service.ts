@@ -1,3 +1,5 @@
+import { outboundEvent, type OutboundEvent, type EventPublisher } from '../outbound/events.js';
+import { announce } from '../outbound/publisher.js';
 import { DAY_MS } from '../time.js';
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
@@ -32,6 +34,8 @@ export interface OfferDeps extends CustomerDeps {
   rules: RuleSetConfig;
   /** Campaigns and their control groups (the holdout rule). */
   campaigns: CampaignStore;
+  /** Where `offer.registered` is announced. */
+  events?: EventPublisher;
 }
 
 /** A block answers 409 with the same `{decision, findings}` a dry run returns. */
@@ -289,11 +293,43 @@ export interface RegisterResult {
  * stored then, but an offer under a campaign has assigned its customer first (the group is decided
  * at the first attempt to contact, which is what intention to treat counts).
  */
+/**
+ * Checks and registers, then announces `offer.registered` (a replay announces it again under the
+ * same event id, so a first announcement that failed is made up for and none is delivered twice).
+ */
 export async function registerOffer(
   deps: OfferDeps,
   request: OfferRequest,
   opts: { idempotencyKey?: string } = {},
 ): Promise<RegisterResult> {
+  const result = await checkAndRegister(deps, request, opts);
+  if (deps.events) await announce(deps.events, [registeredEvent(result.body)]);
+  return result;
+}
+
+/** Ids and figures only: findings by rule and severity (their text may name the customer). */
+export function registeredEvent(body: RegisterResult['body']): OutboundEvent {
+  const { offer } = body;
+  return outboundEvent(
+    'offer.registered',
+    [offer.id],
+    {
+      offerId: offer.id,
+      customerId: offer.customerId,
+      kind: offer.kind,
+      channel: offer.channel,
+      ...(offer.productId ? { productId: offer.productId } : {}),
+      ...(offer.productFamily ? { productFamily: offer.productFamily } : {}),
+      ...(offer.campaignId ? { campaignId: offer.campaignId } : {}),
+      ...(offer.team ? { team: offer.team } : {}),
+      decision: body.decision,
+      findings: body.findings.map((f) => ({ rule: f.rule, severity: f.severity })),
+    },
+    new Date(offer.createdAt),
+  );
+}
+
+async function checkAndRegister(deps: OfferDeps, request: OfferRequest, opts: { idempotencyKey?: string }): Promise<RegisterResult> {
   assertOverridable(deps, request);
   assertNotExpired(request, deps.now());
   const keyHash = opts.idempotencyKey ? sha256(opts.idempotencyKey) : undefined;

@@ -60,7 +60,7 @@ const L = OFFER_LIMITS;
 /** Control characters, and text that is not well-formed UTF-16 (a lone surrogate cannot be stored or shown). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const LINE_BREAKS = new Set([9, 10, 13]);
-const printable = (allowLineBreaks: boolean) => (s: string) => {
+export const printable = (allowLineBreaks: boolean) => (s: string) => {
   if (LONE_SURROGATE.test(s)) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -42,13 +42,20 @@
  * |                 |                    |   assignedAt, conversions; no PII)   |                          |                   |          |   markContacted, creditPurchase, applyRefund, moveAssignments
  * | anonymous       | CAMPAIGN#<id>      | ANON#<ulid> (group, segment,         | ASSIGNMENTS#<campaignId> | <group>#~<ulid>   |          | CampaignStore.anonymizeAssignments (erasure)
  * |   assignment    |                    |   converted, revenue; no customer)   |                          |                   |          |
+ * | subscription    | SUB#<id>           | SUB (url, events, secrets, status)   | SUBSCRIPTIONS            | <createdAt>#<id>  |          | OutboundStore: putSubscription, patch, rotate, disable
+ * | delivery        | SUB#<id>           | DELIVERY#<eventId> (payload, status, | DELIVERIES#<id>          | <createdAt>#<evt> | 30 days  | OutboundStore: createDelivery (conditional: once per
+ * |                 |                    |   attempts, next try, last error)    |                          |                   |          |   event and subscription), claimAttempt, recordOutcome
+ * | delivery lease  | SUB#<id>           | LEASE#<slot> (leaseUntil)            |                          |                   | 1 day    | OutboundStore.acquireLease (per-endpoint concurrency)
+ * | playbook        | PLAYBOOK#<id>      | PLAYBOOK                             | PLAYBOOKS                | <createdAt>#<id>  |          | PlaybookStore: put, patch
+ * | enrollment      | CUST#<id>          | ENROLL#<playbookId> (anchor, fired   | PLAYBOOK_DUE#<0..7>      | <dueAt>#<cust>#   |          | PlaybookStore: enroll (conditional), recordStep
+ * |                 |                    |   steps, offers; no PII)             | (only while steps remain)|   <playbookId>    |          |
  *
  * A campaign's control-group assignment lives in the customer's partition, so an erasure (which
  * deletes the partition) removes it and an offer check reads it with the rest of the state. The
  * index lists a campaign's assignments for its results; an erasure first leaves an anonymous copy
  * (group, segment, outcome, revenue: no customer, no order) so the campaign's counts survive it.
  *
- * Sort order inside a customer partition: ASSIGN# < FLAG# < MERGE# < MINING < OFFER# < OFFERS < PROFILE < TP#.
+ * Sort order inside a customer partition: ASSIGN# < ENROLL# < FLAG# < MERGE# < MINING < OFFER# < OFFERS < PROFILE < TP#.
  * CUSTOMER_STATE_SKS relies on it: everything but the touchpoints is one range read.
  * '#' separates fields; only the last field of a key may contain '#' (ids, dedupe keys), which
  * is why ISO instants, sources and run ids (ULIDs) come first.
@@ -98,6 +105,19 @@ export const CAMPAIGNS_INDEX = GSI1;
 export const CAMPAIGNS_INDEX_PK = 'CAMPAIGNS';
 export const ASSIGNMENTS_INDEX = GSI1;
 export const ASSIGNMENTS_INDEX_PREFIX = 'ASSIGNMENTS#';
+export const SUBSCRIPTION_PK_PREFIX = 'SUB#';
+export const SUBSCRIPTION_SK = 'SUB';
+export const SUBSCRIPTIONS_INDEX_PK = 'SUBSCRIPTIONS';
+export const DELIVERY_SK_PREFIX = 'DELIVERY#';
+export const DELIVERIES_INDEX_PREFIX = 'DELIVERIES#';
+export const LEASE_SK_PREFIX = 'LEASE#';
+export const PLAYBOOK_PK_PREFIX = 'PLAYBOOK#';
+export const PLAYBOOK_SK = 'PLAYBOOK';
+export const PLAYBOOKS_INDEX_PK = 'PLAYBOOKS';
+export const ENROLLMENT_SK_PREFIX = 'ENROLL#';
+export const PLAYBOOK_DUE_INDEX_PREFIX = 'PLAYBOOK_DUE#';
+/** Due enrollments spread over this many gsi1 partitions, so no one partition takes every write. */
+export const PLAYBOOK_DUE_SHARDS = 8;
 
 /** Read by /health to prove the table answers; no item has this key. */
 export const HEALTH_PROBE_KEY = { pk: 'HEALTH', sk: 'HEALTH' } as const;
@@ -153,6 +173,21 @@ export const assignmentsIndexSk = (group: string, customerId: string) => `${grou
 export const anonymousAssignmentSk = (id: string) => `${ANON_ASSIGNMENT_SK_PREFIX}${id}`;
 export const anonymousAssignmentsIndexSk = (group: string, id: string) => `${group}${SEP}~${id}`;
 
+export const subscriptionPk = (id: string) => `${SUBSCRIPTION_PK_PREFIX}${id}`;
+export const subscriptionsIndexSk = (createdAt: string, id: string) => `${normalizeInstant(createdAt)}${SEP}${id}`;
+export const deliverySk = (eventId: string) => `${DELIVERY_SK_PREFIX}${eventId}`;
+export const deliveriesIndexPk = (subscriptionId: string) => `${DELIVERIES_INDEX_PREFIX}${subscriptionId}`;
+export const deliveriesIndexSk = (createdAt: string, eventId: string) => `${normalizeInstant(createdAt)}${SEP}${eventId}`;
+export const leaseSk = (slot: number) => `${LEASE_SK_PREFIX}${slot}`;
+export const playbookPk = (id: string) => `${PLAYBOOK_PK_PREFIX}${id}`;
+export const playbooksIndexSk = (createdAt: string, id: string) => `${normalizeInstant(createdAt)}${SEP}${id}`;
+export const enrollmentSk = (playbookId: string) => `${ENROLLMENT_SK_PREFIX}${playbookId}`;
+export const playbookDueIndexPk = (shard: number) => `${PLAYBOOK_DUE_INDEX_PREFIX}${shard}`;
+export const playbookDueIndexSk = (dueAt: string, customerId: string, playbookId: string) =>
+  `${normalizeInstant(dueAt)}${SEP}${customerId}${SEP}${playbookId}`;
+/** The upper bound of due keys at `nowIso` ('~' sorts after every id character). */
+export const playbookDueUntilSk = (nowIso: string) => `${normalizeInstant(nowIso)}${SEP}~`;
+
 /** The sort key range of a customer's state without its touchpoints (see the sort order above). */
 export const CUSTOMER_STATE_SKS = { from: ASSIGNMENT_SK_PREFIX, to: PROFILE_SK } as const;
 
@@ -167,6 +202,10 @@ export const parseOfferSk = (sk: string) => rest(sk, OFFER_SK_PREFIX);
 export const parseParkedSk = (sk: string) => rest(sk, PARKED_SK_PREFIX);
 export const parseCampaignPk = (pk: string) => rest(pk, CAMPAIGN_PK_PREFIX);
 export const parseAssignmentSk = (sk: string) => rest(sk, ASSIGNMENT_SK_PREFIX);
+export const parseSubscriptionPk = (pk: string) => rest(pk, SUBSCRIPTION_PK_PREFIX);
+export const parseDeliverySk = (sk: string) => rest(sk, DELIVERY_SK_PREFIX);
+export const parsePlaybookPk = (pk: string) => rest(pk, PLAYBOOK_PK_PREFIX);
+export const parseEnrollmentSk = (sk: string) => rest(sk, ENROLLMENT_SK_PREFIX);
 
 export function parseCampaignsIndexSk(sk: string): { createdAt: string; campaignId: string } | undefined {
   const f = fields(sk, '', 2);

@@ -2,7 +2,7 @@ import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FunnelCounts } from '../mining/lifecycle.js';
 import type { Lifecycle, ValueTier } from '../mining/types.js';
-import { batchWrite, isConditionalFailure, withoutKeys, type Item } from './dynamo.js';
+import { batchGetItems, batchWrite, isConditionalFailure, withoutKeys, type Item } from './dynamo.js';
 import {
   ASSIGNMENT_SK_PREFIX,
   CUSTOMER_PK_PREFIX,
@@ -58,6 +58,8 @@ export function isStalled(run: Pick<RunRecord, 'phase' | 'updatedAt'>, now: Date
 
 export interface RunRecord {
   runId: string;
+  /** The latest completed run when this one started: flag.raised and flag.cleared compare with it. */
+  previousRunId?: string;
   trigger: string;
   phase: RunPhase;
   totalShards: number;
@@ -111,6 +113,10 @@ export interface FlagItem {
   createdAt: string;
   /** Epoch seconds: DynamoDB TTL removes stale flags (lazily, so reads filter too). */
   expiresAt: number;
+  /** Moment: whose anniversary (first purchase or membership). */
+  occasion?: 'first-purchase' | 'membership';
+  /** New in this run: the previous run did not flag the customer with this type (flag.raised). */
+  raised?: boolean;
 }
 
 export interface CustomerMiningItem {
@@ -365,6 +371,26 @@ export class MiningStore {
   async customerMining(customerId: string): Promise<CustomerMiningItem | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: customerPk(customerId), sk: MINING_SK } }));
     return out.Item ? withoutKeys<CustomerMiningItem>(out.Item) : undefined;
+  }
+
+  /** The run that last flagged each (customer, type), read before a run overwrites them. */
+  async currentFlagRuns(keys: readonly { customerId: string; type: string }[]): Promise<Map<string, { runId: string; raised: boolean }>> {
+    const items = await batchGetItems(
+      this.doc,
+      this.table,
+      keys.map((k) => ({ pk: customerPk(k.customerId), sk: flagSk(k.type) })),
+    );
+    return new Map(items.map((i) => [`${i.customerId}|${i.type}`, { runId: String(i.runId), raised: i.raised === true }]));
+  }
+
+  /** Every flag of one run and type (the index partition), in pages of up to 1,000. */
+  async *flagsOfRun(runId: string, type: string, nowEpoch: number): AsyncGenerator<FlagItem[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.flagsByScore({ runId, type, nowEpoch, limit: 1000, startKey });
+      if (page.items.length) yield page.items;
+      startKey = page.lastKey;
+    } while (startKey);
   }
 
   /** Flags of one run and type, highest score first, straight from the index (no scan). */

@@ -1,0 +1,294 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DeliveryStatus, SubscriptionStatus } from '../outbound/schema.js';
+import { isConditionalFailure, queryAll, updateWhere, withoutKeys, type Item } from './dynamo.js';
+import {
+  deliveriesIndexPk,
+  deliveriesIndexSk,
+  deliverySk,
+  GSI1,
+  leaseSk,
+  SUBSCRIPTION_SK,
+  SUBSCRIPTIONS_INDEX_PK,
+  subscriptionPk,
+  subscriptionsIndexSk,
+} from './keys.js';
+
+/** A signing secret; a rotated-out one keeps signing until `expiresAt`. */
+export interface SigningSecret {
+  secret: string;
+  expiresAt?: string;
+}
+
+export interface StoredSubscription {
+  id: string;
+  url: string;
+  events: string[];
+  description?: string;
+  status: SubscriptionStatus;
+  disabledReason?: string;
+  /** Newest first. */
+  secrets: SigningSecret[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StoredDelivery {
+  subscriptionId: string;
+  eventId: string;
+  type: string;
+  /** The exact body signed and sent on every attempt. */
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  createdAt: string;
+  lastAttemptAt?: string;
+  lastStatusCode?: number;
+  lastError?: string;
+  nextAttemptAt?: string;
+  deliveredAt?: string;
+  /** While an attempt is under way: another worker may take the attempt over after this time. */
+  sendingUntil?: string;
+}
+
+const DAY_S = 86_400;
+/** Deliveries stay listable this long, then DynamoDB's TTL removes them. */
+export const DELIVERY_RETENTION_DAYS = 30;
+
+export class OutboundStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  async putSubscription(s: StoredSubscription): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: subscriptionPk(s.id),
+          sk: SUBSCRIPTION_SK,
+          gsi1pk: SUBSCRIPTIONS_INDEX_PK,
+          gsi1sk: subscriptionsIndexSk(s.createdAt, s.id),
+          ...s,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async getSubscription(id: string): Promise<StoredSubscription | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: subscriptionPk(id), sk: SUBSCRIPTION_SK }, ConsistentRead: true }),
+    );
+    return out.Item ? withoutKeys<StoredSubscription>(out.Item) : undefined;
+  }
+
+  /** Every subscription, oldest first (they are few: at most SUBSCRIPTION_LIMITS.MAX_SUBSCRIPTIONS). */
+  async listSubscriptions(): Promise<StoredSubscription[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': SUBSCRIPTIONS_INDEX_PK },
+    });
+    return items.map((i) => withoutKeys<StoredSubscription>(i));
+  }
+
+  /** Sets the given fields if the subscription exists; the subscription after, or undefined. */
+  async updateSubscription(
+    id: string,
+    fields: Partial<Omit<StoredSubscription, 'id' | 'createdAt'>>,
+    remove: readonly (keyof StoredSubscription)[] = [],
+    condition?: { expression: string; values: Record<string, unknown>; names?: Record<string, string> },
+  ): Promise<StoredSubscription | undefined> {
+    const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+    const names: Record<string, string> = { ...(condition?.names ?? {}) };
+    const values: Record<string, unknown> = { ...(condition?.values ?? {}) };
+    const sets = entries.map(([k, v], i) => {
+      names[`#f${i}`] = k;
+      values[`:v${i}`] = v;
+      return `#f${i} = :v${i}`;
+    });
+    const removes = remove.map((k, i) => {
+      names[`#r${i}`] = k;
+      return `#r${i}`;
+    });
+    const item = await updateWhere(this.doc, {
+      TableName: this.table,
+      Key: { pk: subscriptionPk(id), sk: SUBSCRIPTION_SK },
+      UpdateExpression: [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+        .join(' ')
+        .trim(),
+      ConditionExpression: `attribute_exists(pk)${condition ? ` AND (${condition.expression})` : ''}`,
+      ExpressionAttributeNames: names,
+      ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+    });
+    return item ? withoutKeys<StoredSubscription>(item) : undefined;
+  }
+
+  async deleteSubscription(id: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: subscriptionPk(id), sk: SUBSCRIPTION_SK },
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Creates the delivery once per (subscription, event): false when it exists already. */
+  async createDelivery(d: StoredDelivery, now: Date): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: subscriptionPk(d.subscriptionId),
+            sk: deliverySk(d.eventId),
+            gsi1pk: deliveriesIndexPk(d.subscriptionId),
+            gsi1sk: deliveriesIndexSk(d.createdAt, d.eventId),
+            expiresAt: Math.floor(now.getTime() / 1000) + DELIVERY_RETENTION_DAYS * DAY_S,
+            ...d,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async getDelivery(subscriptionId: string, eventId: string): Promise<StoredDelivery | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: subscriptionPk(subscriptionId), sk: deliverySk(eventId) },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? withoutKeys<StoredDelivery>(out.Item) : undefined;
+  }
+
+  /**
+   * Takes attempt `attempt` of a delivery: only one worker gets it (a duplicate queue message
+   * finds the counter moved on), unless the worker that took it stopped answering (sendingUntil
+   * passed), so a crash mid-attempt does not strand the delivery.
+   */
+  async claimAttempt(
+    subscriptionId: string,
+    eventId: string,
+    attempt: number,
+    now: Date,
+    holdMs: number,
+  ): Promise<StoredDelivery | undefined> {
+    const item = await updateWhere(this.doc, {
+      TableName: this.table,
+      Key: { pk: subscriptionPk(subscriptionId), sk: deliverySk(eventId) },
+      UpdateExpression: 'SET attempts = :next, #status = :sending, sendingUntil = :until, lastAttemptAt = :now',
+      ConditionExpression:
+        'attribute_exists(pk) AND #status IN (:pending, :retrying, :sending) AND (attempts = :attempt OR (attempts = :next AND sendingUntil < :now))',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':next': attempt + 1,
+        ':attempt': attempt,
+        ':sending': 'sending',
+        ':pending': 'pending',
+        ':retrying': 'retrying',
+        ':now': now.toISOString(),
+        ':until': new Date(now.getTime() + holdMs).toISOString(),
+      },
+    });
+    return item ? withoutKeys<StoredDelivery>(item) : undefined;
+  }
+
+  /** Records how an attempt (or the delivery) ended. */
+  async recordOutcome(
+    subscriptionId: string,
+    eventId: string,
+    fields: Partial<Pick<StoredDelivery, 'status' | 'lastStatusCode' | 'lastError' | 'nextAttemptAt' | 'deliveredAt'>>,
+  ): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = Object.entries(fields)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v], i) => {
+        names[`#f${i}`] = k;
+        values[`:v${i}`] = v;
+        return `#f${i} = :v${i}`;
+      });
+    const removes = ['sendingUntil', ...(fields.nextAttemptAt === undefined ? ['nextAttemptAt'] : [])];
+    await updateWhere(this.doc, {
+      TableName: this.table,
+      Key: { pk: subscriptionPk(subscriptionId), sk: deliverySk(eventId) },
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  /** A subscription's deliveries, newest first. */
+  async listDeliveries(subscriptionId: string, limit: number, status?: DeliveryStatus): Promise<StoredDelivery[]> {
+    const out: StoredDelivery[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: GSI1,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': deliveriesIndexPk(subscriptionId), ...(status ? { ':status': status } : {}) },
+          ...(status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+          ScanIndexForward: false,
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      out.push(...(page.Items ?? []).map((i) => withoutKeys<StoredDelivery>(i)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && out.length < limit);
+    return out.slice(0, limit);
+  }
+
+  /**
+   * One of `slots` concurrent sends to a subscription's endpoint: a lease slot is free when
+   * unheld or expired (a crashed sender's lease lapses). The slot taken, or undefined when all are busy.
+   */
+  async acquireLease(subscriptionId: string, slots: number, now: Date, holdMs: number): Promise<number | undefined> {
+    const start = Math.floor(Math.random() * slots);
+    for (let i = 0; i < slots; i++) {
+      const slot = (start + i) % slots;
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              pk: subscriptionPk(subscriptionId),
+              sk: leaseSk(slot),
+              leaseUntil: new Date(now.getTime() + holdMs).toISOString(),
+              expiresAt: Math.floor(now.getTime() / 1000) + DAY_S,
+            },
+            ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
+            ExpressionAttributeValues: { ':now': now.toISOString() },
+          }),
+        );
+        return slot;
+      } catch (error) {
+        if (!isConditionalFailure(error)) throw error;
+      }
+    }
+    return undefined;
+  }
+
+  async releaseLease(subscriptionId: string, slot: number): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: subscriptionPk(subscriptionId), sk: leaseSk(slot) } }));
+  }
+}
