@@ -61,7 +61,9 @@ export function fakeJob(items: Item[], opts: { engine?: MiningEngine<unknown>; m
         const run = runs.get(runId)!;
         run.timingsMs = { ...run.timingsMs, [phase]: ms };
       },
-      publishLatest: async (runId: string) => void (latest = runId),
+      publishLatest: async (runId: string) => {
+        latest = runId;
+      },
       latestRunId: async () => latest,
       // Flag items are one per (customer, type), overwritten by each run, as in the table.
       currentFlagRuns: async (keys: { customerId: string; type: string }[]) =>
