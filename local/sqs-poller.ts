@@ -183,10 +183,13 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
       );
       for (const failure of response.Failed ?? []) log(`${fn.name}: could not delete a message: ${failure.Code} ${failure.Message ?? ''}`);
     }
-    log(
-      `${fn.name}: batch of ${messages.length} -> ${verdict.succeeded.length} done, ${verdict.failed.length} left for retry` +
-        (verdict.reason ? ` (${verdict.reason})` : ''),
-    );
+    // A batch that went through says nothing (the outbound queue carries one message per event);
+    // one that left messages for retry is worth a line.
+    if (verdict.failed.length > 0)
+      log(
+        `${fn.name}: batch of ${messages.length} -> ${verdict.succeeded.length} done, ${verdict.failed.length} left for retry` +
+          (verdict.reason ? ` (${verdict.reason})` : ''),
+      );
     options.onBatch?.(verdict);
   }
 

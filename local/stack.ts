@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { startFauxqs, type FauxqsServer } from 'fauxqs';
 import { FUNCTIONS } from '../infra/definitions.js';
 import { ENV } from '../layers/core/src/config.js';
-import { startRuntime, type DeployedRuntime, type LocalFunction } from './deployed/runtime.js';
+import { scheduledEvent, startRuntime, type DeployedRuntime, type LocalFunction } from './deployed/runtime.js';
 import { synthesize } from './deployed/synth.js';
 import { firstApiKey, resolveDevSecrets } from './dev-config.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
@@ -66,6 +66,8 @@ export interface Stack {
   runtime: DeployedRuntime;
   /** Delivers each scheduled rule's target once (what EventBridge does when the rule fires). */
   fireSchedules(): Promise<string[]>;
+  /** Invokes the playbook-tick function as its schedule does, at `at` (a simulated time in the demo). */
+  tick(at: Date): Promise<unknown>;
   /** Milliseconds spent in each start phase. */
   timings: Record<string, number>;
   /** Tears everything down in reverse order, each step awaited. Idempotent. */
@@ -87,6 +89,9 @@ async function unwind(steps: Step[], log: Log): Promise<void> {
   steps.length = 0;
   if (errors.length > 0) throw new AggregateError(errors, 'some parts of the local stack did not stop cleanly');
 }
+
+/** The function the playbook schedule invokes (infra/definitions.ts). */
+const PLAYBOOK_TICK = 'playbook-tick';
 
 /** One stack per process keeps ports and logs simple; in-process handlers also share process.env. */
 let running = false;
@@ -311,6 +316,7 @@ async function start(options: StackOptions): Promise<Stack> {
       fauxqs,
       runtime,
       fireSchedules: () => runtime.fireSchedules(),
+      tick: (at) => runtime.invoke(PLAYBOOK_TICK, scheduledEvent(at)),
       timings,
       stop: () => (stopping ??= unwind(steps, log)),
     };

@@ -118,7 +118,7 @@ export function banner(stack: Stack, args: StartArgs, demoWillRun = args.demo &&
   ].join('\n');
 }
 
-type RunDemo = (args: { baseUrl: string; env: Record<string, string> }) => Promise<unknown>;
+type RunDemo = (args: { baseUrl: string; env: Record<string, string>; tick: (at: Date) => Promise<unknown> }) => Promise<unknown>;
 
 const demoPresent = () => existsSync(join(REPO_ROOT, 'local', 'demo', 'index.ts'));
 
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
           `no demo yet (${relative(process.cwd(), join(REPO_ROOT, 'local', 'demo', 'index.ts'))} is missing): just serving\n`,
         );
       } else {
-        await runDemo({ baseUrl: stack.baseUrl, env: stack.env });
+        await runDemo({ baseUrl: stack.baseUrl, env: stack.env, tick: (at) => stack!.tick(at) });
       }
     } catch (error) {
       if (!stopping) {

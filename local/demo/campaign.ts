@@ -73,7 +73,7 @@ async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T) 
 }
 
 /** A purchase of one shop product now, as Patron's canonical (generic source) touchpoint. */
-function purchaseDelivery(email: string, orderId: string, rng: Rng): PendingDelivery {
+export function purchaseDelivery(email: string, orderId: string, rng: Rng): PendingDelivery {
   const product = rng.pick(SHOP_PRODUCTS);
   const occurredAt = new Date().toISOString();
   const data = {

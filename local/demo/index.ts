@@ -25,6 +25,8 @@ import { sendDeliveries, type SendResult } from './send.js';
 import { miningStep, type MiningReport } from './mining-report.js';
 import { offerChecksStep, type OfferChecksReport } from './offer-checks.js';
 import { campaignStep, type CampaignReport } from './campaign.js';
+import { playbooksStep, subscribeStep, type PlaybookDemoReport } from './playbooks.js';
+import type { EventReceiver } from './receiver.js';
 
 export interface DemoOptions {
   baseUrl: string;
@@ -48,6 +50,11 @@ export interface DemoOptions {
   fetch?: typeof fetch;
   /** Plant the README's people (default true): see PopulationOptions.readmePeople. */
   readmePeople?: boolean;
+  /**
+   * Invokes the playbook-tick function as its schedule would, at a given (simulated) time; without
+   * it (a demo driven over HTTP only) the receiver and the playbooks are skipped.
+   */
+  tick?: (at: Date) => Promise<unknown>;
 }
 
 export interface DemoContext {
@@ -79,6 +86,10 @@ export interface DemoContext {
   campaign?: CampaignReport;
   /** Of the top churn-risk flags after the campaign, how many carry an expected incremental value. */
   learnt?: number;
+  tick?: (at: Date) => Promise<unknown>;
+  /** The demo's webhook receiver and its subscription (from the subscribe step). */
+  receiver?: { receiver: EventReceiver; subscriptionId: string };
+  playbooks?: PlaybookDemoReport;
 }
 
 export interface Showcase {
@@ -112,6 +123,7 @@ export interface DemoResult {
   offerChecks?: OfferChecksReport;
   campaign?: CampaignReport;
   learnt?: number;
+  playbooks?: PlaybookDemoReport;
 }
 
 const LABELS: Record<LatentType, string> = {
@@ -304,7 +316,17 @@ export const showcaseStep: DemoStep = {
  * `ctx.population` for the latent types to compare with. The offer checks come last, since the
  * rules read the mining scores (a top-tier segment, churn risk).
  */
-export const DEMO_STEPS: DemoStep[] = [generateStep, sendStep, redeliverStep, showcaseStep, miningStep, offerChecksStep, campaignStep];
+export const DEMO_STEPS: DemoStep[] = [
+  generateStep,
+  sendStep,
+  redeliverStep,
+  showcaseStep,
+  subscribeStep,
+  miningStep,
+  offerChecksStep,
+  campaignStep,
+  playbooksStep,
+];
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const today = new Date();
@@ -322,6 +344,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     fetch: options.fetch ?? globalThis.fetch,
     redeliveryPool: [],
     ...(options.readmePeople === false ? { readmePeople: false } : {}),
+    ...(options.tick ? { tick: options.tick } : {}),
   };
   for (const step of DEMO_STEPS) await step.run(ctx);
   return summarize(ctx);
@@ -366,6 +389,7 @@ export function summarize(ctx: DemoContext): DemoResult {
     ...(ctx.offerChecks ? { offerChecks: ctx.offerChecks } : {}),
     ...(ctx.campaign ? { campaign: ctx.campaign } : {}),
     ...(ctx.learnt !== undefined ? { learnt: ctx.learnt } : {}),
+    ...(ctx.playbooks ? { playbooks: ctx.playbooks } : {}),
   };
 }
 

@@ -100,6 +100,21 @@ export interface DeployedRuntime {
   close(): Promise<void>;
 }
 
+/** What an EventBridge schedule hands a Lambda target: the time it fired for (the tick acts at that time). */
+export function scheduledEvent(at: Date) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: LOCAL_ACCOUNT_ID,
+    time: at.toISOString(),
+    region: LOCAL_REGION,
+    resources: [],
+    detail: {},
+  };
+}
+
 /** `Patron/Data/Table/Resource` -> `patron-data-table`: stable, readable local names. */
 export function localName(path: string): string {
   const parts = path.split('/').filter((p) => p !== 'Resource');
@@ -446,19 +461,7 @@ export async function startRuntime(options: DeployedRuntimeOptions): Promise<Dep
         await emulators.sqsClient.send(new SendMessageCommand({ QueueUrl: url, MessageBody: target.input ?? '{}' }));
       } else if (type === 'AWS::Lambda::Function') {
         const fn = templateFunctions.find((f) => f.logicalId === target.targetLogicalId)!;
-        const event = target.input
-          ? JSON.parse(target.input)
-          : {
-              version: '0',
-              id: randomUUID(),
-              'detail-type': 'Scheduled Event',
-              source: 'aws.events',
-              account: LOCAL_ACCOUNT_ID,
-              time: new Date().toISOString(),
-              region: LOCAL_REGION,
-              resources: [],
-              detail: {},
-            };
+        const event = target.input ? JSON.parse(target.input) : scheduledEvent(new Date());
         await invoke(fn.name, event);
       } else {
         throw new TemplateError(`schedule ${schedule.logicalId}: targets of type ${type} are not emulated`);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import { ulid } from 'ulid';
 import { DEV_SECRETS } from '../../local/dev-config.js';
-import { startRuntime, type DeployedRuntime } from '../../local/deployed/runtime.js';
+import { scheduledEvent, startRuntime, type DeployedRuntime } from '../../local/deployed/runtime.js';
 import { synthesize } from '../../local/deployed/synth.js';
 import { api, dynamoDbClient, s3Client, sqsClient, stackInfo } from '../helpers/stack.js';
 import { Receiver, type Received, subscribe } from '../helpers/receiver.js';
@@ -155,8 +155,7 @@ describe('playbooks', () => {
   });
   afterAll(() => runtime?.close());
 
-  const tick = (at: Date) =>
-    runtime.invoke('playbook-tick', { 'detail-type': 'Scheduled Event', source: 'aws.events', time: at.toISOString() });
+  const tick = (at: Date) => runtime.invoke('playbook-tick', scheduledEvent(at));
 
   it('rejects a malformed playbook listing every field error', async () => {
     const res = await postJson('/playbooks', {

@@ -22,8 +22,9 @@ const MIN = 60 * S;
 const H = 60 * MIN;
 /**
  * Waits after each failed attempt: Svix's published schedule (immediately, 5 s, 5 min, 30 min,
- * 2 h, 5 h, 10 h, 10 h), about 27.6 hours from the first attempt to the last, each ±20% jitter so
- * deliveries that failed together do not come back together.
+ * 2 h, 5 h, 10 h, 10 h), about 27.6 hours from the first attempt to the last. Each wait gets up to
+ * 20% more (jitter, so deliveries that failed together do not come back together), never less:
+ * the retries span at least 27.6 hours, past the 24 a receiver may be down for.
  */
 export const RETRY_SCHEDULE_MS: readonly number[] = [5 * S, 5 * MIN, 30 * MIN, 2 * H, 5 * H, 10 * H, 10 * H];
 export const MAX_ATTEMPTS = RETRY_SCHEDULE_MS.length + 1;
@@ -52,10 +53,10 @@ export interface OutboundWorkerDeps {
   random?: () => number;
 }
 
-/** The wait before attempt `attemptsMade + 1` (1-based count of attempts made), with jitter. */
+/** The wait before attempt `attemptsMade + 1` (1-based count of attempts made), with jitter (0 to +20%). */
 export function retryDelayMs(attemptsMade: number, random: () => number = Math.random): number {
   const base = RETRY_SCHEDULE_MS[Math.min(attemptsMade, RETRY_SCHEDULE_MS.length) - 1] ?? RETRY_SCHEDULE_MS[0]!;
-  return Math.round(base * (1 - JITTER + 2 * JITTER * random()));
+  return Math.round(base * (1 + JITTER * random()));
 }
 
 export async function handleOutboundMessage(deps: OutboundWorkerDeps, message: OutboundMessage): Promise<void> {

@@ -6,7 +6,7 @@
 import { ulid } from 'ulid';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { CampaignStore } from '../store/campaign-store.js';
-import type { Enrollment, PlaybookStore } from '../store/playbook-store.js';
+import type { Enrollment, PlaybookItem, PlaybookStore } from '../store/playbook-store.js';
 import { matchesPurchase, type PurchaseFacts, stepDueAt } from './engine.js';
 import type { PlaybookCreate, PlaybookPatch, StoredPlaybook } from './schema.js';
 
@@ -16,9 +16,9 @@ export interface PlaybookDeps {
   now: () => Date;
 }
 
-/** The public shape (what the tick keeps on the item, e.g. lastFlagRunId, stays inside). */
-export function publicPlaybook(p: StoredPlaybook & { lastFlagRunId?: string }): StoredPlaybook {
-  const { lastFlagRunId: _internal, ...rest } = p;
+/** The public shape (what the tick keeps on the item, lastFlagRunId and dateScan, stays inside). */
+export function publicPlaybook(p: PlaybookItem): StoredPlaybook {
+  const { lastFlagRunId: _run, dateScan: _scan, ...rest } = p;
   return rest;
 }
 

@@ -2,8 +2,11 @@
  * The playbook tick (the `playbook-tick` function, every 15 minutes; locally on the same cadence,
  * or invoked by the demo with a simulated time). Each tick:
  * 1. enrolls, per enabled flag or anniversary playbook, the customers the latest mining run newly
- *    flagged (flag.raised; anniversaries from the run's moment flags), once per run;
- * 2. fires every due step: the step becomes an offer or action registered through the same check
+ *    flagged (flag.raised; anniversaries from the run's moment flags), once per run; a new playbook
+ *    starts with everyone the latest run flags;
+ * 2. enrolls, per enabled date playbook whose yearly date is near, every live customer (or those
+ *    in its segment), a bounded number of Scan pages per tick, resuming where the last tick stopped;
+ * 3. fires every due step: the step becomes an offer or action registered through the same check
  *    as POST /offers (under the playbook's campaign: holdouts, contact fatigue, consent, quiet
  *    periods and conflicts apply), announced as action.due, or action.blocked with the findings.
  *
@@ -14,13 +17,13 @@
  */
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { FlagItem, MiningStore } from '../store/mining-store.js';
-import type { Enrollment, FiredStep, PlaybookStore } from '../store/playbook-store.js';
+import type { DateScan, Enrollment, FiredStep, PlaybookItem, PlaybookStore } from '../store/playbook-store.js';
 import { outboundEvent, type EventPublisher, type OutboundEvent } from '../outbound/events.js';
 import { announce } from '../outbound/publisher.js';
 import { OfferBlockedError, registerOffer, type OfferDeps } from '../offers/offer-service.js';
 import type { Finding } from '../offers/schema.js';
 import { logger } from '../observability.js';
-import { nextStep, offerRequestOf, stepDueAt, stopReason } from './engine.js';
+import { dateAnchor, nextStep, offerRequestOf, stepDueAt, stopReason } from './engine.js';
 import { newEnrollment } from './playbook-service.js';
 import { PLAYBOOK_DUE_SHARDS } from '../store/keys.js';
 import type { PlaybookStep, StoredPlaybook } from './schema.js';
@@ -39,8 +42,6 @@ export interface TickReport {
   stopped: number;
   /** Enrollments not due yet after an edit, or left for the next tick (lease held, conflict). */
   deferred: number;
-  /** Date-triggered playbooks are not enrolled by the tick yet (see README, known limitations). */
-  skippedPlaybooks: string[];
 }
 
 /** Due enrollments read per index partition and tick: the rest wait for the next tick. */
@@ -50,16 +51,27 @@ const LEASE_MS = 60_000;
 /** Enrollments of one tick handled at once. */
 const CONCURRENCY = 8;
 
+/**
+ * A date playbook enrolls from this many days before its date on: the tick runs every 15 minutes,
+ * so the occurrence is reached the day before, leaving a day of ticks to scan every customer before
+ * the first step. The anchor is the occurrence's date at 09:00 UTC, as flag anchors are.
+ */
+export const DATE_TRIGGER_WINDOW_DAYS = 1;
+/** Scan pages read per date playbook and tick: the rest of the table waits for the next tick. */
+export const DATE_SCAN_PAGES_PER_TICK = 20;
+/** Items a Scan page reads (matching or not). */
+export const DATE_SCAN_PAGE_SIZE = 500;
+
 const findingsOf = (findings: readonly Finding[]) => findings.map((f) => ({ rule: f.rule, severity: f.severity }));
 
 export async function runTick(deps: TickDeps, at: Date): Promise<TickReport> {
-  const report: TickReport = { at: at.toISOString(), enrolled: 0, due: 0, blocked: 0, stopped: 0, deferred: 0, skippedPlaybooks: [] };
+  const report: TickReport = { at: at.toISOString(), enrolled: 0, due: 0, blocked: 0, stopped: 0, deferred: 0 };
   // Everything this tick does happens at the tick's time (a simulated one in the demo).
   const tickDeps: TickDeps = { ...deps, now: () => at };
   const playbooks = await deps.playbooks.list();
   const byId = new Map(playbooks.map((p) => [p.playbookId, p]));
   report.enrolled = await enrollFromLatestRun(tickDeps, playbooks);
-  report.skippedPlaybooks = playbooks.filter((p) => p.enabled && p.trigger.type === 'date').map((p) => p.playbookId);
+  report.enrolled += await enrollFromDates(tickDeps, playbooks, at);
 
   for (let shard = 0; shard < PLAYBOOK_DUE_SHARDS; shard++) {
     const due = await deps.playbooks.due(shard, at.toISOString(), DUE_PER_SHARD);
@@ -75,7 +87,7 @@ export async function runTick(deps: TickDeps, at: Date): Promise<TickReport> {
 }
 
 /** Enrolls the latest run's newly raised flags into flag (and anniversary) playbooks, once per run. */
-async function enrollFromLatestRun(deps: TickDeps, playbooks: readonly (StoredPlaybook & { lastFlagRunId?: string })[]): Promise<number> {
+async function enrollFromLatestRun(deps: TickDeps, playbooks: readonly PlaybookItem[]): Promise<number> {
   const runId = await deps.runs.latestRunId();
   if (!runId) return 0;
   const now = deps.now();
@@ -85,8 +97,11 @@ async function enrollFromLatestRun(deps: TickDeps, playbooks: readonly (StoredPl
     const { trigger } = playbook;
     if (!playbook.enabled || (trigger.type !== 'flag' && trigger.type !== 'anniversary') || playbook.lastFlagRunId === runId) continue;
     const flagType = trigger.type === 'flag' ? trigger.flagType : 'moment';
+    // A new playbook takes everyone the latest run flags; after that, whom each run newly raises.
+    const fresh = playbook.lastFlagRunId === undefined;
     const wanted = (f: FlagItem) =>
-      f.raised === true && (trigger.type === 'flag' ? !trigger.segment || f.segment === trigger.segment : f.occasion === trigger.of);
+      (fresh || f.raised === true) &&
+      (trigger.type === 'flag' ? !trigger.segment || f.segment === trigger.segment : f.occasion === trigger.of);
     for await (const page of deps.runs.flagsOfRun(runId, flagType, nowEpoch)) {
       for (const flag of page.filter(wanted)) {
         // A dated flag (reorder-due, an anniversary) anchors on its date; others on the tick.
@@ -96,6 +111,54 @@ async function enrollFromLatestRun(deps: TickDeps, playbooks: readonly (StoredPl
       }
     }
     await deps.playbooks.markFlagRunEnrolled(playbook.playbookId, runId);
+  }
+  return enrolled;
+}
+
+/**
+ * Enrolls into each enabled date playbook whose yearly date is within DATE_TRIGGER_WINDOW_DAYS of
+ * `at` every live customer, or with the trigger's segment every customer whose latest mining
+ * results are in it, anchored at the date's 09:00 UTC and keyed by the date (so each year enrolls
+ * once). At most `pagesPerTick` Scan pages per playbook: the position is kept on the playbook
+ * (dateScan) after every page, and the next tick resumes there; a crash re-reads at most a page,
+ * and enroll's condition makes enrolling again a no-op. The number of customers enrolled.
+ */
+export async function enrollFromDates(
+  deps: { playbooks: Pick<PlaybookStore, 'scanCustomers' | 'markDateScan' | 'enroll'> },
+  playbooks: readonly PlaybookItem[],
+  at: Date,
+  opts: { pagesPerTick?: number; pageSize?: number } = {},
+): Promise<number> {
+  const pagesPerTick = opts.pagesPerTick ?? DATE_SCAN_PAGES_PER_TICK;
+  const pageSize = opts.pageSize ?? DATE_SCAN_PAGE_SIZE;
+  let enrolled = 0;
+  for (const playbook of playbooks) {
+    const { trigger } = playbook;
+    if (!playbook.enabled || trigger.type !== 'date') continue;
+    const anchor = dateAnchor(trigger, at, DATE_TRIGGER_WINDOW_DAYS);
+    if (!anchor) continue;
+    // The scan of this occurrence so far; one of an earlier occurrence is over.
+    const scan: DateScan | undefined = playbook.dateScan?.anchor === anchor ? playbook.dateScan : undefined;
+    if (scan?.done) continue;
+    const anchorAt = new Date(`${anchor}T09:00:00Z`).toISOString();
+    const occurrence = { at: anchorAt, key: `date:${anchor}`, ...(trigger.segment ? { segment: trigger.segment } : {}) };
+    let startKey = scan?.lastKey;
+    for (let page = 0; page < pagesPerTick; page++) {
+      const { customerIds, lastKey } = await deps.playbooks.scanCustomers({
+        ...(trigger.segment ? { segment: trigger.segment } : {}),
+        ...(startKey ? { startKey } : {}),
+        limit: pageSize,
+      });
+      for (let i = 0; i < customerIds.length; i += CONCURRENCY) {
+        const results = await Promise.all(
+          customerIds.slice(i, i + CONCURRENCY).map((id) => deps.playbooks.enroll(newEnrollment(playbook, id, occurrence, at))),
+        );
+        enrolled += results.filter(Boolean).length;
+      }
+      await deps.playbooks.markDateScan(playbook.playbookId, lastKey ? { anchor, lastKey } : { anchor, done: true });
+      if (!lastKey) break;
+      startKey = lastKey;
+    }
   }
   return enrolled;
 }

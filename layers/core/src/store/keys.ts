@@ -46,7 +46,7 @@
  * | delivery        | SUB#<id>           | DELIVERY#<eventId> (payload, status, | DELIVERIES#<id>          | <createdAt>#<evt> | 30 days  | OutboundStore: createDelivery (conditional: once per
  * |                 |                    |   attempts, next try, last error)    |                          |                   |          |   event and subscription), claimAttempt, recordOutcome
  * | delivery lease  | SUB#<id>           | LEASE#<slot> (leaseUntil)            |                          |                   | 1 day    | OutboundStore.acquireLease (per-endpoint concurrency)
- * | playbook        | PLAYBOOK#<id>      | PLAYBOOK                             | PLAYBOOKS                | <createdAt>#<id>  |          | PlaybookStore: put, patch
+ * | playbook        | PLAYBOOK#<id>      | PLAYBOOK                             | PLAYBOOKS                | <createdAt>#<id>  |          | PlaybookStore: put, replace, markFlagRunEnrolled, markDateScan
  * | enrollment      | CUST#<id>          | ENROLL#<playbookId> (anchor, fired   | PLAYBOOK_DUE#<0..7>      | <dueAt>#<cust>#   |          | PlaybookStore: enroll (conditional), recordStep
  * |                 |                    |   steps, offers; no PII)             | (only while steps remain)|   <playbookId>    |          |
  *

@@ -1,11 +1,19 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { StoredPlaybook } from '../playbooks/schema.js';
 import { isConditionalFailure, isTransactionCancelled, queryAll, updateWhere, withoutKeys } from './dynamo.js';
 import {
   customerPk,
   enrollmentSk,
   GSI1,
+  MINING_SK,
   PLAYBOOK_DUE_SHARDS,
   PLAYBOOK_SK,
   PLAYBOOKS_INDEX_PK,
@@ -47,6 +55,22 @@ export interface Enrollment {
   createdAt: string;
 }
 
+/**
+ * How far a date-triggered playbook's enrollment scan got for one occurrence (kept on the playbook
+ * item by the tick, internal like lastFlagRunId): the next tick resumes at `lastKey`; `done` once
+ * the whole table was read for `anchor`. A new occurrence (the next year) starts over.
+ */
+export interface DateScan {
+  /** The occurrence, YYYY-MM-DD. */
+  anchor: string;
+  /** The scan's LastEvaluatedKey: where the next page starts. */
+  lastKey?: Record<string, unknown>;
+  done?: boolean;
+}
+
+/** A playbook as stored, with what the tick keeps on it. */
+export type PlaybookItem = StoredPlaybook & { lastFlagRunId?: string; dateScan?: DateScan };
+
 /** Spreads due enrollments over the index partitions by customer (stable, so one item stays in one). */
 const dueShardOf = (customerId: string) => createHash('sha256').update(customerId).digest().readUInt32BE(0) % PLAYBOOK_DUE_SHARDS;
 
@@ -77,22 +101,22 @@ export class PlaybookStore {
     );
   }
 
-  async get(id: string): Promise<(StoredPlaybook & { lastFlagRunId?: string }) | undefined> {
+  async get(id: string): Promise<PlaybookItem | undefined> {
     const out = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: { pk: playbookPk(id), sk: PLAYBOOK_SK }, ConsistentRead: true }),
     );
-    return out.Item ? withoutKeys<StoredPlaybook>(out.Item) : undefined;
+    return out.Item ? withoutKeys<PlaybookItem>(out.Item) : undefined;
   }
 
   /** Every playbook, oldest first. */
-  async list(): Promise<(StoredPlaybook & { lastFlagRunId?: string })[]> {
+  async list(): Promise<PlaybookItem[]> {
     const items = await queryAll(this.doc, {
       TableName: this.table,
       IndexName: GSI1,
       KeyConditionExpression: 'gsi1pk = :pk',
       ExpressionAttributeValues: { ':pk': PLAYBOOKS_INDEX_PK },
     });
-    return items.map((i) => withoutKeys<StoredPlaybook>(i));
+    return items.map((i) => withoutKeys<PlaybookItem>(i));
   }
 
   /** Replaces the playbook if it is still at `version` (optimistic); the new one, or undefined. */
@@ -128,6 +152,51 @@ export class PlaybookStore {
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':run': runId },
     });
+  }
+
+  /** Records how far a date-triggered playbook's enrollment scan got (see DateScan). */
+  async markDateScan(playbookId: string, scan: DateScan): Promise<void> {
+    await updateWhere(this.doc, {
+      TableName: this.table,
+      Key: { pk: playbookPk(playbookId), sk: PLAYBOOK_SK },
+      UpdateExpression: 'SET dateScan = :scan',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':scan': scan },
+    });
+  }
+
+  /**
+   * One page of a Scan over the whole table for customers: every live one (profile not merged away
+   * or erased), or, with a segment, every one whose latest mining results put it in that segment
+   * (its MINING item; a merged-away or erased customer is kept out by enroll's profile check).
+   * There is no index of customers, hence the Scan: `limit` bounds the items read (not the ids
+   * returned); `lastKey` is where the next page starts, undefined after the last page.
+   */
+  async scanCustomers(opts: {
+    segment?: string;
+    startKey?: Record<string, unknown>;
+    limit: number;
+  }): Promise<{ customerIds: string[]; lastKey?: Record<string, unknown> }> {
+    const out = await this.doc.send(
+      new ScanCommand({
+        TableName: this.table,
+        ...(opts.segment !== undefined
+          ? {
+              FilterExpression: 'sk = :sk AND #segment = :segment',
+              ExpressionAttributeNames: { '#segment': 'segment' },
+              ExpressionAttributeValues: { ':sk': MINING_SK, ':segment': opts.segment },
+            }
+          : {
+              FilterExpression: `sk = :sk AND ${LIVE_PROFILE_CONDITION}`,
+              ExpressionAttributeValues: { ':sk': PROFILE_SK },
+            }),
+        ProjectionExpression: 'customerId',
+        Limit: opts.limit,
+        ...(opts.startKey ? { ExclusiveStartKey: opts.startKey } : {}),
+      }),
+    );
+    const customerIds = (out.Items ?? []).flatMap((i) => (typeof i.customerId === 'string' ? [i.customerId] : []));
+    return { customerIds, ...(out.LastEvaluatedKey ? { lastKey: out.LastEvaluatedKey } : {}) };
   }
 
   /**
