@@ -97,7 +97,7 @@ export const playbooksStep: DemoStep = {
       if (ctx.readmePeople !== false) {
         await sendDeliveries(
           buyers.map((email, i) => purchaseDelivery(email, `demo-pb-${Date.now().toString(36)}-${i}`, rng)),
-          { baseUrl: ctx.baseUrl, secrets: ctx.secrets!, concurrency: 2, fetch: ctx.fetch },
+          { baseUrl: ctx.baseUrl, secrets: ctx.secrets!, concurrency: 2, fetch: ctx.fetch, progress: false },
         );
         ctx.log(
           `  today ${buyers.map((e) => e.split('@')[0]).join(' and ')} bought something (POST /webhooks/generic): the after-sale sequence starts`,
