@@ -18,6 +18,30 @@ export function miningVisibilityTimeoutSeconds(functions: readonly FunctionDefin
   return VISIBILITY_TIMEOUT_FACTOR * longest;
 }
 
+/**
+ * A work queue and its dead-letter queue (kept 14 days): both SQS-managed SSE (EventBridge can
+ * deliver without a KMS key policy) and TLS only. A message received `maxReceiveCount` times moves
+ * to the DLQ.
+ */
+export function workQueue(
+  scope: Construct,
+  props: { visibilityTimeoutSeconds: number; maxReceiveCount: number; retention?: Duration },
+): { queue: Queue; deadLetterQueue: Queue } {
+  const deadLetterQueue = new Queue(scope, 'DeadLetterQueue', {
+    retentionPeriod: Duration.days(14),
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+  });
+  const queue = new Queue(scope, 'Queue', {
+    visibilityTimeout: Duration.seconds(props.visibilityTimeoutSeconds),
+    ...(props.retention ? { retentionPeriod: props.retention } : {}),
+    deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+  });
+  return { queue, deadLetterQueue };
+}
+
 export interface MiningQueueProps {
   /** @default FUNCTIONS */
   readonly functions?: readonly FunctionDefinition[];
@@ -34,19 +58,10 @@ export class MiningQueue extends Construct {
   constructor(scope: Construct, id: string, props: MiningQueueProps = {}) {
     super(scope, id);
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-
-    this.queue = new Queue(this, 'Queue', {
-      visibilityTimeout: Duration.seconds(miningVisibilityTimeoutSeconds(props.functions)),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MINING_QUEUE.maxReceiveCount },
-      // SQS-managed SSE: EventBridge can deliver to it without a KMS key policy.
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = workQueue(this, {
+      visibilityTimeoutSeconds: miningVisibilityTimeoutSeconds(props.functions),
+      maxReceiveCount: MINING_QUEUE.maxReceiveCount,
+    }));
 
     // The schedule only drops a `start` message; the mining worker creates the run and fans it out
     // into per-shard messages, exactly as for POST /mining-runs.

@@ -1,10 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionDefinition, OUTBOUND_QUEUE } from '../definitions.js';
 import { DEFAULT_TIMEOUT_SECONDS } from './patron-function.js';
-import { VISIBILITY_TIMEOUT_FACTOR } from './mining-queue.js';
+import { VISIBILITY_TIMEOUT_FACTOR, workQueue } from './mining-queue.js';
 
 /** 6 x the longest timeout among the functions the outbound queue triggers (6 x 30 s when none). */
 export function outboundVisibilityTimeoutSeconds(functions: readonly FunctionDefinition[] = FUNCTIONS): number {
@@ -29,19 +29,12 @@ export class PatronOutbound extends Construct {
 
   constructor(scope: Construct, id: string, props: OutboundProps = {}) {
     super(scope, id);
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    this.queue = new Queue(this, 'Queue', {
-      visibilityTimeout: Duration.seconds(outboundVisibilityTimeoutSeconds(props.functions)),
-      // Deliveries retry for about 27 hours (re-queued with a delay): keep messages well past that.
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: OUTBOUND_QUEUE.maxReceiveCount },
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = workQueue(this, {
+      visibilityTimeoutSeconds: outboundVisibilityTimeoutSeconds(props.functions),
+      maxReceiveCount: OUTBOUND_QUEUE.maxReceiveCount,
+      // A delivery's next attempt waits in the queue (up to 15 minutes per hop): days of retention are plenty.
+      retention: Duration.days(4),
+    }));
     this.bus = new EventBus(this, 'Bus', { description: 'Patron events: flags, offers, actions, customers' });
   }
 }

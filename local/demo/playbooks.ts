@@ -12,7 +12,7 @@ import { EVENT_TYPES } from '../../layers/core/src/outbound/events.js';
 import { firstApiKey } from '../dev-config.js';
 import { REPO_ROOT } from '../util.js';
 import { purchaseDelivery } from './campaign.js';
-import type { DemoContext, DemoStep } from './index.js';
+import type { DemoStep } from './index.js';
 import { api } from './mining-report.js';
 import { README_PEOPLE } from './population.js';
 import { Rng } from './random.js';

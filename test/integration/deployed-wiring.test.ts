@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { FUNCTIONS, type FunctionDefinition } from '../../infra/definitions.js';
-import { startRuntime, type DeployedRuntime } from '../../local/deployed/runtime.js';
-import { synthesize, type Assembly } from '../../local/deployed/synth.js';
+import type { DeployedRuntime } from '../../local/deployed/runtime.js';
+import { runtimeOnTestStack } from '../helpers/deployed.js';
+import { synthesize } from '../../local/deployed/synth.js';
 import type { CfnTemplate } from '../../local/deployed/template.js';
-import { DEV_SECRETS } from '../../local/dev-config.js';
 import { buildRouteTable, matchRoute, toApiGatewayEvent } from '../../local/http.js';
 import { synthPatron } from '../infra/synth.js';
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
-import { documentClient, dynamoDbClient, s3Client, sqsClient, stackInfo } from '../helpers/stack.js';
+import { documentClient, stackInfo } from '../helpers/stack.js';
 import { deliver, purchase, uniqueEmail } from '../helpers/webhooks.js';
 
 jest.setTimeout(120_000);
@@ -30,24 +30,7 @@ async function runtimeFor(definitions: FunctionDefinition[]): Promise<DeployedRu
   return runtimeFromAssembly({ dir: outdir, template, cached: false });
 }
 
-/** Functions of an assembly, run on the emulators of the test stack. */
-function runtimeFromAssembly(assembly: Assembly): Promise<DeployedRuntime> {
-  const info = stackInfo();
-  return startRuntime({
-    assembly,
-    emulators: {
-      dynamodb: info.dynamodbEndpoint,
-      sqs: info.sqsEndpoint,
-      s3: info.s3Endpoint,
-      ddb: dynamoDbClient(),
-      sqsClient: sqsClient(),
-      s3Client: s3Client(),
-    },
-    secrets: Object.fromEntries(Object.keys(DEV_SECRETS).map((name) => [name, info.env[name] ?? ''])),
-    localEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_TRACE_ENABLED: 'false' },
-    log: () => {},
-  });
-}
+const runtimeFromAssembly = runtimeOnTestStack;
 
 /** Invokes the function behind `method path` with an API Gateway v2 event, as the HTTP API would. */
 async function call(runtime: DeployedRuntime, method: string, url: string, body?: unknown): Promise<APIGatewayProxyStructuredResultV2> {
@@ -152,7 +135,10 @@ describe('the scheduled rule', () => {
     };
     const before = new Set((await scheduledRuns()).map((r) => r.runId));
     try {
-      expect(await runtime.fireSchedules()).toHaveLength(1);
+      // The daily mining rule and the playbook tick's: each fired once.
+      const fired = await runtime.fireSchedules();
+      expect(fired).toHaveLength(2);
+      expect(fired.some((id) => id.startsWith('MiningScheduledRun'))).toBe(true);
     } finally {
       await runtime.close();
     }

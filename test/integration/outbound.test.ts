@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import { ulid } from 'ulid';
-import { DEV_SECRETS } from '../../local/dev-config.js';
-import { scheduledEvent, startRuntime, type DeployedRuntime } from '../../local/deployed/runtime.js';
+import { scheduledEvent, type DeployedRuntime } from '../../local/deployed/runtime.js';
+import { runtimeOnTestStack } from '../helpers/deployed.js';
 import { synthesize } from '../../local/deployed/synth.js';
-import { api, dynamoDbClient, s3Client, sqsClient, stackInfo } from '../helpers/stack.js';
+import { api } from '../helpers/stack.js';
 import { Receiver, type Received, subscribe } from '../helpers/receiver.js';
 import { postJson } from '../helpers/offers.js';
 import { deliver, genericTouchpoint, purchase, uniqueEmail } from '../helpers/webhooks.js';
@@ -135,23 +135,9 @@ describe('webhook subscriptions', () => {
 describe('playbooks', () => {
   let runtime: DeployedRuntime;
   beforeAll(async () => {
-    const info = stackInfo();
     // The synthesized functions (the cached assembly), run on the test stack's emulators: the
     // tick is invoked directly, with a simulated time, as EventBridge's scheduled event carries one.
-    runtime = await startRuntime({
-      assembly: await synthesize({ context: {}, log: () => {} }),
-      emulators: {
-        dynamodb: info.dynamodbEndpoint,
-        sqs: info.sqsEndpoint,
-        s3: info.s3Endpoint,
-        ddb: dynamoDbClient(),
-        sqsClient: sqsClient(),
-        s3Client: s3Client(),
-      },
-      secrets: Object.fromEntries(Object.keys(DEV_SECRETS).map((name) => [name, info.env[name] ?? ''])),
-      localEnv: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_TRACE_ENABLED: 'false' },
-      log: () => {},
-    });
+    runtime = await runtimeOnTestStack(await synthesize({ context: {}, log: () => {} }));
   });
   afterAll(() => runtime?.close());
 

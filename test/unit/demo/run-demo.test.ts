@@ -167,7 +167,17 @@ describe('runDemo', () => {
     }
   }, 60_000);
 
-  it('runs its steps from one exported list: the mining run, the live offer checks, then the campaign', () => {
-    expect(DEMO_STEPS.map((s) => s.name)).toEqual(['generate', 'send', 'redeliver', 'showcase', 'mining', 'offer-checks', 'campaign']);
+  it('runs its steps from one exported list: the receiver subscribed before mining, the offer checks, the campaign, then the playbooks', () => {
+    expect(DEMO_STEPS.map((s) => s.name)).toEqual([
+      'generate',
+      'send',
+      'redeliver',
+      'showcase',
+      'subscribe',
+      'mining',
+      'offer-checks',
+      'campaign',
+      'playbooks',
+    ]);
   });
 });

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import type { OutboundStore, StoredDelivery, StoredSubscription } from '../store/outbound-store.js';
-import { outboundEvent, payloadOf, TEST_EVENT_TYPE } from './events.js';
+import { pendingDelivery, type OutboundStore, type StoredDelivery, type StoredSubscription } from '../store/outbound-store.js';
+import { outboundEvent, TEST_EVENT_TYPE } from './events.js';
 import {
   SUBSCRIPTION_LIMITS,
   type DeliveryView,
@@ -169,16 +169,7 @@ export async function sendTestEvent(deps: SubscriptionDeps, id: string): Promise
   const now = nowOf(deps);
   // A fresh id per test: each press of the button is its own delivery.
   const event = outboundEvent(TEST_EVENT_TYPE, [id, ulid()], { subscriptionId: id, message: 'A test event from Patron' }, now);
-  const delivery: StoredDelivery = {
-    subscriptionId: subscription.id,
-    eventId: event.id,
-    type: event.type,
-    payload: payloadOf(event),
-    status: 'pending',
-    attempts: 0,
-    createdAt: now.toISOString(),
-  };
-  await deps.outbound.createDelivery(delivery, now);
+  await deps.outbound.createDelivery(pendingDelivery(subscription.id, event, now), now);
   await deps.outboundQueue.send([{ kind: 'deliver', subscriptionId: id, eventId: event.id, attempt: 0 }]);
   return { eventId: event.id, status: 'pending' };
 }

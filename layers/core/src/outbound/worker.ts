@@ -10,8 +10,8 @@
  * message back at most 15 minutes: a longer wait is taken in hops (the message comes back early,
  * sees `nextAttemptAt` ahead, and goes back with the rest of the wait).
  */
-import type { OutboundStore, StoredDelivery, StoredSubscription } from '../store/outbound-store.js';
-import { payloadOf, type OutboundEvent } from './events.js';
+import { pendingDelivery, type OutboundStore, type StoredDelivery, type StoredSubscription } from '../store/outbound-store.js';
+import type { OutboundEvent } from './events.js';
 import type { OutboundMessage } from './schema.js';
 import type { DeliveryOutcome, OutboundRequest } from './sender.js';
 import { liveSecrets } from './subscription-service.js';
@@ -71,16 +71,7 @@ async function fanOut(deps: OutboundWorkerDeps, event: OutboundEvent): Promise<v
   const now = deps.now?.() ?? new Date();
   const messages: OutboundMessage[] = [];
   for (const subscription of (await deps.outbound.listSubscriptions()).filter((s) => wants(s, event.type))) {
-    const delivery: StoredDelivery = {
-      subscriptionId: subscription.id,
-      eventId: event.id,
-      type: event.type,
-      payload: payloadOf(event),
-      status: 'pending',
-      attempts: 0,
-      createdAt: now.toISOString(),
-    };
-    const created = await deps.outbound.createDelivery(delivery, now);
+    const created = await deps.outbound.createDelivery(pendingDelivery(subscription.id, event, now), now);
     // Created before a crash but never queued: queue it now (a duplicate message loses the claim).
     const stranded = !created && (await deps.outbound.getDelivery(subscription.id, event.id))?.status === 'pending';
     if (created || stranded) messages.push({ kind: 'deliver', subscriptionId: subscription.id, eventId: event.id, attempt: 0 });

@@ -1,4 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { payloadOf, type OutboundEvent } from '../outbound/events.js';
 import type { DeliveryStatus, SubscriptionStatus } from '../outbound/schema.js';
 import { isConditionalFailure, queryAll, updateWhere, withoutKeys, type Item } from './dynamo.js';
 import {
@@ -48,6 +49,19 @@ export interface StoredDelivery {
   deliveredAt?: string;
   /** While an attempt is under way: another worker may take the attempt over after this time. */
   sendingUntil?: string;
+}
+
+/** A new delivery of `event` to one subscription: attempt 0 not yet taken. */
+export function pendingDelivery(subscriptionId: string, event: OutboundEvent, now: Date): StoredDelivery {
+  return {
+    subscriptionId,
+    eventId: event.id,
+    type: event.type,
+    payload: payloadOf(event),
+    status: 'pending',
+    attempts: 0,
+    createdAt: now.toISOString(),
+  };
 }
 
 const DAY_S = 86_400;

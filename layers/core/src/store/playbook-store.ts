@@ -79,6 +79,15 @@ const dueKeys = (customerId: string, playbookId: string, dueAt: string) => ({
   gsi1sk: playbookDueIndexSk(dueAt, customerId, playbookId),
 });
 
+/** A playbook as stored: its keys, and the gsi1 entry that lists playbooks oldest first. */
+const playbookItem = (p: StoredPlaybook) => ({
+  pk: playbookPk(p.playbookId),
+  sk: PLAYBOOK_SK,
+  gsi1pk: PLAYBOOKS_INDEX_PK,
+  gsi1sk: playbooksIndexSk(p.createdAt, p.playbookId),
+  ...p,
+});
+
 export class PlaybookStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -89,13 +98,7 @@ export class PlaybookStore {
     await this.doc.send(
       new PutCommand({
         TableName: this.table,
-        Item: {
-          pk: playbookPk(p.playbookId),
-          sk: PLAYBOOK_SK,
-          gsi1pk: PLAYBOOKS_INDEX_PK,
-          gsi1sk: playbooksIndexSk(p.createdAt, p.playbookId),
-          ...p,
-        },
+        Item: playbookItem(p),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -125,13 +128,7 @@ export class PlaybookStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: {
-            pk: playbookPk(p.playbookId),
-            sk: PLAYBOOK_SK,
-            gsi1pk: PLAYBOOKS_INDEX_PK,
-            gsi1sk: playbooksIndexSk(p.createdAt, p.playbookId),
-            ...p,
-          },
+          Item: playbookItem(p),
           ConditionExpression: 'version = :version',
           ExpressionAttributeValues: { ':version': version },
         }),
