@@ -191,6 +191,17 @@ describe('playbooks', () => {
         expect((await deliver('generic', order)).status).toBe(200);
       }
       const day = 86_400_000;
+      // A purchase from a month ago (a backfill) starts nothing: its thank-you would be three weeks late.
+      const backfilled = await deliver(
+        'generic',
+        purchase(
+          { email: uniqueEmail('pb-old') },
+          900,
+          new Date(bought.getTime() - 30 * day).toISOString(),
+          playbook.trigger.productFamily,
+        ),
+      );
+      expect(backfilled.status).toBe(201);
       // Nothing is due before a week; then three ticks at once fire the thank-you once per customer.
       await tick(new Date(bought.getTime() + 6 * day));
       await Promise.all([0, 1, 2].map(() => tick(new Date(bought.getTime() + 8 * day))));
@@ -223,6 +234,7 @@ describe('playbooks', () => {
       await tick(new Date(bought.getTime() + 200 * day));
       await new Promise((r) => setTimeout(r, 1500));
       expect(receiver.received.filter(mine).length).toBe(receiver.received.slice(0, before).filter(mine).length);
+      expect(receiver.received.filter((r) => mine(r) && r.data.customerId === backfilled.body.customerId)).toEqual([]);
     } finally {
       await receiver.close();
     }

@@ -72,6 +72,29 @@ describe('sending a webhook (Standard Webhooks, as the receiver’s library veri
     expect(slow).toMatchObject({ outcome: 'retry', reason: 'no answer within 200 ms' });
   });
 
+  it('holds one deadline until the answer’s headers: a receiver trickling bytes cannot stretch it', async () => {
+    const timers: NodeJS.Timeout[] = [];
+    // Headers that never end: a byte every 100 ms keeps the socket busy, never idle.
+    answer = (req) => {
+      req.socket.write('HTTP/1.1 200 OK\r\nX-Slow: ');
+      timers.push(setInterval(() => req.socket.write('0'), 100));
+    };
+    const started = Date.now();
+    const trickled = await sendWebhook(event({ timeoutMs: 500 }), local);
+    for (const t of timers) clearInterval(t);
+    expect(trickled).toMatchObject({ outcome: 'retry', reason: 'no answer within 500 ms' });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    // A 200 whose body trickles is delivered at its status line: the body is never waited for.
+    answer = (_req, res) => {
+      res.writeHead(200);
+      timers.push(setInterval(() => res.write('.'), 100));
+    };
+    const at = Date.now();
+    expect(await sendWebhook(event({ timeoutMs: 500 }), local)).toMatchObject({ outcome: 'delivered', status: 200 });
+    expect(Date.now() - at).toBeLessThan(400);
+    for (const t of timers) clearInterval(t);
+  });
+
   it('sends nothing to an address the guard refuses', async () => {
     const resolve = async () => ['10.0.0.5'];
     expect(await sendWebhook(event({ url: 'https://hooks.example.org/' }), { resolve })).toEqual({

@@ -256,7 +256,7 @@ describe('date-triggered playbooks at the tick', () => {
       now: () => new Date(0),
     } as unknown as TickDeps;
     const report = await runTick(deps, new Date('2026-12-23T00:00:00Z'));
-    expect(report).toEqual({ at: '2026-12-23T00:00:00.000Z', enrolled: 2, due: 0, blocked: 0, stopped: 0, deferred: 0 });
+    expect(report).toEqual({ at: '2026-12-23T00:00:00.000Z', enrolled: 2, due: 0, blocked: 0, stopped: 0, skipped: 0, deferred: 0 });
     expect(report).not.toHaveProperty('skippedPlaybooks');
   });
 });

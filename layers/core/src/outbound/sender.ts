@@ -12,7 +12,8 @@ import { checkDeliveryUrl, isBlockedAddress, type UrlGuardOptions } from './url-
  *
  * The connection goes to an address the URL guard approved, pinned for this request (the socket's
  * DNS lookup answers it), so a host cannot pass the guard and then resolve elsewhere (rebinding).
- * Redirects are not followed; the whole request is bounded by `timeoutMs` (10 s by default).
+ * Redirects are not followed; connecting, sending and the answer's headers are bounded together by
+ * `timeoutMs` (10 s by default), and the receiver's body is never read.
  */
 export interface OutboundRequest {
   url: string;
@@ -35,8 +36,6 @@ export type DeliveryOutcome =
   | { outcome: 'refused'; reason: string };
 
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
-/** A receiver's answer is read only this far (it says nothing Patron needs beyond its status). */
-const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /** The Standard Webhooks headers, with one signature per secret. */
 export function signedHeaders(req: Pick<OutboundRequest, 'eventId' | 'body' | 'secrets' | 'now'>): Record<string, string> {
@@ -64,6 +63,7 @@ export async function sendWebhook(req: OutboundRequest, guard: UrlGuardOptions =
       (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
     else callback(null, address, family);
   };
+  const timeoutMs = req.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   const send = verdict.url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -79,28 +79,25 @@ export async function sendWebhook(req: OutboundRequest, guard: UrlGuardOptions =
           'content-length': Buffer.byteLength(req.body),
           ...signedHeaders(req),
         },
-        timeout: req.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
       },
       (res) => {
-        let read = 0;
-        res.on('data', (chunk: Buffer) => {
-          read += chunk.length;
-          if (read > MAX_RESPONSE_BYTES) res.destroy();
-        });
-        const done = () => {
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) resolve({ outcome: 'delivered', status, ms: ms() });
-          else if (status === 410) resolve({ outcome: 'gone', status: 410, ms: ms() });
-          else if (status >= 300 && status < 400) resolve({ outcome: 'retry', status, reason: 'redirects are not followed', ms: ms() });
-          else resolve({ outcome: 'retry', status, reason: `the receiver answered ${status}`, ms: ms() });
-        };
-        res.on('end', done);
-        res.on('close', done);
-        res.on('error', done);
+        // The status says it all: the body is not read (a receiver that trickles one cannot hold
+        // the sender), and the connection is closed at once.
+        clearTimeout(deadline);
+        const status = res.statusCode ?? 0;
+        res.destroy();
+        if (status >= 200 && status < 300) resolve({ outcome: 'delivered', status, ms: ms() });
+        else if (status === 410) resolve({ outcome: 'gone', status: 410, ms: ms() });
+        else if (status >= 300 && status < 400) resolve({ outcome: 'retry', status, reason: 'redirects are not followed', ms: ms() });
+        else resolve({ outcome: 'retry', status, reason: `the receiver answered ${status}`, ms: ms() });
       },
     );
-    outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${req.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS} ms`)));
-    outgoing.on('error', (error) => resolve({ outcome: 'retry', reason: error.message, ms: ms() }));
+    // One deadline for connecting, sending and the answer's status line, however slowly bytes come.
+    const deadline = setTimeout(() => outgoing.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    outgoing.on('error', (error) => {
+      clearTimeout(deadline);
+      resolve({ outcome: 'retry', reason: error.message, ms: ms() });
+    });
     outgoing.end(req.body);
   });
 }

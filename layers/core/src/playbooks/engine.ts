@@ -20,6 +20,15 @@ import {
 /** Offers registered by playbooks carry this team, so their results can be told apart. */
 export const PLAYBOOK_TEAM = 'playbooks';
 
+/**
+ * A step more than this many days past its due time is skipped, not sent: a thank-you weeks late
+ * (after a backfilled purchase, or a playbook re-enabled after a pause) does more harm than none.
+ */
+export const LATE_STEP_GRACE_DAYS = 2;
+
+/** Whether a step due at `dueAtIso` is too late to act on at `at`. */
+export const isTooLate = (dueAtIso: string, at: Date): boolean => at.getTime() - Date.parse(dueAtIso) > LATE_STEP_GRACE_DAYS * 86_400_000;
+
 export function stepDelayMs(step: Pick<PlaybookStep, 'delay'>): number {
   return (step.delay.days * 24 + (step.delay.hours ?? 0)) * HOUR_MS;
 }

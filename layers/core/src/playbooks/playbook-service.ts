@@ -7,7 +7,7 @@ import { ulid } from 'ulid';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { CampaignStore } from '../store/campaign-store.js';
 import type { Enrollment, PlaybookItem, PlaybookStore } from '../store/playbook-store.js';
-import { matchesPurchase, type PurchaseFacts, stepDueAt } from './engine.js';
+import { isTooLate, matchesPurchase, type PurchaseFacts, stepDueAt } from './engine.js';
 import type { PlaybookCreate, PlaybookPatch, StoredPlaybook } from './schema.js';
 
 export interface PlaybookDeps {
@@ -117,6 +117,8 @@ export function purchaseEnroller(store: PlaybookStore, now: () => Date) {
       const enrolled: string[] = [];
       for (const playbook of await playbooks()) {
         if (!matchesPurchase(playbook.trigger, purchase)) continue;
+        // A purchase from the past (a backfill, a late delivery) whose first step is long overdue starts nothing.
+        if (isTooLate(stepDueAt(purchase.occurredAt, playbook.steps[0]!), now())) continue;
         const enrollment = newEnrollment(playbook, customerId, { at: purchase.occurredAt, key: `order:${purchase.orderKey}` }, now());
         if (await store.enroll(enrollment)) enrolled.push(playbook.playbookId);
       }

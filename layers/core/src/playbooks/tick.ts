@@ -23,7 +23,7 @@ import { announce } from '../outbound/publisher.js';
 import { OfferBlockedError, registerOffer, type OfferDeps } from '../offers/offer-service.js';
 import type { Finding } from '../offers/schema.js';
 import { logger } from '../observability.js';
-import { dateAnchor, nextStep, offerRequestOf, stepDueAt, stopReason } from './engine.js';
+import { dateAnchor, isTooLate, LATE_STEP_GRACE_DAYS, nextStep, offerRequestOf, stepDueAt, stopReason } from './engine.js';
 import { newEnrollment } from './playbook-service.js';
 import { PLAYBOOK_DUE_SHARDS } from '../store/keys.js';
 import type { PlaybookStep, StoredPlaybook } from './schema.js';
@@ -40,6 +40,8 @@ export interface TickReport {
   due: number;
   blocked: number;
   stopped: number;
+  /** Steps more than LATE_STEP_GRACE_DAYS past their time: recorded as skipped, not sent. */
+  skipped: number;
   /** Enrollments not due yet after an edit, or left for the next tick (lease held, conflict). */
   deferred: number;
 }
@@ -65,7 +67,7 @@ export const DATE_SCAN_PAGE_SIZE = 500;
 const findingsOf = (findings: readonly Finding[]) => findings.map((f) => ({ rule: f.rule, severity: f.severity }));
 
 export async function runTick(deps: TickDeps, at: Date): Promise<TickReport> {
-  const report: TickReport = { at: at.toISOString(), enrolled: 0, due: 0, blocked: 0, stopped: 0, deferred: 0 };
+  const report: TickReport = { at: at.toISOString(), enrolled: 0, due: 0, blocked: 0, stopped: 0, skipped: 0, deferred: 0 };
   // Everything this tick does happens at the tick's time (a simulated one in the demo).
   const tickDeps: TickDeps = { ...deps, now: () => at };
   const playbooks = await deps.playbooks.list();
@@ -163,7 +165,7 @@ export async function enrollFromDates(
   return enrolled;
 }
 
-type Outcome = 'due' | 'blocked' | 'stopped' | 'deferred';
+type Outcome = 'due' | 'blocked' | 'stopped' | 'skipped' | 'deferred';
 
 async function fireDue(
   deps: TickDeps,
@@ -177,8 +179,18 @@ async function fireDue(
     await deps.playbooks.reschedule(ref, { endedReason: 'the playbook no longer exists' });
     return 'stopped';
   }
+  // The lease first, then a fresh read: a tick that lost the race sees the step recorded.
+  if (!(await deps.playbooks.lease(customerId, playbookId, at, LEASE_MS))) return 'deferred';
   const enrollment = await deps.playbooks.getEnrollment(customerId, playbookId);
   if (enrollment?.state !== 'active') return 'deferred';
+  // A customer merged into another (whose own enrollments go on) or being erased gets nothing more.
+  const profile = await deps.store.getProfile(customerId, true);
+  if (!profile || profile.mergedInto || (profile as { erasedAt?: string }).erasedAt) {
+    await deps.playbooks.reschedule(ref, {
+      endedReason: profile?.mergedInto ? `the customer was merged into ${profile.mergedInto}` : 'the customer was erased',
+    });
+    return 'stopped';
+  }
   const fired = new Set(Object.keys(enrollment.fired));
   const step = nextStep(playbook, fired);
   if (!step) {
@@ -191,7 +203,17 @@ async function fireDue(
     await deps.playbooks.reschedule(ref, { nextDueAt: playbook.enabled ? dueAt : new Date(at.getTime() + 86_400_000).toISOString() });
     return 'deferred';
   }
-  if (!(await deps.playbooks.lease(customerId, playbookId, at, LEASE_MS))) return 'deferred';
+  // A step long past its time (the playbook was disabled, the tick did not run) is skipped, not sent late.
+  if (isTooLate(dueAt, at)) {
+    const following = nextStep(playbook, new Set([...fired, step.id]));
+    await deps.playbooks.recordStep(
+      ref,
+      step.id,
+      { at: at.toISOString(), outcome: 'skipped', detail: `due ${dueAt}, more than ${LATE_STEP_GRACE_DAYS} days before the tick` },
+      following ? { nextDueAt: stepDueAt(enrollment.anchorAt, following) } : { endedReason: 'every step fired or skipped' },
+    );
+    return 'skipped';
+  }
 
   const stop = step.stopIf?.length ? stopReason(step.stopIf, await stopFacts(deps, enrollment)) : undefined;
   if (stop) {
@@ -251,7 +273,9 @@ async function fireDue(
     } else throw error;
   }
   await announce(deps.events, [event]);
-  const following = nextStep(playbook, new Set([...fired, step.id]));
+  // The playbook as it is now: an edit made during this tick may have added a step.
+  const current = (await deps.playbooks.get(playbookId)) ?? playbook;
+  const following = nextStep(current, new Set([...fired, step.id]));
   await deps.playbooks.recordStep(
     ref,
     step.id,

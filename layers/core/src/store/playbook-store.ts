@@ -29,7 +29,7 @@ import { LIVE_PROFILE_CONDITION } from './offer-store.js';
 /** How one step of one enrollment ended. */
 export interface FiredStep {
   at: string;
-  outcome: 'due' | 'blocked' | 'stopped';
+  outcome: 'due' | 'blocked' | 'stopped' | 'skipped';
   offerId?: string;
   /** Why it stopped, or the blocking rules. */
   detail?: string;
