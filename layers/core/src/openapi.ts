@@ -67,7 +67,10 @@ function operation(route: RouteSpec): ZodOpenApiOperationObject {
     summary: route.summary,
     ...(route.description || route.scope
       ? {
-          description: [route.description, route.scope ? `API key scope: \`${route.scope}\` (or \`admin\`).` : undefined]
+          description: [
+            route.description,
+            route.scope ? `API key scope: \`${route.scope}\`${route.scope === 'admin' ? '' : ' (or `admin`)'}.` : undefined,
+          ]
             .filter(Boolean)
             .join(' '),
         }

@@ -729,8 +729,8 @@ export const ROUTES = [
     responses: {
       201: { description: 'Created', schema: StoredPlaybookSchema },
       400: error('Body is not JSON'),
-      404: error('Unknown campaign'),
-      422: error('Invalid playbook; issues lists every field error'),
+      409: error('At most 100 playbooks'),
+      422: error('Invalid playbook; issues lists every field error (an unknown campaignId included)'),
     },
   },
   {
@@ -774,6 +774,19 @@ export const ROUTES = [
       409: error('The playbook changed meanwhile (retry)'),
       422: error('Invalid patch; trigger and campaignId cannot change'),
     },
+  },
+  {
+    method: 'DELETE',
+    path: '/playbooks/{id}',
+    fn: 'playbooks',
+    auth: 'api-key',
+    scope: 'offers:write',
+    operationId: 'deletePlaybook',
+    final: true,
+    tag: 'Playbooks',
+    summary: 'Delete a playbook: no customer enters it any more, and no further step fires (what fired stays on record as offers)',
+    params: { path: playbookId },
+    responses: { 204: { description: 'Deleted' }, 404: error('Unknown playbook') },
   },
   {
     method: 'POST',
@@ -849,12 +862,12 @@ export const ROUTES = [
     scope: 'admin',
     operationId: 'rotateSubscriptionSecret',
     tag: 'Events',
-    summary: 'A new signing secret; the previous one keeps signing for 24 hours (both sign meanwhile)',
+    summary: 'A new signing secret; every previous one keeps signing for 24 hours from its rotation (at most 4 sign at once)',
     params: { path: subscriptionId },
     responses: {
       200: { description: 'The new secret, shown once', schema: SubscriptionWithSecret },
       404: error('Unknown subscription'),
-      409: error('The subscription changed meanwhile (retry)'),
+      409: error('The subscription changed meanwhile (retry), or 4 secrets already sign (wait for the oldest to expire)'),
     },
   },
   {
@@ -883,7 +896,11 @@ export const ROUTES = [
     tag: 'Events',
     summary: 'Queue a subscription.test event to this subscription (follow it in its deliveries)',
     params: { path: subscriptionId },
-    responses: { 202: { description: 'Queued', schema: TestDelivery }, 404: error('Unknown subscription') },
+    responses: {
+      202: { description: 'Queued', schema: TestDelivery },
+      404: error('Unknown subscription'),
+      409: error('The subscription is disabled'),
+    },
   },
   {
     method: 'DELETE',

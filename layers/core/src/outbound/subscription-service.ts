@@ -21,6 +21,8 @@ import { checkDeliveryUrl, type UrlGuardOptions } from './url-guard.js';
 
 /** How long a rotated-out secret keeps signing, so receivers can switch without losing a delivery. */
 export const SECRET_OVERLAP_MS = 24 * 3_600_000;
+/** Secrets signing at once (each adds a signature to every delivery): rotations within a day stop there. */
+export const MAX_LIVE_SECRETS = 4;
 
 export interface SubscriptionDeps {
   outbound: OutboundStore;
@@ -68,8 +70,17 @@ export function deliveryViewOf(d: StoredDelivery): DeliveryView {
 /** The URL as the guard sees it, or a 422 naming the field and the reason. */
 async function guardedUrl(url: string, guard: UrlGuardOptions): Promise<string> {
   const verdict = await checkDeliveryUrl(url, guard);
-  if (!verdict.ok) throw new ValidationError('Invalid body', [{ path: 'body.url', message: verdict.reason }]);
-  return verdict.url.toString();
+  if (!verdict.ok) throw new ValidationError('Invalid request body', [{ path: 'body.url', message: verdict.reason }]);
+  // Bounded as stored: normalising percent-encodes, so 1,000 characters can become 6,000.
+  const normalized = verdict.url.toString();
+  if (normalized.length > SUBSCRIPTION_LIMITS.MAX_URL_LENGTH)
+    throw new ValidationError('Invalid request body', [
+      {
+        path: 'body.url',
+        message: `must be at most ${SUBSCRIPTION_LIMITS.MAX_URL_LENGTH} characters once encoded (it is ${normalized.length})`,
+      },
+    ]);
+  return normalized;
 }
 
 /** Secrets still signing at `now`, newest first. */
@@ -144,8 +155,13 @@ export async function rotateSecret(deps: SubscriptionDeps, id: string): Promise<
   const now = nowOf(deps);
   const secret = newSigningSecret();
   const expiresAt = new Date(now.getTime() + SECRET_OVERLAP_MS).toISOString();
-  // Only the current secret carries over (an older one still in its overlap would make three).
-  const secrets = [{ secret }, { secret: current.secrets[0]!.secret, expiresAt }];
+  // Every secret still in its overlap keeps it: a receiver that has not switched yet keeps verifying.
+  const overlapping = current.secrets.slice(1).filter((x) => x.expiresAt && x.expiresAt > now.toISOString());
+  if (overlapping.length + 2 > MAX_LIVE_SECRETS)
+    throw new ConflictError(
+      `At most ${MAX_LIVE_SECRETS} secrets sign at once: wait until ${overlapping[0]?.expiresAt} for the oldest to expire`,
+    );
+  const secrets = [{ secret }, { secret: current.secrets[0]!.secret, expiresAt }, ...overlapping];
   const updated = await deps.outbound.updateSubscription(id, { secrets, updatedAt: now.toISOString() }, [], {
     expression: 'updatedAt = :seen',
     values: { ':seen': current.updatedAt },
@@ -166,6 +182,8 @@ export async function listDeliveries(
 /** Queues a `subscription.test` event to this subscription only. */
 export async function sendTestEvent(deps: SubscriptionDeps, id: string): Promise<{ eventId: string; status: DeliveryStatus }> {
   const subscription = await found(deps, id);
+  if (subscription.status !== 'active')
+    throw new ConflictError(`The subscription is disabled (${subscription.disabledReason ?? 'by request'}): PATCH it to active first`);
   const now = nowOf(deps);
   // A fresh id per test: each press of the button is its own delivery.
   const event = outboundEvent(TEST_EVENT_TYPE, [id, ulid()], { subscriptionId: id, message: 'A test event from Patron' }, now);

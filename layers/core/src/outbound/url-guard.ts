@@ -32,8 +32,11 @@ export const BLOCKED_RANGES: readonly (readonly [string, number, 'ipv4' | 'ipv6'
   ['203.0.113.0', 24, 'ipv4'],
   ['224.0.0.0', 4, 'ipv4'], // multicast
   ['240.0.0.0', 4, 'ipv4'], // reserved, and the broadcast address
-  ['::', 128, 'ipv6'],
-  ['::1', 128, 'ipv6'],
+  ['::', 96, 'ipv6'], // unspecified, loopback and IPv4-compatible (::a.b.c.d, deprecated, still routed by some stacks)
+  ['::ffff:0:0:0', 96, 'ipv6'], // SIIT-translated IPv4 (::ffff:0:a.b.c.d)
+  ['64:ff9b:1::', 48, 'ipv6'], // local-use NAT64
+  ['2001::', 32, 'ipv6'], // Teredo (carries an IPv4 address)
+  ['2002::', 16, 'ipv6'], // 6to4 (carries an IPv4 address)
   ['100::', 64, 'ipv6'], // discard
   ['2001:db8::', 32, 'ipv6'], // documentation
   ['fc00::', 7, 'ipv6'], // unique local (fd00:ec2::254 is EC2's IPv6 metadata address)

@@ -27,8 +27,16 @@ async function assertCampaign(deps: PlaybookDeps, campaignId: string | undefined
     throw new ValidationError('Invalid body', [{ path: 'body.campaignId', message: `names no campaign (${campaignId})` }]);
 }
 
+/**
+ * Playbooks at most: ingest matches every purchase against the purchase playbooks, and the tick
+ * reads them all. Checked before the write, so concurrent creations can pass it by a few.
+ */
+export const MAX_PLAYBOOKS = 100;
+
 export async function createPlaybook(deps: PlaybookDeps, body: PlaybookCreate): Promise<StoredPlaybook> {
   await assertCampaign(deps, body.campaignId);
+  if ((await deps.playbooks.list()).length >= MAX_PLAYBOOKS)
+    throw new ConflictError(`At most ${MAX_PLAYBOOKS} playbooks; delete or reuse one (DELETE /playbooks/{id})`);
   const at = deps.now().toISOString();
   const playbook: StoredPlaybook = { ...body, playbookId: ulid(), version: 1, createdAt: at, updatedAt: at };
   await deps.playbooks.put(playbook);
@@ -43,6 +51,10 @@ export async function getPlaybook(deps: PlaybookDeps, id: string): Promise<Store
 
 export async function listPlaybooks(deps: PlaybookDeps): Promise<{ items: StoredPlaybook[] }> {
   return { items: (await deps.playbooks.list()).map(publicPlaybook) };
+}
+
+export async function deletePlaybook(deps: PlaybookDeps, id: string): Promise<void> {
+  if (!(await deps.playbooks.delete(id))) throw new NotFoundError(`No playbook ${id}`);
 }
 
 /** Steps are replaced whole; enrollments keep what fired by step id, so no step fires twice. */

@@ -238,7 +238,12 @@ export class OutboundStore {
         values[`:v${i}`] = v;
         return `#f${i} = :v${i}`;
       });
-    const removes = ['sendingUntil', ...(fields.nextAttemptAt === undefined ? ['nextAttemptAt'] : [])];
+    const removes = [
+      'sendingUntil',
+      ...(fields.nextAttemptAt === undefined ? ['nextAttemptAt'] : []),
+      // Delivered after a failure: the old error is no longer the delivery's state.
+      ...(fields.status === 'delivered' && fields.lastError === undefined ? ['lastError'] : []),
+    ];
     await updateWhere(this.doc, {
       TableName: this.table,
       Key: { pk: subscriptionPk(subscriptionId), sk: deliverySk(eventId) },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -136,6 +137,23 @@ export class PlaybookStore {
       return p;
     } catch (error) {
       if (isConditionalFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Deletes the playbook; its enrollments end at their next due time ("the playbook no longer exists"). */
+  async delete(id: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: playbookPk(id), sk: PLAYBOOK_SK },
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
       throw error;
     }
   }
