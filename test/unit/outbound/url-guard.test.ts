@@ -66,7 +66,14 @@ describe('the delivery URL guard (SSRF)', () => {
   });
 
   it('blocks the IPv6 forms that carry an IPv4 address: compatible, SIIT, local NAT64, 6to4, Teredo (found by the outside probe)', () => {
-    for (const address of ['::a9fe:a9fe', '::127.0.0.1', '::ffff:0:a9fe:a9fe', '64:ff9b:1::a9fe:a9fe', '2002:a9fe:a9fe::', '2001:0:4136:e378::1'])
+    for (const address of [
+      '::a9fe:a9fe',
+      '::127.0.0.1',
+      '::ffff:0:a9fe:a9fe',
+      '64:ff9b:1::a9fe:a9fe',
+      '2002:a9fe:a9fe::',
+      '2001:0:4136:e378::1',
+    ])
       expect({ address, blocked: isBlockedAddress(address) }).toEqual({ address, blocked: true });
     // Ordinary public IPv6 stays allowed.
     expect(isBlockedAddress('2606:4700:4700::1111')).toBe(false);
