@@ -112,6 +112,27 @@ describe('webhook subscriptions', () => {
     expect((await unknownEvent.json()).issues[0].path).toContain('events');
   });
 
+  it('holds exactly 100 subscriptions, however many are created at once', async () => {
+    const existing = (await (await api('/subscriptions')).json()).items.length as number;
+    const room = 100 - existing;
+    const answers = await Promise.all(
+      Array.from({ length: room + 12 }, () =>
+        postJson('/subscriptions', { url: 'http://127.0.0.1:9/never', events: ['customer.erased'], description: 'limit test' }),
+      ),
+    );
+    const created = await Promise.all(answers.filter((r) => r.status === 201).map(async (r) => (await r.json()).subscription.id as string));
+    subscriptions.push(...created);
+    expect(created).toHaveLength(room);
+    expect(answers.filter((r) => r.status === 409)).toHaveLength(12);
+    expect((await (await api('/subscriptions')).json()).items).toHaveLength(100);
+    // Deleting makes room again: the count follows deletions.
+    for (const id of created.splice(0)) expect((await api(`/subscriptions/${id}`, { method: 'DELETE' })).status).toBe(204);
+    subscriptions.splice(subscriptions.length - room, room);
+    const again = await postJson('/subscriptions', { url: 'http://127.0.0.1:9/never', events: ['customer.erased'] });
+    expect(again.status).toBe(201);
+    subscriptions.push((await again.json()).subscription.id);
+  });
+
   it('rotates the secret: the old and the new one both verify during the overlap', async () => {
     const receiver = await new Receiver().start();
     try {

@@ -41,10 +41,12 @@ export class FakeOutboundStore {
     this.calls.push({ method, args: copy(args) });
   }
 
-  async putSubscription(s: StoredSubscription): Promise<void> {
+  async putSubscription(s: StoredSubscription, max: number): Promise<boolean> {
     this.log('putSubscription', s);
     if (this.subscriptions.has(s.id)) throw Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' });
+    if (this.subscriptions.size >= max) return false;
     this.subscriptions.set(s.id, copy(s));
+    return true;
   }
 
   async getSubscription(id: string): Promise<StoredSubscription | undefined> {

@@ -92,9 +92,6 @@ export async function createSubscription(
   body: SubscriptionCreate,
 ): Promise<{ subscription: SubscriptionView; secret: string }> {
   const url = await guardedUrl(body.url, deps.urlGuard);
-  const existing = await deps.outbound.listSubscriptions();
-  if (existing.length >= SUBSCRIPTION_LIMITS.MAX_SUBSCRIPTIONS)
-    throw new ConflictError(`At most ${SUBSCRIPTION_LIMITS.MAX_SUBSCRIPTIONS} subscriptions; delete one first`);
   const now = nowOf(deps).toISOString();
   const secret = newSigningSecret();
   const stored: StoredSubscription = {
@@ -107,7 +104,8 @@ export async function createSubscription(
     createdAt: now,
     updatedAt: now,
   };
-  await deps.outbound.putSubscription(stored);
+  if (!(await deps.outbound.putSubscription(stored, SUBSCRIPTION_LIMITS.MAX_SUBSCRIPTIONS)))
+    throw new ConflictError(`At most ${SUBSCRIPTION_LIMITS.MAX_SUBSCRIPTIONS} subscriptions; delete one first`);
   return { subscription: viewOf(stored, nowOf(deps)), secret };
 }
 

@@ -27,19 +27,15 @@ async function assertCampaign(deps: PlaybookDeps, campaignId: string | undefined
     throw new ValidationError('Invalid body', [{ path: 'body.campaignId', message: `names no campaign (${campaignId})` }]);
 }
 
-/**
- * Playbooks at most: ingest matches every purchase against the purchase playbooks, and the tick
- * reads them all. Checked before the write, so concurrent creations can pass it by a few.
- */
+/** Playbooks at most: ingest matches every purchase against the purchase playbooks, and the tick reads them all. */
 export const MAX_PLAYBOOKS = 100;
 
 export async function createPlaybook(deps: PlaybookDeps, body: PlaybookCreate): Promise<StoredPlaybook> {
   await assertCampaign(deps, body.campaignId);
-  if ((await deps.playbooks.list()).length >= MAX_PLAYBOOKS)
-    throw new ConflictError(`At most ${MAX_PLAYBOOKS} playbooks; delete or reuse one (DELETE /playbooks/{id})`);
   const at = deps.now().toISOString();
   const playbook: StoredPlaybook = { ...body, playbookId: ulid(), version: 1, createdAt: at, updatedAt: at };
-  await deps.playbooks.put(playbook);
+  if (!(await deps.playbooks.put(playbook, MAX_PLAYBOOKS)))
+    throw new ConflictError(`At most ${MAX_PLAYBOOKS} playbooks; delete or reuse one (DELETE /playbooks/{id})`);
   return playbook;
 }
 

@@ -4,6 +4,7 @@ import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type QueryCommandInput,
   type UpdateCommandInput,
@@ -117,4 +118,71 @@ export function isTransactionConflict(error: unknown): boolean {
 
 export function isTransactionCancelled(error: unknown): boolean {
   return (error as { name?: string }).name === 'TransactionCanceledException';
+}
+
+/**
+ * Writes an item of a bounded collection and counts it in one transaction: the counter's condition
+ * (`count < max`) holds for concurrent writers too, so the bound is exact. False when full.
+ */
+export async function putCounted(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  item: Item,
+  counter: { pk: string; sk: string },
+  max: number,
+): Promise<boolean> {
+  try {
+    await doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Update: {
+              TableName: table,
+              Key: counter,
+              UpdateExpression: 'ADD #count :one',
+              ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
+              ExpressionAttributeNames: { '#count': 'count' },
+              ExpressionAttributeValues: { ':one': 1, ':max': max },
+            },
+          },
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (cancelledByCondition(error, 1)) return false;
+    throw error;
+  }
+}
+
+/** Deletes an item of a bounded collection and uncounts it, together. False when it did not exist. */
+export async function deleteCounted(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  key: Item,
+  counter: { pk: string; sk: string },
+): Promise<boolean> {
+  try {
+    await doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: table, Key: key, ConditionExpression: 'attribute_exists(pk)' } },
+          {
+            Update: {
+              TableName: table,
+              Key: counter,
+              UpdateExpression: 'ADD #count :minus',
+              ExpressionAttributeNames: { '#count': 'count' },
+              ExpressionAttributeValues: { ':minus': -1 },
+            },
+          },
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (cancelledByCondition(error, 0)) return false;
+    throw error;
+  }
 }

@@ -46,6 +46,7 @@
  * | delivery        | SUB#<id>           | DELIVERY#<eventId> (payload, status, | DELIVERIES#<id>          | <createdAt>#<evt> | 30 days  | OutboundStore: createDelivery (conditional: once per
  * |                 |                    |   attempts, next try, last error)    |                          |                   |          |   event and subscription), claimAttempt, recordOutcome
  * | delivery lease  | SUB#<id>           | LEASE#<slot> (leaseUntil)            |                          |                   | 1 day    | OutboundStore.acquireLease (per-endpoint concurrency)
+ * | counter         | COUNT              | SUBSCRIPTIONS, PLAYBOOKS (count)     |                          |                   |          | putCounted / deleteCounted (with the item, one transaction)
  * | playbook        | PLAYBOOK#<id>      | PLAYBOOK                             | PLAYBOOKS                | <createdAt>#<id>  |          | PlaybookStore: put, replace, markFlagRunEnrolled, markDateScan
  * | enrollment      | CUST#<id>          | ENROLL#<playbookId> (anchor, fired   | PLAYBOOK_DUE#<0..7>      | <dueAt>#<cust>#   |          | PlaybookStore: enroll (conditional), recordStep
  * |                 |                    |   steps, offers; no PII)             | (only while steps remain)|   <playbookId>    |          |
@@ -118,6 +119,11 @@ export const ENROLLMENT_SK_PREFIX = 'ENROLL#';
 export const PLAYBOOK_DUE_INDEX_PREFIX = 'PLAYBOOK_DUE#';
 /** Due enrollments spread over this many gsi1 partitions, so no one partition takes every write. */
 export const PLAYBOOK_DUE_SHARDS = 8;
+
+/** How many items a bounded collection holds (subscriptions, playbooks): kept with each write. */
+export const COLLECTION_COUNTER_PK = 'COUNT';
+export const SUBSCRIPTIONS_COUNTER = { pk: COLLECTION_COUNTER_PK, sk: 'SUBSCRIPTIONS' } as const;
+export const PLAYBOOKS_COUNTER = { pk: COLLECTION_COUNTER_PK, sk: 'PLAYBOOKS' } as const;
 
 /** Read by /health to prove the table answers; no item has this key. */
 export const HEALTH_PROBE_KEY = { pk: 'HEALTH', sk: 'HEALTH' } as const;

@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { payloadOf, type OutboundEvent } from '../outbound/events.js';
 import type { DeliveryStatus, SubscriptionStatus } from '../outbound/schema.js';
-import { isConditionalFailure, queryAll, updateWhere, withoutKeys, type Item } from './dynamo.js';
+import { deleteCounted, isConditionalFailure, putCounted, queryAll, updateWhere, withoutKeys, type Item } from './dynamo.js';
 import {
   deliveriesIndexPk,
   deliveriesIndexSk,
@@ -12,6 +12,7 @@ import {
   SUBSCRIPTIONS_INDEX_PK,
   subscriptionPk,
   subscriptionsIndexSk,
+  SUBSCRIPTIONS_COUNTER,
 } from './keys.js';
 
 /** A signing secret; a rotated-out one keeps signing until `expiresAt`. */
@@ -74,20 +75,16 @@ export class OutboundStore {
     readonly table: string,
   ) {}
 
-  async putSubscription(s: StoredSubscription): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          pk: subscriptionPk(s.id),
-          sk: SUBSCRIPTION_SK,
-          gsi1pk: SUBSCRIPTIONS_INDEX_PK,
-          gsi1sk: subscriptionsIndexSk(s.createdAt, s.id),
-          ...s,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+  /** Stores a new subscription unless `max` exist already (exact under concurrency): false when full. */
+  async putSubscription(s: StoredSubscription, max: number): Promise<boolean> {
+    const item = {
+      pk: subscriptionPk(s.id),
+      sk: SUBSCRIPTION_SK,
+      gsi1pk: SUBSCRIPTIONS_INDEX_PK,
+      gsi1sk: subscriptionsIndexSk(s.createdAt, s.id),
+      ...s,
+    };
+    return putCounted(this.doc, this.table, item, SUBSCRIPTIONS_COUNTER, max);
   }
 
   async getSubscription(id: string): Promise<StoredSubscription | undefined> {
@@ -141,19 +138,7 @@ export class OutboundStore {
   }
 
   async deleteSubscription(id: string): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: { pk: subscriptionPk(id), sk: SUBSCRIPTION_SK },
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      throw error;
-    }
+    return deleteCounted(this.doc, this.table, { pk: subscriptionPk(id), sk: SUBSCRIPTION_SK }, SUBSCRIPTIONS_COUNTER);
   }
 
   /** Creates the delivery once per (subscription, event): false when it exists already. */

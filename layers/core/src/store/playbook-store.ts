@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -9,7 +8,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { StoredPlaybook } from '../playbooks/schema.js';
-import { isConditionalFailure, isTransactionCancelled, queryAll, updateWhere, withoutKeys } from './dynamo.js';
+import { deleteCounted, isConditionalFailure, putCounted, isTransactionCancelled, queryAll, updateWhere, withoutKeys } from './dynamo.js';
 import {
   customerPk,
   enrollmentSk,
@@ -17,6 +16,7 @@ import {
   MINING_SK,
   PLAYBOOK_DUE_SHARDS,
   PLAYBOOK_SK,
+  PLAYBOOKS_COUNTER,
   PLAYBOOKS_INDEX_PK,
   playbookDueIndexPk,
   playbookDueIndexSk,
@@ -95,14 +95,9 @@ export class PlaybookStore {
     readonly table: string,
   ) {}
 
-  async put(p: StoredPlaybook): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: playbookItem(p),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+  /** Stores a new playbook unless `max` exist already (exact under concurrency): false when full. */
+  async put(p: StoredPlaybook, max: number): Promise<boolean> {
+    return putCounted(this.doc, this.table, playbookItem(p), PLAYBOOKS_COUNTER, max);
   }
 
   async get(id: string): Promise<PlaybookItem | undefined> {
@@ -143,19 +138,7 @@ export class PlaybookStore {
 
   /** Deletes the playbook; its enrollments end at their next due time ("the playbook no longer exists"). */
   async delete(id: string): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: { pk: playbookPk(id), sk: PLAYBOOK_SK },
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      throw error;
-    }
+    return deleteCounted(this.doc, this.table, { pk: playbookPk(id), sk: PLAYBOOK_SK }, PLAYBOOKS_COUNTER);
   }
 
   /** Records that the tick enrolled a run's flags (so the next tick does not read them again). */
