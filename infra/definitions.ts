@@ -146,6 +146,8 @@ const DEFINITIONS: Omit<FunctionDefinition, 'routes'>[] = [
     schedule: { rate: '15 minutes' },
     table: 'readwrite',
     outboundQueue: 'send',
+    // Registering a step under a campaign assigns the customer: the holdout hash is keyed by it.
+    secrets: ['piiHashKey'],
     offerRules: true,
     memoryMb: 512,
     timeoutSeconds: 300,

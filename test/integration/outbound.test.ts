@@ -178,6 +178,63 @@ describe('playbooks', () => {
     }
   });
 
+  it('applies a campaign’s holdout to its steps, assigning customers as their steps come due; an ended campaign is refused', async () => {
+    const receiver = await new Receiver().start();
+    try {
+      await subscribe(subscriptions, receiver, ['action.due', 'action.blocked']);
+      const campaign = await postJson('/campaigns', {
+        name: `playbook holdout ${ulid()}`,
+        channel: 'mail',
+        holdoutPercent: 50,
+        startsAt: new Date(Date.now() - 3_600_000).toISOString(),
+      });
+      expect(campaign.status).toBe(201);
+      const campaignId = (await campaign.json()).campaign.id;
+      const family = `holdout-${ulid()}`;
+      const created = await postJson('/playbooks', {
+        name: `holdout ${ulid()}`,
+        campaignId,
+        trigger: { type: 'purchase', productFamily: family },
+        steps: [{ id: 'note', delay: { days: 1 }, action: { kind: 'message', channel: 'mail', template: 'note' } }],
+      });
+      expect(created.status).toBe(201);
+      const playbook = await created.json();
+      await new Promise((r) => setTimeout(r, 5500));
+      const bought = new Date();
+      for (let i = 0; i < 12; i++)
+        expect((await deliver('generic', purchase({ email: uniqueEmail('ho') }, 700, bought.toISOString(), family))).status).toBe(201);
+      const report = (await tick(new Date(bought.getTime() + 86_400_000 + 60_000))) as { due: number; blocked: number };
+      expect(report.due + report.blocked).toBe(12);
+      const mine = (r: Received) => r.data.playbookId === playbook.playbookId;
+      const due = await receiver.waitFor('action.due', mine, report.due);
+      const held = await receiver.waitFor('action.blocked', mine, report.blocked);
+      await receiver.settle(1_000, 5_000);
+      expect(receiver.of('action.due', mine).length + receiver.of('action.blocked', mine).length).toBe(12);
+      expect(held.length).toBeGreaterThan(0);
+      for (const r of held) expect(r.data.findings).toContainEqual({ rule: 'holdout', severity: 'block' });
+      const results = await (await api(`/campaigns/${campaignId}/results`)).json();
+      expect(results.control.customers).toBe(held.length);
+
+      await api(`/campaigns/${campaignId}`, {
+        method: 'PATCH',
+        body: JSON.stringify({ status: 'ended' }),
+        headers: { 'content-type': 'application/json' },
+      });
+      const refused = await postJson('/playbooks', {
+        ...playbook,
+        playbookId: undefined,
+        version: undefined,
+        createdAt: undefined,
+        updatedAt: undefined,
+        enabled: undefined,
+      });
+      expect(refused.status).toBe(422);
+      expect((await refused.json()).issues.map((i: { path: string }) => i.path)).toContain('body.campaignId');
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('fires the shipped after-sale playbook: one checked action per step and customer, under concurrent ticks', async () => {
     const receiver = await new Receiver().start();
     try {

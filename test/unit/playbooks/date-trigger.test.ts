@@ -256,7 +256,43 @@ describe('date-triggered playbooks at the tick', () => {
       now: () => new Date(0),
     } as unknown as TickDeps;
     const report = await runTick(deps, new Date('2026-12-23T00:00:00Z'));
-    expect(report).toEqual({ at: '2026-12-23T00:00:00.000Z', enrolled: 2, due: 0, blocked: 0, stopped: 0, skipped: 0, deferred: 0 });
+    expect(report).toEqual({
+      at: '2026-12-23T00:00:00.000Z',
+      enrolled: 2,
+      due: 0,
+      blocked: 0,
+      stopped: 0,
+      skipped: 0,
+      failed: 0,
+      deferred: 0,
+    });
     expect(report).not.toHaveProperty('skippedPlaybooks');
+  });
+
+  it('completes a tick when one enrollment fails: it is counted as failed and the others go on', async () => {
+    const playbook = datePlaybook('p', { month: 1, day: 1 });
+    const deps = {
+      playbooks: {
+        list: async () => [playbook],
+        scanCustomers: async () => ({ customerIds: [] }),
+        markDateScan: async () => {},
+        // Two enrollments due in the first index partition, none in the others.
+        due: async (shard: number) =>
+          shard === 0
+            ? [
+                { customerId: 'broken', playbookId: 'p' },
+                { customerId: 'busy', playbookId: 'p' },
+              ]
+            : [],
+        lease: async (customerId: string) => {
+          if (customerId === 'broken') throw new Error('DynamoDB throttled this one');
+          return false; // another tick holds it
+        },
+      },
+      runs: { latestRunId: async () => undefined },
+      now: () => new Date(0),
+    } as unknown as TickDeps;
+    const report = await runTick(deps, new Date('2026-06-01T00:00:00Z'));
+    expect(report).toMatchObject({ failed: 1, deferred: 1, due: 0 });
   });
 });

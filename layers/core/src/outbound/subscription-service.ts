@@ -157,7 +157,7 @@ export async function rotateSecret(deps: SubscriptionDeps, id: string): Promise<
   const overlapping = current.secrets.slice(1).filter((x) => x.expiresAt && x.expiresAt > now.toISOString());
   if (overlapping.length + 2 > MAX_LIVE_SECRETS)
     throw new ConflictError(
-      `At most ${MAX_LIVE_SECRETS} secrets sign at once: wait until ${overlapping[0]?.expiresAt} for the oldest to expire`,
+      `At most ${MAX_LIVE_SECRETS} secrets sign at once: wait until ${overlapping.map((x) => x.expiresAt ?? '').sort()[0]} for the oldest to expire`,
     );
   const secrets = [{ secret }, { secret: current.secrets[0]!.secret, expiresAt }, ...overlapping];
   const updated = await deps.outbound.updateSubscription(id, { secrets, updatedAt: now.toISOString() }, [], {

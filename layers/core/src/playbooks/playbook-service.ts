@@ -4,6 +4,7 @@
  * moment flags). Steps fire in tick.ts.
  */
 import { ulid } from 'ulid';
+import { effectiveCampaignStatus } from '../campaigns/campaign-service.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { CampaignStore } from '../store/campaign-store.js';
 import type { Enrollment, PlaybookItem, PlaybookStore } from '../store/playbook-store.js';
@@ -23,8 +24,13 @@ export function publicPlaybook(p: PlaybookItem): StoredPlaybook {
 }
 
 async function assertCampaign(deps: PlaybookDeps, campaignId: string | undefined): Promise<void> {
-  if (campaignId && !(await deps.campaigns.getCampaign(campaignId)))
-    throw new ValidationError('Invalid body', [{ path: 'body.campaignId', message: `names no campaign (${campaignId})` }]);
+  if (!campaignId) return;
+  const campaign = await deps.campaigns.getCampaign(campaignId);
+  if (!campaign)
+    throw new ValidationError('Invalid request body', [{ path: 'body.campaignId', message: `names no campaign (${campaignId})` }]);
+  // Its steps could never pass (a campaign that has not started yet blocks them until it does, and says so).
+  if (effectiveCampaignStatus(campaign, deps.now()) !== 'active')
+    throw new ValidationError('Invalid request body', [{ path: 'body.campaignId', message: `campaign ${campaignId} has ended` }]);
 }
 
 /** Playbooks at most: ingest matches every purchase against the purchase playbooks, and the tick reads them all. */

@@ -15,6 +15,7 @@
  * not recorded yet. Two ticks racing over one enrollment (or a tick retried after a crash) make one
  * offer, one event delivery, one record. A lease keeps the second tick from doing the work twice.
  */
+import { assertRunning } from '../campaigns/campaign-service.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { FlagItem, MiningStore } from '../store/mining-store.js';
 import type { DateScan, Enrollment, FiredStep, PlaybookItem, PlaybookStore } from '../store/playbook-store.js';
@@ -42,6 +43,8 @@ export interface TickReport {
   stopped: number;
   /** Steps more than LATE_STEP_GRACE_DAYS past their time: recorded as skipped, not sent. */
   skipped: number;
+  /** Steps that threw (logged): retried by the next tick. */
+  failed: number;
   /** Enrollments not due yet after an edit, or left for the next tick (lease held, conflict). */
   deferred: number;
 }
@@ -67,7 +70,7 @@ export const DATE_SCAN_PAGE_SIZE = 500;
 const findingsOf = (findings: readonly Finding[]) => findings.map((f) => ({ rule: f.rule, severity: f.severity }));
 
 export async function runTick(deps: TickDeps, at: Date): Promise<TickReport> {
-  const report: TickReport = { at: at.toISOString(), enrolled: 0, due: 0, blocked: 0, stopped: 0, skipped: 0, deferred: 0 };
+  const report: TickReport = { at: at.toISOString(), enrolled: 0, due: 0, blocked: 0, stopped: 0, skipped: 0, failed: 0, deferred: 0 };
   // Everything this tick does happens at the tick's time (a simulated one in the demo).
   const tickDeps: TickDeps = { ...deps, now: () => at };
   const playbooks = await deps.playbooks.list();
@@ -79,7 +82,13 @@ export async function runTick(deps: TickDeps, at: Date): Promise<TickReport> {
     const due = await deps.playbooks.due(shard, at.toISOString(), DUE_PER_SHARD);
     for (let i = 0; i < due.length; i += CONCURRENCY) {
       const outcomes = await Promise.all(
-        due.slice(i, i + CONCURRENCY).map((d) => fireDue(tickDeps, byId.get(d.playbookId), d.customerId, d.playbookId, at)),
+        due.slice(i, i + CONCURRENCY).map((d) =>
+          // One enrollment that fails does not stop the tick: it is reported, its lease lapses, and the next tick retries it.
+          fireDue(tickDeps, byId.get(d.playbookId), d.customerId, d.playbookId, at).catch((error: unknown) => {
+            logger.error('playbook step failed', { ...d, error: error instanceof Error ? error.message : String(error) });
+            return 'failed' as const;
+          }),
+        ),
       );
       for (const o of outcomes) report[o]++;
     }
@@ -165,7 +174,7 @@ export async function enrollFromDates(
   return enrolled;
 }
 
-type Outcome = 'due' | 'blocked' | 'stopped' | 'skipped' | 'deferred';
+type Outcome = 'due' | 'blocked' | 'stopped' | 'skipped' | 'failed' | 'deferred';
 
 async function fireDue(
   deps: TickDeps,
@@ -245,7 +254,9 @@ async function fireDue(
   const identity = [enrollment.enrollmentId, step.id];
   let event: OutboundEvent;
   let record: FiredStep;
+  const notRunning = await campaignNotRunning(deps, playbook.campaignId, at);
   try {
+    if (notRunning) throw new OfferBlockedError({ decision: 'block', findings: [notRunning] });
     const result = await registerOffer(deps, offerRequestOf(playbook, step, customerId, at), {
       idempotencyKey: `playbook:${identity.join(':')}`,
     });
@@ -285,13 +296,30 @@ async function fireDue(
   return record.outcome === 'due' ? 'due' : 'blocked';
 }
 
+/** A finding when the playbook's campaign does not run at `at` (ended, not started, gone): the step is blocked, and says why. */
+async function campaignNotRunning(deps: TickDeps, campaignId: string | undefined, at: Date): Promise<Finding | undefined> {
+  if (!campaignId) return undefined;
+  const campaign = await deps.campaigns.getCampaign(campaignId);
+  try {
+    if (!campaign) throw new ConflictError(`Campaign '${campaignId}' no longer exists`);
+    assertRunning(campaign, at);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    return { rule: 'campaign-not-running', severity: 'block', message: error.message, evidence: { campaignId } };
+  }
+}
+
 /** What the stop conditions look at: purchases since the anchor, answers to this enrollment's offers, the segment now. */
 async function stopFacts(deps: TickDeps, e: Enrollment) {
-  const since = await deps.offers.touchpointsSince(e.customerId, e.anchorAt);
-  const purchasedSinceAnchor = since.some((tp) => tp.type === 'purchase' && tp.occurredAt > e.anchorAt);
+  // From the trigger, or from the enrollment when the anchor lies ahead of it (a reorder or anniversary date).
+  const from = e.anchorAt < e.createdAt ? e.anchorAt : e.createdAt;
+  const since = await deps.offers.touchpointsSince(e.customerId, from);
+  const purchasedSinceAnchor = since.some((tp) => tp.type === 'purchase' && tp.occurredAt > from);
   const offerIds = Object.values(e.fired).flatMap((f) => (f.offerId ? [f.offerId] : []));
   const offers = await Promise.all(offerIds.map((id) => deps.offers.getOffer(e.customerId, id)));
-  const responded = offers.some((o) => o?.status === 'accepted' || o?.status === 'converted');
+  // Any answer counts: accepted, bought (converted) or declined.
+  const responded = offers.some((o) => o?.status === 'accepted' || o?.status === 'converted' || o?.status === 'declined');
   const segmentNow = (await deps.runs.customerMining(e.customerId))?.segment;
   return {
     purchasedSinceAnchor,
