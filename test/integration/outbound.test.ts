@@ -210,6 +210,7 @@ describe('playbooks', () => {
       const held = await receiver.waitFor('action.blocked', mine, report.blocked);
       await receiver.settle(1_000, 5_000);
       expect(receiver.of('action.due', mine).length + receiver.of('action.blocked', mine).length).toBe(12);
+      expect([...due, ...held].every((r) => r.verified)).toBe(true);
       expect(held.length).toBeGreaterThan(0);
       for (const r of held) expect(r.data.findings).toContainEqual({ rule: 'holdout', severity: 'block' });
       const results = await (await api(`/campaigns/${campaignId}/results`)).json();

@@ -313,7 +313,7 @@ async function campaignNotRunning(deps: TickDeps, campaignId: string | undefined
 /** What the stop conditions look at: purchases since the anchor, answers to this enrollment's offers, the segment now. */
 async function stopFacts(deps: TickDeps, e: Enrollment) {
   // From the trigger, or from the enrollment when the anchor lies ahead of it (a reorder or anniversary date).
-  const from = e.anchorAt < e.createdAt ? e.anchorAt : e.createdAt;
+  const from = [e.anchorAt, e.createdAt].sort()[0]!;
   const since = await deps.offers.touchpointsSince(e.customerId, from);
   const purchasedSinceAnchor = since.some((tp) => tp.type === 'purchase' && tp.occurredAt > from);
   const offerIds = Object.values(e.fired).flatMap((f) => (f.offerId ? [f.offerId] : []));
