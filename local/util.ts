@@ -1,4 +1,6 @@
 /** Small helpers shared by the embedded runtime. */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -54,4 +56,21 @@ export function isMainModule(metaUrl: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Listens on a free loopback port: the base URL, and a close that also drops kept-alive connections. */
+export async function listenOnLoopback(server: Server): Promise<{ url: string; close: () => Promise<void> }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }

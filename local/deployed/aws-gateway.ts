@@ -7,7 +7,6 @@
  * the local event bus (SigV4 service `events`).
  */
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   credentialScope,
   evaluate,
@@ -17,7 +16,7 @@ import {
   type Authorization,
   type ResolvedStatement,
 } from './iam.js';
-import type { Log } from '../util.js';
+import { listenOnLoopback, type Log } from '../util.js';
 
 export interface GatewayIdentity {
   functionName: string;
@@ -134,18 +133,6 @@ export async function startAwsGateway(options: AwsGatewayOptions): Promise<AwsGa
     });
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    denials,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const { url, close } = await listenOnLoopback(server);
+  return { url, denials, close };
 }

@@ -45,16 +45,8 @@ import {
   MINING_SK,
   OFFER_SK_PREFIX,
   parseTouchpointSk,
-  PROFILE_SK,
 } from './keys.js';
-import {
-  LIVE_PROFILE_CONDITION,
-  storedConversionOf,
-  toAssignment,
-  toOffer,
-  type StoredConversion,
-  type StoredOffer,
-} from './offer-store.js';
+import { liveProfileCheck, storedConversionOf, toAssignment, toOffer, type StoredConversion, type StoredOffer } from './offer-store.js';
 
 /** What the latest mining run said of a customer when they were assigned (for results by segment). */
 export interface AssignmentTargeting {
@@ -205,13 +197,7 @@ export class CampaignStore {
         await this.doc.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                ConditionCheck: {
-                  TableName: this.table,
-                  Key: { pk: customerPk(customerId), sk: PROFILE_SK },
-                  ConditionExpression: LIVE_PROFILE_CONDITION,
-                },
-              },
+              liveProfileCheck(this.table, customerId),
               {
                 Put: {
                   TableName: this.table,

@@ -136,6 +136,11 @@ export function toOffer(item: Item): StoredOffer {
  */
 export const LIVE_PROFILE_CONDITION = 'attribute_exists(pk) AND attribute_not_exists(mergedInto) AND attribute_not_exists(erasedAt)';
 
+/** A transaction item that holds only while the customer's profile is live (not merged away, not erased). */
+export const liveProfileCheck = (table: string, customerId: string) => ({
+  ConditionCheck: { TableName: table, Key: { pk: customerPk(customerId), sk: PROFILE_SK }, ConditionExpression: LIVE_PROFILE_CONDITION },
+});
+
 /**
  * The offer registry (keys: see store/keys.ts). The ledger version (OFFERS) is the concurrency
  * guard: a registration is written only if the version is still the one its check read, so two

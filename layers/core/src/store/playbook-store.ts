@@ -25,7 +25,7 @@ import {
   playbooksIndexSk,
   PROFILE_SK,
 } from './keys.js';
-import { LIVE_PROFILE_CONDITION } from './offer-store.js';
+import { LIVE_PROFILE_CONDITION, liveProfileCheck } from './offer-store.js';
 
 /** How one step of one enrollment ended. */
 export interface FiredStep {
@@ -207,13 +207,7 @@ export class PlaybookStore {
       await this.doc.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              ConditionCheck: {
-                TableName: this.table,
-                Key: { pk: customerPk(e.customerId), sk: PROFILE_SK },
-                ConditionExpression: LIVE_PROFILE_CONDITION,
-              },
-            },
+            liveProfileCheck(this.table, e.customerId),
             {
               Put: {
                 TableName: this.table,
