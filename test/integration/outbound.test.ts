@@ -133,6 +133,33 @@ describe('webhook subscriptions', () => {
     subscriptions.push((await again.json()).subscription.id);
   });
 
+  it('pages deliveries newest first with a cursor, and refuses a forged one', async () => {
+    const receiver = await new Receiver().start();
+    try {
+      const id = await subscribe(subscriptions, receiver, ['offer.registered']);
+      const sent: string[] = [];
+      for (let i = 0; i < 5; i++) sent.push((await (await api(`/subscriptions/${id}/test`, { method: 'POST' })).json()).eventId);
+      await receiver.waitFor('subscription.test', () => true, 5);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await (await api(`/subscriptions/${id}/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json();
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.items.map((d: { eventId: string }) => d.eventId));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor && pages < 10);
+      expect(seen).toHaveLength(5);
+      expect(new Set(seen)).toEqual(new Set(sent));
+      expect(pages).toBe(3);
+      const forged = await api(`/subscriptions/${id}/deliveries?cursor=${Buffer.from('{"createdAt":"x"}').toString('base64url')}`);
+      expect(forged.status).toBe(400);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('rotates the secret: the old and the new one both verify during the overlap', async () => {
     const receiver = await new Receiver().start();
     try {

@@ -882,6 +882,7 @@ export const ROUTES = [
     params: { path: subscriptionId, query: DeliveryQuery },
     responses: {
       200: { description: 'A page of deliveries', schema: DeliveryPage },
+      400: error('Invalid cursor'),
       404: error('Unknown subscription'),
       422: error('Invalid query'),
     },

@@ -97,8 +97,11 @@ export type DeliveryView = z.infer<typeof DeliveryView>;
 export const DeliveryQuery = z.object({
   limit: z.coerce.number().int().min(1).max(SUBSCRIPTION_LIMITS.MAX_PAGE).default(50),
   status: z.enum(DELIVERY_STATUSES).optional(),
+  cursor: z.string().min(1).max(512).optional().meta({ description: 'nextCursor of the previous page' }),
 });
-export const DeliveryPage = z.object({ items: z.array(DeliveryView) }).meta({ id: 'DeliveryPage', description: 'Newest first' });
+export const DeliveryPage = z
+  .object({ items: z.array(DeliveryView), nextCursor: z.string().nullable() })
+  .meta({ id: 'DeliveryPage', description: 'Newest first; pass nextCursor as cursor for the next page (null: no more)' });
 export const TestDelivery = z.object({ eventId: z.string(), status: z.enum(DELIVERY_STATUSES) }).meta({ id: 'TestDelivery' });
 
 /** What travels on the outbound queue. */

@@ -5,8 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { pendingDelivery, type OutboundStore, type StoredDelivery, type StoredSubscription } from '../store/outbound-store.js';
+import { z } from 'zod';
+import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import {
+  pendingDelivery,
+  type DeliveryPosition,
+  type OutboundStore,
+  type StoredDelivery,
+  type StoredSubscription,
+} from '../store/outbound-store.js';
 import { outboundEvent, TEST_EVENT_TYPE } from './events.js';
 import {
   SUBSCRIPTION_LIMITS,
@@ -168,13 +175,32 @@ export async function rotateSecret(deps: SubscriptionDeps, id: string): Promise<
   return { subscription: viewOf(updated, now), secret };
 }
 
+/**
+ * A delivery cursor names a position inside one subscription's own deliveries (the query is pinned
+ * to the subscription), so it needs no signature: it is checked for shape, and anything else is a 400.
+ */
+const DeliveryCursor = z.object({ createdAt: z.iso.datetime(), eventId: z.string().regex(/^evt_[0-9A-Z]{26}$/) }).strict();
+const encodeCursor = (p: DeliveryPosition) => Buffer.from(JSON.stringify(p)).toString('base64url');
+function decodeCursor(cursor: string): DeliveryPosition {
+  try {
+    return DeliveryCursor.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    throw new BadRequestError('cursor is not valid');
+  }
+}
+
 export async function listDeliveries(
   deps: SubscriptionDeps,
   id: string,
-  query: { limit: number; status?: DeliveryStatus },
-): Promise<{ items: DeliveryView[] }> {
+  query: { limit: number; status?: DeliveryStatus; cursor?: string },
+): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
+  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
   await found(deps, id);
-  return { items: (await deps.outbound.listDeliveries(id, query.limit, query.status)).map(deliveryViewOf) };
+  const page = await deps.outbound.listDeliveries(id, query.limit, {
+    ...(query.status ? { status: query.status } : {}),
+    ...(after ? { after } : {}),
+  });
+  return { items: page.items.map(deliveryViewOf), nextCursor: page.next ? encodeCursor(page.next) : null };
 }
 
 /** Queues a `subscription.test` event to this subscription only. */

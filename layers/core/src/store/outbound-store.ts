@@ -65,6 +65,15 @@ export function pendingDelivery(subscriptionId: string, event: OutboundEvent, no
   };
 }
 
+/** Where a page of deliveries ended: the next page starts after it. */
+export interface DeliveryPosition {
+  createdAt: string;
+  eventId: string;
+}
+const positionOf = (d: StoredDelivery): DeliveryPosition => ({ createdAt: d.createdAt, eventId: d.eventId });
+/** Index pages one listing reads at most (a status filter can skip many). */
+const MAX_LIST_READS = 10;
+
 const DAY_S = 86_400;
 /** Deliveries stay listable this long, then DynamoDB's TTL removes them. */
 export const DELIVERY_RETENTION_DAYS = 30;
@@ -239,11 +248,26 @@ export class OutboundStore {
     });
   }
 
-  /** A subscription's deliveries, newest first. */
-  async listDeliveries(subscriptionId: string, limit: number, status?: DeliveryStatus): Promise<StoredDelivery[]> {
-    const out: StoredDelivery[] = [];
-    let startKey: Item | undefined;
-    do {
+  /**
+   * A page of a subscription's deliveries, newest first, after `after` (the last of the previous
+   * page). With a status filter the index is read at most MAX_LIST_READS pages deep per call, so a
+   * rare status costs a bounded read; `next` then continues where the reading stopped.
+   */
+  async listDeliveries(
+    subscriptionId: string,
+    limit: number,
+    opts: { status?: DeliveryStatus; after?: DeliveryPosition } = {},
+  ): Promise<{ items: StoredDelivery[]; next?: DeliveryPosition }> {
+    const keyOf = (p: DeliveryPosition) => ({
+      pk: subscriptionPk(subscriptionId),
+      sk: deliverySk(p.eventId),
+      gsi1pk: deliveriesIndexPk(subscriptionId),
+      gsi1sk: deliveriesIndexSk(p.createdAt, p.eventId),
+    });
+    const { status } = opts;
+    const items: StoredDelivery[] = [];
+    let startKey: Item | undefined = opts.after ? keyOf(opts.after) : undefined;
+    for (let reads = 0; reads < MAX_LIST_READS; reads++) {
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.table,
@@ -256,10 +280,16 @@ export class OutboundStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      out.push(...(page.Items ?? []).map((i) => withoutKeys<StoredDelivery>(i)));
+      for (const item of page.Items ?? []) {
+        if (items.length === limit) return { items, next: positionOf(items.at(-1)!) };
+        items.push(withoutKeys<StoredDelivery>(item));
+      }
       startKey = page.LastEvaluatedKey;
-    } while (startKey && out.length < limit);
-    return out.slice(0, limit);
+      if (!startKey) return { items };
+      if (items.length === limit) return { items, next: positionOf(items.at(-1)!) };
+    }
+    const [createdAt, eventId] = String(startKey?.gsi1sk ?? '').split('#');
+    return { items, ...(createdAt && eventId ? { next: { createdAt, eventId } } : {}) };
   }
 
   /**
