@@ -1,5 +1,5 @@
 /** Small helpers shared by the embedded runtime. */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { realpathSync } from 'node:fs';
@@ -73,4 +73,14 @@ export async function listenOnLoopback(server: Server): Promise<{ url: string; c
         server.closeAllConnections();
       }),
   };
+}
+
+/** A request's whole body. */
+export function readAll(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 }

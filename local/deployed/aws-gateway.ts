@@ -16,7 +16,7 @@ import {
   type Authorization,
   type ResolvedStatement,
 } from './iam.js';
-import { listenOnLoopback, type Log } from '../util.js';
+import { listenOnLoopback, readAll, type Log } from '../util.js';
 
 export interface GatewayIdentity {
   functionName: string;
@@ -37,15 +37,6 @@ export interface AwsGateway {
   /** Refusals so far, newest last (for tests and the log). */
   denials: { functionName: string; action: string; resource: string }[];
   close(): Promise<void>;
-}
-
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function refuse(res: ServerResponse, service: string, code: string, message: string): void {
