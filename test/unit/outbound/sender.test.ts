@@ -79,19 +79,17 @@ describe('sending a webhook (Standard Webhooks, as the receiver’s library veri
       req.socket.write('HTTP/1.1 200 OK\r\nX-Slow: ');
       timers.push(setInterval(() => req.socket.write('0'), 100));
     };
-    const started = Date.now();
     const trickled = await sendWebhook(event({ timeoutMs: 500 }), local);
     for (const t of timers) clearInterval(t);
+    // An idle-socket timeout would never fire here: only the one deadline ends it.
     expect(trickled).toMatchObject({ outcome: 'retry', reason: 'no answer within 500 ms' });
-    expect(Date.now() - started).toBeLessThan(1_500);
     // A 200 whose body trickles is delivered at its status line: the body is never waited for.
     answer = (_req, res) => {
       res.writeHead(200);
       timers.push(setInterval(() => res.write('.'), 100));
     };
-    const at = Date.now();
+    // Waiting for the body (which never ends) would run into the deadline and answer retry instead.
     expect(await sendWebhook(event({ timeoutMs: 500 }), local)).toMatchObject({ outcome: 'delivered', status: 200 });
-    expect(Date.now() - at).toBeLessThan(400);
     for (const t of timers) clearInterval(t);
   });
 

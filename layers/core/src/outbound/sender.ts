@@ -5,7 +5,7 @@ import { ADAPTERS } from '../ingest/sources/index.js';
 import { checkDeliveryUrl, isBlockedAddress, type UrlGuardOptions } from './url-guard.js';
 
 /**
- * One outbound webhook delivery (issue 12, started), signed as Standard Webhooks specifies: the
+ * One outbound webhook delivery, signed as Standard Webhooks specifies: the
  * generic source's own `sign()`, which the ingest side verifies and the `standardwebhooks`
  * library accepts (test/unit/outbound/sender.test.ts). During a secret rotation both secrets sign
  * (space-separated `v1,` signatures), so a receiver on either secret verifies.
