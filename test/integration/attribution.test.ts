@@ -375,20 +375,19 @@ describe('what the third probe found', () => {
   it('keeps what a merged-away customer did in their own group when the survivor is in the other one', async () => {
     const campaign = await newCampaign({ holdoutPercent: 50 });
     // One customer of each group: the email one survives the merge, the phone one is merged away.
+    // The older customer survives a merge (ULIDs sort by creation), so the held one is found first.
     let held: { id: string; email: string } | undefined;
     let treated: { id: string; phone: string } | undefined;
-    for (let i = 0; i < 60 && !(held && treated); i++) {
-      if (!held) {
-        const c = await newCustomer(`attr-xgroup-${i}`);
-        const a = await (await post(`/campaigns/${campaign.id}/assignments`, { customerId: c.id })).json();
-        if (a.group === 'control') held = c;
-      }
-      if (!treated) {
-        const phone = `+4917${Math.floor(1e7 + Math.random() * 8e7)}`;
-        const id = (await deliver('generic', purchase({ phone }, 500, daysAgo(50)))).body.customerId as string;
-        const a = await (await post(`/campaigns/${campaign.id}/assignments`, { customerId: id })).json();
-        if (a.group === 'treatment') treated = { id, phone };
-      }
+    for (let i = 0; i < 60 && !held; i++) {
+      const c = await newCustomer(`attr-xgroup-${i}`);
+      const a = await (await post(`/campaigns/${campaign.id}/assignments`, { customerId: c.id })).json();
+      if (a.group === 'control') held = c;
+    }
+    for (let i = 0; i < 60 && !treated; i++) {
+      const phone = `+4917${Math.floor(1e7 + Math.random() * 8e7)}`;
+      const id = (await deliver('generic', purchase({ phone }, 500, daysAgo(50)))).body.customerId as string;
+      const a = await (await post(`/campaigns/${campaign.id}/assignments`, { customerId: id })).json();
+      if (a.group === 'treatment') treated = { id, phone };
     }
     expect(held && treated).toBeTruthy();
     expect((await deliver('generic', purchase({ phone: treated!.phone }, 3_333, new Date().toISOString()))).status).toBe(201);
