@@ -59,5 +59,20 @@ export default {
           },
         ]
       : []),
+    // The web console (console/src) in a real browser (Debian's chromium through playwright-core)
+    // against a stack of its own seeded with the demo (test/helpers/browser-setup.ts): a few
+    // minutes of CPU, so in its own invocation: `npm run test:browser` (PATRON_BROWSER_TESTS=1
+    // jest --selectProjects browser). Without chromium it fails with the reason, never skips.
+    ...(process.env.PATRON_BROWSER_TESTS === '1'
+      ? [
+          {
+            ...shared,
+            displayName: 'browser',
+            testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
+            globalSetup: '<rootDir>/test/helpers/browser-setup.ts',
+            globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+          },
+        ]
+      : []),
   ],
 };

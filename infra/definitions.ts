@@ -41,6 +41,16 @@ export interface FunctionDefinition {
   eventBus?: 'put';
   artifactBucket?: 'read' | 'readwrite';
   secrets?: SecretName[];
+  /** Ships the web console, built by console/build.ts while bundling, in a `console/` folder beside its handler. */
+  bundlesConsole?: boolean;
+  /**
+   * Sign-in through the stack's Cognito user pool (infra/constructs/sign-in.ts): `verify` sets
+   * SIGN_IN_USER_POOL_ID and SIGN_IN_CLIENT_ID (to verify users' access tokens); `configure` also
+   * SIGN_IN_DOMAIN, the hosted UI (the console, which sends people there to sign in).
+   * Unset = `verify` for a function with the `apiKeys` secret (it authenticates API requests),
+   * nothing otherwise: see signInOf.
+   */
+  signIn?: 'verify' | 'configure';
   memoryMb?: number;
   timeoutSeconds?: number;
 }
@@ -153,6 +163,16 @@ const DEFINITIONS: Omit<FunctionDefinition, 'routes'>[] = [
     timeoutSeconds: 300,
   },
   {
+    name: 'console',
+    entry: 'functions/console/handler.ts',
+    description: 'The web console: its page, script and stylesheet, and where to sign in',
+    bundlesConsole: true,
+    // The console sends people to the hosted UI, so it needs to know where that is; it verifies nothing.
+    signIn: 'configure',
+    memoryMb: 256,
+    timeoutSeconds: 5,
+  },
+  {
     name: 'health',
     entry: 'functions/health/handler.ts',
     description: 'Liveness and table reachability',
@@ -198,6 +218,16 @@ export const OUTBOUND_QUEUE = {
   maxReceiveCount: 5,
   /** Deliveries wait on receivers, so a batch runs in parallel (functions/outbound). */
   batchSize: 10,
+} as const;
+
+/** What a function gets of sign-in: its `signIn`, else `verify` when it authenticates API requests (the `apiKeys` secret). */
+export const signInOf = (def: FunctionDefinition): 'verify' | 'configure' | undefined =>
+  def.signIn ?? (def.secrets?.includes('apiKeys') ? 'verify' : undefined);
+
+/** Sign-in access -> the env vars a function gets. */
+export const SIGN_IN_ENV = {
+  verify: [ENV.signIn.userPoolId, ENV.signIn.clientId],
+  configure: [ENV.signIn.userPoolId, ENV.signIn.clientId, ENV.signIn.domain],
 } as const;
 
 /** Secret name -> the env vars that carry it. */

@@ -11,7 +11,7 @@ import { FUNCTIONS } from '../infra/definitions.js';
 import { ENV } from '../layers/core/src/config.js';
 import { scheduledEvent, startRuntime, type DeployedRuntime, type LocalFunction } from './deployed/runtime.js';
 import { synthesize } from './deployed/synth.js';
-import { firstApiKey, resolveDevSecrets } from './dev-config.js';
+import { DEV_API_KEY, firstApiKey, resolveDevSecrets } from './dev-config.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startHttpServer, type LocalHttpServer } from './http.js';
 import { loadHandler, type LambdaHandler } from './lambda.js';
@@ -205,6 +205,9 @@ async function start(options: StackOptions): Promise<Stack> {
       POWERTOOLS_TRACE_ENABLED: 'false',
       // Webhook subscribers on this machine (the demo's receiver, a developer's) listen on http://localhost.
       [ENV.outboundAllowLocalHttp]: 'true',
+      // The console's sign-in form comes filled with the dev key, a published value; never with a
+      // key of the developer's own (API_KEYS set in the environment), which config.json would expose.
+      ...(secrets.overridden.includes(ENV.apiKeys) ? {} : { [ENV.consoleDevApiKey]: DEV_API_KEY }),
     };
     const runtime = await timed('runtime', () =>
       startRuntime({

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENV } from '../layers/core/src/config.js';
+import { CONSOLE_PATH } from '../layers/core/src/console/site.js';
 import { startStack, type Stack } from './stack.js';
 import { REPO_ROOT, isMainModule, stderrLog } from './util.js';
 
@@ -93,6 +94,7 @@ export function banner(stack: Stack, args: StartArgs, demoWillRun = args.demo &&
     '',
     `  Patron is running locally (started in ${((stack.timings.total ?? 0) / 1000).toFixed(1)} s)`,
     '',
+    `  Console          ${url}${CONSOLE_PATH}   (open it in a browser; the dev key is filled in)`,
     `  API              ${url}`,
     `  API key          ${keyFromEnv ? `from ${ENV.apiKeys} in your environment` : stack.apiKey}   (send as x-api-key; ${keyFromEnv ? 'yours' : `dev-only default, override with ${ENV.apiKeys}`})`,
     `  Webhook secrets  ${webhookVars.join(', ')}`,
@@ -215,7 +217,11 @@ async function main(): Promise<void> {
       }
     }
     showRequests = true;
-    if (!stopping) process.stderr.write(`\nserving on ${stack.baseUrl}; requests are logged below. Ctrl-C stops everything.\n`);
+    if (!stopping) {
+      process.stderr.write(
+        `\nserving on ${stack.baseUrl}; the console is at ${stack.baseUrl}${CONSOLE_PATH}. Requests are logged below. Ctrl-C stops everything.\n`,
+      );
+    }
   }
   if (args.schedule && !stopping) {
     const fired = await stack.fireSchedules();

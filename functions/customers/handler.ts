@@ -10,6 +10,7 @@ import {
   parseJsonBody,
   parseQuery,
   pathParam,
+  principalOf,
   routeHandler,
   EmailQuery,
   TouchpointQuery,
@@ -24,4 +25,5 @@ export const handler = routeHandler('customers', {
   'GET /customers/{id}/touchpoints': async (event) =>
     json(200, await listTouchpoints(await functionDeps.customers(), pathParam(event, 'id'), parseQuery(event, TouchpointQuery))),
   'DELETE /customers/{id}': async (event) => json(200, await eraseCustomer(await functionDeps.customers(), pathParam(event, 'id'))),
+  'GET /me': async (event) => json(200, principalOf(event)),
 });

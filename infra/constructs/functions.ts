@@ -4,12 +4,13 @@ import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { ENV } from '../../layers/core/src/config.js';
-import { FUNCTIONS, type FunctionDefinition, MINING_QUEUE, OUTBOUND_QUEUE, SECRET_ENV } from '../definitions.js';
+import { FUNCTIONS, type FunctionDefinition, MINING_QUEUE, OUTBOUND_QUEUE, SECRET_ENV, signInOf } from '../definitions.js';
 import type { PatronOutbound } from './outbound.js';
 import type { PatronData } from './data.js';
 import type { MiningQueue } from './mining-queue.js';
 import { PatronFunction } from './patron-function.js';
 import type { PatronSecrets } from './secrets.js';
+import type { PatronSignIn } from './sign-in.js';
 
 export interface PatronFunctionsProps {
   readonly coreLayer: ILayerVersion;
@@ -48,6 +49,21 @@ export class PatronFunctions extends Construct {
 
   get all(): PatronFunction[] {
     return [...this.byName.values()];
+  }
+
+  /**
+   * Sign-in variables per definition (signInOf). Called after the API exists: the app client's
+   * callback URL is the API's, and the functions only need the client's id (no cycle: the API
+   * does not depend on the functions' environment).
+   */
+  useSignIn(signIn: PatronSignIn): void {
+    for (const fn of this.all) {
+      const access = signInOf(fn.definition);
+      if (!access) continue;
+      fn.addEnvironment(ENV.signIn.userPoolId, signIn.userPool.userPoolId);
+      fn.addEnvironment(ENV.signIn.clientId, signIn.client.userPoolClientId);
+      if (access === 'configure') fn.addEnvironment(ENV.signIn.domain, signIn.domainHost);
+    }
   }
 
   private build(def: FunctionDefinition, props: PatronFunctionsProps): PatronFunction {

@@ -2,7 +2,8 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type ILayerVersion, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, type ICommandHooks, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { join } from 'node:path';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -30,6 +31,18 @@ const XRAY_WRITE_STATEMENT = new PolicyStatement({
   actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
   resources: ['*'],
 });
+
+/**
+ * Builds the web console into the function's bundle (a `console/` folder beside the handler), so the
+ * asset hash, the deployed code and what the local stack serves all come from one build.
+ */
+const CONSOLE_BUILD_HOOKS: ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir: string, outputDir: string) => [
+    `"${join(inputDir, 'node_modules', '.bin', 'tsx')}" "${join(inputDir, 'console', 'build.ts')}" --out "${join(outputDir, 'console')}"`,
+  ],
+};
 
 export interface PatronFunctionProps {
   /** The entry of infra/definitions.ts FUNCTIONS this function implements. */
@@ -98,6 +111,7 @@ export class PatronFunction extends NodejsFunction {
         // the import stays a bare specifier the runtime resolves from the layer.
         tsconfig: fromRoot('tsconfig.json'),
         logLevel: LogLevel.WARNING,
+        ...(definition.bundlesConsole ? { commandHooks: CONSOLE_BUILD_HOOKS } : {}),
         ...props.bundling,
       },
     });

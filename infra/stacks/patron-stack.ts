@@ -1,4 +1,5 @@
 import { PatronOutbound } from '../constructs/outbound.js';
+import { CONSOLE_PATH } from '../../layers/core/src/vocabulary.js';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { FunctionDefinition } from '../definitions.js';
@@ -9,6 +10,7 @@ import { PatronFunctions } from '../constructs/functions.js';
 import { MiningQueue } from '../constructs/mining-queue.js';
 import { PatronMonitoring } from '../constructs/monitoring.js';
 import { PatronSecrets, secretInstructions, secretOutputId } from '../constructs/secrets.js';
+import { PatronSignIn, signInDomainPrefixFromContext } from '../constructs/sign-in.js';
 import { parseRuleSet } from '../../layers/core/src/offers/config.js';
 
 /**
@@ -61,6 +63,7 @@ export class PatronStack extends Stack {
   readonly coreLayer: CoreLayer;
   readonly functions: PatronFunctions;
   readonly api: PatronApi;
+  readonly signIn: PatronSignIn;
   readonly monitoring: PatronMonitoring;
 
   constructor(scope: Construct, id: string, props?: PatronStackProps) {
@@ -84,6 +87,11 @@ export class PatronStack extends Stack {
       offerRules: offerRulesFromContext(this.node.tryGetContext('offerRules')),
     });
     this.api = new PatronApi(this, 'Api', { functions: this.functions.all });
+    this.signIn = new PatronSignIn(this, 'SignIn', {
+      consoleUrl: `${this.api.httpApi.apiEndpoint}${CONSOLE_PATH}`,
+      domainPrefix: signInDomainPrefixFromContext(this.node.tryGetContext('signInDomainPrefix')),
+    });
+    this.functions.useSignIn(this.signIn);
     this.monitoring = new PatronMonitoring(this, 'Monitoring', {
       functions: this.functions.all,
       queue: this.mining.queue,
@@ -109,6 +117,18 @@ export class PatronStack extends Stack {
     new CfnOutput(this, 'DashboardUrl', {
       value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${dashboardName}`,
       description: 'CloudWatch dashboard of Patron in the console',
+    });
+    new CfnOutput(this, 'SignInUserPoolId', {
+      value: this.signIn.userPool.userPoolId,
+      description: 'Cognito user pool of the console: create users here (admin-create-user) and add them to groups named like API scopes',
+    });
+    new CfnOutput(this, 'SignInClientId', {
+      value: this.signIn.client.userPoolClientId,
+      description: "The console's app client (public, code + PKCE)",
+    });
+    new CfnOutput(this, 'SignInDomain', {
+      value: this.signIn.domainHost,
+      description: 'Host of the Cognito hosted UI where console users sign in (https://<this>/login)',
     });
     // The secrets an operator fills or reads after the first deploy (put-secret-value --secret-id <ARN>).
     for (const [envName, secret] of this.secrets.byEnv) {

@@ -30,6 +30,7 @@ import type { ResolvedStatement } from './iam.js';
 import type { Assembly } from './synth.js';
 import {
   cdkPath,
+  isLocallyUnconfigured,
   rateMs,
   readBusRules,
   readFunctions,
@@ -320,6 +321,9 @@ function functionEnvironment(
       const local = secrets[name];
       if (local === undefined) throw new TemplateError(`${fn.name}: ${name} names a secret with no local value (local/dev-config.ts)`);
       env[name] = local;
+    } else if (isLocallyUnconfigured(value, template)) {
+      // No local Cognito: sign-in variables are empty, so sign-in is "not configured" (see isLocallyUnconfigured).
+      env[name] = '';
     } else {
       env[name] = String(resolveValue(value, refs, pseudo));
     }

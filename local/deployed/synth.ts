@@ -13,8 +13,16 @@ import type { CfnTemplate } from './template.js';
 import { REPO_ROOT, type Log } from '../util.js';
 
 export const STACK_NAME = 'Patron';
-const INPUT_DIRS = ['infra', 'functions', join('layers', 'core', 'src')];
-const INPUT_FILES = ['package-lock.json', 'cdk.json', 'tsconfig.json'];
+const INPUT_DIRS = ['infra', 'functions', join('layers', 'core', 'src'), join('console', 'src')];
+// The console's build and the CLI chart it draws are bundled into the console function.
+const INPUT_FILES = [
+  'package-lock.json',
+  'cdk.json',
+  'tsconfig.json',
+  join('console', 'build.ts'),
+  join('console', 'tsconfig.json'),
+  join('cli', 'svg.ts'),
+];
 const KEEP = 3;
 
 export interface Assembly {

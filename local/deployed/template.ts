@@ -90,6 +90,30 @@ export function referencedId(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Every logical id a value references (Ref, Fn::GetAtt and Fn::Sub's `${Id}` / `${Id.Attr}`), at any depth. */
+export function referencedIds(value: unknown): string[] {
+  if (value === null || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.flatMap(referencedIds);
+  const direct = referencedId(value);
+  if (direct !== undefined) return [direct];
+  const node = value as Record<string, unknown>;
+  const sub = node['Fn::Sub'];
+  if (typeof sub === 'string') return [...sub.matchAll(/\$\{([^}.!]+)(?:\.[^}]+)?\}/g)].map((m) => m[1]!);
+  return Object.values(node).flatMap(referencedIds);
+}
+
+/**
+ * Sign-in (infra/constructs/sign-in.ts) has no local counterpart: there is no local Cognito, so no
+ * user pool, hosted UI or JWKS to verify tokens against. A function variable that references a
+ * Cognito resource (SIGN_IN_USER_POOL_ID, SIGN_IN_CLIENT_ID, SIGN_IN_DOMAIN) is therefore set to
+ * '' locally, which the core reads as "sign-in not configured" (config.ts): API keys work as in
+ * AWS, and a Bearer token is refused with 401 without any network call. This is the one place
+ * the local runtime decides it.
+ */
+export function isLocallyUnconfigured(value: unknown, template: CfnTemplate): boolean {
+  return referencedIds(value).some((id) => template.Resources[id]?.Type.startsWith('AWS::Cognito::') ?? false);
+}
+
 export interface PolicyStatement {
   Effect: 'Allow' | 'Deny';
   Action: string[];

@@ -8,7 +8,7 @@
  * in tests they come from tests that fail invocations on purpose (the poison mining message's
  * FullBatchFailureError, the fault test's timeouts) and read like errors to a newcomer.
  *
- * This reporter moves exactly those writes to .cache/test-logs/<main|fault|docs>.log, appends the
+ * This reporter moves exactly those writes to .cache/test-logs/<main|fault|docs|browser>.log, appends the
  * functions' log of the run (before global-teardown.ts deletes it), and names the file after
  * jest's summary when a test failed. A passing run prints nothing about it.
  *
@@ -23,7 +23,14 @@ const INVOKE_ERROR = /^\[patron-local\] \S+ ERROR Invoke Error \(RequestId: /;
 export default class RuntimeLogReporter {
   constructor(globalConfig) {
     // One file per kind of invocation (npm test makes three, one after the other: see jest.config.js).
-    const name = process.env.PATRON_FAULT_TESTS === '1' ? 'fault' : process.env.PATRON_DOCS_TESTS === '1' ? 'docs' : 'main';
+    const name =
+      process.env.PATRON_FAULT_TESTS === '1'
+        ? 'fault'
+        : process.env.PATRON_DOCS_TESTS === '1'
+          ? 'docs'
+          : process.env.PATRON_BROWSER_TESTS === '1'
+            ? 'browser'
+            : 'main';
     const dir = join(globalConfig.rootDir, '.cache', 'test-logs');
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, `${name}.log`);

@@ -11,19 +11,16 @@ import type { DeliveryOutcome, ParkingOutcome } from '../../layers/core/src/inge
 import { METRICS_NAMESPACE, MINING_RUN_DURATION_METRIC } from '../../layers/core/src/metric-names.js';
 import { createIngestObserver, metrics } from '../../layers/core/src/observability.js';
 import { SOURCES } from '../../layers/core/src/touchpoint.js';
-import { logicalId, type Resources, synthPatron } from './synth.js';
+import { logicalId, type Resources, synthPatron, synthProperties } from './synth.js';
 
 let stack: PatronStack;
 let template: Template;
 let resources: Resources;
+let ofType: ReturnType<typeof synthProperties>['ofType'];
 
 beforeAll(() => {
-  // Properties and outputs only: no bundles, and stack.test.ts already runs the CloudFormation validation.
-  ({ stack, template } = synthPatron({ bundle: false, cfnValidation: false }));
-  resources = template.toJSON().Resources as Resources;
+  ({ stack, template, resources, ofType } = synthProperties());
 }, 120_000);
-
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const topicRef = () => ({ Ref: logicalId(stack.monitoring.alarmTopic) });
 
 /** A CloudFormation value rendered as text: tokens become `@Ref:Id` / `@GetAtt:Id.Attr`. */

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../layers/core/src/config.js';
-import { FUNCTIONS, type FunctionDefinition, MINING_QUEUE, SECRET_ENV, TABLE } from '../../infra/definitions.js';
+import { FUNCTIONS, type FunctionDefinition, MINING_QUEUE, SECRET_ENV, SIGN_IN_ENV, signInOf, TABLE } from '../../infra/definitions.js';
 import { BASE_ENVIRONMENT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../../infra/constructs/patron-function.js';
 import type { PatronStack } from '../../infra/stacks/patron-stack.js';
 import { logicalId, type Resources, type SynthesizedPatron, synthPatron } from './synth.js';
@@ -49,6 +49,8 @@ function expectedEnvNames(def: FunctionDefinition): string[] {
     ...(def.eventBus ? [ENV.eventBusName] : []),
     ...(def.artifactBucket ? [ENV.artifactBucket] : []),
     ...(def.secrets ?? []).flatMap((s) => SECRET_ENV[s]),
+    // Values checked in sign-in.test.ts.
+    ...(signInOf(def) ? SIGN_IN_ENV[signInOf(def)!] : []),
   ].sort();
 }
 

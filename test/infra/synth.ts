@@ -75,3 +75,10 @@ export type Resources = Record<
   string,
   { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any>; [k: string]: any }
 >;
+
+/** The stack's properties without bundles or CloudFormation validation (stack.test.ts runs that), and its resources by type. */
+export function synthProperties(): SynthesizedPatron & { resources: Resources; ofType: (type: string) => [string, Resources[string]][] } {
+  const synth = synthPatron({ bundle: false, cfnValidation: false });
+  const resources = synth.template.toJSON().Resources as Resources;
+  return { ...synth, resources, ofType: (type) => Object.entries(resources).filter(([, r]) => r.Type === type) };
+}

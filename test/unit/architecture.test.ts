@@ -12,7 +12,7 @@ function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
     const path = join(dir, e.name);
     if (e.isDirectory()) return e.name === 'node_modules' ? [] : sources(path);
-    return /\.(ts|mts|js|mjs)$/.test(e.name) ? [path] : [];
+    return /\.(ts|tsx|mts|js|mjs)$/.test(e.name) ? [path] : [];
   });
 }
 
@@ -34,7 +34,12 @@ interface Rule {
   /** Why, in the words of the violation message. */
   why: string;
   forbidden: (to: string) => boolean;
+  /** `import type` is erased by the compiler, so it ships nothing: allowed where only the bundle matters. */
+  typeImportsAllowed?: boolean;
 }
+
+/** The text without its `import type ... from '...'` statements. */
+const withoutTypeImports = (text: string) => text.replace(/\bimport\s+type\s+[^;]*?from\s+['"][^'"]+['"]/g, '');
 
 const under =
   (...prefixes: string[]) =>
@@ -49,11 +54,22 @@ const RULES: Rule[] = [
   },
   {
     from: 'layers/core/src/mining',
-    why: 'the mining models are pure: only mining/ itself and the shared random and time modules',
+    why: 'the mining models are pure: only mining/ itself and the shared random, time and vocabulary modules',
     forbidden: (to) =>
       to.startsWith('layers/core/src/') &&
       !to.startsWith('layers/core/src/mining') &&
-      !['layers/core/src/random.js', 'layers/core/src/time.js'].includes(to),
+      !['layers/core/src/random.js', 'layers/core/src/time.js', 'layers/core/src/vocabulary.js'].includes(to),
+  },
+  {
+    from: 'console/src',
+    why: "the console runs in a browser: of the repository it takes only the core's plain vocabulary and the CLI's SVG chart (and types, which compile away), never node or AWS",
+    typeImportsAllowed: true,
+    forbidden: (to) =>
+      (to.startsWith('layers/') && to !== 'layers/core/src/vocabulary.js') ||
+      (to.startsWith('cli/') && !['cli/svg.js', 'cli/writers.js'].includes(to)) ||
+      under('functions', 'infra', 'local', 'bench', 'test')(to) ||
+      to.startsWith('node:') ||
+      to.startsWith('@aws-sdk/'),
   },
   {
     from: 'functions',
@@ -85,6 +101,10 @@ describe('import direction (ARCHITECTURE.md)', () => {
     ).toEqual(expect.arrayContaining(['./a.js', '../b.js', 'zod-openapi', './c.js']));
   });
 
+  it('drops type-only imports where a rule allows them, and keeps value imports', () => {
+    expect(importsOf(withoutTypeImports("import type { A } from '../x/a.js';\nimport { b } from '../x/b.js';"))).toEqual(['../x/b.js']);
+  });
+
   it('flags what each rule forbids (so the checks below can fail)', () => {
     const rule = (from: string) => RULES.find((r) => r.from === from)!;
     expect(rule('functions').forbidden('layers/core/src/store/dynamo.js')).toBe(true);
@@ -93,11 +113,14 @@ describe('import direction (ARCHITECTURE.md)', () => {
     expect(rule('layers/core/src').forbidden('infra/definitions.js')).toBe(true);
     expect(rule('layers/core/src/mining').forbidden('layers/core/src/store/keys.js')).toBe(true);
     expect(rule('layers/core/src/mining').forbidden('layers/core/src/random.js')).toBe(false);
+    expect(rule('console/src').forbidden('layers/core/src/offers/schema.js')).toBe(true);
+    expect(rule('console/src').forbidden('node:fs')).toBe(true);
+    expect(rule('console/src').forbidden('layers/core/src/vocabulary.js')).toBe(false);
   });
 
   it.each(RULES.map((r) => [r.from, r] as const))('%s keeps its imports in the allowed direction', (_from, rule) => {
     const violations = sources(rule.from).flatMap((file) =>
-      importsOf(readFileSync(join(ROOT, file), 'utf8'))
+      importsOf((rule.typeImportsAllowed ? withoutTypeImports : (text: string) => text)(readFileSync(join(ROOT, file), 'utf8')))
         .map((spec) => target(file, spec))
         .filter(rule.forbidden)
         .map((to) => `${file} imports ${to}: ${rule.why}`),

@@ -103,13 +103,24 @@ describe('OpenAPI document', () => {
         has401: route.auth !== 'none',
       });
     }
-    const schemes = (openApiDocument() as unknown as { components: { securitySchemes: Record<string, { name: string }> } }).components
-      .securitySchemes;
+    const schemes = (
+      openApiDocument() as unknown as { components: { securitySchemes: Record<string, { name?: string; scheme?: string }> } }
+    ).components.securitySchemes;
     expect(
       Object.values(schemes)
-        .map((s) => s.name.toLowerCase())
+        // http schemes (the signed-in user's bearer token) have no header name of their own.
+        .map((s) => (s.name ?? `authorization: ${s.scheme}`).toLowerCase())
         .sort(),
-    ).toEqual(['stripe-signature', 'webhook-signature', 'x-api-key', 'x-shopify-hmac-sha256', 'x-zendesk-webhook-signature'].sort());
+    ).toEqual(
+      [
+        'authorization: bearer',
+        'stripe-signature',
+        'webhook-signature',
+        'x-api-key',
+        'x-shopify-hmac-sha256',
+        'x-zendesk-webhook-signature',
+      ].sort(),
+    );
   });
 });
 

@@ -38,11 +38,24 @@ export const ENV = {
   eventBusName: 'EVENT_BUS_NAME',
   /** Local mode only: webhook subscriptions may use http:// on loopback (AWS: https only). */
   outboundAllowLocalHttp: 'OUTBOUND_ALLOW_LOCAL_HTTP',
+  /** The local stack only: the published development key the console's sign-in form is filled with. */
+  consoleDevApiKey: 'CONSOLE_DEV_API_KEY',
   /** Local mode only: where the AWS SDK clients point (DynamoDB Local, fauxqs, the local event bus). */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   sqsEndpoint: 'SQS_ENDPOINT',
   s3Endpoint: 'S3_ENDPOINT',
   eventBridgeEndpoint: 'EVENTBRIDGE_ENDPOINT',
+  /**
+   * Sign-in through the stack's Cognito user pool (infra/constructs/sign-in.ts). Functions that
+   * authenticate API requests get the pool and app client ids (to verify access tokens beside API
+   * keys); the console also gets the hosted UI domain. Unset or empty (the local stack, which has no
+   * Cognito) = sign-in is not configured: a Bearer token is refused with 401, API keys still work.
+   */
+  signIn: {
+    userPoolId: 'SIGN_IN_USER_POOL_ID',
+    clientId: 'SIGN_IN_CLIENT_ID',
+    domain: 'SIGN_IN_DOMAIN',
+  },
 } as const;
 
 /** Names whose value may be a Secrets Manager ARN to be resolved at cold start. */
@@ -69,6 +82,9 @@ const optionalList = z
           .filter(Boolean)
       : [],
   );
+
+/** An optional variable where an empty value means unset (the local runtime sets sign-in variables to ''). */
+const emptyAsUnset = <T extends z.ZodType<string>>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 // Keys spelled out (not ENV.x) so zod infers one field type per variable.
 export const ConfigSchema = z.object({
@@ -101,11 +117,19 @@ export const ConfigSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  CONSOLE_DEV_API_KEY: z.string().min(1).max(256).optional(),
   MINING_SHARDS: z.coerce.number().int().min(1).max(256).default(MINING_DEFAULTS.shards),
   MINING_SAMPLE_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(MINING_DEFAULTS.sampleSize),
   FLAG_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(MINING_DEFAULTS.flagTtlDays),
   MINING_CHURN_HORIZON_DAYS: z.coerce.number().int().min(7).max(730).default(MINING_DEFAULTS.churn.horizonDays),
   OFFER_RULES: z.string().optional(),
+  SIGN_IN_USER_POOL_ID: emptyAsUnset(
+    z.string().regex(/^(?:eusc-[a-z]{2}|[a-z]{2})-(?:gov-)?[a-z]+-\d_[0-9A-Za-z]+$/, 'must be a user pool id such as eu-west-1_AbC123xyz'),
+  ),
+  SIGN_IN_CLIENT_ID: emptyAsUnset(z.string().regex(/^[0-9A-Za-z]{1,128}$/, 'must be an app client id (letters and digits)')),
+  SIGN_IN_DOMAIN: emptyAsUnset(
+    z.string().regex(/^[0-9A-Za-z.-]+$/, 'must be a host name such as patron-abc.auth.eu-west-1.amazoncognito.com'),
+  ),
   DEFAULT_PHONE_REGION: z
     .string()
     .refine((code): code is CountryCode => isSupportedCountry(code), 'must be an ISO 3166 alpha-2 code libphonenumber knows, such as DE')
@@ -123,10 +147,22 @@ export interface Config {
   webhookSecrets: Record<SourceName, string[]>;
   endpoints: { dynamodb?: string; sqs?: string; s3?: string; eventBridge?: string };
   outbound: { queueUrl?: string; dlqUrl?: string; eventBusName?: string; allowLocalHttp: boolean };
+  /** Filled into the console's sign-in form (local stack only). */
+  consoleDevApiKey?: string;
   mining: { shards: number; sampleSize: number; flagTtlDays: number; churnHorizonDays: number };
   offerRules: RuleSetConfig;
   /** Region for phone numbers written without a country code; unset = such numbers are not identifiers. */
   defaultPhoneRegion?: CountryCode;
+  /** The Cognito user pool whose access tokens the API accepts; unset = sign-in not configured (Bearer tokens get 401). */
+  signIn?: SignInConfig;
+}
+
+export interface SignInConfig {
+  userPoolId: string;
+  /** The console's app client: access tokens must carry it as client_id. */
+  clientId: string;
+  /** The hosted UI domain (the console needs it; the API does not). */
+  domain?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -187,7 +223,19 @@ export function parseConfig(env: Env): Config {
     },
     offerRules: offerRules(c.OFFER_RULES),
     defaultPhoneRegion: c.DEFAULT_PHONE_REGION,
+    signIn: signIn(c.SIGN_IN_USER_POOL_ID, c.SIGN_IN_CLIENT_ID, c.SIGN_IN_DOMAIN),
+    consoleDevApiKey: c.CONSOLE_DEV_API_KEY,
   };
+}
+
+/** Sign-in needs the pool and the client together: one without the other is a wiring mistake, not "off". */
+function signIn(userPoolId: string | undefined, clientId: string | undefined, domain: string | undefined): SignInConfig | undefined {
+  if (!userPoolId && !clientId) return undefined;
+  if (!userPoolId || !clientId) {
+    const [set, unset] = userPoolId ? [ENV.signIn.userPoolId, ENV.signIn.clientId] : [ENV.signIn.clientId, ENV.signIn.userPoolId];
+    throw new ConfigError(`Invalid configuration: ${unset}: must be set when ${set} is (sign-in needs both)`);
+  }
+  return { userPoolId, clientId, ...(domain ? { domain } : {}) };
 }
 
 function offerRules(json: string | undefined): RuleSetConfig {

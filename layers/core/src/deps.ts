@@ -23,6 +23,8 @@ import type { SubscriptionDeps } from './outbound/subscription-service.js';
 import type { OutboundWorkerDeps } from './outbound/worker.js';
 import { EventBridgeBus } from './store/event-bus.js';
 import { OutboundStore } from './store/outbound-store.js';
+import { countingObserver, SourceActivity } from './ingest/source-activity.js';
+import { SourceStatsStore } from './store/source-stats-store.js';
 
 export interface AppDeps extends IngestDeps, CustomerDeps, OfferDeps {
   config: Config;
@@ -45,7 +47,23 @@ export interface AppDeps extends IngestDeps, CustomerDeps, OfferDeps {
   playbooks: PlaybookStore;
   /** Enrolls purchasers in purchase-triggered playbooks (the webhook function). */
   enroller: PurchaseEnroller;
+  /** The coalesced per-source delivery counts (GET /sources reads them). */
+  sourceStats: SourceStatsStore;
 }
+
+/**
+ * One coalescer per container and table, kept across rebuilds of the deps (secret refresh), so
+ * the counts buffered in memory survive them.
+ */
+const activities = new Map<string, SourceActivity>();
+const activityFor = (table: string, stats: SourceStatsStore) => {
+  let activity = activities.get(table);
+  if (!activity) {
+    activity = new SourceActivity(stats);
+    activities.set(table, activity);
+  }
+  return activity;
+};
 
 /**
  * How long a warm container keeps secrets it read from Secrets Manager before reading them again,
@@ -112,6 +130,8 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
     },
   };
   const playbooks = new PlaybookStore(doc, table);
+  const sourceStats = new SourceStatsStore(doc, table);
+  const activity = activityFor(table, sourceStats);
   const miningSettings = {
     defaultShards: config.mining.shards,
     sampleSize: config.mining.sampleSize,
@@ -145,7 +165,9 @@ export async function buildDeps(env: Record<string, string | undefined>, meter?:
     hashPii: lazyHasher(config),
     webhookSecrets: config.webhookSecrets,
     now,
-    observer: createIngestObserver(),
+    observer: countingObserver(createIngestObserver(), activity),
+    activity,
+    sourceStats,
     aliasCache: new AliasCache(),
     defaultPhoneRegion: config.defaultPhoneRegion,
   };

@@ -11,6 +11,7 @@ import type { OutboundWorkerDeps } from './outbound/worker.js';
 import type { PlaybookDeps } from './playbooks/playbook-service.js';
 import type { TickDeps } from './playbooks/tick.js';
 import type { LookupDeps } from './customers/lookup.js';
+import { type Config, parseConfig } from './config.js';
 import { appDeps } from './deps.js';
 import type { FlagDeps } from './flags/flag-service.js';
 import type { FunctionName } from './http/routes.js';
@@ -20,8 +21,11 @@ import type { MiningJobDeps, RunStarterDeps } from './mining-job/job.js';
 import type { OfferDeps } from './offers/offer-service.js';
 import type { CustomerStore } from './store/customer-store.js';
 import type { MiningStore } from './store/mining-store.js';
+import type { SourceStatsStore } from './store/source-stats-store.js';
 
 type Announcing<T> = T & { events: EventPublisher };
+
+let consoleConfig: Config | undefined;
 
 export const functionDeps = {
   // The webhook attributes purchases and refunds to offers and campaigns (announcing conversions
@@ -32,7 +36,7 @@ export const functionDeps = {
   },
   customers: async (): Promise<Announcing<LookupDeps>> => appDeps(),
   offers: async (): Promise<Announcing<OfferDeps>> => appDeps(),
-  flags: async (): Promise<FlagDeps> => appDeps(),
+  flags: async (): Promise<FlagDeps & { sourceStats: SourceStatsStore }> => appDeps(),
   subscriptions: async (): Promise<SubscriptionDeps> => (await appDeps()).subscriptions(),
   outbound: async (): Promise<OutboundWorkerDeps> => (await appDeps()).outboundWorker(),
   playbooks: async (): Promise<PlaybookDeps> => appDeps(),
@@ -44,6 +48,11 @@ export const functionDeps = {
   'mining-worker': async (): Promise<Announcing<MiningJobDeps>> => {
     const deps = await appDeps();
     return { ...deps.miningJob(miningEngine), events: deps.events };
+  },
+  // No table, no secrets: only the public sign-in settings, parsed once per container.
+  console: async (): Promise<{ config: Config }> => {
+    consoleConfig ??= parseConfig(process.env);
+    return { config: consoleConfig };
   },
   health: async (): Promise<{ store: CustomerStore }> => ({ store: (await appDeps()).store }),
 } satisfies Partial<Record<FunctionName, () => Promise<unknown>>>;

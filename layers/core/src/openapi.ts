@@ -18,8 +18,16 @@ const SERVERS = [
   },
 ];
 
+const CREDENTIAL_ERROR: ResponseSpec = {
+  description:
+    'Missing or invalid credential: an API key (x-api-key), or an access token (Authorization: Bearer) that is expired, ' +
+    "not from this API's user pool or app client, or sent where sign-in is not configured",
+  schema: ErrorBody,
+};
+
 const AUTH_ERRORS: Record<RouteSpec['auth'], ResponseSpec | undefined> = {
-  'api-key': { description: 'Missing or invalid API key (x-api-key)', schema: ErrorBody },
+  'api-key': CREDENTIAL_ERROR,
+  credential: CREDENTIAL_ERROR,
   'webhook-signature': { description: 'Missing or invalid signature, or timestamp outside tolerance', schema: ErrorBody },
   none: undefined,
 };
@@ -31,14 +39,20 @@ const THROTTLED: ResponseSpec = {
 };
 
 const SECURITY: Record<RouteSpec['auth'], Record<string, string[]>[]> = {
-  'api-key': [{ apiKey: [] }],
+  // Either one: an API key, or a signed-in user's access token.
+  'api-key': [{ apiKey: [] }, { signIn: [] }],
+  credential: [{ apiKey: [] }, { signIn: [] }],
   // Any one of the sources' schemes: the path's {source} decides which one is checked.
   'webhook-signature': Object.keys(WEBHOOK_SIGNATURE_SCHEMES).map((name) => ({ [name]: [] })),
   none: [],
 };
 
-function response({ description, schema, headers }: ResponseSpec) {
-  return { description, ...(headers ? { headers } : {}), ...(schema ? { content: { 'application/json': { schema } } } : {}) };
+function response({ description, schema, headers, mediaType }: ResponseSpec) {
+  return {
+    description,
+    ...(headers ? { headers } : {}),
+    ...(schema ? { content: { [mediaType ?? 'application/json']: { schema } } } : {}),
+  };
 }
 
 function operation(route: RouteSpec): ZodOpenApiOperationObject {
@@ -57,7 +71,10 @@ function operation(route: RouteSpec): ZodOpenApiOperationObject {
       : { description: `Invalid: ${tooLong}`, schema: ErrorBody };
   }
   if (route.auth === 'api-key')
-    all[403] = { description: `Valid API key without the scope this route needs (${route.scope ?? 'admin'})`, schema: ErrorBody };
+    all[403] = {
+      description: `Valid API key or user without the scope this route needs (${route.scope ?? 'admin'})`,
+      schema: ErrorBody,
+    };
   for (const status of Object.keys(all)
     .map(Number)
     .sort((a, b) => a - b))
@@ -69,7 +86,9 @@ function operation(route: RouteSpec): ZodOpenApiOperationObject {
       ? {
           description: [
             route.description,
-            route.scope ? `API key scope: \`${route.scope}\`${route.scope === 'admin' ? '' : ' (or `admin`)'}.` : undefined,
+            route.scope
+              ? `Scope (of the API key, or a group of the user): \`${route.scope}\`${route.scope === 'admin' ? '' : ' (or `admin`)'}.`
+              : undefined,
           ]
             .filter(Boolean)
             .join(' '),
@@ -123,6 +142,15 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           name: 'x-api-key',
           description:
             'One of API_KEYS; each route names the scope it needs (read, offers:write, mining:run, customers:erase; admin holds all)',
+        },
+        signIn: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            "Access token of a user signed in through the stack's Cognito user pool (hosted UI, authorization code + PKCE). " +
+            'Their Cognito groups named like a scope grant it (read, offers:write, mining:run, customers:erase, admin). ' +
+            'Sent with x-api-key, the API key is used. Not available on the local stack.',
         },
         ...Object.fromEntries(
           Object.entries(WEBHOOK_SIGNATURE_SCHEMES).map(([name, s]) => [

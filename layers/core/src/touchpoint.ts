@@ -5,10 +5,11 @@ import { z } from 'zod';
  * source accepts as its body. Amounts are integers in minor units (cents) with an ISO 4217
  * currency, so no float ever touches money.
  */
-export const SOURCES = ['generic', 'shopify', 'stripe', 'zendesk'] as const;
+import { CONSENT_CHANNELS, SOURCES } from './vocabulary.js';
+
+export { CONSENT_CHANNELS, SOURCES };
 export type SourceName = (typeof SOURCES)[number];
 
-export const CONSENT_CHANNELS = ['email', 'sms', 'phone'] as const;
 export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
 
 /**

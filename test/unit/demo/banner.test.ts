@@ -23,6 +23,7 @@ describe('the npm start banner', () => {
     const text = banner(stack, parseStartArgs([]), true);
     expect(text).toContain(`curl -H "x-api-key: patron-dev-key" "http://localhost:3000/customers?email=${DEMO_EXAMPLE_EMAIL}"`);
     expect(text).toContain('curl http://localhost:3000/health');
+    expect(text).toMatch(/Console +http:\/\/localhost:3000\/console /);
   });
 
   it('with --no-demo, suggests /health only and says the base is empty', () => {

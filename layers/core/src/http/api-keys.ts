@@ -55,10 +55,41 @@ export function parseApiKey(entry: string, index: number): ApiKey {
   return { name, digest, scopes: scopes as Scope[] };
 }
 
-/** The key a request presents, or 401; 403 when it lacks the scope the route needs. */
-export function authorizeApiKey(event: APIGatewayProxyEventV2, keys: readonly ApiKey[], scope: Scope): ApiKey {
-  const presented = event.headers?.['x-api-key'];
-  if (!presented) throw new UnauthorizedError('Missing x-api-key header');
+/**
+ * Who made a request, as the router authenticated it: an API key (its name) or a signed-in user
+ * (the Cognito username), with the scopes it holds. `GET /me` answers it as is.
+ */
+export interface Principal {
+  principal: string;
+  kind: 'api-key' | 'user';
+  scopes: Scope[];
+}
+
+const isScope = (value: unknown): value is Scope => (SCOPES as readonly unknown[]).includes(value);
+
+/** `admin` holds every scope. */
+export const holdsScope = (scopes: readonly Scope[], scope: Scope): boolean => scopes.includes('admin') || scopes.includes(scope);
+
+/** A user's scopes from their Cognito groups: a group named exactly like a scope grants it; any other group grants nothing. */
+export const scopesFromGroups = (groups: unknown): Scope[] =>
+  Array.isArray(groups) ? SCOPES.filter((scope) => groups.includes(scope)) : [];
+
+/** 403 naming the principal and the scope, unless it holds the scope (undefined = any credential will do). */
+export function requireScope(principal: Principal, scope: Scope | undefined): Principal {
+  if (scope && !holdsScope(principal.scopes, scope)) {
+    const who = principal.kind === 'user' ? `User '${principal.principal}'` : `API key '${principal.principal}'`;
+    throw new ForbiddenError(`${who} lacks the scope '${scope}' this route needs`);
+  }
+  return principal;
+}
+
+/** The API key a request presents, as a principal, or 401 (no scope check). */
+export function apiKeyPrincipal(presented: string, keys: readonly ApiKey[]): Principal {
+  const key = matchApiKey(presented, keys);
+  return { principal: key.name, kind: 'api-key', scopes: key.scopes.filter(isScope) };
+}
+
+function matchApiKey(presented: string, keys: readonly ApiKey[]): ApiKey {
   const digest = Buffer.from(sha256Hex(presented), 'hex');
   // Compare with every key (no early exit), so timing does not tell which key nearly matched.
   let match: ApiKey | undefined;
@@ -67,8 +98,14 @@ export function authorizeApiKey(event: APIGatewayProxyEventV2, keys: readonly Ap
     if (expected.length === digest.length && timingSafeEqual(expected, digest)) match ??= key;
   }
   if (!match) throw new UnauthorizedError('Invalid API key');
-  if (!match.scopes.includes('admin') && !match.scopes.includes(scope)) {
-    throw new ForbiddenError(`API key '${match.name}' lacks the scope '${scope}' this route needs`);
-  }
   return match;
+}
+
+/** The key a request presents, or 401; 403 when it lacks the scope the route needs. */
+export function authorizeApiKey(event: APIGatewayProxyEventV2, keys: readonly ApiKey[], scope: Scope): ApiKey {
+  const presented = event.headers?.['x-api-key'];
+  if (!presented) throw new UnauthorizedError('Missing x-api-key header');
+  const key = matchApiKey(presented, keys);
+  requireScope({ principal: key.name, kind: 'api-key', scopes: [...key.scopes] }, scope);
+  return key;
 }

@@ -44,12 +44,15 @@ import {
 } from '../customers/api-schemas.js';
 import { LookupRequest } from '../customers/lookup.js';
 import { FlagQuery, FlagSchema, MiningRunView } from '../flags/flag-service.js';
+import { BrowseQuery, CustomerBrowsePage } from '../flags/browse.js';
+import { MiningRunList, RunListQuery } from '../flags/run-list.js';
+import { SourcesHealth, SourcesQuery } from '../ingest/source-health.js';
 import { StartRunBody } from '../mining-job/messages.js';
 import { RULE_DOCS } from '../offers/docs.js';
 import { OfferListQuery, OfferStatusChange } from '../offers/offer-service.js';
 import { Decision, Evaluation, Finding, OFFER_STATUSES, OfferRequest, RegisteredOffer, Severity } from '../offers/schema.js';
 import { SOURCES, Touchpoint } from '../touchpoint.js';
-import type { Scope } from './api-keys.js';
+import { SCOPES, type Scope } from './api-keys.js';
 
 /** Every Lambda function of the stack (infra/definitions.ts has one entry per name). */
 export const FUNCTION_NAMES = [
@@ -63,6 +66,7 @@ export const FUNCTION_NAMES = [
   'outbound',
   'playbooks',
   'playbook-tick',
+  'console',
   'health',
   'openapi',
 ] as const;
@@ -71,16 +75,21 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
- * `api-key`: the `x-api-key` header must match API_KEYS (checked by the router before the handler).
+ * `api-key`: a credential holding the route's `scope`: the `x-api-key` header matching API_KEYS, or
+ * `Authorization: Bearer <access token>` of a user signed in through the stack's Cognito user pool
+ * (their groups are their scopes). Checked by the router before the handler (http/router.ts).
+ * `credential`: the same credentials, but any valid one will do, whatever its scopes (`GET /me`).
  * `webhook-signature`: the provider's signature over the raw body, verified by the ingest with the
  * source's WEBHOOK_SECRET_* (it needs the raw body and the source, so not a generic middleware).
  * `none`: public.
  */
-export type Auth = 'none' | 'api-key' | 'webhook-signature';
+export type Auth = 'none' | 'api-key' | 'credential' | 'webhook-signature';
 
 export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
+  /** The body's media type when it is not JSON (the console's page and assets). */
+  mediaType?: string;
   headers?: z.ZodObject;
 }
 
@@ -90,7 +99,7 @@ export interface RouteSpec {
   path: string;
   fn: FunctionName;
   auth: Auth;
-  /** The API key scope an `api-key` route needs (admin keys hold every scope). */
+  /** The scope an `api-key` route needs (admin holds every scope; unset = admin). */
   scope?: Scope;
   operationId: string;
   summary: string;
@@ -153,6 +162,15 @@ const CustomerMatches = z.object({ customers: z.array(Customer360) }).meta({ id:
 const Health = z
   .object({ status: z.literal('ok'), table: z.object({ reachable: z.boolean(), latencyMs: z.number() }) })
   .meta({ id: 'Health' });
+const Me = z
+  .object({
+    principal: z.string().meta({ description: "The API key's name, or the signed-in user's Cognito username" }),
+    kind: z.enum(['api-key', 'user']),
+    scopes: z
+      .array(z.enum(SCOPES))
+      .meta({ description: 'What it may do (admin holds every scope); a user gets the groups named like a scope' }),
+  })
+  .meta({ id: 'Me', description: 'Who the credential belongs to and its scopes' });
 const OpenApi = z.record(z.string(), z.unknown()).meta({ id: 'OpenApiDocument', description: 'This document' });
 const Offer = RegisteredOffer.extend({
   status: z.enum(OFFER_STATUSES).meta({ description: 'An active offer past validUntil reads as expired' }),
@@ -243,7 +261,8 @@ export const TAGS = {
   Campaigns: 'Campaigns and their control groups: who is held out, decided once and kept',
   Playbooks: 'Timed sequences of actions, each checked like an offer, fired by a scheduled tick',
   Events: 'Outbound events: webhook subscriptions (Standard Webhooks) and their deliveries',
-  Operations: 'Health and this document',
+  Operations: 'Health, who am I, and this document',
+  Console: 'The web console for people: its page and assets (same origin as the API, so no CORS)',
 } as const;
 
 export const ROUTES = [
@@ -295,6 +314,25 @@ export const ROUTES = [
       404: error('Unknown source'),
       413: error('Body over 256 KB'),
       422: error('Payload violates the schema; issues lists each field'),
+    },
+  },
+  {
+    method: 'GET',
+    path: '/sources',
+    fn: 'flags',
+    auth: 'api-key',
+    scope: 'read',
+    operationId: 'getSourcesHealth',
+    tag: 'Ingest',
+    summary:
+      'Per webhook source: last delivery, deliveries accepted, duplicate, ignored, parked and rejected in the last 24 hours and 7 days, and stale when it has gone quiet',
+    description:
+      'Counted without a write per delivery: each webhook container counts in memory and writes a source at most every 30 seconds (its first delivery after a quiet period at once), so the numbers trail by up to 30 seconds per container, and what a container counted in its last 30 seconds is lost when it is recycled before its next delivery from that source. ' +
+      'Windows are counted in whole hours (up to one hour more than their name). Counting started with this route: deliveries before it are not counted.',
+    params: { query: SourcesQuery },
+    responses: {
+      200: { description: 'Every source, in a fixed order', schema: SourcesHealth },
+      422: error('Invalid query (staleAfterHours 1-720; unknown parameters are refused)'),
     },
   },
   {
@@ -395,6 +433,24 @@ export const ROUTES = [
   },
   {
     method: 'GET',
+    path: '/mining-runs',
+    fn: 'mining-runs',
+    auth: 'api-key',
+    scope: 'read',
+    operationId: 'listMiningRuns',
+    tag: 'Mining',
+    summary: 'Mining runs, newest first: phase, trigger, times, shards and the headline numbers of each summary',
+    description:
+      'Runs started before this route existed are not listed (they have no index entry); GET /mining-runs/{id} still answers them, with the whole summary.',
+    params: { query: RunListQuery },
+    responses: {
+      200: { description: 'A page of runs; pass nextCursor as cursor for the next', schema: MiningRunList },
+      400: error('Invalid cursor'),
+      422: error('Invalid query (limit 1-50; unknown parameters are refused)'),
+    },
+  },
+  {
+    method: 'GET',
     path: '/mining-runs/{id}',
     fn: 'mining-runs',
     auth: 'api-key',
@@ -420,6 +476,27 @@ export const ROUTES = [
       400: error('Invalid cursor'),
       404: error('No completed run yet'),
       422: error('Invalid query'),
+    },
+  },
+  {
+    method: 'GET',
+    path: '/customer-scores',
+    fn: 'flags',
+    auth: 'api-key',
+    scope: 'read',
+    operationId: 'browseCustomers',
+    tag: 'Mining',
+    summary:
+      'Browse the customers of the latest completed run by value (CLV), most valuable first (order=asc: least), filtered by segment, value tier, lifecycle stage or flag type; customers scored before this route existed are listed from the next run on',
+    description:
+      "Read from a per-run index in CLV order (no scan); each call reads at most 10 index pages, so a selective filter may answer a short page (even an empty one) with a nextCursor: follow it until it is null. Items carry the customer's first and last name only (no email or phone); customers erased or merged since the run are left out. A cursor belongs to the run it was issued in: after a newer run completes it answers 409.",
+    params: { query: BrowseQuery },
+    responses: {
+      200: { description: 'A page of customers by value', schema: CustomerBrowsePage },
+      400: error('Invalid cursor'),
+      404: error('No completed run yet'),
+      409: error('A newer run completed since the cursor was issued (start again without it)'),
+      422: error('Invalid query: issues names each parameter (unknown segment, tier, stage or flag type; limit 1-100; unknown parameters)'),
     },
   },
   {
@@ -915,6 +992,45 @@ export const ROUTES = [
     summary: 'Delete a subscription (its pending deliveries are cancelled)',
     params: { path: subscriptionId },
     responses: { 204: { description: 'Deleted' }, 404: error('Unknown subscription') },
+  },
+  {
+    method: 'GET',
+    path: '/me',
+    fn: 'customers',
+    auth: 'credential',
+    operationId: 'getMe',
+    tag: 'Operations',
+    summary: 'Who the API key or signed-in user is, and its scopes (any valid credential)',
+    description: 'The console shows or hides actions by these scopes; every other route still checks its own.',
+    responses: { 200: { description: 'The caller', schema: Me } },
+  },
+  {
+    method: 'GET',
+    path: '/console',
+    fn: 'console',
+    auth: 'none',
+    operationId: 'getConsole',
+    tag: 'Console',
+    summary: 'The web console (sign in with an API key, or through the Cognito hosted UI where the stack has it)',
+    responses: {
+      200: { description: 'The page, with a strict Content-Security-Policy', mediaType: 'text/html', schema: z.string() },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/console/{file}',
+    fn: 'console',
+    auth: 'none',
+    operationId: 'getConsoleFile',
+    tag: 'Console',
+    summary: "The console's script, stylesheet (named by content hash, cached for good) and config.json (where to sign in)",
+    params: {
+      path: z.object({ file: z.string().max(128).meta({ description: 'A file name the console build produced, or config.json' }) }),
+    },
+    responses: {
+      200: { description: 'The file', mediaType: '*/*', schema: z.string() },
+      404: error('No such console file'),
+    },
   },
   {
     method: 'GET',

@@ -66,6 +66,11 @@ export interface IngestDeps {
   attribution?: { offers: OfferStore; campaigns: CampaignStore; events?: EventPublisher };
   /** When given, purchases enroll their customer in purchase-triggered playbooks (playbooks/playbook-service.ts). */
   enroller?: PurchaseEnroller;
+  /**
+   * When given, flushed after every delivery, whatever its answer: the per-source counts the
+   * observer recorded (ingest/source-activity.ts), written at most once per interval; never throws.
+   */
+  activity?: { flushDue(): Promise<void> };
 }
 
 export type IngestResult =
@@ -139,6 +144,8 @@ export async function ingestWebhook(deps: IngestDeps, sourceName: string, rawBod
       deps.observer.delivery(source, 'rejected', { reason: (error as { code?: string }).code });
     }
     throw error;
+  } finally {
+    await deps.activity?.flushDue();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ResponseStats } from './response.js';
+import { FLAG_TYPES, LIFECYCLE_STAGES, VALUE_TIERS } from '../vocabulary.js';
 /**
  * The contract of the mining core: what goes in (per-customer histories, from touchpoints in AWS
  * or from an export in the CLI) and what comes out (features, segments, flags, model summaries).
@@ -106,7 +107,7 @@ export interface Segment {
 }
 
 /** Every flag type, in the order lists show them. */
-export const FLAG_TYPES = ['churn-risk', 'up-sell', 'cross-sell', 'reorder-due', 'moment', 'prospect'] as const;
+export { FLAG_TYPES };
 export type FlagType = (typeof FLAG_TYPES)[number];
 
 export interface Flag {
@@ -133,10 +134,10 @@ export interface Flag {
 }
 
 /** Lifecycle stage (mining/lifecycle.ts defines each). */
-export const LIFECYCLE_STAGES = ['prospect', 'first-time', 'repeat', 'loyal', 'lapsing', 'lapsed'] as const;
+export { LIFECYCLE_STAGES };
 export type Lifecycle = (typeof LIFECYCLE_STAGES)[number];
 /** Value tier (mining/lifecycle.ts defines each). */
-export const VALUE_TIERS = ['most-valuable', 'potential', 'low-value'] as const;
+export { VALUE_TIERS };
 export type ValueTier = (typeof VALUE_TIERS)[number];
 /** The purchase model behind a customer's P(alive), or 'rule' when no model could identify dropout. */
 export type PurchaseModelName = 'bgnbd' | 'paretoNbd' | 'mbgNbd';

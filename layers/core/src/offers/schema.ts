@@ -8,7 +8,9 @@ import { z } from 'zod';
  * answers (`Finding`s aggregated into a `Decision`). Field names are the ones of the public API.
  */
 
-export const OFFER_KINDS = ['offer', 'upsell', 'cross-sell', 'retention', 'penalty', 'fee', 'collection', 'service', 'message'] as const;
+import { OFFER_CHANNELS, OFFER_KINDS } from '../vocabulary.js';
+
+export { OFFER_CHANNELS, OFFER_KINDS };
 export type OfferKind = (typeof OFFER_KINDS)[number];
 
 /** Kinds that sell the customer a product: they must name the product (`productId`). */
@@ -16,7 +18,6 @@ export const SELLING_KINDS = ['offer', 'upsell', 'cross-sell', 'retention'] as c
 /** Kinds that take money from the customer or chase it. */
 export const PENALTY_KINDS = ['penalty', 'fee', 'collection'] as const satisfies readonly OfferKind[];
 
-export const OFFER_CHANNELS = ['email', 'sms', 'phone', 'mail', 'branch', 'in-app'] as const;
 export type OfferChannel = (typeof OFFER_CHANNELS)[number];
 
 /** `converted`: a purchase answered it (set by attribution at ingest, never by PATCH; see campaigns/attribution.ts). */

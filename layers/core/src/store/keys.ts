@@ -22,7 +22,8 @@
  * |                 |                    |                                      | (purchases only)         |                   |          |
  * | merge record    | CUST#<survivorId>  | MERGE#<at>#<mergedId>                |                          |                   |          | CustomerStore.commitMerge
  * | flag            | CUST#<id>          | FLAG#<type>                          | FLAGS#<runId>#<type>     | <score:6dp>#<id>  | flagTtl  | MiningStore.writeResults
- * | mining scores   | CUST#<id>          | MINING                               |                          |                   |          | MiningStore.writeResults
+ * | mining scores   | CUST#<id>          | MINING (flagTypes: the run's flag    | CUSTOMERS#<runId>        | <clvMinor:16>#<id>|          | MiningStore.writeResults (gsi1 since the browse route;
+ * |                 |                    |   types for the customer)            |                          |                   |          |   items of earlier runs have none until the next run)
  * | offer           | CUST#<id>          | OFFER#<offerId>                      |                          |                   |          | OfferStore: register, transition, moveOffers
  * | offer ledger    | CUST#<id>          | OFFERS (version)                     |                          |                   |          | OfferStore: register, transition, moveOffers
  * | offer pointer   | OFFER#<offerId>    | OFFER (customerId)                   |                          |                   |          | OfferStore: register, moveOffers
@@ -34,9 +35,14 @@
  * | alias           | ALIAS#<hash>       | ALIAS                                |                          |                   | erased:  | CustomerStore: createCustomer, claimAlias,
  * |                 |                    |                                      |                          |                   | 30 days  |   repointAliases, tombstoneAliases
  * | erasure audit   | AUDIT#ERASURE      | <erasedAt>#<customerId>              |                          |                   |          | CustomerStore.putErasureAudit
- * | mining run      | RUN#<runId>        | RUN                                  |                          |                   |          | MiningStore: createRun, markShard, advance, ...
+ * | mining run      | RUN#<runId>        | RUN                                  | MINING_RUNS              | <createdAt>#<id>  |          | MiningStore: createRun (gsi1 since the runs list;
+ * |                 |                    |                                      |                          |                   |          |   earlier runs are not listed), markShard, advance, ...
  * | latest runs     | RUN#LATEST         | RUN                                  |                          |                   |          | MiningStore: publishLatest, failRun
  * | health probe    | HEALTH             | HEALTH (read, never written)         |                          |                   |          | none (CustomerStore.ping reads it)
+ * | source hour     | SOURCE#<source>    | HOUR#<yyyy-mm-ddThh> (delivery       |                          |                   | 8 days   | SourceStatsStore.flush (one UpdateItem: ADD counts,
+ * |                 |                    |   counts, lastDeliveryAt)            |                          |                   |          |   SET last times; coalesced per container, ingest/source-activity.ts)
+ * | source last     | SOURCE#<source>    | LAST_DELIVERY (lastDeliveryAt,       |                          |                   |          | SourceStatsStore.flush (at most once an hour per container
+ * |                 |                    |   lastRejectedAt)                    |                          |                   |          |   and source), so a silence longer than the buckets' TTL is still known
  * | campaign        | CAMPAIGN#<id>      | CAMPAIGN                             | CAMPAIGNS                | <createdAt>#<id>  |          | CampaignStore: putCampaign, endCampaign
  * | assignment      | CUST#<id>          | ASSIGN#<campaignId> (group,          | ASSIGNMENTS#<campaignId> | <group>#<id>      |          | CampaignStore: assign (conditional: first write wins),
  * |                 |                    |   assignedAt, conversions; no PII)   |                          |                   |          |   markContacted, creditPurchase, applyRefund, moveAssignments
@@ -74,6 +80,7 @@ export const EVENT_PK_PREFIX = 'EVENT#';
 export const PARKED_PK_PREFIX = 'PARKED#';
 export const CAMPAIGN_PK_PREFIX = 'CAMPAIGN#';
 export const ERASURE_AUDIT_PK = 'AUDIT#ERASURE';
+export const SOURCE_PK_PREFIX = 'SOURCE#';
 
 // Sort keys and sort key prefixes.
 export const PROFILE_SK = 'PROFILE';
@@ -94,6 +101,8 @@ export const PARKED_SK_PREFIX = 'REFUND#';
 export const CAMPAIGN_SK = 'CAMPAIGN';
 export const ASSIGNMENT_SK_PREFIX = 'ASSIGN#';
 export const ANON_ASSIGNMENT_SK_PREFIX = 'ANON#';
+export const SOURCE_HOUR_SK_PREFIX = 'HOUR#';
+export const SOURCE_LAST_SK = 'LAST_DELIVERY';
 
 // The one global secondary index, shared by two entities with disjoint partition prefixes.
 export const GSI1 = 'gsi1';
@@ -101,6 +110,12 @@ export const ORDER_INDEX = GSI1;
 export const FLAGS_INDEX = GSI1;
 export const ORDER_INDEX_PREFIX = 'ORDER#';
 export const FLAGS_INDEX_PREFIX = 'FLAGS#';
+export const CUSTOMERS_INDEX = GSI1;
+/** The gsi1 partition of one run's per-customer results, in CLV order (the browse route). */
+export const CUSTOMERS_INDEX_PREFIX = 'CUSTOMERS#';
+export const RUNS_INDEX = GSI1;
+/** The one gsi1 partition of every mining run (listed newest first). */
+export const RUNS_INDEX_PK = 'MINING_RUNS';
 export const CAMPAIGNS_INDEX = GSI1;
 /** The one gsi1 partition of every campaign (campaigns are few; listed newest first). */
 export const CAMPAIGNS_INDEX_PK = 'CAMPAIGNS';
@@ -162,6 +177,21 @@ const FLAG_VALUE_DIGITS = 16;
 export const flagsIndexSk = (score: number, expectedValueMinor: number, customerId: string) =>
   `${score.toFixed(6)}${SEP}${String(Math.min(10 ** FLAG_VALUE_DIGITS - 1, Math.max(0, Math.round(expectedValueMinor)))).padStart(FLAG_VALUE_DIGITS, '0')}${SEP}${customerId}`;
 
+/** Digits of a customer's CLV in the browse index key (minor units; negative reads as 0, larger values are capped). */
+const CLV_DIGITS = 16;
+export const customersIndexPk = (runId: string) => `${CUSTOMERS_INDEX_PREFIX}${runId}`;
+/** Fixed-width CLV, then the customer id (ties, and unique keys): the index reads customers in value order. */
+export const customersIndexSk = (clvMinor: number, customerId: string) =>
+  `${String(Math.min(10 ** CLV_DIGITS - 1, Math.max(0, Math.round(Number.isFinite(clvMinor) ? clvMinor : 0)))).padStart(CLV_DIGITS, '0')}${SEP}${customerId}`;
+/** Start time, then the id (a ULID): the index reads runs newest first. */
+export const runsIndexSk = (createdAt: string, runId: string) => `${normalizeInstant(createdAt)}${SEP}${runId}`;
+
+export const sourcePk = (source: string) => `${SOURCE_PK_PREFIX}${source}`;
+/** The hour an instant falls in, `yyyy-mm-ddThh` (UTC): hour buckets sort in time order. */
+export const sourceHourSk = (at: Date | string) => `${SOURCE_HOUR_SK_PREFIX}${new Date(at).toISOString().slice(0, 13)}`;
+/** Upper bound of every hour bucket of a source ('~' sorts after the digits). */
+export const SOURCE_HOURS_END_SK = `${SOURCE_HOUR_SK_PREFIX}~`;
+
 export const offerSk = (offerId: string) => `${OFFER_SK_PREFIX}${offerId}`;
 export const offerPk = (offerId: string) => `${OFFER_PK_PREFIX}${offerId}`;
 /** Time order, then write order (`seq` is a monotonic ULID). */
@@ -212,6 +242,22 @@ export const parseSubscriptionPk = (pk: string) => rest(pk, SUBSCRIPTION_PK_PREF
 export const parseDeliverySk = (sk: string) => rest(sk, DELIVERY_SK_PREFIX);
 export const parsePlaybookPk = (pk: string) => rest(pk, PLAYBOOK_PK_PREFIX);
 export const parseEnrollmentSk = (sk: string) => rest(sk, ENROLLMENT_SK_PREFIX);
+export const parseRunsIndexSk = (sk: string) => {
+  const f = fields(sk, '', 2);
+  return f && { createdAt: f[0], runId: f[1] };
+};
+export const parseCustomersIndexPk = (pk: string) => rest(pk, CUSTOMERS_INDEX_PREFIX);
+export const parseSourcePk = (pk: string) => rest(pk, SOURCE_PK_PREFIX);
+/** The hour of a bucket as an ISO instant (the start of the hour). */
+export const parseSourceHourSk = (sk: string) => {
+  const hour = rest(sk, SOURCE_HOUR_SK_PREFIX);
+  return hour === undefined ? undefined : `${hour}:00:00.000Z`;
+};
+
+export function parseCustomersIndexSk(sk: string): { clvMinor: number; customerId: string } | undefined {
+  const f = fields(sk, '', 2);
+  return f && { clvMinor: Number(f[0]), customerId: f[1] };
+}
 
 export function parseCampaignsIndexSk(sk: string): { createdAt: string; campaignId: string } | undefined {
   const f = fields(sk, '', 2);

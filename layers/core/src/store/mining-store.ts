@@ -6,7 +6,10 @@ import { batchGetItems, batchWrite, isConditionalFailure, withoutKeys, type Item
 import {
   ASSIGNMENT_SK_PREFIX,
   CUSTOMER_PK_PREFIX,
+  CUSTOMERS_INDEX,
   customerPk,
+  customersIndexPk,
+  customersIndexSk,
   flagSk,
   FLAGS_INDEX,
   flagsIndexPk,
@@ -15,9 +18,13 @@ import {
   LATEST_RUN_PK,
   MINING_SK,
   OFFER_SK_PREFIX,
+  parseCustomersIndexSk,
   PROFILE_SK,
   RUN_SK,
   runPk,
+  RUNS_INDEX,
+  RUNS_INDEX_PK,
+  runsIndexSk,
   TOUCHPOINT_PREFIX,
 } from './keys.js';
 
@@ -135,7 +142,26 @@ export interface CustomerMiningItem {
   valueTier?: ValueTier;
   nextPurchaseDate?: string | null;
   scoredAt: string;
+  /** The flag types this run gave the customer (written by writeResults; absent on items of older runs). */
+  flagTypes?: string[];
 }
+
+/** Where a browse page ends: the next page starts after this customer (in the run's value order). */
+export interface CustomerPosition {
+  clvMinor: number;
+  customerId: string;
+}
+
+/** What the browse route filters on (all optional, combined with AND). */
+export interface CustomerFilter {
+  segment?: string;
+  valueTier?: ValueTier;
+  lifecycle?: Lifecycle;
+  flagType?: string;
+}
+
+/** Index pages one browse or runs-list call reads at most: a filtered page may come back short, with a cursor. */
+export const MAX_INDEX_READS = 10;
 
 export interface LatestRuns {
   runId?: string;
@@ -154,7 +180,7 @@ export class MiningStore {
     await this.doc.send(
       new PutCommand({
         TableName: this.table,
-        Item: { pk: runPk(run.runId), sk: RUN_SK, ...run },
+        Item: { pk: runPk(run.runId), sk: RUN_SK, gsi1pk: RUNS_INDEX_PK, gsi1sk: runsIndexSk(run.createdAt, run.runId), ...run },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -341,6 +367,11 @@ export class MiningStore {
    * redelivered shard overwrites itself, and a newer run's flag replaces an older one's.
    */
   async writeResults(flags: FlagItem[], mining: CustomerMiningItem[]): Promise<void> {
+    const flagTypes = new Map<string, Set<string>>();
+    for (const f of flags) {
+      const key = `${f.runId}|${f.customerId}`;
+      flagTypes.set(key, (flagTypes.get(key) ?? new Set()).add(f.type));
+    }
     await batchWrite(this.doc, this.table, [
       ...flags.map((f) => ({
         PutRequest: {
@@ -353,8 +384,106 @@ export class MiningStore {
           },
         },
       })),
-      ...mining.map((m) => ({ PutRequest: { Item: { pk: customerPk(m.customerId), sk: MINING_SK, ...m } } })),
+      ...mining.map((m) => ({
+        PutRequest: {
+          Item: {
+            pk: customerPk(m.customerId),
+            sk: MINING_SK,
+            gsi1pk: customersIndexPk(m.runId),
+            gsi1sk: customersIndexSk(m.clvMinor, m.customerId),
+            ...m,
+            // The flag types this run gave the customer (the browse route filters on them).
+            flagTypes: [...(flagTypes.get(`${m.runId}|${m.customerId}`) ?? [])].sort(),
+          },
+        },
+      })),
     ]);
+  }
+
+  /**
+   * One run's per-customer results in CLV order (descending unless `ascending`), filtered, read
+   * from the run's browse partition. At most MAX_INDEX_READS index pages per call: a selective
+   * filter may answer fewer than `limit` items with a `next` position (like listDeliveries).
+   */
+  async customersByValue(args: {
+    runId: string;
+    filter: CustomerFilter;
+    limit: number;
+    ascending?: boolean;
+    after?: CustomerPosition;
+  }): Promise<{ items: CustomerMiningItem[]; next?: CustomerPosition }> {
+    const { runId, filter, limit } = args;
+    const keyOf = (p: CustomerPosition) => ({
+      pk: customerPk(p.customerId),
+      sk: MINING_SK,
+      gsi1pk: customersIndexPk(runId),
+      gsi1sk: customersIndexSk(p.clvMinor, p.customerId),
+    });
+    const conditions: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':pk': customersIndexPk(runId) };
+    const add = (attr: string, value: string | undefined, contains = false) => {
+      if (value === undefined) return;
+      names[`#${attr}`] = attr;
+      values[`:${attr}`] = value;
+      conditions.push(contains ? `contains(#${attr}, :${attr})` : `#${attr} = :${attr}`);
+    };
+    add('segment', filter.segment);
+    add('valueTier', filter.valueTier);
+    add('lifecycle', filter.lifecycle);
+    add('flagTypes', filter.flagType, true);
+    const filtered = conditions.length > 0;
+    const positionOf = (m: CustomerMiningItem): CustomerPosition => ({ clvMinor: m.clvMinor, customerId: m.customerId });
+    const items: CustomerMiningItem[] = [];
+    let startKey: Record<string, unknown> | undefined = args.after ? keyOf(args.after) : undefined;
+    for (let reads = 0; reads < MAX_INDEX_READS; reads++) {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: CUSTOMERS_INDEX,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ...(filtered ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+          ScanIndexForward: args.ascending === true,
+          // A filter drops items after the read: read more per page so a selective one still fills pages.
+          Limit: filtered ? Math.max(limit, 200) : limit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (items.length === limit) return { items, next: positionOf(items.at(-1)!) };
+        items.push(withoutKeys<CustomerMiningItem>(item));
+      }
+      startKey = page.LastEvaluatedKey;
+      if (!startKey) return { items };
+      if (items.length === limit) return { items, next: positionOf(items.at(-1)!) };
+    }
+    // Read the bound: resume after the last item evaluated (returned or filtered out).
+    const last = parseCustomersIndexSk(String(startKey?.gsi1sk ?? ''));
+    return { items, ...(last ? { next: last } : {}) };
+  }
+
+  /** Runs newest first, from the runs index (runs created before the index existed are not in it). */
+  async listRuns(
+    limit: number,
+    after?: { createdAt: string; runId: string },
+  ): Promise<{ items: RunRecord[]; next?: { createdAt: string; runId: string } }> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: RUNS_INDEX,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': RUNS_INDEX_PK },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: after
+          ? { pk: runPk(after.runId), sk: RUN_SK, gsi1pk: RUNS_INDEX_PK, gsi1sk: runsIndexSk(after.createdAt, after.runId) }
+          : undefined,
+      }),
+    );
+    const items = (out.Items ?? []).map((i) => withoutKeys<RunRecord>(i));
+    const last = items.at(-1);
+    return { items, ...(out.LastEvaluatedKey && last ? { next: { createdAt: last.createdAt, runId: last.runId } } : {}) };
   }
 
   async customerFlags(customerId: string): Promise<FlagItem[]> {
