@@ -21,7 +21,7 @@ export const percent = (share: number, digits = 0) =>
  * Minor units in a currency (ISO 4217). Without one (run-wide figures mix customers' currencies),
  * the amount in major units with two decimals and no symbol, rather than a symbol that may be wrong.
  */
-export function money(amountMinor: number, currency?: string): string {
+export function money(amountMinor: number, currency?: string | null): string {
   if (!currency) return fixed(amountMinor / 100, 2);
   const format = new Intl.NumberFormat(locale, { style: 'currency', currency });
   const digits = format.resolvedOptions().maximumFractionDigits ?? 2;

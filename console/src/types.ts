@@ -4,7 +4,7 @@
  * the route table keeps them loose or private.
  */
 import type { z } from 'zod';
-import type { Campaign } from '../../layers/core/src/campaigns/schema.js';
+import type { Campaign, CampaignResultsSchema } from '../../layers/core/src/campaigns/schema.js';
 import type { Customer360 } from '../../layers/core/src/customers/customer-360.js';
 import type { CustomerBrowsePage } from '../../layers/core/src/flags/browse.js';
 import type { FlagSchema } from '../../layers/core/src/flags/flag-service.js';
@@ -96,25 +96,7 @@ export interface MiningRun {
   skippedCount?: number;
 }
 
-export interface CampaignResults {
-  campaign: Campaign;
-  asOf: string;
-  treatment: { customers: number; converted: number; rate: number | null; revenueMinor: number; contacted?: number };
-  control: { customers: number; converted: number; rate: number | null; revenueMinor: number };
-  uplift: {
-    absolute: number | null;
-    relative: number | null;
-    ci95: [number, number] | null;
-    relativeCi95: [number, number] | null;
-    pValue: number | null;
-  };
-  incrementalRevenueMinor: number | null;
-  currency?: string;
-  conclusive: boolean;
-  note?: string;
-  method: string;
-  measurement?: string;
-}
+export type CampaignResults = z.infer<typeof CampaignResultsSchema>;
 
 export type Outcome = 'accepted' | 'duplicate' | 'ignored' | 'parked' | 'rejected';
 export interface SourceHealth {
