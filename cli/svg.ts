@@ -17,7 +17,35 @@ export interface SvgOptions {
   valueMetric: 'clv' | 'purchases';
   /** ISO code for the legend; 'USD' shows as $, none shows plain numbers. */
   currency?: string;
+  /** The chart's words in another language (the web console's); English where absent. */
+  labels?: Partial<SvgLabels>;
 }
+
+export interface SvgLabels {
+  xAxis: string;
+  yAxis: string;
+  perSegment: string;
+  /** `{metric}` is replaced by metricClv or metricPurchases. */
+  legend: string;
+  colour: string;
+  metricClv: string;
+  metricPurchases: string;
+  area: string;
+  readIt: string;
+}
+
+export const ENGLISH_SVG_LABELS: SvgLabels = {
+  xAxis: 'Days since last purchase (segment mean)  ← lapsed · recent →',
+  yAxis: 'Repeat purchases per customer (segment mean)',
+  perSegment: 'Customers per segment',
+  legend: 'bubble area = customers, colour = {metric}',
+  colour: 'Colour: {metric}',
+  metricClv: 'mean customer lifetime value',
+  metricPurchases: 'mean expected purchases',
+  area: 'Bubble area is proportional to the number of customers.',
+  readIt:
+    'Read it: up and to the right = recent, frequent buyers; down and to the left = lapsed one-time buyers. Hover a bubble for its numbers.',
+};
 
 const W = 1000;
 const H = 640;
@@ -134,8 +162,9 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
   out.push(
     `<text x="${PLOT.left - 60}" y="34" font-size="22" font-weight="700" fill="#1f2933">${escapeXml(opts.title ?? 'Customer segments')}</text>`,
   );
-  const metricLabel = opts.valueMetric === 'clv' ? 'mean customer lifetime value' : 'mean expected purchases';
-  const sub = [opts.subtitle, `bubble area = customers, colour = ${metricLabel}`].filter(Boolean).join(' · ');
+  const L: SvgLabels = { ...ENGLISH_SVG_LABELS, ...opts.labels };
+  const metricLabel = opts.valueMetric === 'clv' ? L.metricClv : L.metricPurchases;
+  const sub = [opts.subtitle, L.legend.replace('{metric}', metricLabel)].filter(Boolean).join(' · ');
   out.push(`<text x="${PLOT.left - 60}" y="58" font-size="13" fill="#52606d">${escapeXml(sub)}</text>`);
 
   // frame, grid, ticks
@@ -153,10 +182,10 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
   const midX = (PLOT.left + PLOT.right) / 2;
   const midY = (PLOT.top + PLOT.bottom) / 2;
   out.push(
-    `<text class="axis-title" x="${midX}" y="${PLOT.bottom + 40}" text-anchor="middle" font-size="13" fill="#323f4b">Days since last purchase (segment mean)  ← lapsed · recent →</text>`,
+    `<text class="axis-title" x="${midX}" y="${PLOT.bottom + 40}" text-anchor="middle" font-size="13" fill="#323f4b">${escapeXml(L.xAxis)}</text>`,
   );
   out.push(
-    `<text class="axis-title" x="${PLOT.left - 52}" y="${midY}" text-anchor="middle" font-size="13" fill="#323f4b" transform="rotate(-90 ${PLOT.left - 52} ${midY})">Repeat purchases per customer (segment mean)</text>`,
+    `<text class="axis-title" x="${PLOT.left - 52}" y="${midY}" text-anchor="middle" font-size="13" fill="#323f4b" transform="rotate(-90 ${PLOT.left - 52} ${midY})">${escapeXml(L.yAxis)}</text>`,
   );
 
   // bubbles
@@ -190,7 +219,7 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
   const panelX = 680;
   const barMax = 200;
   out.push(`<g class="sizes">`);
-  out.push(`<text x="${panelX}" y="${PLOT.top - 12}" font-size="14" font-weight="700" fill="#1f2933">Customers per segment</text>`);
+  out.push(`<text x="${panelX}" y="${PLOT.top - 12}" font-size="14" font-weight="700" fill="#1f2933">${escapeXml(L.perSegment)}</text>`);
   const bySize = [...placed].sort((a, b) => b.p.size - a.p.size);
   const rowH = Math.min(44, (330 - 10) / Math.max(1, bySize.length));
   bySize.forEach((b, i) => {
@@ -213,7 +242,9 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
   out.push(
     `<defs><linearGradient id="value-ramp" x1="0" x2="1" y1="0" y2="0">${VIRIDIS.map((c, i) => `<stop offset="${i / (VIRIDIS.length - 1)}" stop-color="${c}"/>`).join('')}</linearGradient></defs>`,
   );
-  out.push(`<text x="${panelX}" y="${ly}" font-size="12" font-weight="700" fill="#1f2933">Colour: ${escapeXml(metricLabel)}</text>`);
+  out.push(
+    `<text x="${panelX}" y="${ly}" font-size="12" font-weight="700" fill="#1f2933">${escapeXml(L.colour.replace('{metric}', metricLabel))}</text>`,
+  );
   out.push(`<rect x="${panelX}" y="${ly + 8}" width="${barMax + 60}" height="12" fill="url(#value-ramp)"/>`);
   if (segs.length > 0) {
     out.push(
@@ -223,13 +254,9 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
       `<text x="${panelX + barMax + 60}" y="${ly + 34}" font-size="11" fill="#52606d" text-anchor="end">${escapeXml(fmtValue(vMax, opts.valueMetric, opts.currency))}</text>`,
     );
   }
-  out.push(
-    `<text x="${panelX}" y="${ly + 56}" font-size="11" fill="#7b8794">Bubble area is proportional to the number of customers.</text>`,
-  );
+  out.push(`<text x="${panelX}" y="${ly + 56}" font-size="11" fill="#7b8794">${escapeXml(L.area)}</text>`);
   out.push(`</g>`);
-  out.push(
-    `<text class="note" x="${PLOT.left - 60}" y="${H - 18}" font-size="11" fill="#7b8794">Read it: up and to the right = recent, frequent buyers; down and to the left = lapsed one-time buyers. Hover a bubble for its numbers.</text>`,
-  );
+  out.push(`<text class="note" x="${PLOT.left - 60}" y="${H - 18}" font-size="11" fill="#7b8794">${escapeXml(L.readIt)}</text>`);
   if (segs.length === 0) out.push(`<text x="${midX}" y="${midY}" text-anchor="middle" fill="#7b8794">no customers</text>`);
   out.push(`</svg>`);
   return `${out.join('\n')}\n`;

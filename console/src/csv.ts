@@ -6,7 +6,8 @@ export function csvField(value: unknown): string {
   const s = value === undefined || value === null ? '' : String(value);
   // Text starting with = + - @ (or a tab or CR) is run as a formula by spreadsheets (CSV injection):
   // a leading apostrophe keeps it text. Numbers are numbers, a minus sign included.
-  const safe = typeof value !== 'number' && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  // Leading spaces or line breaks do not stop a spreadsheet from reading what follows as a formula.
+  const safe = typeof value !== 'number' && /^[\s\u00a0]*[=+\-@]|^[\t\r\n]/.test(s) ? `'${s}` : s;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

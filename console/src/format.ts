@@ -60,3 +60,6 @@ export const durationMs = (ms: number) =>
   ms < 1000
     ? `${number(ms)} ms`
     : new Intl.NumberFormat(locale, { style: 'unit', unit: 'second', maximumFractionDigits: 1 }).format(ms / 1000);
+
+/** "1 hour", "6 hours", in the chosen language's own plural rules. */
+export const hours = (n: number) => new Intl.NumberFormat(locale, { style: 'unit', unit: 'hour', unitDisplay: 'long' }).format(n);

@@ -1,9 +1,9 @@
 /** The console's shell: configuration, sign-in, who the user is, the language, and the page for the route. */
 import './styles.css';
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { CONSOLE_PATH } from '../../layers/core/src/vocabulary.js';
-import { api, whenUnauthorized } from './api.js';
+import { ApiError, api, whenUnauthorized } from './api.js';
 import { type ConsoleConfig, currentCredential, finishHostedSignIn, hostedSignOutUrl, signOut } from './auth.js';
 import { LANGUAGES, type Language, languageName, setLanguage, t, useLanguage } from './i18n.js';
 import { CampaignsPage } from './pages/campaigns.js';
@@ -53,7 +53,8 @@ function App() {
 
   useEffect(() => {
     if (!signedIn) return;
-    api<Me>('GET', '/me').then(setMe, (e) => setError(e));
+    // A 401 already sent the user back to sign in, with its message: not shown twice.
+    api<Me>('GET', '/me').then(setMe, (e) => !(e instanceof ApiError && e.status === 401) && setError(e));
   }, [signedIn]);
 
   // The page's language and direction follow the choice, so Persian mirrors the whole layout.
@@ -72,6 +73,14 @@ function App() {
   };
 
   const page = route.parts[0] ?? 'customers';
+  // A new page (not a filter change) moves focus to its content, as a page load would: keyboard and
+  // screen reader users start there instead of on the link they followed.
+  const shownPath = route.parts.join('/');
+  const lastPath = useRef(shownPath);
+  useEffect(() => {
+    if (lastPath.current !== shownPath) document.getElementById('main')?.focus();
+    lastPath.current = shownPath;
+  }, [shownPath]);
   return (
     <>
       <a class="skip" href="#main">

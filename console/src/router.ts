@@ -11,9 +11,18 @@ export interface Route {
   params: URLSearchParams;
 }
 
+/** A part that does not decode (a mangled link) stays as typed: the page then says it is not found. */
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 export function parseHash(hash: string): Route {
   const [path = '', search = ''] = hash.replace(/^#\/?/, '').split('?');
-  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(search) };
+  return { parts: path.split('/').filter(Boolean).map(decodePart), params: new URLSearchParams(search) };
 }
 
 export function href(parts: string[], params?: Record<string, string | undefined>): string {

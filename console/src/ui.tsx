@@ -134,19 +134,40 @@ export function Head({ columns }: { columns: readonly (string | readonly [label:
 }
 
 /**
- * A list read page by page with the API's cursors: the pages loaded so far are kept per `key` (the
- * filters), so changing a filter starts again from the first page.
+ * A list read page by page with the API's cursors: a new `key` (the filters) starts again from the
+ * first page; "more" fetches only the next page. A cursor the API no longer accepts (409: a newer
+ * mining run completed since) starts the list again, with `restarted` set so the page can say so.
  */
 export function usePaged<T>(key: string, load: (cursor?: string) => Promise<{ items: T[]; nextCursor: string | null }>) {
-  const [pages, setPages] = useState<{ key: string; cursors: string[] }>({ key: '', cursors: [] });
-  const cursors = pages.key === key ? pages.cursors : [];
-  const list = useLoad(() => Promise.all([undefined, ...cursors].map(load)), [key, cursors.length]);
-  const items = list.data?.flatMap((p) => p.items) ?? [];
-  const next = list.data?.at(-1)?.nextCursor ?? null;
-  const more = () => {
-    if (next) setPages({ key, cursors: [...cursors, next] });
+  type State = { key: string; items: T[]; next: string | null; loading: boolean; error?: unknown; restarted?: boolean };
+  const [state, setState] = useState<State>({ key: '', items: [], next: null, loading: true });
+  const [generation, setGeneration] = useState(0);
+  // The caller names what the load depends on (`key`), as with useEffect itself.
+  useEffect(() => {
+    let current = true;
+    setState((s) => ({ key, items: [], next: null, loading: true, restarted: s.key === key && s.restarted }));
+    load().then(
+      (page) => current && setState((s) => ({ ...s, key, items: page.items, next: page.nextCursor, loading: false })),
+      (error) => current && setState((s) => ({ ...s, key, items: [], next: null, loading: false, error })),
+    );
+    return () => {
+      current = false;
+    };
+  }, [key, generation]);
+  const more = async () => {
+    if (!state.next || state.loading) return;
+    setState((s) => ({ ...s, loading: true }));
+    try {
+      const page = await load(state.next);
+      setState((s) => (s.key === key ? { ...s, items: [...s.items, ...page.items], next: page.nextCursor, loading: false } : s));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409) {
+        setState((s) => ({ ...s, restarted: true }));
+        setGeneration((g) => g + 1);
+      } else setState((s) => ({ ...s, loading: false, error }));
+    }
   };
-  return { ...list, items, next, more };
+  return { ...state, more };
 }
 
 export const MoreButton = ({ next, onClick }: { next: string | null; onClick: () => void }) =>

@@ -119,11 +119,51 @@ describe('the console in a browser', () => {
     await decision.waitFor();
     await expect(decision.locator('p strong').textContent()).resolves.toBe('Blocked');
     await expect(decision.locator('code').allTextContents()).resolves.toContain('already-owned');
-    // The signed-in dev key may override, with a name and a reason (the read-only test checks the opposite).
-    await check.getByRole('button', { name: 'Override and register' }).waitFor();
-    await expect(check.getByRole('button', { name: /^Register/ }).count()).resolves.toBe(0);
-    // The decision and the override form are as accessible as the rest of the card.
+    // already-owned is not a block a person may accept: no override form, and the console says so.
+    await check.getByText('This block cannot be overridden', { exact: false }).waitFor();
+    await expect(check.getByRole('button', { name: /^Register|Override/ }).count()).resolves.toBe(0);
     expect(describeViolations('customer card with a blocked check', await seriousViolations(page))).toBe('');
+  });
+
+  it('offers the override only for a block a person may accept, and never carries one override into the next', async () => {
+    // A top customer whose fee only high-value-penalty blocks (overridable by default), found through the API.
+    const fee = { kind: 'fee', channel: 'mail', terms: { amount: 7.5, currency: 'EUR' } };
+    const top = (await apiGet('/customer-scores?valueTier=most-valuable&limit=20')).items as { customerId: string }[];
+    let customerId: string | undefined;
+    for (const { customerId: id } of top) {
+      const res = await fetch(`${stackInfo().baseUrl}/offers/check`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': stackInfo().apiKey },
+        body: JSON.stringify({ customerId: id, ...fee }),
+      });
+      const { findings } = (await res.json()) as { findings: { severity: string; rule: string; overridable?: boolean }[] };
+      const blocks = findings.filter((f) => f.severity === 'block');
+      if (blocks.length > 0 && blocks.every((f) => f.overridable === true)) {
+        customerId = id;
+        break;
+      }
+    }
+    expect(customerId).toBeDefined();
+    await signIn(page, { hash: `/customer/${customerId}` });
+    const check = page.getByRole('region', { name: 'Check before you offer' });
+    const checkFee = async (kind: string) => {
+      await check.getByRole('combobox', { name: 'Kind' }).selectOption(kind);
+      await check.getByRole('combobox', { name: 'Channel' }).selectOption('mail');
+      await check.getByRole('spinbutton', { name: 'Amount' }).fill('7.5');
+      await check.getByRole('textbox', { name: 'Currency' }).fill('EUR');
+      await check.getByRole('button', { name: 'Check', exact: true }).click();
+      await check.getByRole('button', { name: 'Override and register' }).waitFor();
+    };
+    await checkFee('fee');
+    await expect(check.locator('.decision code').allTextContents()).resolves.toContain('high-value-penalty');
+    await check.getByRole('textbox', { name: 'Your name' }).fill('Head of customer care');
+    await check.getByRole('textbox', { name: 'Reason' }).fill('Returned the item two weeks late; agreed on the phone');
+    await check.getByRole('button', { name: 'Override and register' }).click();
+    await check.getByText(/^Registered as offer /).waitFor();
+    // The next blocked proposal starts with an empty override: a reason is written for one offer.
+    await checkFee('penalty');
+    await expect(check.getByRole('textbox', { name: 'Your name' }).inputValue()).resolves.toBe('');
+    await expect(check.getByRole('textbox', { name: 'Reason' }).inputValue()).resolves.toBe('');
   });
 
   it('lists the flags of a type and exports exactly the listed rows as CSV', async () => {
@@ -148,6 +188,26 @@ describe('the console in a browser', () => {
     expect(lines).toHaveLength(count + 1);
     const firstId = await rows.first().locator('td').first().locator('a').textContent();
     expect(lines[1]!.startsWith(`${firstId},${type},`)).toBe(true);
+  });
+
+  it('shows why a flagged customer is flagged: from the flag list to the card, with the API’s reasons', async () => {
+    await signIn(page, { hash: '/flags' });
+    const rows = page.locator('table tbody tr');
+    await rows.first().waitFor();
+    const link = rows.first().locator('td').first().locator('a');
+    const customerId = (await link.textContent())!;
+    const type = (await rows.first().locator('td').nth(1).textContent())!;
+    await link.click();
+    await page.waitForURL(new RegExp(`#/customer/${customerId}$`));
+    const why = page.getByRole('region', { name: 'Why this customer is flagged' });
+    const { items } = await apiGet(`/customers/${customerId}/flags`);
+    await why.locator('li.card').first().waitFor();
+    // One card per flag of the latest run, the listed type among them, each with every reason the API gives.
+    await expect(why.locator('li.card').count()).resolves.toBe(items.length);
+    await expect(why.locator('li.card strong').allTextContents()).resolves.toContain(type);
+    for (const flag of items) {
+      for (const reason of flag.reasons) await expect(why.getByText(reason, { exact: true }).count()).resolves.toBeGreaterThan(0);
+    }
   });
 
   it('starts a mining run and follows it to Completed', async () => {

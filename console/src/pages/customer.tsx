@@ -337,6 +337,8 @@ function OfferCheck({ customer, scopes, onRegistered }: { customer: Customer360;
   const canWrite = scopes.includes('offers:write') || scopes.includes('admin');
   const request = requestOf(customer.id, draft);
   const stale = checkedFor !== JSON.stringify(request);
+  const blocks = evaluation?.findings.filter((f) => f.severity === 'block') ?? [];
+  const overridable = blocks.length > 0 && blocks.every((f) => f.overridable === true);
 
   const field = (name: keyof Draft) => ({
     value: draft[name],
@@ -352,6 +354,8 @@ function OfferCheck({ customer, scopes, onRegistered }: { customer: Customer360;
       setEvaluation(await api<Evaluation>('POST', '/offers/check', request));
       setCheckedFor(JSON.stringify(request));
       setIdempotencyKey(crypto.randomUUID());
+      // An override names the offer it was written for: a new check starts with an empty one.
+      setOverride({ actor: '', reason: '' });
     } catch (e) {
       setEvaluation(undefined);
       setError(e);
@@ -371,6 +375,7 @@ function OfferCheck({ customer, scopes, onRegistered }: { customer: Customer360;
       setRegistered(result.offer.id);
       setEvaluation(undefined);
       setCheckedFor('');
+      setOverride({ actor: '', reason: '' });
       onRegistered();
     } catch (e) {
       if (e instanceof ApiError && Array.isArray(e.body.findings))
@@ -457,7 +462,10 @@ function OfferCheck({ customer, scopes, onRegistered }: { customer: Customer360;
           {evaluation.decision === 'warn' ? t('check.registerWarned') : t('check.register')}
         </button>
       )}
-      {evaluation && !stale && evaluation.decision === 'block' && canWrite && (
+      {evaluation && !stale && evaluation.decision === 'block' && canWrite && !overridable && (
+        <p class="hint">{t('check.notOverridable')}</p>
+      )}
+      {evaluation && !stale && evaluation.decision === 'block' && canWrite && overridable && (
         <form
           class="override"
           onSubmit={(e) => {

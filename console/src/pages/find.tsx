@@ -156,7 +156,12 @@ function Browse({ route }: { route: Route }) {
       </form>
       {isNoRunYet(list.error) ? <Empty>{t('empty.noRun')}</Empty> : <ErrorBox error={list.error} />}
       <Loading when={list.loading} />
-      {!list.loading && !list.error && items.length === 0 && <Empty>{t('browse.none')}</Empty>}
+      {list.restarted && (
+        <p class="hint" role="status">
+          {t('browse.restarted')}
+        </p>
+      )}
+      {!list.loading && !list.error && items.length === 0 && <Empty>{list.next ? t('browse.noneYet') : t('browse.none')}</Empty>}
       {items.length > 0 && (
         <div class="table-wrap">
           <table>

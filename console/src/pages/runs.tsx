@@ -1,6 +1,6 @@
 /** Mining runs: the list, one run's phase and progress live, its timings, model choice and warnings; start a run. */
 import { useEffect, useState } from 'preact/hooks';
-import { api, query } from '../api.js';
+import { ApiError, api, query } from '../api.js';
 import { dateTime, durationMs, number } from '../format.js';
 import { t } from '../i18n.js';
 import { href, navigate } from '../router.js';
@@ -100,7 +100,10 @@ function RunDetail({ runId, onFinished }: { runId: string; onFinished: () => voi
         if (finished(next.phase)) onFinished();
         else timer = setTimeout(poll, POLL_MS);
       } catch (e) {
-        if (!stopped) setError(e);
+        if (stopped) return;
+        setError(e);
+        // A run that does not exist stays an error; anything else (a network blip) is tried again.
+        if (!(e instanceof ApiError && e.status === 404)) timer = setTimeout(poll, POLL_MS * 4);
       }
     };
     poll();

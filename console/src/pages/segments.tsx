@@ -46,6 +46,17 @@ export function SegmentsPage() {
     title: t('segments.chartTitle'),
     subtitle: t('segments.chartSubtitle', { n: number(profiles.reduce((s, p) => s + p.size, 0)), date: date(segments.completedAt) }),
     valueMetric: profiles.some((p) => p.meanClv !== null) ? 'clv' : 'purchases',
+    labels: {
+      xAxis: t('chart.xAxis'),
+      yAxis: t('chart.yAxis'),
+      perSegment: t('chart.perSegment'),
+      legend: t('chart.legend'),
+      colour: t('chart.colour'),
+      metricClv: t('chart.metricClv'),
+      metricPurchases: t('chart.metricPurchases'),
+      area: t('chart.area'),
+      readIt: t('chart.readIt'),
+    },
   });
   const stages = funnel.funnel?.stages ?? {};
   return (
@@ -54,7 +65,8 @@ export function SegmentsPage() {
         <h2 id="segments-title">{t('nav.segments')}</h2>
         <p class="hint">{t('segments.intro', { k: number(segments.k ?? profiles.length) })}</p>
         {/* The chart's markup comes from cli/svg.ts, which escapes every label it writes. */}
-        <figure class="chart" role="img" aria-label={t('segments.chartAlt')}>
+        {/* Drawn left to right in every language: its axes and bars are laid out in SVG coordinates. */}
+        <figure class="chart" role="img" aria-label={t('segments.chartAlt')} dir="ltr">
           <div dangerouslySetInnerHTML={{ __html: svg }} />
         </figure>
         <div class="table-wrap">

@@ -1,14 +1,29 @@
 /** Per webhook source: when it last delivered, recent outcomes, and a warning when it has gone silent. */
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
-import { dateTime, number, relative } from '../format.js';
+import { dateTime, hours, number, relative } from '../format.js';
 import { t } from '../i18n.js';
-import type { SourcesView } from '../types.js';
+import type { SourceHealth, SourcesView } from '../types.js';
 import { Chip, ErrorBox, Head, Loading, Select, useLoad } from '../ui.js';
 
 const STALE_KEY = 'patron.staleAfterHours';
 const OUTCOMES = ['accepted', 'duplicate', 'ignored', 'parked', 'rejected'] as const;
 const WINDOWS = ['last24h', 'last7d'] as const;
+
+/**
+ * Rejected since its last accepted delivery (or never accepted one): a wrong secret or a broken
+ * payload, which the silent warning alone would miss, since the source is not silent.
+ */
+const refusingAll = (s: SourceHealth) => s.lastRejectedAt !== null && (s.lastDeliveryAt === null || s.lastRejectedAt > s.lastDeliveryAt);
+
+const Warning = ({ text }: { text: string }) => (
+  <Chip tone="block">
+    <span role="img" aria-label={t('sources.staleLabel')}>
+      ⚠
+    </span>{' '}
+    {text}
+  </Chip>
+);
 
 export function SourcesPage() {
   // The user's own threshold, kept in this browser (the API's default applies until they choose).
@@ -28,10 +43,7 @@ export function SourcesPage() {
         <Select
           label={t('sources.staleAfter')}
           value={staleAfterHours}
-          options={[
-            ['', t('sources.default')],
-            ...['1', '6', '24', '72', '168'].map((h) => [h, t('sources.hours', { n: number(Number(h)) })] as const),
-          ]}
+          options={[['', t('sources.default')], ...['1', '6', '24', '72', '168'].map((h) => [h, hours(Number(h))] as const)]}
           onChange={choose}
         />
         <Select
@@ -46,20 +58,20 @@ export function SourcesPage() {
       {sources.data && (
         <div class="table-wrap">
           <table>
-            <Head columns={[t('sources.source'), t('sources.last'), ...OUTCOMES.map((o) => [t(`outcome.${o}`), true] as const)]} />
+            <Head
+              columns={[
+                t('sources.source'),
+                t('sources.last'),
+                t('sources.lastRejected'),
+                ...OUTCOMES.map((o) => [t(`outcome.${o}`), true] as const),
+              ]}
+            />
             <tbody>
               {sources.data.sources.map((s) => (
                 <tr key={s.source} class={s.stale ? 'stale' : undefined}>
                   <th scope="row">
-                    {s.source}{' '}
-                    {s.stale && (
-                      <Chip tone="block">
-                        <span role="img" aria-label={t('sources.staleLabel')}>
-                          ⚠
-                        </span>{' '}
-                        {t('sources.stale')}
-                      </Chip>
-                    )}
+                    {s.source} {s.stale && <Warning text={t('sources.stale')} />}
+                    {refusingAll(s) && <Warning text={t('sources.onlyRejected')} />}
                   </th>
                   <td>
                     {s.lastDeliveryAt ? (
@@ -68,6 +80,7 @@ export function SourcesPage() {
                       <span class="hint">{t('sources.never')}</span>
                     )}
                   </td>
+                  <td>{s.lastRejectedAt ? <span title={dateTime(s.lastRejectedAt)}>{relative(s.lastRejectedAt)}</span> : '–'}</td>
                   {OUTCOMES.map((o) => (
                     <td class="num" key={o}>
                       {number(s[span][o] ?? 0)}

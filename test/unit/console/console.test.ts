@@ -119,6 +119,10 @@ describe('flags CSV export', () => {
   it('keeps text that a spreadsheet would run as a formula as text, and numbers as numbers', () => {
     expect(csvField('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
     expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    // Spreadsheets skip leading blanks and line breaks before reading a formula.
+    expect(csvField(' =1+1')).toBe("' =1+1");
+    expect(csvField('\u00a0=1+1')).toBe("'\u00a0=1+1");
+    expect(csvField('\n=1+1')).toBe('"\'\n=1+1"');
     expect(csvField(-12.5)).toBe('-12.5');
   });
 

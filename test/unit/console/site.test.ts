@@ -46,6 +46,7 @@ describe('console site', () => {
 
   it('serves only the built files: anything else is a 404, a path outside the folder included', () => {
     for (const name of ['notes.txt', '../site.ts', 'index.htm', '']) expect(() => consoleResponse(files, name, {})).toThrow(NotFoundError);
+    expect(() => consoleResponse(files, 'x'.repeat(5000), {})).toThrow(/^No console file of that name$/);
   });
 
   it('allows the hosted UI as the only other origin, for the token exchange', () => {

@@ -45,7 +45,9 @@ describe('browseCustomers', () => {
   });
 
   it('refuses a cursor of another run with 409 (the run changed under it)', async () => {
-    const other = Buffer.from(JSON.stringify({ r: '01JQ7HER000000000000000000', c: 1, id: 'c1' })).toString('base64url');
+    const other = Buffer.from(
+      JSON.stringify({ r: '01JQ7HER000000000000000000', c: 1, id: 'c1', q: JSON.stringify([null, null, null, null, 'desc']) }),
+    ).toString('base64url');
     await expect(browseCustomers(deps({ latest: RUN }).d, { ...base, cursor: other })).rejects.toBeInstanceOf(ConflictError);
   });
 
@@ -65,7 +67,8 @@ describe('browseCustomers', () => {
         c4: {},
       },
     });
-    const page = await browseCustomers(d, { ...base, segment: 'champions', flagType: 'churn-risk', order: 'asc' });
+    const query = { ...base, segment: 'champions', flagType: 'churn-risk' as const, order: 'asc' as const };
+    const page = await browseCustomers(d, query);
     expect(calls[0]).toMatchObject({ runId: RUN, filter: { segment: 'Champions', flagType: 'churn-risk' }, ascending: true, limit: 50 });
     expect(page.items).toEqual([
       {
@@ -93,8 +96,13 @@ describe('browseCustomers', () => {
         flagTypes: [],
       },
     ]);
-    expect(JSON.parse(Buffer.from(page.nextCursor!, 'base64url').toString())).toEqual({ r: RUN, c: 5, id: 'c9' });
-    await browseCustomers(d, { ...base, cursor: page.nextCursor! });
+    expect(JSON.parse(Buffer.from(page.nextCursor!, 'base64url').toString())).toMatchObject({ r: RUN, c: 5, id: 'c9' });
+    await browseCustomers(d, { ...query, cursor: page.nextCursor! });
     expect(calls[1]).toMatchObject({ after: { clvMinor: 5, customerId: 'c9' } });
+    // A position in this list means nothing in another: other order or filters refuse the cursor.
+    await expect(browseCustomers(d, { ...query, order: 'desc', cursor: page.nextCursor! })).rejects.toThrow(/another list/);
+    await expect(browseCustomers(d, { ...query, flagType: 'up-sell', cursor: page.nextCursor! })).rejects.toThrow(/another list/);
+    // The segment is matched in any case, so its spelling does not change the list.
+    await browseCustomers(d, { ...query, segment: ' CHAMPIONS ', cursor: page.nextCursor! });
   });
 });

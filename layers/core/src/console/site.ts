@@ -77,7 +77,8 @@ export function consoleResponse(files: ReadonlyMap<string, ConsoleFile>, file: s
   }
   const name = file ?? 'index.html';
   const found = files.get(name);
-  if (!found) throw new NotFoundError(`No console file '${name}'`);
+  // A file name is echoed only within the route's own bound (128 characters).
+  if (!found) throw new NotFoundError(name.length <= 128 ? `No console file '${name}'` : 'No console file of that name');
   // The page names the current assets, so it is revalidated on every load; the assets never change.
   const cacheControl = name === 'index.html' ? 'no-cache' : 'public, max-age=31536000, immutable';
   return { statusCode: 200, headers: { ...headers, 'content-type': found.mediaType, 'cache-control': cacheControl }, body: found.body };

@@ -79,11 +79,17 @@ const BrowseCursor = z.strictObject({
     .min(1)
     .max(100)
     .regex(/^[0-9A-Za-z_-]+$/),
+  /** The filters and order it was issued for: a position in one list means nothing in another. */
+  q: z.string().max(400),
 });
 type BrowseCursor = z.infer<typeof BrowseCursor>;
 
-const encodeCursor = (runId: string, p: CustomerPosition) =>
-  Buffer.from(JSON.stringify({ r: runId, c: p.clvMinor, id: p.customerId } satisfies BrowseCursor)).toString('base64url');
+/** The query a cursor belongs to: everything but the page size and the cursor itself (segments in any case, as matched). */
+const listOf = (q: BrowseQuery) =>
+  JSON.stringify([q.segment?.trim().toLowerCase() ?? null, q.valueTier ?? null, q.lifecycle ?? null, q.flagType ?? null, q.order]);
+
+const encodeCursor = (runId: string, p: CustomerPosition, q: BrowseQuery) =>
+  Buffer.from(JSON.stringify({ r: runId, c: p.clvMinor, id: p.customerId, q: listOf(q) } satisfies BrowseCursor)).toString('base64url');
 
 function decodeCursor(cursor: string): BrowseCursor {
   try {
@@ -100,6 +106,8 @@ export interface BrowseDeps {
 
 export async function browseCustomers(deps: BrowseDeps, q: BrowseQuery): Promise<CustomerBrowsePage> {
   const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+  if (after && after.q !== listOf(q))
+    throw new BadRequestError('cursor belongs to another list (other filters or order): start again without it');
   const latest = await deps.runs.latestRuns();
   const runId = latest.runId;
   if (!runId) throw new NotFoundError('No mining run has completed yet: POST /mining-runs starts one');
@@ -131,7 +139,7 @@ export async function browseCustomers(deps: BrowseDeps, q: BrowseQuery): Promise
     completedAt: latest.completedAt ?? null,
     order: q.order,
     items,
-    nextCursor: page.next ? encodeCursor(runId, page.next) : null,
+    nextCursor: page.next ? encodeCursor(runId, page.next, q) : null,
   };
 }
 

@@ -327,7 +327,7 @@ export const ROUTES = [
     summary:
       'Per webhook source: last delivery, deliveries accepted, duplicate, ignored, parked and rejected in the last 24 hours and 7 days, and stale when it has gone quiet',
     description:
-      'Counted without a write per delivery: each webhook container counts in memory and writes a source at most every 30 seconds (its first delivery after a quiet period at once), so the numbers trail by up to 30 seconds per container, and what a container counted in its last 30 seconds is lost when it is recycled before its next delivery from that source. ' +
+      'Counted without a write per delivery: each webhook container counts in memory and writes a source at its first delivery after a quiet period, then at most every 30 seconds, at a later delivery from that source. So what a container counted since its last write shows at its next delivery from the source 30 seconds or more later, and is lost if the container is recycled before that. ' +
       'Windows are counted in whole hours (up to one hour more than their name). Counting started with this route: deliveries before it are not counted.',
     params: { query: SourcesQuery },
     responses: {

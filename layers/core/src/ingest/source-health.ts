@@ -1,8 +1,8 @@
 /**
  * GET /sources: per webhook source, when it last delivered, how its deliveries were answered in
  * the last 24 hours and 7 days, and whether it has gone quiet. Read from the coalesced hour
- * buckets (ingest/source-activity.ts): no write per delivery, so the numbers trail the deliveries
- * by up to one flush interval per container.
+ * buckets (ingest/source-activity.ts): no write per delivery, so what a container counted since
+ * its last write shows at its next delivery from the source one flush interval or more later.
  */
 import { z } from 'zod';
 import type { SourceStats, SourceStatsStore } from '../store/source-stats-store.js';
@@ -47,7 +47,13 @@ export const SourcesHealth = z
   .object({
     asOf: z.string(),
     staleAfterHours: z.number().int(),
-    flushIntervalSeconds: z.number().int().meta({ description: 'How far the numbers may trail the deliveries (per Lambda container)' }),
+    flushIntervalSeconds: z
+      .number()
+      .int()
+      .meta({
+        description:
+          'The shortest time between two writes of a source by one Lambda container (the counts in between are written at its next delivery after it)',
+      }),
     sources: z.array(SourceHealth),
   })
   .meta({ id: 'SourcesHealth' });

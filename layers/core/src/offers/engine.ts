@@ -42,7 +42,9 @@ export function evaluateOffer(
           evidence: { ...f.evidence, overridden: { actor: override.actor, reason: override.reason, severity: 'block' } },
         });
       } else {
-        findings.push({ ...f, severity });
+        // A block says whether a person may accept it (POST /offers with an override), so a form
+        // can offer the override only where it would be taken.
+        findings.push(severity === 'block' ? { ...f, severity, overridable: settings.overridable } : { ...f, severity });
       }
     }
   }
