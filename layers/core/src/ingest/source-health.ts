@@ -47,13 +47,10 @@ export const SourcesHealth = z
   .object({
     asOf: z.string(),
     staleAfterHours: z.number().int(),
-    flushIntervalSeconds: z
-      .number()
-      .int()
-      .meta({
-        description:
-          'The shortest time between two writes of a source by one Lambda container (the counts in between are written at its next delivery after it)',
-      }),
+    flushIntervalSeconds: z.number().int().meta({
+      description:
+        'The shortest time between two writes of a source by one Lambda container (the counts in between are written at its next delivery after it)',
+    }),
     sources: z.array(SourceHealth),
   })
   .meta({ id: 'SourcesHealth' });

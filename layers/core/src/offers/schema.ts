@@ -286,12 +286,9 @@ export const Finding = z
     severity: Severity,
     message: z.string().meta({ description: 'A sentence a person understands, with the numbers' }),
     evidence: z.record(z.string(), z.unknown()).meta({ description: 'The conflicting offer id, touchpoint date, flag score or numbers' }),
-    overridable: z
-      .boolean()
-      .optional()
-      .meta({
-        description: 'On a block: whether a person may accept it with a reason (an `override` on POST /offers); absent on warnings',
-      }),
+    overridable: z.boolean().optional().meta({
+      description: 'On a block: whether a person may accept it with a reason (an `override` on POST /offers); absent on warnings',
+    }),
   })
   .meta({ id: 'OfferFinding' });
 export type Finding = z.infer<typeof Finding>;
