@@ -16,7 +16,8 @@ const FAKE_ACCESS_TOKEN = [
   .join('.');
 
 /** A concrete URL for a route template: any value works, auth comes first. */
-const urlOf = (path: string) => path.replace(/\{[^}]+\}/g, 'any-id');
+// Ids need not exist (auth is checked first); the console's {file} names one it serves, so a public route answers 200.
+const urlOf = (path: string) => path.replace('{file}', 'config.json').replace(/\{[^}]+\}/g, 'any-id');
 
 const call = (route: (typeof ROUTES)[number], headers: Record<string, string>) =>
   fetch(`${stackInfo().baseUrl}${urlOf(route.path)}`, {

@@ -155,7 +155,10 @@ describe('the console API on the embedded stack', () => {
         if (cursor.length <= 512) expect(res.status).toBe(400);
       }
       // A well-formed cursor of an older run: the run changed under it.
-      const stale = await api(`/customer-scores?cursor=${cursorOf({ r: '01AAAAAAAAAAAAAAAAAAAAAAAA', c: 10, id: 'c1' })}`);
+      // (the cursor names the list it belongs to: no filters, value descending)
+      const stale = await api(
+        `/customer-scores?cursor=${cursorOf({ r: '01AAAAAAAAAAAAAAAAAAAAAAAA', c: 10, id: 'c1', q: JSON.stringify([null, null, null, null, 'desc']) })}`,
+      );
       expect(stale.status).toBe(409);
     });
   });

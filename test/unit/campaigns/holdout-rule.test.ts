@@ -27,6 +27,7 @@ describe('holdout rule', () => {
       {
         rule: 'holdout',
         severity: 'block',
+        overridable: false,
         message: expect.stringContaining('Ann is in the control group of campaign "Winback Q4" (01WINBACK)'),
         evidence: { campaignId: '01WINBACK', group: 'control', assignedAt: control.assignedAt },
       },
