@@ -214,7 +214,7 @@ describe('the console API on the embedded stack', () => {
       // A bad signature: rejected (401), counted for the path's source.
       const bad = await deliver('generic', purchase({ email: uniqueEmail('src') }, 500), { secret: 'not-the-secret' });
       expect(bad.status).toBe(401);
-      // Each container flushes a source at most every 30 s (its first delivery after a quiet
+      // Each container flushes a source at most every FLUSH_INTERVAL_MS (its first delivery after a quiet
       // period at once): keep delivering until a flush has carried this test's deliveries.
       let now = before;
       let accepted = 0;

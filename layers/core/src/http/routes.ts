@@ -47,6 +47,7 @@ import { FlagQuery, FlagSchema, MiningRunView } from '../flags/flag-service.js';
 import { BrowseQuery, CustomerBrowsePage } from '../flags/browse.js';
 import { MiningRunList, RunListQuery } from '../flags/run-list.js';
 import { SourcesHealth, SourcesQuery } from '../ingest/source-health.js';
+import { FLUSH_INTERVAL_MS } from '../ingest/source-activity.js';
 import { StartRunBody } from '../mining-job/messages.js';
 import { RULE_DOCS } from '../offers/docs.js';
 import { OfferListQuery, OfferStatusChange } from '../offers/offer-service.js';
@@ -327,7 +328,7 @@ export const ROUTES = [
     summary:
       'Per webhook source: last delivery, deliveries accepted, duplicate, ignored, parked and rejected in the last 24 hours and 7 days, and stale when it has gone quiet',
     description:
-      'Counted without a write per delivery: each webhook container counts in memory and writes a source at its first delivery after a quiet period, then at most every 30 seconds, at a later delivery from that source. So what a container counted since its last write shows at its next delivery from the source 30 seconds or more later, and is lost if the container is recycled before that. ' +
+      `Counted without a write per delivery: each webhook container counts in memory and writes its counts at its first delivery after a quiet period, then at most every ${FLUSH_INTERVAL_MS / 1000} seconds, at a later delivery. So what a container counted since its last write shows at its next delivery ${FLUSH_INTERVAL_MS / 1000} seconds or more later, and is lost if the container is recycled before that. ` +
       'Windows are counted in whole hours (up to one hour more than their name). Counting started with this route: deliveries before it are not counted.',
     params: { query: SourcesQuery },
     responses: {

@@ -19,8 +19,11 @@ export const ACTIVITY_OUTCOMES = ['accepted', 'duplicate', 'ignored', 'parked', 
 export type ActivityOutcome = (typeof ACTIVITY_OUTCOMES)[number];
 export type ActivityCounts = Partial<Record<ActivityOutcome, number>>;
 
-/** How often one container flushes one source at most. */
-export const FLUSH_INTERVAL_MS = 30_000;
+/**
+ * How often one container flushes one source at most. Short enough that a burst's tail is seconds
+ * behind, long enough that a busy container writes a source every 10 s instead of per delivery.
+ */
+export const FLUSH_INTERVAL_MS = 10_000;
 /** How often one container refreshes a source's long-lived last-delivery marker at most. */
 export const MARKER_INTERVAL_MS = 3_600_000;
 
