@@ -32,6 +32,9 @@ export interface SvgLabels {
   metricPurchases: string;
   area: string;
   readIt: string;
+  /** Before each bar's value. */
+  barClv: string;
+  barPurchases: string;
 }
 
 export const ENGLISH_SVG_LABELS: SvgLabels = {
@@ -45,6 +48,8 @@ export const ENGLISH_SVG_LABELS: SvgLabels = {
   area: 'Bubble area is proportional to the number of customers.',
   readIt:
     'Read it: up and to the right = recent, frequent buyers; down and to the left = lapsed one-time buyers. Hover a bubble for its numbers.',
+  barClv: 'mean CLV',
+  barPurchases: 'expected purchases',
 };
 
 const W = 1000;
@@ -225,7 +230,7 @@ export function segmentsSvg(profiles: readonly SegmentProfile[], opts: SvgOption
   bySize.forEach((b, i) => {
     const y = PLOT.top + 8 + i * rowH;
     const w = Math.max(2, (b.p.size / maxSize) * barMax);
-    const valueNote = `${opts.valueMetric === 'clv' ? 'mean CLV' : 'expected purchases'} ${fmtValue(b.value, opts.valueMetric, opts.currency)}`;
+    const valueNote = `${opts.valueMetric === 'clv' ? L.barClv : L.barPurchases} ${fmtValue(b.value, opts.valueMetric, opts.currency)}`;
     out.push(
       `<text x="${panelX}" y="${f1(y + 10)}" font-size="12" fill="#323f4b"><tspan font-weight="600">${escapeXml(b.p.name)}</tspan><tspan dx="6" fill="#7b8794" font-size="11">(${escapeXml(valueNote)})</tspan></text>`,
     );

@@ -64,6 +64,15 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
   return json as T;
 }
 
+/**
+ * An id as one path segment. `.` and `..` are refused before any request: a URL parser resolves
+ * them (encoded or not) to another route, which a crafted link could otherwise point the console at.
+ */
+export function idSegment(id: string): string {
+  if (id === '.' || id === '..' || /^%2e(%2e)?$/i.test(id)) throw new ApiError(404, `Not found: '${id}' is not an id`);
+  return encodeURIComponent(id);
+}
+
 /** A query string from the defined values only. */
 export function query(params: Record<string, string | number | undefined | null>): string {
   const search = new URLSearchParams();

@@ -41,8 +41,9 @@ export function ErrorBox({ error }: { error: unknown }) {
       <strong>{status}</strong> {error instanceof Error ? error.message : String(error)}
       {apiError && apiError.issues.length > 0 && (
         <ul>
-          {apiError.issues.map((issue) => (
-            <li key={issue.path}>
+          {apiError.issues.map((issue, i) => (
+            // One field may carry several issues.
+            <li key={`${i}-${issue.path}`}>
               <code>{issue.path}</code>: {issue.message}
             </li>
           ))}
@@ -159,7 +160,9 @@ export function usePaged<T>(key: string, load: (cursor?: string) => Promise<{ it
     setState((s) => ({ ...s, loading: true }));
     try {
       const page = await load(state.next);
-      setState((s) => (s.key === key ? { ...s, items: [...s.items, ...page.items], next: page.nextCursor, loading: false } : s));
+      setState((s) =>
+        s.key === key ? { ...s, items: [...s.items, ...page.items], next: page.nextCursor, loading: false, restarted: false } : s,
+      );
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) {
         setState((s) => ({ ...s, restarted: true }));

@@ -222,6 +222,20 @@ describe('the console in a browser', () => {
     await page.locator('table tbody tr', { hasText: runId }).locator('.chip', { hasText: 'Completed' }).waitFor();
   });
 
+  it('refuses an id a URL would resolve to another route, and a key that cannot be one, without a request', async () => {
+    await signIn(page, { hash: '/customer/..' });
+    await page.getByRole('alert').filter({ hasText: "'..' is not an id" }).waitFor();
+    // A key with letters a header cannot carry: said plainly, and the user stays on the sign-in form.
+    const fresh = await newPage(browser);
+    await fresh.page.goto(consoleUrl());
+    await fresh.page.locator('input[name=apiKey]').fill('ключ');
+    await fresh.page.locator('.sign-in form button[type=submit]').click();
+    await fresh.page.getByRole('alert').filter({ hasText: 'That is not an API key' }).waitFor();
+    await expect(fresh.page.locator('header nav').count()).resolves.toBe(0);
+    await fresh.page.context().close();
+    expect(fresh.errors).toEqual([]);
+  });
+
   it('mirrors the layout in Persian and speaks Russian', async () => {
     await signIn(page);
     const language = page.getByRole('combobox', { name: 'Language' });

@@ -168,6 +168,9 @@ export const en = {
   'outcome.duplicate': 'Duplicate',
   'outcome.ignored': 'Ignored',
   'outcome.rejected': 'Rejected',
+  'chart.barClv': 'mean CLV',
+  'chart.barPurchases': 'expected purchases',
+  'signIn.notAKey': 'That is not an API key: keys are letters, digits and punctuation, without spaces.',
   'chart.xAxis': 'Days since last purchase (segment mean)  ← lapsed · recent →',
   'chart.yAxis': 'Repeat purchases per customer (segment mean)',
   'chart.perSegment': 'Customers per segment',
@@ -187,7 +190,7 @@ export const en = {
   'sources.last7d': 'the last 7 days',
   'outcome.parked': 'Parked',
   'sources.coalesced':
-    'Each function instance writes its counts at its first delivery and then at most every {s} seconds, at a later delivery from the same source: the last deliveries before a quiet spell show once that source delivers again. A source is marked silent after {h} hours without an accepted delivery.',
+    'Each function instance writes its counts at its first delivery and then at most every {s} seconds, at a later delivery from the same source: the last deliveries before a quiet spell show once that source delivers again. A source is marked silent after {h} hours in which no delivery got through (rejected ones do not count).',
   'campaigns.none': 'No campaign yet. Campaigns are created through the API (POST /campaigns) and keep a control group.',
   'campaigns.holdout': '{p}% control group',
   'campaigns.group': 'Group',

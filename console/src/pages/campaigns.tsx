@@ -1,5 +1,5 @@
 /** Campaigns: treatment against control, and the uplift with its interval. */
-import { api } from '../api.js';
+import { api, idSegment } from '../api.js';
 import { date, money, number, percent } from '../format.js';
 import { t } from '../i18n.js';
 import { href } from '../router.js';
@@ -36,7 +36,7 @@ const rate = (r: number | null) => (r === null ? '–' : percent(r, 1));
 const interval = (ci: [number, number] | null, digits = 1) => (ci ? `${percent(ci[0], digits)} … ${percent(ci[1], digits)}` : '–');
 
 function Results({ campaignId }: { campaignId: string }) {
-  const results = useLoad(() => api<CampaignResults>('GET', `/campaigns/${encodeURIComponent(campaignId)}/results`), [campaignId]);
+  const results = useLoad(() => api<CampaignResults>('GET', `/campaigns/${idSegment(campaignId)}/results`), [campaignId]);
   if (results.error) return <ErrorBox error={results.error} />;
   if (!results.data) return <Loading when />;
   const r = results.data;

@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { CONSENT_CHANNELS, OFFER_CHANNELS, OFFER_KINDS } from '../../../layers/core/src/vocabulary.js';
-import { ApiError, api, query } from '../api.js';
+import { api, ApiError, idSegment, query } from '../api.js';
 import { date, dateTime, fixed, money, percent } from '../format.js';
 import { t } from '../i18n.js';
 import { href } from '../router.js';
@@ -22,10 +22,10 @@ interface CardData {
 export function CustomerPage({ id, scopes }: { id: string; scopes: string[] }) {
   const [version, setVersion] = useState(0);
   const card = useLoad(async (): Promise<CardData> => {
-    const customer = await api<Customer360>('GET', `/customers/${encodeURIComponent(id)}`);
+    const customer = await api<Customer360>('GET', `/customers/${idSegment(id)}`);
     const [flags, offers] = await Promise.all([
-      api<{ items: Flag[] }>('GET', `/customers/${encodeURIComponent(customer.id)}/flags`),
-      api<{ items: Offer[] }>('GET', `/customers/${encodeURIComponent(customer.id)}/offers`),
+      api<{ items: Flag[] }>('GET', `/customers/${idSegment(customer.id)}/flags`),
+      api<{ items: Offer[] }>('GET', `/customers/${idSegment(customer.id)}/offers`),
     ]);
     return { customer, flags: flags.items, offers: offers.items };
   }, [id, version]);
@@ -139,7 +139,7 @@ type Entry =
 
 function Timeline({ customerId, flags, offers, currency }: { customerId: string; flags: Flag[]; offers: Offer[]; currency?: string }) {
   const pages = usePaged(customerId, (cursor) =>
-    api<TouchpointPage>('GET', `/customers/${encodeURIComponent(customerId)}/touchpoints${query({ limit: 50, cursor })}`),
+    api<TouchpointPage>('GET', `/customers/${idSegment(customerId)}/touchpoints${query({ limit: 50, cursor })}`),
   );
   const touchpoints = pages.items;
   const next = pages.next;
@@ -211,7 +211,7 @@ function describeTouchpoint(data: Record<string, unknown>, fallbackCurrency?: st
 function OfferEntry({ offer }: { offer: Offer }) {
   const [open, setOpen] = useState(false);
   const audit = useLoad(
-    () => (open ? api<{ audit: OfferAudit[] }>('GET', `/offers/${encodeURIComponent(offer.id)}`) : Promise.resolve(undefined)),
+    () => (open ? api<{ audit: OfferAudit[] }>('GET', `/offers/${idSegment(offer.id)}`) : Promise.resolve(undefined)),
     [open, offer.id],
   );
   return (
@@ -430,7 +430,7 @@ function OfferCheck({ customer, scopes, onRegistered }: { customer: Customer360;
         </label>
         <label>
           {t('check.amount')}
-          <input name="amount" type="number" step="any" {...field('amount')} />
+          <input name="amount" type="number" min={0} step="any" {...field('amount')} />
         </label>
         <label>
           {t('check.currency')}

@@ -1,7 +1,7 @@
 /** Find a customer (by email, phone or id, through the hashed lookup) and browse the base. */
 import { useState } from 'preact/hooks';
 import { FLAG_TYPES, LIFECYCLE_STAGES, VALUE_TIERS } from '../../../layers/core/src/vocabulary.js';
-import { api, query } from '../api.js';
+import { api, idSegment, query } from '../api.js';
 import { money, number, percent } from '../format.js';
 import { t } from '../i18n.js';
 import { href, navigate, type Route } from '../router.js';
@@ -24,7 +24,7 @@ function FindForm() {
     setBusy(true);
     try {
       if (by === 'id') {
-        const customer = await api<Customer360>('GET', `/customers/${encodeURIComponent(value.trim())}`);
+        const customer = await api<Customer360>('GET', `/customers/${idSegment(value.trim())}`);
         navigate(['customer', customer.id]);
         return;
       }

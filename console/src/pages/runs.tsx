@@ -1,6 +1,6 @@
 /** Mining runs: the list, one run's phase and progress live, its timings, model choice and warnings; start a run. */
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, query } from '../api.js';
+import { api, ApiError, idSegment, query } from '../api.js';
 import { dateTime, durationMs, number } from '../format.js';
 import { t } from '../i18n.js';
 import { href, navigate } from '../router.js';
@@ -93,7 +93,7 @@ function RunDetail({ runId, onFinished }: { runId: string; onFinished: () => voi
     setRun(undefined);
     const poll = async () => {
       try {
-        const next = await api<MiningRun>('GET', `/mining-runs/${encodeURIComponent(runId)}`);
+        const next = await api<MiningRun>('GET', `/mining-runs/${idSegment(runId)}`);
         if (stopped) return;
         setRun(next);
         setError(undefined);
@@ -102,8 +102,9 @@ function RunDetail({ runId, onFinished }: { runId: string; onFinished: () => voi
       } catch (e) {
         if (stopped) return;
         setError(e);
-        // A run that does not exist stays an error; anything else (a network blip) is tried again.
-        if (!(e instanceof ApiError && e.status === 404)) timer = setTimeout(poll, POLL_MS * 4);
+        // A client error (no such run, a malformed id) stays an error; a blip (network, 5xx, 408, 429) is tried again.
+        const clientError = e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429;
+        if (!clientError) timer = setTimeout(poll, POLL_MS * 4);
       }
     };
     poll();

@@ -56,6 +56,8 @@ export function SegmentsPage() {
       metricPurchases: t('chart.metricPurchases'),
       area: t('chart.area'),
       readIt: t('chart.readIt'),
+      barClv: t('chart.barClv'),
+      barPurchases: t('chart.barPurchases'),
     },
   });
   const stages = funnel.funnel?.stages ?? {};

@@ -32,6 +32,12 @@ export function SignInPage({ config, notice, onSignedIn }: { config: ConsoleConf
       <form
         onSubmit={(e) => {
           e.preventDefault();
+          // A header carries ISO-8859-1 only, and API keys are printable ASCII: anything else cannot be one.
+          if (!/^[\x21-\x7e]+$/.test(key.trim())) {
+            setError(t('signIn.notAKey'));
+            return;
+          }
+          setError(undefined);
           signInWithApiKey(key);
           onSignedIn();
         }}
