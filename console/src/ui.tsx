@@ -170,7 +170,9 @@ export function usePaged<T>(key: string, load: (cursor?: string) => Promise<{ it
       } else setState((s) => ({ ...s, loading: false, error }));
     }
   };
-  return { ...state, more };
+  // Rows of the previous filters are never shown under the new ones, not even for one frame.
+  const current = state.key === key;
+  return { ...state, items: current ? state.items : [], next: current ? state.next : null, loading: current ? state.loading : true, more };
 }
 
 export const MoreButton = ({ next, onClick }: { next: string | null; onClick: () => void }) =>

@@ -310,7 +310,14 @@ describe('the console in a browser', () => {
     await browse.getByRole('combobox', { name: 'Order' }).selectOption('asc');
     await page.waitForURL(/order=asc/);
     await settled(page);
-    const ascending = (await rows.locator('td:nth-child(5)').allTextContents()).map((text) => Number(text.replace(/[^\d.]/g, '')));
+    // The list empties and refills on a new order: read it once it has rows again.
+    const values = async () => (await rows.locator('td:nth-child(5)').allTextContents()).map((text) => Number(text.replace(/[^\d.]/g, '')));
+    let ascending = await values();
+    for (let tries = 0; ascending.length === 0 && tries < 50; tries++) {
+      await page.waitForTimeout(200);
+      ascending = await values();
+    }
+    expect(ascending.length).toBeGreaterThan(1);
     expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
     expect(ascending[0]).toBeLessThanOrEqual(clvs.at(-1)!);
   });
