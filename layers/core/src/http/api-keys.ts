@@ -8,7 +8,6 @@
  * constant time with each. A route names the scope it needs (http/routes.ts); `admin` holds all.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 
 export const SCOPES = ['read', 'offers:write', 'mining:run', 'customers:erase', 'admin'] as const;
@@ -99,13 +98,4 @@ function matchApiKey(presented: string, keys: readonly ApiKey[]): ApiKey {
   }
   if (!match) throw new UnauthorizedError('Invalid API key');
   return match;
-}
-
-/** The key a request presents, or 401; 403 when it lacks the scope the route needs. */
-export function authorizeApiKey(event: APIGatewayProxyEventV2, keys: readonly ApiKey[], scope: Scope): ApiKey {
-  const presented = event.headers?.['x-api-key'];
-  if (!presented) throw new UnauthorizedError('Missing x-api-key header');
-  const key = matchApiKey(presented, keys);
-  requireScope({ principal: key.name, kind: 'api-key', scopes: [...key.scopes] }, scope);
-  return key;
 }
