@@ -5,6 +5,7 @@
  * a cursor that names a position in that partition. Names come from one BatchGet of the page's
  * profiles; no email or phone is ever listed.
  */
+import { shapeCheckedCursor } from '../http/cursor.js';
 import { z } from 'zod';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.js';
 import { LIFECYCLE_STAGES, VALUE_TIERS } from '../mining/lifecycle.js';
@@ -88,16 +89,9 @@ type BrowseCursor = z.infer<typeof BrowseCursor>;
 const listOf = (q: BrowseQuery) =>
   JSON.stringify([q.segment?.trim().toLowerCase() ?? null, q.valueTier ?? null, q.lifecycle ?? null, q.flagType ?? null, q.order]);
 
+const browseCursor = shapeCheckedCursor<BrowseCursor>(BrowseCursor);
 const encodeCursor = (runId: string, p: CustomerPosition, q: BrowseQuery) =>
-  Buffer.from(JSON.stringify({ r: runId, c: p.clvMinor, id: p.customerId, q: listOf(q) } satisfies BrowseCursor)).toString('base64url');
-
-function decodeCursor(cursor: string): BrowseCursor {
-  try {
-    return BrowseCursor.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw new BadRequestError('cursor is not valid');
-  }
-}
+  browseCursor.encode({ r: runId, c: p.clvMinor, id: p.customerId, q: listOf(q) });
 
 export interface BrowseDeps {
   runs: MiningStore;
@@ -105,7 +99,7 @@ export interface BrowseDeps {
 }
 
 export async function browseCustomers(deps: BrowseDeps, q: BrowseQuery): Promise<CustomerBrowsePage> {
-  const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+  const after = q.cursor ? browseCursor.decode(q.cursor) : undefined;
   if (after && after.q !== listOf(q))
     throw new BadRequestError('cursor belongs to another list (other filters or order): start again without it');
   const latest = await deps.runs.latestRuns();

@@ -3,8 +3,8 @@
  * as a compact view: what GET /mining-runs/{id} says about its state, and the headline numbers of
  * its summary (the full summary, with centroids, models and response cells, stays on the run).
  */
+import { shapeCheckedCursor } from '../http/cursor.js';
 import { z } from 'zod';
-import { BadRequestError } from '../errors.js';
 import type { MiningStore } from '../store/mining-store.js';
 import { runView } from './flag-service.js';
 
@@ -57,20 +57,13 @@ export type MiningRunList = z.infer<typeof MiningRunList>;
 
 const RunCursor = z.strictObject({ createdAt: z.iso.datetime(), runId: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/) });
 type RunCursor = z.infer<typeof RunCursor>;
-const encodeCursor = (p: RunCursor) => Buffer.from(JSON.stringify(p)).toString('base64url');
-function decodeCursor(cursor: string): RunCursor {
-  try {
-    return RunCursor.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw new BadRequestError('cursor is not valid');
-  }
-}
+const runCursor = shapeCheckedCursor<RunCursor>(RunCursor);
 
 export async function listMiningRuns(deps: { runs: MiningStore; now?: () => Date }, q: RunListQuery): Promise<MiningRunList> {
-  const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+  const after = q.cursor ? runCursor.decode(q.cursor) : undefined;
   const page = await deps.runs.listRuns(q.limit, after);
   const now = deps.now?.() ?? new Date();
-  return { items: page.items.map((run) => listItem(runView(run, now))), nextCursor: page.next ? encodeCursor(page.next) : null };
+  return { items: page.items.map((run) => listItem(runView(run, now))), nextCursor: page.next ? runCursor.encode(page.next) : null };
 }
 
 const int = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : null);

@@ -84,3 +84,21 @@ function verified(cursor: string, tagOf: (body: string) => Buffer): unknown {
     throw new BadRequestError(INVALID);
   }
 }
+
+/**
+ * An unsigned cursor: `base64url(JSON)`, checked for shape by `schema` (anything else is the same
+ * 400 as a signed cursor's). For positions that need no signature because the query pins them to
+ * what the caller may read anyway (one subscription's deliveries, the run list, one run's index).
+ */
+export function shapeCheckedCursor<T>(schema: z.ZodType<T>): { encode(position: T): string; decode(cursor: string): T } {
+  return {
+    encode: (position) => Buffer.from(JSON.stringify(position)).toString('base64url'),
+    decode: (cursor) => {
+      try {
+        return schema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+      } catch {
+        throw new BadRequestError(INVALID);
+      }
+    },
+  };
+}

@@ -3,10 +3,11 @@
  * A URL is checked by the SSRF guard when it is set, and again by the sender on every attempt (a
  * host may start resolving somewhere private later).
  */
+import { shapeCheckedCursor } from '../http/cursor.js';
 import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
 import { z } from 'zod';
-import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import {
   pendingDelivery,
   type DeliveryPosition,
@@ -180,27 +181,20 @@ export async function rotateSecret(deps: SubscriptionDeps, id: string): Promise<
  * to the subscription), so it needs no signature: it is checked for shape, and anything else is a 400.
  */
 const DeliveryCursor = z.object({ createdAt: z.iso.datetime(), eventId: z.string().regex(/^evt_[0-9A-Z]{26}$/) }).strict();
-const encodeCursor = (p: DeliveryPosition) => Buffer.from(JSON.stringify(p)).toString('base64url');
-function decodeCursor(cursor: string): DeliveryPosition {
-  try {
-    return DeliveryCursor.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw new BadRequestError('cursor is not valid');
-  }
-}
+const deliveryCursor = shapeCheckedCursor<DeliveryPosition>(DeliveryCursor);
 
 export async function listDeliveries(
   deps: SubscriptionDeps,
   id: string,
   query: { limit: number; status?: DeliveryStatus; cursor?: string },
 ): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
-  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const after = query.cursor ? deliveryCursor.decode(query.cursor) : undefined;
   await found(deps, id);
   const page = await deps.outbound.listDeliveries(id, query.limit, {
     ...(query.status ? { status: query.status } : {}),
     ...(after ? { after } : {}),
   });
-  return { items: page.items.map(deliveryViewOf), nextCursor: page.next ? encodeCursor(page.next) : null };
+  return { items: page.items.map(deliveryViewOf), nextCursor: page.next ? deliveryCursor.encode(page.next) : null };
 }
 
 /** Queues a `subscription.test` event to this subscription only. */
