@@ -114,7 +114,8 @@ export class PatronSignIn extends Construct {
 
     this.client = this.userPool.addClient('ConsoleClient', {
       userPoolClientName: 'patron-console',
-      // A browser app cannot keep a secret: a public client, for which the hosted UI requires PKCE.
+      // A browser app cannot keep a secret: a public client. The console always sends a PKCE (S256)
+      // challenge (console/src/auth.ts); Cognito accepts one without it, so PKCE rests on the console.
       generateSecret: false,
       // No direct sign-in API flows (SRP, password): people sign in through the hosted UI only.
       authFlows: { userSrp: false, userPassword: false, adminUserPassword: false, custom: false, user: false },
